@@ -1,0 +1,72 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "connect-audit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "connect-audit", targets: ["connect-audit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(
+            name: "PostgresClient",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "AuditCore",
+            dependencies: ["CLibCrypto"]
+        ),
+        .target(
+            name: "AuditStore",
+            dependencies: [
+                "AuditCore",
+                "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [
+                // One line per migration: SwiftPM embeds files, not folders.
+                .embedInCode("Migrations/0001_schema.sql"),
+            ]
+        ),
+        .target(
+            name: "AuditCLI",
+            dependencies: [
+                "AuditCore",
+                "AuditStore",
+                "PostgresClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "connect-audit",
+            dependencies: ["AuditCLI"]
+        ),
+        // Helpers for the database tests: a throwaway database per test, the built binary.
+        .target(name: "TestSupport", dependencies: ["PostgresClient"], path: "Tests/TestSupport"),
+        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"]),
+        .testTarget(name: "AuditCoreTests", dependencies: ["AuditCore"]),
+        .testTarget(name: "AuditStoreTests", dependencies: ["AuditStore", "PostgresClient", "TestSupport"]),
+        .testTarget(
+            name: "AuditCLITests",
+            dependencies: ["AuditCLI", "AuditStore", "PostgresClient", "TestSupport"]
+        ),
+    ]
+)

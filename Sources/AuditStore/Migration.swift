@@ -1,0 +1,26 @@
+/// One numbered SQL migration, carried inside the binary.
+package struct Migration: Sendable, Equatable {
+    /// The number in front of the file name (`0001_schema.sql` is 1).
+    package let number: Int
+    /// The file name in `migrations/`.
+    package let fileName: String
+    /// The SQL text.
+    package let sql: String
+
+    /// Every migration, in order: the files of `migrations/`, embedded at build time.
+    ///
+    /// To add one, put the file in `migrations/`, list it in `Package.swift`'s
+    /// `embedInCode` resources and here; a test checks the three agree.
+    package static let all: [Migration] = [
+        Migration(fileName: "0001_schema.sql", bytes: PackageResources._001_schema_sql),
+    ]
+
+    init(fileName: String, bytes: [UInt8]) {
+        guard let number = Int(fileName.prefix(while: \.isNumber)) else {
+            preconditionFailure("migration \(fileName) must start with its number")
+        }
+        self.number = number
+        self.fileName = fileName
+        sql = String(decoding: bytes, as: UTF8.self)
+    }
+}

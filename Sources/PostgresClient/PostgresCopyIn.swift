@@ -1,0 +1,158 @@
+import CLibPQ
+
+/// Encodes rows in `COPY ... FROM STDIN` text format into one reusable buffer, and sends
+/// the buffer to the server whenever it passes `flushThreshold` bytes.
+///
+/// Append every field of a row, then call `endRow()`. Fields are escaped as the text format
+/// requires: backslash, tab, newline and carriage return; `nil` is `\N`.
+public struct PostgresCopyInWriter: ~Copyable {
+    /// Bytes gathered before they are handed to libpq.
+    public static let flushThreshold = 256 * 1024
+
+    private let connection: OpaquePointer
+    private let lastError: () -> String
+    private var buffer: [UInt8] = []
+    private var fieldsInRow = 0
+    /// Rows ended so far.
+    public private(set) var rowCount = 0
+
+    init(connection: OpaquePointer, lastError: @escaping () -> String) {
+        self.connection = connection
+        self.lastError = lastError
+        buffer.reserveCapacity(Self.flushThreshold + 64 * 1024)
+    }
+
+    /// Appends a text field, or `NULL` for `nil`.
+    public mutating func append(_ value: String?) throws {
+        separate()
+        guard var value else {
+            buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
+            return
+        }
+        value.withUTF8 { Self.escape($0, into: &buffer) }
+    }
+
+    /// Appends a value in its text form, or `NULL` for `nil`.
+    public mutating func append(_ value: (any PostgresEncodable)?) throws {
+        try append(value?.postgresText)
+    }
+
+    /// Appends an integer field.
+    public mutating func append(_ value: Int) {
+        separate()
+        buffer.append(contentsOf: String(value).utf8)
+    }
+
+    /// Ends the current row, sending the buffer when it is full.
+    public mutating func endRow() throws {
+        buffer.append(UInt8(ascii: "\n"))
+        fieldsInRow = 0
+        rowCount += 1
+        if buffer.count >= Self.flushThreshold { try flush() }
+    }
+
+    /// Appends all fields of a row and ends it.
+    public mutating func appendRow(_ values: [String?]) throws {
+        for value in values { try append(value) }
+        try endRow()
+    }
+
+    /// Sends what is buffered.
+    mutating func flush() throws {
+        guard !buffer.isEmpty else { return }
+        let status = buffer.withUnsafeBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { PQputCopyData(connection, $0.baseAddress, Int32($0.count)) }
+        }
+        guard status == 1 else { throw PostgresError(.copyFailed, "sending COPY data failed: \(lastError())") }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func separate() {
+        if fieldsInRow > 0 { buffer.append(UInt8(ascii: "\t")) }
+        fieldsInRow += 1
+    }
+
+    /// Copies `bytes`, escaping what the text format reserves; runs of plain bytes are
+    /// appended whole.
+    static func escape(_ bytes: UnsafeBufferPointer<UInt8>, into buffer: inout [UInt8]) {
+        var runStart = 0
+        for index in 0..<bytes.count {
+            let escaped: UInt8
+            switch bytes[index] {
+            case UInt8(ascii: "\\"): escaped = UInt8(ascii: "\\")
+            case UInt8(ascii: "\t"): escaped = UInt8(ascii: "t")
+            case UInt8(ascii: "\n"): escaped = UInt8(ascii: "n")
+            case UInt8(ascii: "\r"): escaped = UInt8(ascii: "r")
+            default: continue
+            }
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+            buffer.append(UInt8(ascii: "\\"))
+            buffer.append(escaped)
+            runStart = index + 1
+        }
+        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+    }
+}
+
+extension PostgresConnection {
+    /// Runs `COPY ... FROM STDIN` and feeds it the rows `body` writes.
+    ///
+    /// If `body` throws, the copy is aborted, so nothing of it is stored, and the error is
+    /// rethrown. Server-side failures (a bad row, a constraint) surface after the last row,
+    /// when every result is drained.
+    /// - Returns: the number of rows the server stored.
+    @discardableResult
+    public func copyIn(_ sql: String, _ body: (inout PostgresCopyInWriter) throws -> Void) throws -> Int {
+        let connection = try connection()
+        try startCopy(sql, expecting: PGRES_COPY_IN)
+        var writer = PostgresCopyInWriter(connection: connection, lastError: { [unowned self] in self.lastErrorMessage() })
+        do {
+            try body(&writer)
+            try writer.flush()
+        } catch {
+            _ = PQputCopyEnd(connection, "aborted by the client")
+            _ = try? drainResults()
+            throw error
+        }
+        guard PQputCopyEnd(connection, nil) == 1 else {
+            let message = lastErrorMessage()
+            _ = try? drainResults()
+            throw PostgresError(.copyFailed, "ending COPY failed: \(message)")
+        }
+        let tag = try drainResults()
+        return Int(tag.split(separator: " ").last ?? "") ?? writer.rowCount
+    }
+
+    /// Sends a COPY statement and checks that the server entered the expected copy state.
+    func startCopy(_ sql: String, expecting state: ExecStatusType) throws {
+        let connection = try connection()
+        guard let pointer = PQexec(connection, sql) else {
+            throw PostgresError(.connectionClosed, lastErrorMessage())
+        }
+        let result = OwnedResult(pointer, counter: results)
+        guard result.status == state else {
+            try check(result)
+            throw PostgresError(.copyFailed, "the statement did not start a COPY in the expected direction")
+        }
+    }
+
+    /// Reads every pending result until libpq returns NULL; throws the first error.
+    /// - Returns: the command tag of the last successful result.
+    @discardableResult
+    func drainResults() throws -> String {
+        let connection = try connection()
+        var firstError: PostgresError?
+        var tag = ""
+        while let pointer = PQgetResult(connection) {
+            let result = OwnedResult(pointer, counter: results)
+            do {
+                try check(result)
+                tag = result.commandTag
+            } catch let error as PostgresError {
+                if firstError == nil { firstError = error }
+            }
+        }
+        if let firstError { throw firstError }
+        return tag
+    }
+}

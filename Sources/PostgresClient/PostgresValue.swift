@@ -1,0 +1,93 @@
+import Foundation
+
+/// A Swift value that can be sent as a parameter in PostgreSQL's text format.
+public protocol PostgresEncodable {
+    /// The value in PostgreSQL's text input format.
+    var postgresText: String { get }
+}
+
+/// A Swift value that can be read from PostgreSQL's text output format.
+public protocol PostgresDecodable {
+    /// Reads the value from its text output form, throwing `PostgresError.Code.decoding`.
+    init(postgresText: String) throws
+}
+
+/// A value that travels both ways.
+public typealias PostgresCodable = PostgresEncodable & PostgresDecodable
+
+extension String: PostgresCodable {
+    public var postgresText: String { self }
+    public init(postgresText: String) { self = postgresText }
+}
+
+extension Int: PostgresCodable {
+    public var postgresText: String { String(self) }
+    public init(postgresText: String) throws {
+        guard let value = Int(postgresText) else {
+            throw PostgresError(.decoding, "expected an integer, got \(postgresText.prefix(40))")
+        }
+        self = value
+    }
+}
+
+extension Int64: PostgresCodable {
+    public var postgresText: String { String(self) }
+    public init(postgresText: String) throws {
+        guard let value = Int64(postgresText) else {
+            throw PostgresError(.decoding, "expected an integer, got \(postgresText.prefix(40))")
+        }
+        self = value
+    }
+}
+
+extension Int32: PostgresCodable {
+    public var postgresText: String { String(self) }
+    public init(postgresText: String) throws {
+        guard let value = Int32(postgresText) else {
+            throw PostgresError(.decoding, "expected an integer, got \(postgresText.prefix(40))")
+        }
+        self = value
+    }
+}
+
+extension Double: PostgresCodable {
+    public var postgresText: String { String(self) }
+    public init(postgresText: String) throws {
+        guard let value = Double(postgresText) else {
+            throw PostgresError(.decoding, "expected a number, got \(postgresText.prefix(40))")
+        }
+        self = value
+    }
+}
+
+extension Bool: PostgresCodable {
+    public var postgresText: String { self ? "t" : "f" }
+    public init(postgresText: String) throws {
+        switch postgresText {
+        case "t", "true": self = true
+        case "f", "false": self = false
+        default: throw PostgresError(.decoding, "expected a boolean, got \(postgresText.prefix(40))")
+        }
+    }
+}
+
+/// `text[]` and other one-dimensional arrays of strings, in PostgreSQL's array literal form.
+extension Array: PostgresEncodable where Element == String {
+    public var postgresText: String { PostgresArrayLiteral.render(self) }
+}
+
+extension Array: PostgresDecodable where Element == String {
+    public init(postgresText: String) throws {
+        self = try PostgresArrayLiteral.parse(postgresText)
+    }
+}
+
+/// A `json` or `jsonb` value, carried as its text.
+public struct PostgresJSON: PostgresCodable, Sendable, Equatable {
+    /// The JSON text.
+    public var text: String
+    /// Wraps JSON text.
+    public init(_ text: String) { self.text = text }
+    public var postgresText: String { text }
+    public init(postgresText: String) { text = postgresText }
+}

@@ -1,0 +1,3 @@
+import AuditCLI
+
+ConnectAudit.main()

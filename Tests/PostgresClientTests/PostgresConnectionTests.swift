@@ -1,0 +1,258 @@
+import Foundation
+import PostgresClient
+import Testing
+import TestSupport
+
+/// Awkward text: quotes, backslashes, tabs, newlines, carriage returns, non-ASCII, `\N`.
+let awkwardTexts = [
+    "",
+    "plain",
+    "it's \"quoted\"",
+    "back\\slash \\N \\\\",
+    "tab\there",
+    "line\nbreak\r\nwindows",
+    "Tier2 Agent – EMEA ✓ 日本語 🙂",
+    "{a,b}",
+    "\"k\"=>\"v\"",
+    "NULL",
+    " leading and trailing ",
+]
+
+@Suite("PostgresConnection against a real server")
+struct PostgresConnectionTests {
+    @Test("parameters round-trip awkward text unchanged, and NULL stays distinct from ''")
+    func parametersRoundTrip() throws {
+        let connection = try TestDatabase.connectToServer()
+        defer { connection.close() }
+        for text in awkwardTexts {
+            let rows = try connection.query("SELECT $1::text, length($1::text)", [text])
+            #expect(rows[0].values[0] == text)
+            #expect(try rows[0].decode(Int.self, at: 1) == text.unicodeScalars.count)
+        }
+        let rows = try connection.query("SELECT $1::text IS NULL, $2::text IS NULL, $2::text = ''", [nil, ""])
+        #expect(rows[0].values == ["t", "f", "t"])
+        #expect(try connection.query("SELECT NULL::text")[0].values[0] == nil)
+        #expect(try connection.query("SELECT ''::text")[0].values[0] == "")
+        #expect(connection.liveResultCount == 0)
+    }
+
+    @Test("integers, booleans, timestamps, text[] and jsonb round-trip")
+    func typedValuesRoundTrip() throws {
+        let connection = try TestDatabase.connectToServer()
+        defer { connection.close() }
+        let instant = PostgresTimestamp(microsecondsSinceEpoch: 1_795_183_407_512_001)
+        let before1970 = PostgresTimestamp(microsecondsSinceEpoch: -86_400_000_001)
+        let row = try connection.query(
+            "SELECT $1::bigint, $2::boolean, $3::timestamptz, $4::text[], $5::jsonb, $6::timestamptz, $3::timestamptz = '2026-11-20 14:03:27.512001Z'",
+            [Int64.max, true, instant, awkwardTexts, PostgresJSON(#"{"a": [1, "x\ty"]}"#), before1970])[0]
+        #expect(try row.decode(Int64.self, at: 0) == Int64.max)
+        #expect(try row.decode(Bool.self, at: 1) == true)
+        #expect(try row.decode(PostgresTimestamp.self, at: 2) == instant)
+        #expect(try row.decode([String].self, at: 3) == awkwardTexts)
+        #expect(try row.decode(PostgresJSON.self, at: 4).text == #"{"a": [1, "x\ty"]}"#)
+        #expect(try row.decode(PostgresTimestamp.self, at: 5) == before1970)
+        #expect(try row.decode(Bool.self, at: 6))
+        #expect(try connection.query("SELECT '{}'::text[]")[0].decode([String].self, at: 0) == [])
+        #expect(throws: PostgresError.self) { try connection.query("SELECT NULL::int")[0].decode(Int.self, at: 0) }
+        #expect(try connection.query("SELECT NULL::int")[0].decodeIfPresent(Int.self, at: 0) == nil)
+    }
+
+    @Test("COPY in and out round-trips 100,000 rows of awkward values exactly")
+    func copyRoundTrip() throws {
+        try TestDatabase.withConnection { connection in
+            try connection.execute("CREATE TABLE t (n integer PRIMARY KEY, a text, b text, c text)")
+            var generator = SplitMix64(seed: 42)
+            var expected: [[String?]] = []
+            expected.reserveCapacity(100_000)
+            for n in 0..<100_000 {
+                let a: String? = n % 17 == 0 ? nil : awkwardTexts[Int(generator.next() % UInt64(awkwardTexts.count))]
+                let b = awkwardTexts[Int(generator.next() % UInt64(awkwardTexts.count))] + String(n)
+                let c = [awkwardTexts[n % awkwardTexts.count], "x"].postgresText
+                expected.append([String(n), a, b, c])
+            }
+            let stored = try connection.copyIn("COPY t (n, a, b, c) FROM STDIN") { writer in
+                for row in expected { try writer.appendRow(row) }
+            }
+            #expect(stored == 100_000)
+            var received: [[String?]] = []
+            let read = try connection.copyOut("COPY (SELECT n, a, b, c FROM t ORDER BY n) TO STDOUT") { received.append($0) }
+            #expect(read == 100_000)
+            // Compared row by row: a diff of two 100,000-row arrays is too slow to print.
+            #expect(received.count == expected.count)
+            let mismatch = received.indices.first { received[$0] != expected[$0] }
+            #expect(mismatch == nil, "first differing row: \(mismatch.map { "\(received[$0]) != \(expected[$0])" } ?? "")")
+            // The server read the same text we meant, not only the same escapes.
+            let check = try connection.query("SELECT a FROM t WHERE n = 3")[0].values[0]
+            #expect(check == expected[3][1])
+            #expect(connection.liveResultCount == 0)
+        }
+    }
+
+    @Test("a COPY aborted by the client stores nothing; a bad row surfaces the server's error")
+    func copyFailures() throws {
+        try TestDatabase.withConnection { connection in
+            try connection.execute("CREATE TABLE t (n integer PRIMARY KEY)")
+            struct Stop: Error {}
+            #expect(throws: Stop.self) {
+                try connection.copyIn("COPY t FROM STDIN") { writer in
+                    for n in 0..<10 { try writer.appendRow([String(n)]) }
+                    throw Stop()
+                }
+            }
+            #expect(try connection.query("SELECT count(*) FROM t")[0].decode(Int.self, at: 0) == 0)
+            let error = #expect(throws: PostgresError.self) {
+                try connection.copyIn("COPY t FROM STDIN") { writer in
+                    try writer.appendRow(["1"])
+                    try writer.appendRow(["not a number"])
+                }
+            }
+            #expect(error?.sqlState == "22P02")
+            #expect(try connection.query("SELECT count(*) FROM t")[0].decode(Int.self, at: 0) == 0)
+            // The connection is still usable.
+            try connection.copyIn("COPY t FROM STDIN") { try $0.appendRow(["7"]) }
+            #expect(try connection.query("SELECT n FROM t")[0].decode(Int.self, at: 0) == 7)
+            #expect(connection.liveResultCount == 0)
+        }
+    }
+
+    @Test("a unique violation is SQLSTATE 23505 and a syntax error 42601")
+    func sqlStates() throws {
+        try TestDatabase.withConnection { connection in
+            try connection.execute("CREATE TABLE t (n integer PRIMARY KEY)")
+            try connection.execute("INSERT INTO t VALUES ($1)", [1])
+            let unique = #expect(throws: PostgresError.self) { try connection.execute("INSERT INTO t VALUES ($1)", [1]) }
+            #expect(unique?.code == .server)
+            #expect(unique?.sqlState == "23505")
+            #expect(unique?.table == "t")
+            #expect(unique?.constraint == "t_pkey")
+            let syntax = #expect(throws: PostgresError.self) { try connection.execute("SELEC 1") }
+            #expect(syntax?.sqlState == "42601")
+            #expect(connection.liveResultCount == 0)
+        }
+    }
+
+    @Test("a transaction whose body throws leaves nothing behind")
+    func transactionRollsBack() throws {
+        try TestDatabase.withConnection { connection in
+            try connection.execute("CREATE TABLE t (n integer)")
+            struct Boom: Error {}
+            #expect(throws: Boom.self) {
+                try connection.withTransaction { connection in
+                    try connection.execute("INSERT INTO t VALUES (1), (2)")
+                    throw Boom()
+                }
+            }
+            #expect(try connection.query("SELECT count(*) FROM t")[0].decode(Int.self, at: 0) == 0)
+            let stored = try connection.withTransaction { connection in
+                try connection.execute("INSERT INTO t VALUES (3)").affectedRows
+            }
+            #expect(stored == 1)
+            #expect(try connection.query("SELECT count(*) FROM t")[0].decode(Int.self, at: 0) == 1)
+        }
+    }
+
+    @Test("COMMIT after a failed statement is an error, never a silent rollback")
+    func commitAfterFailureThrows() throws {
+        try TestDatabase.withConnection { connection in
+            try connection.execute("CREATE TABLE t (n integer PRIMARY KEY)")
+            let error = #expect(throws: PostgresError.self) {
+                try connection.withTransaction { connection in
+                    try connection.execute("INSERT INTO t VALUES (1)")
+                    // A caller that swallows a failure must not get a "successful" commit.
+                    _ = try? connection.execute("INSERT INTO t VALUES (1)")
+                }
+            }
+            #expect(error?.code == .transactionRolledBack)
+            #expect(try connection.query("SELECT count(*) FROM t")[0].decode(Int.self, at: 0) == 0)
+        }
+    }
+
+    @Test("NOTIFY reaches a LISTENing connection; the wait is bounded")
+    func listenNotify() throws {
+        let listener = try TestDatabase.connectToServer()
+        let sender = try TestDatabase.connectToServer()
+        defer { listener.close(); sender.close() }
+        let channel = "ca test \(UUID().uuidString.prefix(8))"
+        try listener.listen(channel)
+        #expect(try listener.waitForNotification(timeout: .milliseconds(50)) == nil)
+        try sender.notify(channel, payload: "hello – \"world\"")
+        let notification = try listener.waitForNotification(timeout: .seconds(10))
+        #expect(notification?.channel == channel)
+        #expect(notification?.payload == "hello – \"world\"")
+        #expect(notification?.senderPID == sender.backendPID)
+    }
+
+    @Test("a refused connection gives a clear error without the password")
+    func refusedConnection() throws {
+        let port = try ClosedPort()
+        defer { port.close() }
+        let url = "postgresql://auditor:Sup3r-s3cret@127.0.0.1:\(port.number)/auditdb?connect_timeout=5"
+        let error = #expect(throws: PostgresError.self) { try PostgresConnection(url) }
+        #expect(error?.code == .connectionFailed)
+        let text = error.map { "\($0)" } ?? ""
+        #expect(text.contains("127.0.0.1:\(port.number)"))
+        #expect(text.contains("auditdb"))
+        #expect(!text.contains("Sup3r-s3cret"))
+        #expect(PostgresConnection.redacted(url) == "postgresql://auditor:***@127.0.0.1:\(port.number)/auditdb?connect_timeout=5")
+        #expect(PostgresConnection.redacted("host=x password=abc dbname=y") == "host=x password=*** dbname=y")
+    }
+
+    @Test("close is idempotent and a closed connection refuses work")
+    func closeTwice() throws {
+        let connection = try TestDatabase.connectToServer()
+        connection.close()
+        connection.close()
+        #expect(!connection.isOpen)
+        let error = #expect(throws: PostgresError.self) { try connection.query("SELECT 1") }
+        #expect(error?.code == .connectionClosed)
+    }
+
+    @Test("identifiers are escaped, not spliced")
+    func escapedIdentifier() throws {
+        try TestDatabase.withConnection { connection in
+            let name = try connection.escapeIdentifier("odd \"table\"; DROP")
+            #expect(name == "\"odd \"\"table\"\"; DROP\"")
+            try connection.execute("CREATE TABLE \(name) (n integer)")
+            #expect(try connection.query("SELECT count(*) FROM \(name)")[0].decode(Int.self, at: 0) == 0)
+        }
+    }
+}
+
+/// A TCP port on 127.0.0.1 that is bound but not listening, so a connect is refused.
+struct ClosedPort {
+    let descriptor: Int32
+    let number: Int
+
+    init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+        }
+        guard bound == 0 else { throw TestSetupError("could not bind a port on 127.0.0.1") }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        self.descriptor = descriptor
+        number = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() { _ = Glibc.close(descriptor) }
+}
+
+/// A small deterministic random generator, so failures reproduce.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
