@@ -15,12 +15,17 @@ package struct Migration: Sendable, Equatable {
         Migration(fileName: "0001_schema.sql", bytes: PackageResources._001_schema_sql),
     ]
 
-    init(fileName: String, bytes: [UInt8]) {
+    /// A migration named `fileName` (which starts with its number) running `sql`.
+    package init(fileName: String, sql: String) {
         guard let number = Int(fileName.prefix(while: \.isNumber)) else {
             preconditionFailure("migration \(fileName) must start with its number")
         }
         self.number = number
         self.fileName = fileName
-        sql = String(decoding: bytes, as: UTF8.self)
+        self.sql = sql
+    }
+
+    private init(fileName: String, bytes: [UInt8]) {
+        self.init(fileName: fileName, sql: String(decoding: bytes, as: UTF8.self))
     }
 }

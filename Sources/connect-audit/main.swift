@@ -1,3 +1,3 @@
 import AuditCLI
 
-ConnectAudit.main()
+ConnectAudit.runAndExit()

@@ -1,0 +1,142 @@
+import AuditStore
+import PostgresClient
+import Testing
+import TestSupport
+
+/// The schema guards history by itself, whatever a client does.
+@Suite("the schema protects itself")
+struct SchemaTests {
+    private static let hash = String(repeating: "a", count: 64)
+
+    /// A migrated database with one snapshot, handed to `body` with the snapshot's id.
+    private func withSchema(_ body: (PostgresConnection, Int64) throws -> Void) throws {
+        try TestDatabase.withConnection { connection in
+            try Migrator(connection: connection).apply()
+            let snapshot = try connection.query("""
+                INSERT INTO connect_audit.snapshots (source, format, captured_at, content_sha256, scope_kind, row_count)
+                VALUES ('test', 'ndjson', '2026-11-01Z', $1, 'all', 1) RETURNING id
+                """, [Self.hash])[0].decode(Int64.self, at: 0)
+            try body(connection, snapshot)
+        }
+    }
+
+    private func insertVersion(
+        _ connection: PostgresConnection, snapshot: Int64, version: Int, from: String, to: String?
+    ) throws {
+        try connection.execute("""
+            INSERT INTO connect_audit.profile_versions
+                (profile_key, version, valid_from, valid_to, content_hash, scope_instance, snapshot_id)
+            VALUES ('arn:profile/1', $1, $2, $3, $4, 'instance-1', $5)
+            """, [version, from, to, Self.hash, snapshot])
+    }
+
+    private func insertEvent(_ connection: PostgresConnection, snapshot: Int64) throws {
+        try connection.execute("""
+            INSERT INTO connect_audit.change_events
+                (id, snapshot_id, profile_key, kind, observed_at, to_version, drift, severity,
+                 timestamp_changed, prev_hash, hash)
+            VALUES (1, $1, 'arn:profile/1', 'created', '2026-11-01Z', 1, 'widened', 'medium', true, $2, $3)
+            """, [snapshot, String(repeating: "0", count: 64), Self.hash])
+    }
+
+    @Test("overlapping versions of one key are rejected")
+    func overlappingVersions() throws {
+        try withSchema { connection, snapshot in
+            try insertVersion(connection, snapshot: snapshot, version: 1, from: "2026-11-01Z", to: "2026-11-05Z")
+            let error = #expect(throws: PostgresError.self) {
+                try insertVersion(connection, snapshot: snapshot, version: 2, from: "2026-11-04Z", to: "2026-11-06Z")
+            }
+            #expect(error?.sqlState == "23P01")
+            #expect(error?.constraint == "profile_versions_no_overlap")
+            // Adjacent ranges do not overlap.
+            try insertVersion(connection, snapshot: snapshot, version: 2, from: "2026-11-05Z", to: nil)
+        }
+    }
+
+    @Test("two open versions of one key are rejected")
+    func twoOpenVersions() throws {
+        try withSchema { connection, snapshot in
+            try insertVersion(connection, snapshot: snapshot, version: 1, from: "2026-11-01Z", to: nil)
+            let error = #expect(throws: PostgresError.self) {
+                try insertVersion(connection, snapshot: snapshot, version: 2, from: "2026-11-02Z", to: nil)
+            }
+            #expect(["23505", "23P01"].contains(error?.sqlState ?? ""))
+            #expect(["profile_versions_one_open", "profile_versions_no_overlap"].contains(error?.constraint ?? ""))
+        }
+    }
+
+    @Test("the open-version index alone rejects a second open version")
+    func openVersionIndex() throws {
+        try withSchema { connection, snapshot in
+            // Without the exclusion constraint, the partial unique index still holds the line.
+            try connection.execute("ALTER TABLE connect_audit.profile_versions DROP CONSTRAINT profile_versions_no_overlap")
+            try insertVersion(connection, snapshot: snapshot, version: 1, from: "2026-11-01Z", to: nil)
+            let error = #expect(throws: PostgresError.self) {
+                try insertVersion(connection, snapshot: snapshot, version: 2, from: "2026-11-02Z", to: nil)
+            }
+            #expect(error?.sqlState == "23505")
+            #expect(error?.constraint == "profile_versions_one_open")
+        }
+    }
+
+    @Test("a change event cannot be updated or deleted")
+    func appendOnlyEvents() throws {
+        try withSchema { connection, snapshot in
+            try insertEvent(connection, snapshot: snapshot)
+            let update = #expect(throws: PostgresError.self) {
+                try connection.execute("UPDATE connect_audit.change_events SET severity = 'info'")
+            }
+            #expect(update?.sqlState == "23001")
+            let delete = #expect(throws: PostgresError.self) {
+                try connection.execute("DELETE FROM connect_audit.change_events")
+            }
+            #expect(delete?.sqlState == "23001")
+            let snapshotUpdate = #expect(throws: PostgresError.self) {
+                try connection.execute("UPDATE connect_audit.snapshots SET row_count = 0")
+            }
+            #expect(snapshotUpdate?.sqlState == "23001")
+            let count = try connection.query("SELECT count(*) FROM connect_audit.change_events WHERE severity = 'medium'")
+            #expect(try count[0].decode(Int.self, at: 0) == 1)
+        }
+    }
+
+    @Test("a version's valid_to is set once, and nothing else of it changes")
+    func closeOnce() throws {
+        try withSchema { connection, snapshot in
+            try insertVersion(connection, snapshot: snapshot, version: 1, from: "2026-11-01Z", to: nil)
+            let other = #expect(throws: PostgresError.self) {
+                try connection.execute("UPDATE connect_audit.profile_versions SET description = 'rewritten'")
+            }
+            #expect(other?.sqlState == "23001")
+            let closed = try connection.execute("UPDATE connect_audit.profile_versions SET valid_to = '2026-11-03Z'")
+            #expect(closed.affectedRows == 1)
+            let again = #expect(throws: PostgresError.self) {
+                try connection.execute("UPDATE connect_audit.profile_versions SET valid_to = '2026-11-04Z'")
+            }
+            #expect(again?.sqlState == "23001")
+            let delete = #expect(throws: PostgresError.self) {
+                try connection.execute("DELETE FROM connect_audit.profile_versions")
+            }
+            #expect(delete?.sqlState == "23001")
+            let validTo = try connection.query("SELECT valid_to FROM connect_audit.profile_versions")[0]
+            #expect(try validTo.decode(PostgresTimestamp.self, at: 0) == PostgresTimestamp(postgresText: "2026-11-03 00:00:00+00"))
+        }
+    }
+
+    @Test("the SQL views answer: current_profiles, profiles_as_of, profile_timeline")
+    func views() throws {
+        try withSchema { connection, snapshot in
+            try insertVersion(connection, snapshot: snapshot, version: 1, from: "2026-11-01Z", to: "2026-11-05Z")
+            try insertVersion(connection, snapshot: snapshot, version: 2, from: "2026-11-05Z", to: nil)
+            try insertEvent(connection, snapshot: snapshot)
+            let current = try connection.query("SELECT version FROM connect_audit.current_profiles")
+            #expect(current.map { $0.values } == [["2"]])
+            let asOf = try connection.query("SELECT version FROM connect_audit.profiles_as_of('2026-11-03Z')")
+            #expect(asOf.map { $0.values } == [["1"]])
+            let before = try connection.query("SELECT count(*) FROM connect_audit.profiles_as_of('2026-10-01Z')")
+            #expect(try before[0].decode(Int.self, at: 0) == 0)
+            let timeline = try connection.query("SELECT kind, to_version FROM connect_audit.profile_timeline")
+            #expect(timeline.map { $0.values } == [["created", "1"]])
+        }
+    }
+}
