@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -62,7 +63,11 @@ let package = Package(
         // Helpers for the database tests: a throwaway database per test, the built binary.
         .target(name: "TestSupport", dependencies: ["PostgresClient"], path: "Tests/TestSupport"),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"]),
-        .testTarget(name: "AuditCoreTests", dependencies: ["AuditCore"]),
+        .testTarget(
+            name: "AuditCoreTests",
+            dependencies: ["AuditCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "AuditStoreTests", dependencies: ["AuditStore", "PostgresClient", "TestSupport"]),
         .testTarget(
             name: "AuditCLITests",

@@ -1,0 +1,161 @@
+/// A moment in time, in whole microseconds since 1970-01-01T00:00:00Z: the precision of
+/// PostgreSQL's `timestamptz`, kept exactly (a `Date` is a `Double` and would round).
+public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// Microseconds since the Unix epoch, UTC.
+    public var microsecondsSinceEpoch: Int64
+
+    /// Creates an instant from microseconds since the Unix epoch.
+    public init(microsecondsSinceEpoch: Int64) {
+        self.microsecondsSinceEpoch = microsecondsSinceEpoch
+    }
+
+    /// Creates an instant from Unix epoch seconds, rounded to the nearest microsecond
+    /// (AWS CLI v1 prints `LastModifiedTime` as a float: rounding, never truncating).
+    public init?(epochSeconds: Double) {
+        let micros = (epochSeconds * 1_000_000).rounded()
+        guard micros.isFinite, abs(micros) < 9.2e18 else { return nil }
+        microsecondsSinceEpoch = Int64(micros)
+    }
+
+    /// Creates an instant from Unix epoch milliseconds (the DDSQL API's timestamps).
+    public init(epochMilliseconds: Int64) {
+        microsecondsSinceEpoch = epochMilliseconds * 1000
+    }
+
+    public static func < (lhs: Instant, rhs: Instant) -> Bool {
+        lhs.microsecondsSinceEpoch < rhs.microsecondsSinceEpoch
+    }
+
+    /// ISO-8601 in UTC with six fractional digits: `2026-11-20T14:03:27.512000Z`.
+    public var iso8601: String {
+        let day = Int64(86_400_000_000)
+        var days = microsecondsSinceEpoch / day
+        var micros = microsecondsSinceEpoch % day
+        if micros < 0 {
+            days -= 1
+            micros += day
+        }
+        let (year, month, dayOfMonth) = Calendar.civil(fromDays: days)
+        let seconds = micros / 1_000_000
+        return digits(year, 4) + "-" + digits(month, 2) + "-" + digits(dayOfMonth, 2)
+            + "T" + digits(seconds / 3600, 2) + ":" + digits(seconds / 60 % 60, 2) + ":" + digits(seconds % 60, 2)
+            + "." + digits(micros % 1_000_000, 6) + "Z"
+    }
+
+    public var description: String { iso8601 }
+
+    /// Parses every timestamp form of DESIGN §1:
+    /// - ISO-8601 with `Z` or an offset (`+02:00`, `+0200`, `+02`), `T` or a space
+    ///   between date and time, with or without fractional seconds;
+    /// - `YYYY-MM-DD HH:MM:SS[.ffffff]` without a zone, taken as UTC (DDSQL's `timestamp`);
+    /// - a bare date `YYYY-MM-DD`, taken as midnight UTC.
+    /// More than six fractional digits round to the nearest microsecond.
+    /// - Returns: `nil` when the text is none of these or names an impossible date.
+    public init?(parsing text: String) {
+        var text = text
+        guard let micros = text.withUTF8({ Instant.parse(ArraySlice($0)) }) else { return nil }
+        microsecondsSinceEpoch = micros
+    }
+
+    private static func parse(_ bytes: ArraySlice<UInt8>) -> Int64? {
+        var cursor = bytes.startIndex
+        let end = bytes.endIndex
+        func number(_ count: Int) -> Int? {
+            guard end - cursor >= count else { return nil }
+            var value = 0
+            for _ in 0..<count {
+                let byte = bytes[cursor]
+                guard byte >= 48, byte <= 57 else { return nil }
+                value = value * 10 + Int(byte - 48)
+                cursor += 1
+            }
+            return value
+        }
+        func take(_ ascii: UInt8) -> Bool {
+            guard cursor < end, bytes[cursor] == ascii else { return false }
+            cursor += 1
+            return true
+        }
+        guard let year = number(4), take(45), let month = number(2), take(45), let day = number(2),
+              (1...12).contains(month), day >= 1, day <= Calendar.daysIn(month: month, year: year)
+        else { return nil }
+        var micros = Calendar.days(year: year, month: month, day: day) * 86_400_000_000
+        if cursor == end { return micros }
+        guard take(84) || take(32) || take(116),  // "T", " " or "t"
+              let hour = number(2), take(58), let minute = number(2), take(58), let second = number(2),
+              hour < 24, minute < 60, second < 60
+        else { return nil }
+        micros += Int64(hour * 3600 + minute * 60 + second) * 1_000_000
+        if take(46) || take(44) {  // "." or ","
+            var fraction: Int64 = 0
+            var scale: Int64 = 100_000
+            var roundUp = false
+            var digitCount = 0
+            while cursor < end, bytes[cursor] >= 48, bytes[cursor] <= 57 {
+                let digit = Int64(bytes[cursor] - 48)
+                if digitCount < 6 {
+                    fraction += digit * scale
+                    scale /= 10
+                } else if digitCount == 6 {
+                    roundUp = digit >= 5
+                }
+                digitCount += 1
+                cursor += 1
+            }
+            guard digitCount > 0 else { return nil }
+            micros += fraction + (roundUp ? 1 : 0)
+        }
+        if cursor == end || take(90) || take(122) {  // no zone: UTC; "Z" or "z"
+            return cursor == end ? micros : nil
+        }
+        let sign: Int64
+        if take(43) { sign = 1 } else if take(45) { sign = -1 } else { return nil }
+        guard let offsetHours = number(2), offsetHours < 24 else { return nil }
+        var offsetMinutes = 0
+        if cursor < end {
+            _ = take(58)
+            guard let minutes = number(2), minutes < 60 else { return nil }
+            offsetMinutes = minutes
+        }
+        guard cursor == end else { return nil }
+        return micros - sign * Int64(offsetHours * 3600 + offsetMinutes * 60) * 1_000_000
+    }
+}
+
+private func digits(_ value: Int64, _ width: Int) -> String {
+    let text = String(value)
+    return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+}
+
+/// Proleptic Gregorian calendar arithmetic on day counts since 1970-01-01.
+enum Calendar {
+    /// Days since 1970-01-01 of a calendar date (Hinnant's days_from_civil).
+    static func days(year: Int, month: Int, day: Int) -> Int64 {
+        let shiftedYear = Int64(month <= 2 ? year - 1 : year)
+        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
+        let yearOfEra = shiftedYear - era * 400
+        let shiftedMonth = Int64(month > 2 ? month - 3 : month + 9)
+        let dayOfYear = (153 * shiftedMonth + 2) / 5 + Int64(day) - 1
+        return era * 146_097 + yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear - 719_468
+    }
+
+    /// The calendar date of a day count since 1970-01-01 (Hinnant's civil_from_days).
+    static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, dayOfYear - (153 * monthIndex + 2) / 5 + 1)
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+}
