@@ -32,7 +32,8 @@ public enum SnapshotFormat: String, CaseIterable, Sendable {
         }
         if first == UInt8(ascii: "{") {
             // A first line that is a whole object, and not a wrapper holding the rows: NDJSON.
-            let firstLine = text.prefix { $0 != "\n" }.trimmingCharacters(in: .whitespaces)
+            let firstLine = String(String.UnicodeScalarView(text.unicodeScalars.prefix { $0 != "\n" }))
+                .trimmingCharacters(in: .whitespacesAndNewlines)
             let wrapperKeys = ["\"data\"", "\"rows\"", "\"items\""]
             if firstLine.hasSuffix("}"), !wrapperKeys.contains(where: { firstLine.contains($0) }) { return .ndjson }
         }

@@ -162,3 +162,46 @@ struct SnapshotReaderTests {
         #expect(Instant(parsing: "2026-11-20T14:03:27.512Z")?.iso8601 == "2026-11-20T14:03:27.512000Z")
     }
 }
+
+@Suite("line endings and streaming")
+struct StreamingTests {
+    @Test("CRLF files read like LF files, in NDJSON and CSV")
+    func crlf() throws {
+        let ndjson = "{\"_key\": \"a\"}\r\n{\"_key\": \"b\"}\r\n"
+        #expect(SnapshotFormat.detect(fileName: "-", prefix: Array(ndjson.utf8)[...]) == .ndjson)
+        #expect(try Fixture.read(ndjson, name: "-").map(\.profile.key) == ["a", "b"])
+        let csv = "_key,description\r\na,\"two\r\nlines\"\r\nb,x\r\n"
+        let records = try Fixture.read(csv, name: "c.csv")
+        #expect(records.map(\.profile.description) == ["two\r\nlines", "x"])
+        #expect(records.map(\.line) == [2, 4])
+    }
+
+    @Test("chunks split anywhere give the same records as one buffer", arguments: [1, 7, 64, 4096])
+    func chunked(size: Int) throws {
+        for file in ["profile.ndjson", "profile.csv", "profile.json", "profile.aws.json", "profile.ddsql.json"] {
+            var bytes = try Fixture.bytes(file)
+            if file.hasSuffix(".ndjson") || file.hasSuffix(".csv") {
+                // Many rows, so batches and records cross chunk boundaries.
+                let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
+                let header = file.hasSuffix(".csv") ? [String(lines[0])] : []
+                let row = String(lines[file.hasSuffix(".csv") ? 1 : 0])
+                let rows = (0..<300).map { row.replacingOccurrences(of: "0d1e2f3a", with: String(format: "%08x", $0)) }
+                bytes = Array((header + rows).joined(separator: "\n").utf8)
+            }
+            let format = SnapshotFormat.detect(fileName: file, prefix: bytes[...])
+            var whole = SnapshotReader(format: format, file: file)
+            whole.consume(bytes)
+            let expected = whole.finish()
+            var reader = SnapshotReader(format: format, file: file)
+            var start = 0
+            while start < bytes.count {
+                reader.consume(Array(bytes[start..<min(bytes.count, start + size)]))
+                start += size
+            }
+            let part = reader.finish()
+            #expect(part.issues.isEmpty, "\(file): \(part.issues)")
+            #expect(part.records == expected.records, "\(file) in chunks of \(size)")
+            #expect(!part.records.isEmpty)
+        }
+    }
+}
