@@ -60,6 +60,15 @@ let package = Package(
             name: "connect-audit",
             dependencies: ["AuditCLI"]
         ),
+        // Benchmarks (figures printed by scripts/bench-*), not part of the product.
+        .executableTarget(
+            name: "connect-audit-bench",
+            dependencies: [
+                "AuditCLI",
+                "AuditCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // Helpers for the database tests: a throwaway database per test, the built binary.
         .target(name: "TestSupport", dependencies: ["PostgresClient"], path: "Tests/TestSupport"),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"]),

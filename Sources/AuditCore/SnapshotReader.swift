@@ -68,7 +68,7 @@ public struct SnapshotReader {
     public mutating func finish() -> SnapshotPart {
         switch format {
         case .ndjson:
-            if !pending.allSatisfy(SnapshotFormat.isSpace) { queueLine(pending[...], line: pendingLine) }
+            queuePending()
             pending = []
             decodeBatch(mapping: .ddsql)
         case .csv:
@@ -94,14 +94,14 @@ public struct SnapshotReader {
         let bytes = chunk.bindMemory(to: UInt8.self)
         while start < bytes.count {
             guard let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) else {
-                pending.append(contentsOf: bytes[start...])
+                pending.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
                 return
             }
             if pending.isEmpty {
-                queueLine(bytes[start..<newline], line: pendingLine)
+                queueLine(UnsafeBufferPointer(rebasing: bytes[start..<newline]), line: pendingLine)
             } else {
-                pending.append(contentsOf: bytes[start..<newline])
-                queueLine(pending[...], line: pendingLine)
+                pending.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<newline]))
+                queuePending()
                 pending.removeAll(keepingCapacity: true)
             }
             pendingLine += 1
@@ -109,12 +109,18 @@ public struct SnapshotReader {
         }
     }
 
-    private mutating func queueLine<Bytes: Collection>(_ line: Bytes, line number: Int) where Bytes.Element == UInt8 {
+    private mutating func queueLine(_ line: UnsafeBufferPointer<UInt8>, line number: Int) {
         guard line.contains(where: { !SnapshotFormat.isSpace($0) }) else { return }
         let start = batchBytes.count
         batchBytes.append(contentsOf: line)
         batch.append(JSONStructure.Element(range: start..<batchBytes.count, line: number))
         if batch.count >= Self.batchSize { decodeBatch(mapping: .ddsql) }
+    }
+
+    /// Queues the line gathered in `pending` (one that spanned chunks, or the last one).
+    private mutating func queuePending() {
+        let line = pending
+        line.withUnsafeBufferPointer { queueLine($0, line: pendingLine) }
     }
 
     private mutating func decodeBatch(mapping: ObjectMapping) {
@@ -198,7 +204,7 @@ public struct SnapshotReader {
         let bytes = pending
         pending = []
         bytes.withUnsafeBytes { consumeLines($0) }
-        if !pending.allSatisfy(SnapshotFormat.isSpace) { queueLine(pending[...], line: pendingLine) }
+        queuePending()
         pending = []
         decodeBatch(mapping: .aws)
     }

@@ -101,7 +101,8 @@ package enum SnapshotRenderer {
                 switch field.kind {
                 case .key: cells.append(profile.key)
                 case .text: cells.append(profile.text(field) ?? "")
-                case .stringSet, .tagSet: cells.append(postgresArray(profile.set(field)))
+                case .stringSet: cells.append(postgresArray(profile.set(field)))
+                case .tagSet: cells.append(tagCell(profile.set(field)))
                 case .instant: cells.append(profile.lastModifiedTime.map(ddsqlTimestamp) ?? "")
                 }
             }
@@ -150,6 +151,16 @@ package enum SnapshotRenderer {
         return "{" + elements.map { element in
             "\"" + element.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         }.joined(separator: ",") + "}"
+    }
+
+    /// A tag set as DDSQL's CSV writes it, `k:v,k2:v2`, when that spelling is unambiguous;
+    /// otherwise a PostgreSQL array.
+    static func tagCell(_ tags: [String]) -> String {
+        let plain = tags.allSatisfy { tag in
+            tag.contains(":") && !tag.contains(",") && !tag.contains("=>") && tag == String(tag.trimmedSpaces)
+                && !tag.hasPrefix("{") && !tag.hasPrefix("[")
+        }
+        return plain ? tags.joined(separator: ",") : postgresArray(tags)
     }
 
     /// RFC 4180 quoting, when a cell needs it.

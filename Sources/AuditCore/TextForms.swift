@@ -109,7 +109,7 @@ enum TextForms {
 
     /// DDSQL's `hstore_csv`: `k:v,k2:v2`, split on commas (a value cannot hold one).
     static func keyValueList(_ text: Substring) -> [String] {
-        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        text.split(separator: ",").map { String(String($0).trimmedSpaces) }.filter { !$0.isEmpty }
     }
 
     /// A JSON document, or `nil` when the text is not JSON.

@@ -1,0 +1,50 @@
+import AuditCore
+import Foundation
+
+/// Reads snapshot files from disk (or standard input) in large chunks and hands the bytes
+/// to `SnapshotReader` as they come, so NDJSON and CSV are never held whole in memory.
+package enum SnapshotFiles {
+    /// Bytes read per system call.
+    static let chunkSize = 1 << 20
+
+    /// Reads each path as one part of a snapshot (`-` is standard input).
+    ///
+    /// - Parameter format: the format, or `nil` to detect it per file from its name and
+    ///   first bytes.
+    /// - Throws: `SnapshotReadError` for bad input (every part is read first, so all
+    ///   problems are reported together), `CLIError` when a file cannot be opened.
+    package static func read(_ paths: [String], format: SnapshotFormat?) throws -> [ParsedRecord] {
+        var parts: [SnapshotPart] = []
+        for path in paths { parts.append(try readPart(path, format: format)) }
+        return try SnapshotAssembler.assemble(parts)
+    }
+
+    /// Reads one file into a part.
+    package static func readPart(_ path: String, format: SnapshotFormat?) throws -> SnapshotPart {
+        let descriptor = path == "-" ? FileHandle.standardInput.fileDescriptor : open(path, O_RDONLY)
+        guard descriptor >= 0 else {
+            throw CLIError("cannot open \(path): \(String(cString: strerror(errno))); check the path and its permissions")
+        }
+        defer { if path != "-" { close(descriptor) } }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        var reader: SnapshotReader?
+        while true {
+            let count = Foundation.read(descriptor, buffer.baseAddress, chunkSize)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw CLIError("cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+            if reader == nil {
+                let detected = format ?? SnapshotFormat.detect(
+                    fileName: path, prefix: ArraySlice(chunk.bindMemory(to: UInt8.self)))
+                reader = SnapshotReader(format: detected, file: path)
+            }
+            if count == 0 { break }
+            reader?.consume(chunk)
+        }
+        guard var finished = reader else { preconditionFailure("the first read always creates the reader") }
+        return finished.finish()
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import AuditCLI
+import AuditCore
+import Foundation
+
+/// Benchmarks that print figures (never timed tests). Run on a release build, through
+/// the scripts in `scripts/bench-*`.
+@main
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "connect-audit-bench",
+        abstract: "Generate benchmark snapshots and measure connect-audit's readers.",
+        subcommands: [Generate.self, Read.self])
+}
+
+/// Writes a synthetic snapshot of N profiles in one format.
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write a synthetic snapshot.")
+
+    @Option(help: "How many profiles.") var profiles = 100_000
+    @Option(help: "ndjson, json, csv, aws or ddsql.") var format = "ndjson"
+    @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Argument(help: "Output file.") var output: String
+
+    func run() throws {
+        guard let format = SnapshotFormat(rawValue: format) else { throw ValidationError("unknown format \(format)") }
+        let bytes = SnapshotRenderer.render(SyntheticProfiles.generate(count: profiles, seed: seed), as: format)
+        try Data(bytes).write(to: URL(fileURLWithPath: output))
+        print("wrote \(profiles) profiles, \(bytes.count) bytes, to \(output)")
+    }
+}
+
+/// Reads a snapshot the way `ingest` does and prints rows per second and peak memory.
+struct Read: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Read a snapshot and print rows/s and peak memory.")
+
+    @Option(help: "Runs; the best is reported.") var runs = 3
+    @Argument(help: "Snapshot file.") var file: String
+
+    func run() throws {
+        let size = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0
+        var best = Double.infinity
+        var rows = 0
+        for _ in 0..<runs {
+            let start = ContinuousClock.now
+            let records = try SnapshotFiles.read([file], format: nil)
+            let elapsed = start.duration(to: .now)
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            rows = records.count
+            best = min(best, seconds)
+        }
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let peak = Int(usage.ru_maxrss) * 1024
+        let line = String(
+            format: "%@: %d rows in %.3f s = %.0f rows/s; file %.1f MiB, peak RSS %.1f MiB (%.2fx the file)",
+            file, rows, best, Double(rows) / best, Double(size) / 1_048_576, Double(peak) / 1_048_576, Double(peak) / Double(max(size, 1)))
+        print(line)
+    }
+}

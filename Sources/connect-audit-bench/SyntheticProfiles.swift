@@ -1,0 +1,74 @@
+import AuditCore
+
+/// Realistic, reproducible security profiles for benchmarks: several accounts and
+/// instances, ARNs, names, descriptions, tags and restrictions shaped like real exports.
+enum SyntheticProfiles {
+    static let accounts = ["123456789012", "210987654321", "555566667777"]
+    static let regions = ["us-east-1", "eu-west-2", "ap-southeast-2"]
+    static let roles = ["Agent", "Supervisor", "Quality Analyst", "Admin", "Workforce Manager", "Tier2 Agent", "Back Office"]
+    static let teams = ["cx", "sales", "billing", "support", "fraud"]
+    static let resources = ["User", "Queue", "RoutingProfile", "ContactFlow", "HoursOfOperation", "Prompt"]
+
+    /// `count` profiles from `seed`; the same arguments always give the same profiles.
+    static func generate(count: Int, seed: UInt64) -> [SecurityProfile] {
+        var random = SplitMix64(seed: seed)
+        return (0..<count).map { index in profile(index, &random) }
+    }
+
+    static func profile(_ index: Int, _ random: inout SplitMix64) -> SecurityProfile {
+        let accountIndex = index % accounts.count
+        let account = accounts[accountIndex]
+        let region = regions[accountIndex]
+        let instance = uuid(UInt64(accountIndex * 2 + index % 2), salt: 0x1a57)
+        let id = uuid(UInt64(index), salt: 0x9f0f)
+        let arn = "arn:aws:connect:\(region):\(account):instance/\(instance)/security-profile/\(id)"
+        let role = roles[Int(random.next() % UInt64(roles.count))]
+        let team = teams[Int(random.next() % UInt64(teams.count))]
+        let restricted = resources.filter { _ in random.next() % 3 == 0 }
+        let allowed = random.next() % 2 == 0 ? ["Department:\(team.capitalized)", "Region:EMEA"] : []
+        let lastModified = Instant(microsecondsSinceEpoch: 1_700_000_000_000_000 + Int64(random.next() % 60_000_000_000_000))
+        return SecurityProfile(
+            key: arn,
+            accountID: account,
+            allowedAccessControlHierarchyGroupID: random.next() % 4 == 0 ? uuid(random.next() % 50, salt: 0x4e1e) : nil,
+            allowedAccessControlTags: allowed,
+            arn: arn,
+            description: "\(role) profile for the \(team) team, \"tier \(index % 3 + 1)\": may listen to recordings, not download",
+            hierarchyRestrictedResources: restricted.isEmpty ? [] : ["User"],
+            id: id,
+            lastModifiedRegion: region,
+            lastModifiedTime: lastModified,
+            organizationResourceID: instance,
+            securityProfileName: "\(role) – \(team.uppercased()) \(index)",
+            tagRestrictedResources: restricted,
+            tags: ["team:\(team)", "env:prod", "cost-center:cc-\(1000 + index % 97)"])
+    }
+
+    /// A UUID-shaped identifier derived from a number.
+    static func uuid(_ value: UInt64, salt: UInt64) -> String {
+        var mixer = SplitMix64(seed: value &* 0x9E37_79B9 &+ salt)
+        let a = mixer.next(), b = mixer.next()
+        let hex = String(a, radix: 16).leftPadded(16) + String(b, radix: 16).leftPadded(16)
+        let c = Array(hex)
+        return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-" + String(c[16..<20]) + "-" + String(c[20..<32])
+    }
+}
+
+/// A small deterministic random generator.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
