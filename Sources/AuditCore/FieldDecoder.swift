@@ -124,7 +124,7 @@ enum FieldDecoder {
                 if let array = json as? [Any] { return try strings(array, field: field) }
                 throw FieldProblem(field: field.rawValue, message: "expected a tag set as JSON, {k:v,...}, \"k\"=>\"v\" or k:v,k2:v2, got \(quote(text))")
             }
-            if trimmed.contains("=>") {
+            if trimmed.utf8.containsArrow {
                 guard let tags = TextForms.hstore(trimmed) else {
                     throw FieldProblem(field: field.rawValue, message: "expected hstore text like \"k\"=>\"v\", got \(quote(text))")
                 }
@@ -214,5 +214,18 @@ extension String {
             return self[endIndex...]
         }
         return self[start...end]
+    }
+}
+
+extension Substring.UTF8View {
+    /// Whether the bytes hold `=>` (hstore text); Foundation's `contains` on strings goes
+    /// through `NSString` and cost 7% of CSV reading.
+    var containsArrow: Bool {
+        var previous: UInt8 = 0
+        for byte in self {
+            if previous == UInt8(ascii: "="), byte == UInt8(ascii: ">") { return true }
+            previous = byte
+        }
+        return false
     }
 }

@@ -43,6 +43,29 @@ enum RecordBuilder {
         return (problems.isEmpty ? profile : nil, problems)
     }
 
+    /// Builds a profile from one CSV row: `fields[i]` is the field of column `names[i]`,
+    /// resolved once per file; unknown columns go to `extra` as JSON strings.
+    static func fromColumns(_ names: [String], _ fields: [ProfileField?], _ values: [String]) -> (SecurityProfile?, [FieldProblem]) {
+        var profile = SecurityProfile(key: "")
+        var problems: [FieldProblem] = []
+        for index in values.indices {
+            let value = values[index]
+            if let field = fields[index] {
+                do throws(FieldProblem) {
+                    try FieldDecoder.apply(value, to: field, of: &profile, unit: .seconds)
+                } catch {
+                    problems.append(error)
+                }
+            } else if !value.isEmpty {
+                profile.extra[names[index]] = TextForms.canonicalJSON(value)
+            }
+        }
+        if profile.key.isEmpty, !problems.contains(where: { $0.field == ProfileField.key.rawValue }) {
+            problems.append(FieldProblem(field: "_key", message: "missing: every row needs a non-empty _key"))
+        }
+        return (problems.isEmpty ? profile : nil, problems)
+    }
+
     /// PascalCase AWS names of the fields the `aws` format reads.
     private static let awsFields: [String: ProfileField] = Dictionary(
         uniqueKeysWithValues: ProfileField.allCases.compactMap { field in field.awsName.map { ($0, field) } })

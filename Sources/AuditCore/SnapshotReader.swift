@@ -40,6 +40,10 @@ public struct SnapshotReader {
     private var batch: [JSONStructure.Element] = []
     private var csv = CSVRecordScanner()
     private var csvHeader: [String]?
+    /// The field of each CSV column (`nil`: unknown, kept in `extra`).
+    private var csvFields: [ProfileField?] = []
+    /// CSV rows waiting to be built into profiles, spread over the cores.
+    private var csvRows: [CSVRecordScanner.Record] = []
 
     /// Creates a reader of `format` for the file named `file`.
     public init(format: SnapshotFormat, file: String) {
@@ -75,6 +79,7 @@ public struct SnapshotReader {
             var scanner = csv
             scanner.finish { handleCSV($0) }
             csv = scanner
+            decodeCSVRows()
         case .json: finishJSON()
         case .aws: finishAWS()
         case .ddsql: finishDDSQL()
@@ -144,7 +149,8 @@ public struct SnapshotReader {
             issues.add(SnapshotIssue(file: file, line: box.problem.line, message: box.problem.message))
         case .success(let record):
             guard let header = csvHeader else {
-                csvHeader = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+                csvHeader = record.fields.map { String($0.trimmedSpaces) }
+                csvFields = csvHeader?.map { ProfileField(columnName: $0) } ?? []
                 checkHeader(record)
                 return
             }
@@ -154,15 +160,15 @@ public struct SnapshotReader {
                     message: "expected \(header.count) fields as in the header, found \(record.fields.count)"))
                 return
             }
-            let fields = zip(header, record.fields).lazy.map { (key: $0.0, value: $0.1 as Any) }
-            let (profile, problems) = RecordBuilder.fromDDSQL(fields, unit: .seconds)
-            if let profile {
-                records.append(ParsedRecord(profile: profile, file: file, line: record.line))
-            }
-            for problem in problems {
-                issues.add(SnapshotIssue(file: file, line: record.line, field: problem.field, message: problem.message))
-            }
+            csvRows.append(record)
+            if csvRows.count >= Self.batchSize { decodeCSVRows() }
         }
+    }
+
+    private mutating func decodeCSVRows() {
+        guard let header = csvHeader, !csvRows.isEmpty else { return }
+        append(ObjectDecoding.decode(rows: csvRows, header: header, fields: csvFields, file: file))
+        csvRows.removeAll(keepingCapacity: true)
     }
 
     private mutating func checkHeader(_ record: CSVRecordScanner.Record) {
@@ -246,24 +252,39 @@ enum ObjectDecoding {
         var issues = SnapshotIssues()
     }
 
+    /// Runs `body` over `count` items split into one contiguous share per core, and
+    /// joins the outcomes in item order.
+    static func inParallel(_ count: Int, _ body: @Sendable (Range<Int>) -> Outcome) -> Outcome {
+        let workers = count < 256 ? 1 : max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        let share = (count + workers - 1) / workers
+        // Each worker writes only its own slot of `results`.
+        nonisolated(unsafe) let results = UnsafeMutableBufferPointer<Outcome>.allocate(capacity: workers)
+        results.initialize(repeating: Outcome())
+        defer { results.deinitialize(); results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let lower = worker * share
+            let upper = min(count, lower + share)
+            guard lower < upper else { return }
+            results[worker] = body(lower..<upper)
+        }
+        var merged = Outcome()
+        merged.records.reserveCapacity(count)
+        for outcome in results {
+            merged.records.append(contentsOf: outcome.records)
+            merged.issues.add(contentsOf: outcome.issues)
+        }
+        return merged
+    }
+
     /// Decodes each element of `bytes` as one record.
     static func decode(
         _ elements: [JSONStructure.Element], in bytes: UnsafeBufferPointer<UInt8>, mapping: ObjectMapping, file: String
     ) -> Outcome {
-        let workers = elements.count < 256 ? 1 : max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-        let share = (elements.count + workers - 1) / workers
-        // Each worker reads its own elements and writes only its own slot of `results`.
-        nonisolated(unsafe) let results = UnsafeMutableBufferPointer<Outcome>.allocate(capacity: workers)
-        results.initialize(repeating: Outcome())
-        defer { results.deinitialize(); results.deallocate() }
         nonisolated(unsafe) let bytes = bytes
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        return inParallel(elements.count) { range in
             var outcome = Outcome()
-            let lower = worker * share
-            let upper = min(elements.count, lower + share)
-            guard lower < upper else { return }
-            outcome.records.reserveCapacity(upper - lower)
-            for element in elements[lower..<upper] {
+            outcome.records.reserveCapacity(range.count)
+            for element in elements[range] {
                 let data = Data(UnsafeBufferPointer(rebasing: bytes[element.range]))
                 let object: Any
                 do {
@@ -283,14 +304,26 @@ enum ObjectDecoding {
                 outcome.records.append(contentsOf: built.records)
                 outcome.issues.add(contentsOf: built.issues)
             }
-            results[worker] = outcome
+            return outcome
         }
-        var merged = Outcome()
-        for outcome in results {
-            merged.records.append(contentsOf: outcome.records)
-            merged.issues.add(contentsOf: outcome.issues)
+    }
+
+    /// Builds profiles from CSV rows whose columns are `header` (resolved to fields once).
+    static func decode(rows: [CSVRecordScanner.Record], header: [String], fields: [ProfileField?], file: String) -> Outcome {
+        inParallel(rows.count) { range in
+            var outcome = Outcome()
+            outcome.records.reserveCapacity(range.count)
+            for row in rows[range] {
+                let (profile, problems) = RecordBuilder.fromColumns(header, fields, row.fields)
+                if let profile {
+                    outcome.records.append(ParsedRecord(profile: profile, file: file, line: row.line))
+                }
+                for problem in problems {
+                    outcome.issues.add(SnapshotIssue(file: file, line: row.line, field: problem.field, message: problem.message))
+                }
+            }
+            return outcome
         }
-        return merged
     }
 
     /// Builds one record from a decoded object.

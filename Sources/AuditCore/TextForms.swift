@@ -109,7 +109,13 @@ enum TextForms {
 
     /// DDSQL's `hstore_csv`: `k:v,k2:v2`, split on commas (a value cannot hold one).
     static func keyValueList(_ text: Substring) -> [String] {
-        text.split(separator: ",").map { String(String($0).trimmedSpaces) }.filter { !$0.isEmpty }
+        var tags: [String] = []
+        for piece in text.split(separator: ",") {
+            let trimmed = piece.first == " " || piece.last == " " || piece.first == "\t" || piece.last == "\t"
+                ? String(piece).trimmedSpaces : piece
+            if !trimmed.isEmpty { tags.append(String(trimmed)) }
+        }
+        return tags
     }
 
     /// A JSON document, or `nil` when the text is not JSON.
