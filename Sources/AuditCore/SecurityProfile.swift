@@ -1,32 +1,115 @@
 /// One Amazon Connect security profile in canonical form (DESIGN §1).
 ///
-/// Canonical form is enforced by the initializers: optional text is `nil` when missing,
-/// null or empty; sets are sorted and free of duplicates; instants are UTC microseconds.
-/// Two inputs that mean the same profile are equal values with equal `contentHash`.
+/// Canonical form is enforced by the initializer and the setters: optional text is `nil`
+/// when missing, null or empty; sets are sorted and free of duplicates; instants are UTC
+/// microseconds. Two inputs that mean the same profile are equal values with equal
+/// `contentHash`.
+///
+/// The fields live in one copy-on-write box, so copying a profile (into arrays, change
+/// sets, records) costs one reference count, not one per field.
 public struct SecurityProfile: Hashable, Sendable {
+    /// The stored fields, already canonical.
+    struct Fields: Hashable {
+        var key: String
+        var accountID: String?
+        var allowedAccessControlHierarchyGroupID: String?
+        var allowedAccessControlTags: [String]
+        var arn: String?
+        var description: String?
+        var hierarchyRestrictedResources: [String]
+        var id: String?
+        var lastModifiedRegion: String?
+        var lastModifiedTime: Instant?
+        var organizationResourceID: String?
+        var securityProfileName: String?
+        var tagRestrictedResources: [String]
+        var tags: [String]
+        var permissions: [String]
+        var extra: [String: String]
+    }
+
+    /// Shared until written: only a uniquely referenced box is mutated.
+    final class Box: @unchecked Sendable {
+        var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var box: Box
+
+    private mutating func mutate(_ change: (inout Fields) -> Void) {
+        if !isKnownUniquelyReferenced(&box) { box = Box(box.fields) }
+        change(&box.fields)
+    }
+
     /// `_key`: the identity of the profile (its ARN in every known export).
-    public var key: String
-    public var accountID: String? { didSet { accountID = accountID.canonicalText } }
+    public var key: String {
+        get { box.fields.key }
+        set { mutate { $0.key = newValue } }
+    }
+    public var accountID: String? {
+        get { box.fields.accountID }
+        set { mutate { $0.accountID = newValue.canonicalText } }
+    }
     public var allowedAccessControlHierarchyGroupID: String? {
-        didSet { allowedAccessControlHierarchyGroupID = allowedAccessControlHierarchyGroupID.canonicalText }
+        get { box.fields.allowedAccessControlHierarchyGroupID }
+        set { mutate { $0.allowedAccessControlHierarchyGroupID = newValue.canonicalText } }
     }
     /// `key:value` strings, sorted (DDSQL's hstore with "= is contains" semantics).
-    public var allowedAccessControlTags: [String] { didSet { allowedAccessControlTags.canonicalize() } }
-    public var arn: String? { didSet { arn = arn.canonicalText } }
-    public var description: String? { didSet { description = description.canonicalText } }
-    public var hierarchyRestrictedResources: [String] { didSet { hierarchyRestrictedResources.canonicalize() } }
-    public var id: String? { didSet { id = id.canonicalText } }
-    public var lastModifiedRegion: String? { didSet { lastModifiedRegion = lastModifiedRegion.canonicalText } }
-    public var lastModifiedTime: Instant?
-    public var organizationResourceID: String? { didSet { organizationResourceID = organizationResourceID.canonicalText } }
-    public var securityProfileName: String? { didSet { securityProfileName = securityProfileName.canonicalText } }
-    public var tagRestrictedResources: [String] { didSet { tagRestrictedResources.canonicalize() } }
+    public var allowedAccessControlTags: [String] {
+        get { box.fields.allowedAccessControlTags }
+        set { mutate { $0.allowedAccessControlTags = newValue.canonicalSet } }
+    }
+    public var arn: String? {
+        get { box.fields.arn }
+        set { mutate { $0.arn = newValue.canonicalText } }
+    }
+    public var description: String? {
+        get { box.fields.description }
+        set { mutate { $0.description = newValue.canonicalText } }
+    }
+    public var hierarchyRestrictedResources: [String] {
+        get { box.fields.hierarchyRestrictedResources }
+        set { mutate { $0.hierarchyRestrictedResources = newValue.canonicalSet } }
+    }
+    public var id: String? {
+        get { box.fields.id }
+        set { mutate { $0.id = newValue.canonicalText } }
+    }
+    public var lastModifiedRegion: String? {
+        get { box.fields.lastModifiedRegion }
+        set { mutate { $0.lastModifiedRegion = newValue.canonicalText } }
+    }
+    public var lastModifiedTime: Instant? {
+        get { box.fields.lastModifiedTime }
+        set { mutate { $0.lastModifiedTime = newValue } }
+    }
+    public var organizationResourceID: String? {
+        get { box.fields.organizationResourceID }
+        set { mutate { $0.organizationResourceID = newValue.canonicalText } }
+    }
+    public var securityProfileName: String? {
+        get { box.fields.securityProfileName }
+        set { mutate { $0.securityProfileName = newValue.canonicalText } }
+    }
+    public var tagRestrictedResources: [String] {
+        get { box.fields.tagRestrictedResources }
+        set { mutate { $0.tagRestrictedResources = newValue.canonicalSet } }
+    }
     /// `key:value` strings, sorted.
-    public var tags: [String] { didSet { tags.canonicalize() } }
+    public var tags: [String] {
+        get { box.fields.tags }
+        set { mutate { $0.tags = newValue.canonicalSet } }
+    }
     /// Permission names, sorted; empty when the export does not carry them.
-    public var permissions: [String] { didSet { permissions.canonicalize() } }
+    public var permissions: [String] {
+        get { box.fields.permissions }
+        set { mutate { $0.permissions = newValue.canonicalSet } }
+    }
     /// Unknown input fields, by name, each as canonical JSON text (never dropped).
-    public var extra: [String: String]
+    public var extra: [String: String] {
+        get { box.fields.extra }
+        set { mutate { $0.extra = newValue } }
+    }
 
     /// Creates a profile, bringing every value to canonical form.
     public init(
@@ -47,22 +130,31 @@ public struct SecurityProfile: Hashable, Sendable {
         permissions: [String] = [],
         extra: [String: String] = [:]
     ) {
-        self.key = key
-        self.accountID = accountID.canonicalText
-        self.allowedAccessControlHierarchyGroupID = allowedAccessControlHierarchyGroupID.canonicalText
-        self.allowedAccessControlTags = allowedAccessControlTags.canonicalSet
-        self.arn = arn.canonicalText
-        self.description = description.canonicalText
-        self.hierarchyRestrictedResources = hierarchyRestrictedResources.canonicalSet
-        self.id = id.canonicalText
-        self.lastModifiedRegion = lastModifiedRegion.canonicalText
-        self.lastModifiedTime = lastModifiedTime
-        self.organizationResourceID = organizationResourceID.canonicalText
-        self.securityProfileName = securityProfileName.canonicalText
-        self.tagRestrictedResources = tagRestrictedResources.canonicalSet
-        self.tags = tags.canonicalSet
-        self.permissions = permissions.canonicalSet
-        self.extra = extra
+        box = Box(Fields(
+            key: key,
+            accountID: accountID.canonicalText,
+            allowedAccessControlHierarchyGroupID: allowedAccessControlHierarchyGroupID.canonicalText,
+            allowedAccessControlTags: allowedAccessControlTags.canonicalSet,
+            arn: arn.canonicalText,
+            description: description.canonicalText,
+            hierarchyRestrictedResources: hierarchyRestrictedResources.canonicalSet,
+            id: id.canonicalText,
+            lastModifiedRegion: lastModifiedRegion.canonicalText,
+            lastModifiedTime: lastModifiedTime,
+            organizationResourceID: organizationResourceID.canonicalText,
+            securityProfileName: securityProfileName.canonicalText,
+            tagRestrictedResources: tagRestrictedResources.canonicalSet,
+            tags: tags.canonicalSet,
+            permissions: permissions.canonicalSet,
+            extra: extra))
+    }
+
+    public static func == (lhs: SecurityProfile, rhs: SecurityProfile) -> Bool {
+        lhs.box === rhs.box || lhs.box.fields == rhs.box.fields
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(box.fields)
     }
 
     /// The text of a text field (`nil` for set, instant and key fields).
