@@ -35,15 +35,13 @@ public struct SnapshotReader {
     /// Whole-document formats: every byte so far. NDJSON: the unfinished last line.
     private var pending: [UInt8] = []
     private var pendingLine = 1
-    /// NDJSON: complete lines waiting to be decoded, as ranges of `batchBytes`.
+    /// NDJSON lines or CSV records waiting to be decoded on every core, as ranges of `batchBytes`.
     private var batchBytes: [UInt8] = []
     private var batch: [JSONStructure.Element] = []
-    private var csv = CSVRecordScanner()
+    private var csv = CSVRecordSplitter()
     private var csvHeader: [String]?
     /// The field of each CSV column (`nil`: unknown, kept in `extra`).
     private var csvFields: [ProfileField?] = []
-    /// CSV rows waiting to be built into profiles, spread over the cores.
-    private var csvRows: [CSVRecordScanner.Record] = []
 
     /// Creates a reader of `format` for the file named `file`.
     public init(format: SnapshotFormat, file: String) {
@@ -56,9 +54,9 @@ public struct SnapshotReader {
         switch format {
         case .ndjson: consumeLines(chunk)
         case .csv:
-            var scanner = csv
-            scanner.consume(chunk) { handleCSV($0) }
-            csv = scanner
+            var splitter = csv
+            splitter.consume(chunk.bindMemory(to: UInt8.self)) { handleCSVRecord($0, line: $1) }
+            csv = splitter
         case .json, .aws, .ddsql: pending.append(contentsOf: chunk)
         }
     }
@@ -76,9 +74,11 @@ public struct SnapshotReader {
             pending = []
             decodeBatch(mapping: .ddsql)
         case .csv:
-            var scanner = csv
-            scanner.finish { handleCSV($0) }
-            csv = scanner
+            var splitter = csv
+            if let line = splitter.finish(emit: { handleCSVRecord($0, line: $1) }) {
+                issues.add(SnapshotIssue(file: file, line: line, message: "a quoted field starting on this record is never closed"))
+            }
+            csv = splitter
             decodeCSVRows()
         case .json: finishJSON()
         case .aws: finishAWS()
@@ -143,44 +143,47 @@ public struct SnapshotReader {
 
     // MARK: CSV
 
-    private mutating func handleCSV(_ result: Result<CSVRecordScanner.Record, ProblemBox>) {
-        switch result {
-        case .failure(let box):
-            issues.add(SnapshotIssue(file: file, line: box.problem.line, message: box.problem.message))
-        case .success(let record):
-            guard let header = csvHeader else {
-                csvHeader = record.fields.map { String($0.trimmedSpaces) }
+    /// Takes one complete CSV record: the first is the header, the rest are queued (as
+    /// bytes) to be split and built on every core.
+    private mutating func handleCSVRecord(_ bytes: UnsafeBufferPointer<UInt8>, line: Int) {
+        guard csvHeader != nil else {
+            switch CSVRecordFields.parse(bytes) {
+            case .success(let names):
+                csvHeader = names.map { String($0.trimmedSpaces) }
                 csvFields = csvHeader?.map { ProfileField(columnName: $0) } ?? []
-                checkHeader(record)
-                return
+                checkHeader(line: line)
+            case .failure(let problem):
+                csvHeader = []
+                issues.add(SnapshotIssue(file: file, line: line, message: "header: " + problem.message))
             }
-            guard record.fields.count == header.count else {
-                issues.add(SnapshotIssue(
-                    file: file, line: record.line,
-                    message: "expected \(header.count) fields as in the header, found \(record.fields.count)"))
-                return
-            }
-            csvRows.append(record)
-            if csvRows.count >= Self.batchSize { decodeCSVRows() }
+            return
         }
+        let start = batchBytes.count
+        batchBytes.append(contentsOf: bytes)
+        batch.append(JSONStructure.Element(range: start..<batchBytes.count, line: line))
+        if batch.count >= Self.batchSize { decodeCSVRows() }
     }
 
     private mutating func decodeCSVRows() {
-        guard let header = csvHeader, !csvRows.isEmpty else { return }
-        append(ObjectDecoding.decode(rows: csvRows, header: header, fields: csvFields, file: file))
-        csvRows.removeAll(keepingCapacity: true)
+        guard let header = csvHeader, !batch.isEmpty else { return }
+        let decoded = batchBytes.withUnsafeBufferPointer {
+            ObjectDecoding.decode(csvRecords: batch, in: $0, header: header, fields: csvFields, file: file)
+        }
+        append(decoded)
+        batch.removeAll(keepingCapacity: true)
+        batchBytes.removeAll(keepingCapacity: true)
     }
 
-    private mutating func checkHeader(_ record: CSVRecordScanner.Record) {
+    private mutating func checkHeader(line: Int) {
         guard let header = csvHeader else { return }
         if !header.contains(ProfileField.key.rawValue) {
             issues.add(SnapshotIssue(
-                file: file, line: record.line,
+                file: file, line: line,
                 message: "the header has no _key column; expected DDSQL field names such as _key,arn,security_profile_name"))
         }
         var seen = Set<String>()
         for name in header where !seen.insert(name).inserted {
-            issues.add(SnapshotIssue(file: file, line: record.line, field: name, message: "this column appears twice in the header"))
+            issues.add(SnapshotIssue(file: file, line: line, field: name, message: "this column appears twice in the header"))
         }
     }
 
@@ -308,18 +311,37 @@ enum ObjectDecoding {
         }
     }
 
-    /// Builds profiles from CSV rows whose columns are `header` (resolved to fields once).
-    static func decode(rows: [CSVRecordScanner.Record], header: [String], fields: [ProfileField?], file: String) -> Outcome {
-        inParallel(rows.count) { range in
+    /// Splits and builds CSV records (byte ranges of `bytes`) whose columns are `header`,
+    /// with each column's field resolved once.
+    static func decode(
+        csvRecords records: [JSONStructure.Element], in bytes: UnsafeBufferPointer<UInt8>,
+        header: [String], fields: [ProfileField?], file: String
+    ) -> Outcome {
+        nonisolated(unsafe) let bytes = bytes
+        return inParallel(records.count) { range in
             var outcome = Outcome()
             outcome.records.reserveCapacity(range.count)
-            for row in rows[range] {
-                let (profile, problems) = RecordBuilder.fromColumns(header, fields, row.fields)
+            for record in records[range] {
+                let values: [String]
+                switch CSVRecordFields.parse(UnsafeBufferPointer(rebasing: bytes[record.range])) {
+                case .failure(let problem):
+                    outcome.issues.add(SnapshotIssue(file: file, line: record.line, message: problem.message))
+                    continue
+                case .success(let parsed):
+                    values = parsed
+                }
+                guard values.count == header.count else {
+                    outcome.issues.add(SnapshotIssue(
+                        file: file, line: record.line,
+                        message: "expected \(header.count) fields as in the header, found \(values.count)"))
+                    continue
+                }
+                let (profile, problems) = RecordBuilder.fromColumns(header, fields, values)
                 if let profile {
-                    outcome.records.append(ParsedRecord(profile: profile, file: file, line: row.line))
+                    outcome.records.append(ParsedRecord(profile: profile, file: file, line: record.line))
                 }
                 for problem in problems {
-                    outcome.issues.add(SnapshotIssue(file: file, line: row.line, field: problem.field, message: problem.message))
+                    outcome.issues.add(SnapshotIssue(file: file, line: record.line, field: problem.field, message: problem.message))
                 }
             }
             return outcome

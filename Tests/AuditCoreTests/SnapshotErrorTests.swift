@@ -81,6 +81,9 @@ struct SnapshotErrorTests {
         #expect(short.map(\.line) == [2])
         #expect(short.first?.message.contains("expected 3 fields") == true)
         #expect(Fixture.issues("id,arn\na,b\n", name: "h.csv").contains { $0.line == 1 && $0.message.contains("no _key") })
+        let stray = Fixture.issues("_key,id\nk1,\"a\"b\nk2,c\n", name: "s.csv")
+        #expect(stray.map(\.line) == [2])
+        #expect(stray.first?.message.contains("must be doubled") == true)
     }
 
     @Test("errors are collected up to 20, so one pass shows most of them")
