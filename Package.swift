@@ -71,7 +71,7 @@ let package = Package(
         ),
         // Helpers for the database tests: a throwaway database per test, the built binary.
         .target(name: "TestSupport", dependencies: ["PostgresClient"], path: "Tests/TestSupport"),
-        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"]),
+        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "AuditCore", "TestSupport"]),
         .testTarget(
             name: "AuditCoreTests",
             dependencies: ["AuditCore", .product(name: "PropertyBased", package: "swift-property-based")],

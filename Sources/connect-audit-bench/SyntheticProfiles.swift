@@ -11,11 +11,11 @@ enum SyntheticProfiles {
 
     /// `count` profiles from `seed`; the same arguments always give the same profiles.
     static func generate(count: Int, seed: UInt64) -> [SecurityProfile] {
-        var random = SplitMix64(seed: seed)
+        var random = SeededRandom(seed: seed)
         return (0..<count).map { index in profile(index, &random) }
     }
 
-    static func profile(_ index: Int, _ random: inout SplitMix64) -> SecurityProfile {
+    static func profile(_ index: Int, _ random: inout SeededRandom) -> SecurityProfile {
         let accountIndex = index % accounts.count
         let account = accounts[accountIndex]
         let region = regions[accountIndex]
@@ -46,24 +46,11 @@ enum SyntheticProfiles {
 
     /// A UUID-shaped identifier derived from a number.
     static func uuid(_ value: UInt64, salt: UInt64) -> String {
-        var mixer = SplitMix64(seed: value &* 0x9E37_79B9 &+ salt)
+        var mixer = SeededRandom(seed: value &* 0x9E37_79B9 &+ salt)
         let a = mixer.next(), b = mixer.next()
         let hex = String(a, radix: 16).leftPadded(16) + String(b, radix: 16).leftPadded(16)
         let c = Array(hex)
         return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-" + String(c[16..<20]) + "-" + String(c[20..<32])
-    }
-}
-
-/// A small deterministic random generator.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

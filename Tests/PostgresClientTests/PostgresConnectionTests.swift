@@ -1,3 +1,4 @@
+import AuditCore
 import Foundation
 import PostgresClient
 import Testing
@@ -61,7 +62,7 @@ struct PostgresConnectionTests {
     func copyRoundTrip() throws {
         try TestDatabase.withConnection { connection in
             try connection.execute("CREATE TABLE t (n integer PRIMARY KEY, a text, b text, c text)")
-            var generator = SplitMix64(seed: 42)
+            var generator = SeededRandom(seed: 42)
             var expected: [[String?]] = []
             expected.reserveCapacity(100_000)
             for n in 0..<100_000 {
@@ -244,15 +245,3 @@ struct ClosedPort {
     func close() { _ = Glibc.close(descriptor) }
 }
 
-/// A small deterministic random generator, so failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
