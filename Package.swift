@@ -32,7 +32,8 @@ let package = Package(
         ),
         .target(
             name: "AuditCore",
-            dependencies: ["CLibCrypto"]
+            dependencies: ["CLibCrypto"],
+            resources: [.embedInCode("Resources/permission-catalog.json")]
         ),
         .target(
             name: "AuditStore",

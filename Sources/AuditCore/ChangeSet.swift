@@ -1,0 +1,145 @@
+/// The kinds of change event (DESIGN §3).
+public enum ChangeKind: String, CaseIterable, Sendable, Comparable {
+    case created, modified, touched, deleted, recreated
+
+    public static func < (lhs: ChangeKind, rhs: ChangeKind) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// The open (current) version of a profile, as the store summarises it for a diff.
+public struct OpenVersion: Hashable, Sendable {
+    public var key: String
+    public var version: Int
+    public var lastModifiedTime: Instant?
+    public var contentHash: String
+    /// The instance (else account) the profile belongs to.
+    public var scopeInstance: String
+    public var accountID: String?
+
+    public init(key: String, version: Int, lastModifiedTime: Instant?, contentHash: String, scopeInstance: String, accountID: String?) {
+        self.key = key
+        self.version = version
+        self.lastModifiedTime = lastModifiedTime
+        self.contentHash = contentHash
+        self.scopeInstance = scopeInstance
+        self.accountID = accountID
+    }
+}
+
+/// A stored version in full, for field diffs.
+public struct StoredVersion: Hashable, Sendable {
+    public var version: Int
+    public var profile: SecurityProfile
+
+    public init(version: Int, profile: SecurityProfile) {
+        self.version = version
+        self.profile = profile
+    }
+}
+
+/// A version the ingest will write.
+public struct NewVersion: Hashable, Sendable {
+    public var version: Int
+    public var profile: SecurityProfile
+    public var contentHash: String
+}
+
+/// A change event before the store numbers and chains it.
+public struct EventDraft: Hashable, Sendable {
+    public var key: String
+    public var kind: ChangeKind
+    public var fromVersion: Int?
+    public var toVersion: Int?
+    /// The profile's `last_modified_time` after the change (before it, for `deleted`).
+    public var lastModifiedTime: Instant?
+    public var diff: ProfileDiff
+    /// `false` when the content changed but `last_modified_time` did not.
+    public var timestampChanged: Bool
+    public var drift: DriftClass
+    public var severity: Severity
+
+    /// The changed fields, sorted: what `changed_fields` stores.
+    public var changedFields: [String] { diff.changedFields }
+}
+
+/// Something the ingest noticed but did not act on.
+public struct SnapshotWarning: Hashable, Sendable {
+    /// The profile concerned, if one.
+    public var key: String?
+    /// `stale_observation`, `instance_missing`, ...
+    public var kind: String
+    public var detail: String
+}
+
+/// What one snapshot changes: the versions to write and close, the events, the warnings.
+public struct ChangeSet: Sendable {
+    /// New versions, in key order.
+    public var newVersions: [NewVersion] = []
+    /// Open versions to close at the snapshot's capture time: key → version.
+    public var closedVersions: [String: Int] = [:]
+    /// Events, in key order.
+    public var events: [EventDraft] = []
+    public var warnings: [SnapshotWarning] = []
+    /// Profiles that did not change.
+    public var unchanged = 0
+    /// Open profiles inside the scope before this snapshot.
+    public var openInScope = 0
+
+    /// How many events of `kind`.
+    public func count(_ kind: ChangeKind) -> Int { events.reduce(0) { $0 + ($1.kind == kind ? 1 : 0) } }
+
+    /// The share of the open profiles in scope this snapshot would delete.
+    public var deletionFraction: Double {
+        openInScope == 0 ? 0 : Double(count(.deleted)) / Double(openInScope)
+    }
+
+    public var isEmpty: Bool { events.isEmpty && warnings.isEmpty }
+}
+
+extension ChangeSet {
+    /// The state after this change set: `state` (open versions by key) with the closed
+    /// versions removed and the new ones added. Used to check the diff's laws.
+    public func applied(to state: [String: StoredVersion]) -> [String: StoredVersion] {
+        var next = state
+        for (key, version) in closedVersions {
+            precondition(next[key]?.version == version, "closing a version that is not open")
+            next[key] = nil
+        }
+        for version in newVersions {
+            precondition(next[version.profile.key] == nil, "two open versions of one key")
+            next[version.profile.key] = StoredVersion(version: version.version, profile: version.profile)
+        }
+        return next
+    }
+}
+
+extension OpenVersion {
+    /// The summary of a stored version, as the store would load it.
+    public init(_ stored: StoredVersion) {
+        self.init(
+            key: stored.profile.key, version: stored.version, lastModifiedTime: stored.profile.lastModifiedTime,
+            contentHash: stored.profile.contentHash, scopeInstance: stored.profile.scopeInstance,
+            accountID: stored.profile.accountID)
+    }
+}
+
+extension Differ {
+    /// Diffs `snapshot` against an in-memory state (open versions by key, and the last
+    /// closed version of deleted keys), loading rows as the store would. For tests and
+    /// `--dry-run` reasoning; the store does the same with SQL.
+    public static func diff(
+        _ snapshot: Snapshot, state: [String: StoredVersion], deleted: [String: StoredVersion] = [:],
+        scope: SnapshotScope? = nil, catalog: PermissionCatalog = .standard
+    ) -> ChangeSet {
+        let open = state.mapValues(OpenVersion.init)
+        let needed = priorRowsNeeded(snapshot, open: open)
+        var openProfiles: [String: SecurityProfile] = [:]
+        for key in needed.changed { openProfiles[key] = state[key]?.profile }
+        var last: [String: StoredVersion] = [:]
+        for key in needed.unseen { last[key] = deleted[key] }
+        return diff(
+            snapshot, open: open, openProfiles: openProfiles, lastVersions: last,
+            scope: scope ?? snapshot.impliedScope, scopeIsImplied: scope == nil, catalog: catalog)
+    }
+}

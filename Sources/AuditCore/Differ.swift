@@ -1,0 +1,141 @@
+/// Turns a snapshot and the current state into a change set: the rules of DESIGN §3, pure.
+///
+/// The diff runs in two steps so the store loads full rows only where needed:
+/// `priorRowsNeeded` names the keys whose previous version must be read in full, and
+/// `diff` takes those rows and produces the change set.
+public enum Differ {
+    /// The keys whose full previous rows the diff needs.
+    public struct PriorRows: Sendable, Equatable {
+        /// Open keys whose content changed: their open version, for the field diff.
+        public var changed: [String]
+        /// Keys with no open version: their last version if any (a re-creation).
+        public var unseen: [String]
+    }
+
+    /// Which previous rows `diff` will need, given the open versions (by key).
+    public static func priorRowsNeeded(_ snapshot: Snapshot, open: [String: OpenVersion]) -> PriorRows {
+        var changed: [String] = []
+        var unseen: [String] = []
+        for (index, record) in snapshot.records.enumerated() {
+            let key = record.profile.key
+            if let current = open[key] {
+                if current.contentHash != snapshot.contentHashes[index] { changed.append(key) }
+            } else {
+                unseen.append(key)
+            }
+        }
+        return PriorRows(changed: changed.sorted(), unseen: unseen.sorted())
+    }
+
+    /// The change set of `snapshot` against the current state.
+    ///
+    /// - Parameters:
+    ///   - open: every open version, by key (those outside `scope` are left alone).
+    ///   - openProfiles: the full open versions of `priorRowsNeeded(...).changed`.
+    ///   - lastVersions: the last (closed) version of each previously deleted key among
+    ///     `priorRowsNeeded(...).unseen`; keys never seen are absent.
+    ///   - scope: what the snapshot speaks for; `impliedScope` marks the default, which
+    ///     also warns about instances that have open profiles but are absent.
+    public static func diff(
+        _ snapshot: Snapshot,
+        open: [String: OpenVersion],
+        openProfiles: [String: SecurityProfile],
+        lastVersions: [String: StoredVersion],
+        scope: SnapshotScope,
+        scopeIsImplied: Bool,
+        catalog: PermissionCatalog = .standard
+    ) -> ChangeSet {
+        var changes = ChangeSet()
+        var seen = Set<String>()
+        seen.reserveCapacity(snapshot.records.count)
+        let order = snapshot.records.indices.sorted { snapshot.records[$0].profile.key < snapshot.records[$1].profile.key }
+        for index in order {
+            let profile = snapshot.records[index].profile
+            let hash = snapshot.contentHashes[index]
+            let key = profile.key
+            seen.insert(key)
+            guard let current = open[key] else {
+                let previous = lastVersions[key]
+                let version = (previous?.version ?? 0) + 1
+                let kind: ChangeKind = previous == nil ? .created : .recreated
+                let diff = ProfileDiff.between(previous?.profile, profile)
+                changes.newVersions.append(NewVersion(version: version, profile: profile, contentHash: hash))
+                changes.events.append(event(
+                    kind, key: key, from: previous?.version, to: version, old: previous?.profile, new: profile,
+                    diff: diff, timestampChanged: previous?.profile.lastModifiedTime != profile.lastModifiedTime, catalog: catalog))
+                continue
+            }
+            let time = compare(current.lastModifiedTime, profile.lastModifiedTime)
+            if time == .older {
+                changes.warnings.append(SnapshotWarning(
+                    key: key, kind: "stale_observation",
+                    detail: "last_modified_time \(profile.lastModifiedTime?.iso8601 ?? "-") is older than the stored \(current.lastModifiedTime?.iso8601 ?? "-"); ignored, history never goes backwards"))
+                continue
+            }
+            if current.contentHash == hash {
+                guard time == .newer else {
+                    changes.unchanged += 1
+                    continue
+                }
+                var diff = ProfileDiff()
+                diff.changes[ProfileField.lastModifiedTime.rawValue] = .instant(from: current.lastModifiedTime, to: profile.lastModifiedTime)
+                changes.closedVersions[key] = current.version
+                changes.newVersions.append(NewVersion(version: current.version + 1, profile: profile, contentHash: hash))
+                changes.events.append(event(
+                    .touched, key: key, from: current.version, to: current.version + 1, old: nil, new: profile,
+                    diff: diff, timestampChanged: true, catalog: catalog))
+                continue
+            }
+            guard let previous = openProfiles[key] else {
+                preconditionFailure("the store must load the open version of every changed key (\(key))")
+            }
+            let diff = ProfileDiff.between(previous, profile)
+            changes.closedVersions[key] = current.version
+            changes.newVersions.append(NewVersion(version: current.version + 1, profile: profile, contentHash: hash))
+            changes.events.append(event(
+                .modified, key: key, from: current.version, to: current.version + 1, old: previous, new: profile,
+                diff: diff, timestampChanged: current.lastModifiedTime != profile.lastModifiedTime, catalog: catalog))
+        }
+        var missingByInstance: [String: Int] = [:]
+        for (key, current) in open.sorted(by: { $0.key < $1.key }) where !seen.contains(key) {
+            if scope.contains(instance: current.scopeInstance, account: current.accountID) {
+                changes.openInScope += 1
+                changes.closedVersions[key] = current.version
+                changes.events.append(EventDraft(
+                    key: key, kind: .deleted, fromVersion: current.version, toVersion: nil,
+                    lastModifiedTime: current.lastModifiedTime, diff: ProfileDiff(), timestampChanged: false,
+                    drift: .narrowed, severity: .low))
+            } else if scopeIsImplied {
+                missingByInstance[current.scopeInstance, default: 0] += 1
+            }
+        }
+        changes.openInScope += open.values.reduce(0) { count, current in
+            count + (seen.contains(current.key) && scope.contains(instance: current.scopeInstance, account: current.accountID) ? 1 : 0)
+        }
+        for (instance, count) in missingByInstance.sorted(by: { $0.key < $1.key }) {
+            changes.warnings.append(SnapshotWarning(
+                key: nil, kind: "instance_missing",
+                detail: "instance \(instance) has \(count) open profile(s) but none in this snapshot; they were kept. If the instance is gone, ingest with --scope instance:\(instance) or --scope all"))
+        }
+        changes.events.sort { $0.key < $1.key }
+        return changes
+    }
+
+    private static func event(
+        _ kind: ChangeKind, key: String, from: Int?, to: Int?, old: SecurityProfile?, new: SecurityProfile,
+        diff: ProfileDiff, timestampChanged: Bool, catalog: PermissionCatalog
+    ) -> EventDraft {
+        let (drift, severity) = DriftRules.classify(kind: kind, old: old, new: new, diff: diff, catalog: catalog)
+        return EventDraft(
+            key: key, kind: kind, fromVersion: from, toVersion: to, lastModifiedTime: new.lastModifiedTime,
+            diff: diff, timestampChanged: timestampChanged, drift: drift, severity: severity)
+    }
+
+    private enum TimeOrder { case same, newer, older }
+
+    /// How `new` compares with `old`; a missing timestamp is never newer nor older.
+    private static func compare(_ old: Instant?, _ new: Instant?) -> TimeOrder {
+        guard let old, let new else { return .same }
+        return new > old ? .newer : new < old ? .older : .same
+    }
+}

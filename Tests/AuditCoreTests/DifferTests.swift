@@ -1,0 +1,214 @@
+import AuditCore
+import PropertyBased
+import Testing
+
+/// Builds snapshots and states for the diff tests.
+enum DiffFixture {
+    static let instanceA = "11111111-aaaa-4aaa-8aaa-000000000001"
+    static let instanceB = "22222222-bbbb-4bbb-8bbb-000000000002"
+
+    static func profile(
+        _ name: String, instance: String = instanceA, account: String = "123456789012",
+        time: Int64? = 1_000, description: String? = nil, tagRestricted: [String] = ["User"],
+        allowedTags: [String] = ["Region:EMEA"], group: String? = "g-1", permissions: [String] = ["BasicAgentAccess"],
+        tags: [String] = ["team:cx"]
+    ) -> SecurityProfile {
+        let arn = "arn:aws:connect:us-east-1:\(account):instance/\(instance)/security-profile/\(name)"
+        return SecurityProfile(
+            key: arn, accountID: account, allowedAccessControlHierarchyGroupID: group,
+            allowedAccessControlTags: allowedTags, arn: arn, description: description,
+            lastModifiedTime: time.map { Instant(microsecondsSinceEpoch: $0 * 1_000_000) },
+            organizationResourceID: instance, securityProfileName: name, tagRestrictedResources: tagRestricted,
+            tags: tags, permissions: permissions)
+    }
+
+    static func snapshot(_ profiles: [SecurityProfile]) -> Snapshot {
+        Snapshot(records: profiles.enumerated().map { ParsedRecord(profile: $1, file: "s.ndjson", line: $0 + 1) })
+    }
+
+    static func state(_ profiles: [SecurityProfile], version: Int = 1) -> [String: StoredVersion] {
+        Dictionary(uniqueKeysWithValues: profiles.map { ($0.key, StoredVersion(version: version, profile: $0)) })
+    }
+}
+
+@Suite("the diff, row by row of DESIGN §3")
+struct DifferTests {
+    typealias F = DiffFixture
+
+    @Test("a key never seen is created, version 1, widened/medium")
+    func created() {
+        let changes = Differ.diff(F.snapshot([F.profile("p1")]), state: [:])
+        #expect(changes.events.map(\.kind) == [.created])
+        #expect(changes.events[0].toVersion == 1 && changes.events[0].fromVersion == nil)
+        #expect(changes.events[0].drift == .widened && changes.events[0].severity == .medium)
+        #expect(changes.newVersions.map(\.version) == [1])
+        #expect(changes.closedVersions.isEmpty)
+    }
+
+    @Test("a key seen before and deleted is recreated at the next version, diffed against the last")
+    func recreated() {
+        let old = F.profile("p1", description: "before")
+        let new = F.profile("p1", time: 2_000, description: "after")
+        let changes = Differ.diff(F.snapshot([new]), state: [:], deleted: [old.key: StoredVersion(version: 3, profile: old)])
+        #expect(changes.events.map(\.kind) == [.recreated])
+        #expect(changes.events[0].fromVersion == 3 && changes.events[0].toVersion == 4)
+        #expect(changes.events[0].changedFields == ["description", "last_modified_time"])
+        #expect(changes.newVersions.map(\.version) == [4])
+    }
+
+    @Test("same content and same last_modified_time: nothing")
+    func unchanged() {
+        let p = F.profile("p1")
+        let changes = Differ.diff(F.snapshot([p]), state: F.state([p]))
+        #expect(changes.events.isEmpty && changes.newVersions.isEmpty && changes.closedVersions.isEmpty)
+        #expect(changes.unchanged == 1)
+    }
+
+    @Test("different content, newer timestamp: modified with a field diff that lists the timestamp")
+    func modified() {
+        let old = F.profile("p1", description: "a")
+        let new = F.profile("p1", time: 2_000, description: "b")
+        let changes = Differ.diff(F.snapshot([new]), state: F.state([old], version: 2))
+        let event = changes.events[0]
+        #expect(event.kind == .modified && event.timestampChanged)
+        #expect(event.fromVersion == 2 && event.toVersion == 3)
+        #expect(event.changedFields == ["description", "last_modified_time"])
+        #expect(event.diff.changes["description"] == .text(from: "a", to: "b"))
+        #expect(changes.closedVersions == [old.key: 2])
+        #expect(event.drift == DriftClass.none && event.severity == .info)
+    }
+
+    @Test("different content, same timestamp (or none): modified with timestamp_changed = false")
+    func modifiedWithoutTimestamp() {
+        for time in [Int64(1_000), nil] {
+            let old = F.profile("p1", time: time, tags: ["team:cx"])
+            let new = F.profile("p1", time: time, tags: ["team:cx", "owner:ana"])
+            let event = Differ.diff(F.snapshot([new]), state: F.state([old])).events[0]
+            #expect(event.kind == .modified)
+            #expect(!event.timestampChanged)
+            #expect(event.changedFields == ["tags"])
+            #expect(event.diff.changes["tags"] == .set(added: ["owner:ana"], removed: []))
+        }
+    }
+
+    @Test("same content, newer timestamp: touched, a new version, unobserved/medium, only the timestamp listed")
+    func touched() {
+        let old = F.profile("p1")
+        let new = F.profile("p1", time: 5_000)
+        let changes = Differ.diff(F.snapshot([new]), state: F.state([old]))
+        #expect(changes.events.map(\.kind) == [.touched])
+        #expect(changes.events[0].changedFields == ["last_modified_time"])
+        #expect(changes.events[0].drift == .unobserved && changes.events[0].severity == .medium)
+        #expect(changes.newVersions.map(\.version) == [2])
+    }
+
+    @Test("an older timestamp: no version, no event, a stale_observation warning")
+    func stale() {
+        let old = F.profile("p1", time: 5_000, description: "new")
+        let new = F.profile("p1", time: 1_000, description: "old")
+        let changes = Differ.diff(F.snapshot([new]), state: F.state([old]))
+        #expect(changes.events.isEmpty && changes.newVersions.isEmpty && changes.closedVersions.isEmpty)
+        #expect(changes.warnings.map(\.kind) == ["stale_observation"])
+        #expect(changes.warnings[0].key == old.key)
+    }
+
+    @Test("open keys missing from the snapshot and inside its scope are deleted; others are kept")
+    func deletedInScopeOnly() {
+        let a1 = F.profile("a1"), a2 = F.profile("a2"), b1 = F.profile("b1", instance: F.instanceB)
+        let changes = Differ.diff(F.snapshot([a1]), state: F.state([a1, a2, b1]))
+        #expect(changes.events.map(\.kind) == [.deleted])
+        #expect(changes.events[0].key == a2.key)
+        #expect(changes.events[0].drift == .narrowed && changes.events[0].severity == .low)
+        #expect(changes.closedVersions == [a2.key: 1])
+        #expect(changes.openInScope == 2)
+        #expect(changes.deletionFraction == 0.5)
+        // Instance B vanished from a default-scoped snapshot: said, not deleted.
+        #expect(changes.warnings.map(\.kind) == ["instance_missing"])
+        #expect(changes.warnings[0].detail.contains(F.instanceB))
+    }
+
+    @Test("--scope all deletes everything missing; --scope account and instance name what they cover")
+    func explicitScopes() {
+        let a1 = F.profile("a1"), b1 = F.profile("b1", instance: F.instanceB, account: "999999999999")
+        let all = Differ.diff(F.snapshot([a1]), state: F.state([a1, b1]), scope: .all)
+        #expect(all.events.map(\.key) == [b1.key])
+        #expect(all.warnings.isEmpty)
+        let otherAccount = Differ.diff(F.snapshot([a1]), state: F.state([a1, b1]), scope: .accounts(["123456789012"]))
+        #expect(otherAccount.events.isEmpty)
+        #expect(otherAccount.warnings.isEmpty)
+        let namedInstance = Differ.diff(F.snapshot([a1]), state: F.state([a1, b1]), scope: .instances([F.instanceA, F.instanceB]))
+        #expect(namedInstance.events.map(\.kind) == [.deleted])
+        #expect(SnapshotScope(argument: "account:1,2") == .accounts(["1", "2"]))
+        #expect(SnapshotScope(argument: "instance:x") == .instances(["x"]))
+        #expect(SnapshotScope(argument: "all") == .all)
+        #expect(SnapshotScope(argument: "region:us-east-1") == nil)
+        #expect(SnapshotScope(argument: "account:") == nil)
+    }
+
+    @Test("events come out in key order, whatever the input order")
+    func deterministicOrder() {
+        let profiles = (0..<20).map { F.profile("p\($0)") }
+        let forward = Differ.diff(F.snapshot(profiles), state: [:])
+        let backward = Differ.diff(F.snapshot(profiles.reversed()), state: [:])
+        #expect(forward.events == backward.events)
+        #expect(forward.events.map(\.key) == forward.events.map(\.key).sorted())
+    }
+}
+
+@Suite("laws of the diff")
+struct DifferLawTests {
+    static let names = Gen.int(in: 0...30).map { "p\($0)" }.array(of: 0...12)
+    static let edits = Gen.int(in: 0...5).array(of: 0...12)
+
+    /// A state and a next snapshot generated from edit codes, so every kind of change occurs.
+    static func scenario(_ names: [String], _ edits: [Int]) -> (state: [String: StoredVersion], next: [SecurityProfile]) {
+        let unique = Array(Set(names)).sorted()
+        let state = DiffFixture.state(unique.map { DiffFixture.profile($0) })
+        var next: [SecurityProfile] = []
+        for (index, name) in unique.enumerated() {
+            switch edits.indices.contains(index) ? edits[index] : 0 {
+            case 0: next.append(DiffFixture.profile(name))
+            case 1: next.append(DiffFixture.profile(name, time: 2_000, description: "edited"))
+            case 2: next.append(DiffFixture.profile(name, tags: ["team:other"]))
+            case 3: next.append(DiffFixture.profile(name, time: 3_000))
+            case 4: next.append(DiffFixture.profile(name, time: 10, description: "stale"))
+            default: break  // deleted
+            }
+        }
+        next.append(DiffFixture.profile("new-\(unique.count)"))
+        return (state, next)
+    }
+
+    @Test("a snapshot diffed against its own state gives no events")
+    func selfDiffIsEmpty() async {
+        await propertyCheck(input: Self.names, Self.edits) { names, edits in
+            let (state, next) = Self.scenario(names, edits)
+            let changes = Differ.diff(DiffFixture.snapshot(next), state: state, scope: .all)
+            let after = changes.applied(to: state)
+            let again = Differ.diff(DiffFixture.snapshot(after.values.map(\.profile)), state: after, scope: .all)
+            #expect(again.events.isEmpty)
+            #expect(again.newVersions.isEmpty)
+            let own = Differ.diff(DiffFixture.snapshot(state.values.map(\.profile)), state: state, scope: .all)
+            #expect(own.events.isEmpty && own.warnings.isEmpty)
+        }
+    }
+
+    @Test("applying a change set to its state gives the snapshot's state (stale rows keep theirs)")
+    func applyGivesSnapshotState() async {
+        await propertyCheck(input: Self.names, Self.edits) { names, edits in
+            let (state, next) = Self.scenario(names, edits)
+            let changes = Differ.diff(DiffFixture.snapshot(next), state: state, scope: .all)
+            let after = changes.applied(to: state)
+            let stale = Set(changes.warnings.filter { $0.kind == "stale_observation" }.compactMap(\.key))
+            #expect(Set(after.keys) == Set(next.map(\.key)))
+            for profile in next {
+                let expected = stale.contains(profile.key) ? state[profile.key]?.profile : profile
+                #expect(after[profile.key]?.profile == expected)
+            }
+            // Versions only move forward.
+            for (key, stored) in after {
+                if let before = state[key] { #expect(stored.version >= before.version) }
+            }
+        }
+    }
+}
