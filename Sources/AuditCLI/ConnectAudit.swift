@@ -8,7 +8,7 @@ public struct ConnectAudit: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "connect-audit",
         abstract: "Change-tracking audit of Amazon Connect security profiles.",
-        subcommands: [Migrate.self])
+        subcommands: [Migrate.self, Ingest.self, Verify.self])
 
     public init() {}
 }

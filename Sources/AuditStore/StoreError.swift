@@ -1,13 +1,32 @@
+import AuditCore
+
 /// What the store refuses to do, with what to do about it.
 package enum StoreError: Error, Equatable, CustomStringConvertible {
     /// An applied migration's text differs from the one this binary carries.
     case migrationChanged(String)
+    /// A snapshot at or after this one already covers an overlapping scope.
+    case staleSnapshot(capturedAt: Instant, newerID: Int64, newerCapturedAt: Instant)
+    /// The snapshot would delete more than `--max-delete-fraction` of its scope.
+    case tooManyDeletions(deleted: Int, openInScope: Int, limit: Double)
+    /// The database changed under the ingest in a way the lock should have prevented.
+    case concurrentChange(String)
 
     package var description: String {
         switch self {
         case .migrationChanged(let name):
             return "migration \(name) was changed after it was applied to this database;"
                 + " restore its original text and put the change in a new migration"
+        case .staleSnapshot(let capturedAt, let newerID, let newerCapturedAt):
+            return "snapshot captured at \(capturedAt.iso8601) is not newer than snapshot #\(newerID)"
+                + " captured at \(newerCapturedAt.iso8601) for an overlapping scope; history never goes backwards."
+                + " Nothing was written; pass the right --captured-at, or ingest older exports first"
+        case .tooManyDeletions(let deleted, let openInScope, let limit):
+            let percent = openInScope == 0 ? 0 : Double(deleted) * 100 / Double(openInScope)
+            return "the snapshot would delete \(deleted) of \(openInScope) open profiles in its scope"
+                + " (\(Int(percent.rounded()))%, more than --max-delete-fraction \(limit)); nothing was written."
+                + " If the export is truncated, export again; if the deletions are real, raise --max-delete-fraction"
+        case .concurrentChange(let detail):
+            return "the history changed during the ingest (\(detail)); nothing was written, run the ingest again"
         }
     }
 }

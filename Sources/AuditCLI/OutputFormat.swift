@@ -1,0 +1,17 @@
+import Foundation
+import ArgumentParser
+
+/// How a command prints its results.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+/// Progress lines on stderr, only when stderr is a terminal (DESIGN §6).
+enum Progress {
+    static let enabled = isatty(2) == 1
+
+    static func say(_ line: String) {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}

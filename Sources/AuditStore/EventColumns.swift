@@ -1,0 +1,55 @@
+import AuditCore
+import PostgresClient
+
+/// How change events map to `connect_audit.change_events`.
+enum EventColumns {
+    static let columns = [
+        "id", "snapshot_id", "profile_key", "kind", "observed_at", "last_modified_time", "from_version", "to_version",
+        "changed_fields", "diff", "drift", "severity", "timestamp_changed", "prev_hash", "hash",
+    ]
+
+    /// Writes events with `COPY`.
+    static func copy(_ events: [ChainedEvent], into connection: PostgresConnection) throws {
+        try connection.copyIn("COPY connect_audit.change_events (\(columns.joined(separator: ", "))) FROM STDIN") { writer in
+            for event in events {
+                try writer.append(event.id)
+                try writer.append(event.snapshotID)
+                try writer.append(event.key)
+                try writer.append(event.kind.rawValue)
+                try writer.append(event.observedAt.postgres)
+                try writer.append(event.lastModifiedTime?.postgres)
+                try writer.append(event.fromVersion)
+                try writer.append(event.toVersion)
+                try writer.append(event.changedFields)
+                try writer.append(event.diffJSON)
+                try writer.append(event.drift.rawValue)
+                try writer.append(event.severity.rawValue)
+                try writer.append(event.timestampChanged)
+                try writer.append(event.previousHash)
+                try writer.append(event.hash)
+                try writer.endRow()
+            }
+        }
+    }
+
+    /// Reads one event from a `COPY ... TO STDOUT` row of `columns` (the diff as `jsonb`
+    /// prints it is brought back to canonical JSON, which the hash covers).
+    static func decode(_ fields: [String?]) throws -> ChainedEvent {
+        func required(_ index: Int) throws -> String {
+            guard let value = fields[index] else { throw PostgresError(.decoding, "change_events.\(columns[index]) is NULL") }
+            return value
+        }
+        guard let kind = ChangeKind(rawValue: try required(3)), let drift = DriftClass(rawValue: try required(10)),
+              let severity = Severity(rawValue: try required(11))
+        else { throw PostgresError(.decoding, "change_events has an unknown kind, drift or severity") }
+        let diff = try required(9)
+        return ChainedEvent(
+            id: try Int64(postgresText: required(0)), snapshotID: try Int64(postgresText: required(1)), key: try required(2),
+            kind: kind, observedAt: Instant(try PostgresTimestamp(postgresText: required(4))),
+            lastModifiedTime: try fields[5].map { Instant(try PostgresTimestamp(postgresText: $0)) },
+            fromVersion: try fields[6].map { try Int(postgresText: $0) }, toVersion: try fields[7].map { try Int(postgresText: $0) },
+            changedFields: try [String](postgresText: required(8)), diffJSON: ProfileDiff.canonicalJSON(text: diff) ?? diff,
+            drift: drift, severity: severity, timestampChanged: try Bool(postgresText: required(12)),
+            previousHash: try required(13), hash: try required(14))
+    }
+}

@@ -1,0 +1,94 @@
+import AuditCore
+import PostgresClient
+
+/// What `verify` found.
+package struct VerifyReport: Sendable {
+    /// Events whose links were checked.
+    package var eventsChecked = 0
+    /// Versions in the history.
+    package var versions = 0
+    /// The first break found, or `nil` when the history holds.
+    package var firstProblem: String?
+
+    package var isValid: Bool { firstProblem == nil }
+}
+
+/// Walks the event hash chain and checks the history's invariants (DESIGN §5).
+package struct HistoryVerifier {
+    private let connection: PostgresConnection
+
+    package init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    /// Checks everything, stopping at the first break.
+    package func verify() throws -> VerifyReport {
+        var report = VerifyReport()
+        try connection.withTransaction(isolation: "REPEATABLE READ") { connection in
+            var chain = EventChain.Verifier()
+            var problem: String?
+            try connection.copyOut("""
+                COPY (SELECT \(EventColumns.columns.joined(separator: ", ")) FROM connect_audit.change_events ORDER BY id) TO STDOUT
+                """) { fields in
+                guard problem == nil else { return }
+                let event = try EventColumns.decode(fields)
+                if let reason = chain.check(event) {
+                    problem = "event #\(event.id) (\(event.kind.rawValue) of \(event.key)): \(reason)"
+                }
+            }
+            report.eventsChecked = chain.count
+            report.versions = try connection.query("SELECT count(*) FROM connect_audit.profile_versions")[0].decode(Int.self, at: 0)
+            if let problem {
+                report.firstProblem = problem
+                return
+            }
+            report.firstProblem = try firstInvariantBreak()
+        }
+        return report
+    }
+
+    /// Each invariant as a query that returns the first offending row's description.
+    private static let invariants: [(String, String)] = [
+        ("versions of a profile are numbered 1, 2, ... without gaps", """
+            SELECT profile_key || ' has versions up to ' || max(version) || ' but ' || count(*) || ' rows'
+            FROM connect_audit.profile_versions GROUP BY profile_key HAVING max(version) <> count(*) LIMIT 1
+            """),
+        ("every version was written with an event", """
+            SELECT v.profile_key || ' version ' || v.version || ' has no event that created it'
+            FROM connect_audit.profile_versions v
+            WHERE NOT EXISTS (SELECT 1 FROM connect_audit.change_events e
+                              WHERE e.profile_key = v.profile_key AND e.to_version = v.version)
+            LIMIT 1
+            """),
+        ("every closed version was closed by an event", """
+            SELECT v.profile_key || ' version ' || v.version || ' is closed without a modified, touched or deleted event'
+            FROM connect_audit.profile_versions v
+            WHERE v.valid_to IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM connect_audit.change_events e
+                WHERE e.profile_key = v.profile_key AND e.from_version = v.version
+                  AND e.kind IN ('modified', 'touched', 'deleted') AND e.observed_at = v.valid_to)
+            LIMIT 1
+            """),
+        ("versions of a profile follow each other in time", """
+            SELECT a.profile_key || ' version ' || a.version || ' ends after version ' || b.version || ' begins'
+            FROM connect_audit.profile_versions a
+            JOIN connect_audit.profile_versions b ON b.profile_key = a.profile_key AND b.version = a.version + 1
+            WHERE a.valid_to IS NULL OR a.valid_to > b.valid_from
+            LIMIT 1
+            """),
+        ("a version begins when its snapshot was captured", """
+            SELECT v.profile_key || ' version ' || v.version || ' begins at ' || v.valid_from || ', not at its snapshot''s capture'
+            FROM connect_audit.profile_versions v JOIN connect_audit.snapshots s ON s.id = v.snapshot_id
+            WHERE v.valid_from <> s.captured_at LIMIT 1
+            """),
+    ]
+
+    private func firstInvariantBreak() throws -> String? {
+        for (name, sql) in Self.invariants {
+            if let row = try connection.query(sql).first, let detail = row.values[0] {
+                return "\(name): \(detail)"
+            }
+        }
+        return nil
+    }
+}
