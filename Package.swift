@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "AuditStoreTests", dependencies: ["AuditStore", "PostgresClient", "TestSupport"]),
         .testTarget(
             name: "AuditCLITests",
-            dependencies: ["AuditCLI", "AuditStore", "PostgresClient", "TestSupport"]
+            dependencies: ["AuditCLI", "AuditCore", "AuditStore", "PostgresClient", "TestSupport"]
         ),
     ]
 )

@@ -21,17 +21,40 @@ public enum TestDatabase {
         }
     }
 
-    /// Creates a fresh database, passes its connection string to `body`, then drops it.
-    public static func withDatabase<T>(_ body: (String) throws -> T) throws -> T {
+    /// Creates a fresh database (a copy of `template`, when given), passes its connection
+    /// string to `body`, then drops it.
+    public static func withDatabase<T>(template: String? = nil, _ body: (String) throws -> T) throws -> T {
         let admin = try connectToServer()
         defer { admin.close() }
         let name = "ca_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
-        try admin.execute("CREATE DATABASE \(try admin.escapeIdentifier(String(name)))")
+        let copy = try template.map { " TEMPLATE " + (try admin.escapeIdentifier($0)) } ?? ""
+        try admin.execute("CREATE DATABASE \(try admin.escapeIdentifier(String(name)))" + copy)
         defer {
             _ = try? admin.execute("DROP DATABASE IF EXISTS \(try admin.escapeIdentifier(String(name))) WITH (FORCE)")
         }
         let conninfo = try PostgresConnection.conninfo(serverConninfo, replacing: ["dbname": String(name)])
         return try body(conninfo)
+    }
+
+    /// The database name in a connection string made by `withDatabase`.
+    public static func databaseName(_ conninfo: String) -> String? {
+        conninfo.split(separator: " ").first { $0.hasPrefix("dbname=") }
+            .map { String($0.dropFirst("dbname=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "'")) }
+    }
+
+    /// Waits, at most `timeout`, until no session but the caller's is connected to
+    /// `database` (a killed client's server process may still be rolling back).
+    public static func waitForIdle(_ database: String, timeout: Duration = .seconds(30)) throws {
+        let admin = try connectToServer()
+        defer { admin.close() }
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let others = try admin.query(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [database])
+            if try others[0].decode(Int.self, at: 0) == 0 { return }
+            _ = try admin.query("SELECT pg_sleep(0.02)")
+        }
+        throw TestSetupError("sessions on \(database) did not end within \(timeout)")
     }
 
     /// Creates a fresh database and hands `body` an open connection to it.

@@ -1,0 +1,171 @@
+import AuditCore
+import Foundation
+import PostgresClient
+import Testing
+import TestSupport
+
+/// Synthetic nightly snapshots written to a temporary folder.
+struct NightlyFiles {
+    let folder: URL
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("connect-audit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: folder) }
+
+    /// Night `night` of `count` profiles of `instance`: each night a few change, some go,
+    /// some arrive, so every kind of event occurs.
+    static func profiles(count: Int, night: Int, instance: String = "i-aaaa") -> [SecurityProfile] {
+        (0..<count).compactMap { index in
+            if night > 1, index % 50 == 7 { return nil }  // deleted
+            let edited = night > 1 && index % 10 == 3
+            let touched = night > 1 && index % 10 == 5
+            let arn = "arn:aws:connect:us-east-1:123456789012:instance/\(instance)/security-profile/p\(index)"
+            return SecurityProfile(
+                key: arn, accountID: "123456789012", allowedAccessControlTags: ["Region:EMEA"], arn: arn,
+                description: edited ? "edited on night \(night)" : "profile \(index), \"tier\" \\ – ✓",
+                lastModifiedTime: Instant(microsecondsSinceEpoch: Int64(1_700_000_000 + (edited || touched ? night : 0)) * 1_000_000),
+                organizationResourceID: instance, securityProfileName: "Profile \(index)",
+                tagRestrictedResources: edited ? [] : ["User", "Queue"], tags: ["team:cx", "n:\(index % 7)"])
+        } + (night > 1 ? (0..<count / 100).map { SecurityProfile(key: "arn:aws:connect:us-east-1:123456789012:instance/\(instance)/security-profile/new-\(night)-\($0)", organizationResourceID: instance) } : [])
+    }
+
+    /// Writes a night as NDJSON and returns its path.
+    func write(_ profiles: [SecurityProfile], name: String, format: SnapshotFormat = .ndjson) throws -> String {
+        let url = folder.appendingPathComponent(name)
+        try Data(SnapshotRenderer.render(profiles, as: format)).write(to: url)
+        return url.path
+    }
+}
+
+/// A fingerprint of the whole history, to compare two databases.
+func historyFingerprint(_ conninfo: String) throws -> [String?] {
+    let connection = try PostgresConnection(conninfo)
+    defer { connection.close() }
+    return try connection.query("""
+        SELECT (SELECT count(*) FROM connect_audit.snapshots)::text,
+               (SELECT md5(coalesce(string_agg(profile_key || ':' || version || ':' || content_hash || ':' || coalesce(valid_to::text, '-'), ',' ORDER BY profile_key, version), ''))
+                FROM connect_audit.profile_versions),
+               (SELECT md5(coalesce(string_agg(profile_key || ':' || kind || ':' || coalesce(to_version::text, '-'), ',' ORDER BY id), ''))
+                FROM connect_audit.change_events)
+        """)[0].values
+}
+
+@Suite("connect-audit ingest and verify")
+struct IngestCommandTests {
+    @Test("ingest prints counts per kind; bad input is one clear error and nothing is written")
+    func ingestAndBadInput() throws {
+        let files = try NightlyFiles()
+        defer { files.remove() }
+        try TestDatabase.withDatabase { conninfo in
+            #expect(try CommandRunner.run(["migrate", "--database-url", conninfo]).status == 0)
+            let night1 = try files.write(NightlyFiles.profiles(count: 200, night: 1), name: "night-1.ndjson")
+            let night2 = try files.write(NightlyFiles.profiles(count: 200, night: 2), name: "night-2.csv", format: .csv)
+            let ok = try CommandRunner.run([
+                "ingest", "--database-url", conninfo, "--captured-at", "2026-11-01T02:00:00Z", night1,
+            ])
+            #expect(ok.status == 0, "\(ok.stderr)")
+            #expect(ok.stdout.contains("200 created, 0 modified, 0 touched, 0 deleted, 0 recreated, 0 unchanged"))
+            let json = try CommandRunner.run([
+                "ingest", "--database-url", conninfo, "--captured-at", "2026-11-02T02:00:00Z", "--output", "json", night2,
+            ])
+            #expect(json.status == 0, "\(json.stderr)")
+            let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+            let counts = parsed?.first?["counts"] as? [String: Int]
+            #expect(counts == ["created": 2, "modified": 20, "touched": 20, "deleted": 4, "recreated": 0, "unchanged": 156])
+
+            let bad = try files.write([], name: "broken.ndjson")
+            try Data("{\"_key\": \"a\"}\n{\"_key\": \"b\", \"last_modified_time\": \"yesterday\"}\n".utf8).write(to: URL(fileURLWithPath: bad))
+            let refused = try CommandRunner.run(["ingest", "--database-url", conninfo, bad])
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("broken.ndjson:2: last_modified_time: expected an ISO-8601 timestamp"))
+            let connection = try PostgresConnection(conninfo)
+            defer { connection.close() }
+            #expect(try connection.query("SELECT count(*) FROM connect_audit.snapshots")[0].decode(Int.self, at: 0) == 2)
+            let verify = try CommandRunner.run(["verify", "--database-url", conninfo])
+            #expect(verify.status == 0, "\(verify.stderr)")
+            #expect(verify.stdout.hasPrefix("ok: 246 events chained"))
+        }
+    }
+
+    @Test("SIGKILL at random moments during a large ingest leaves the state before or after; the rerun completes")
+    func crashSafety() throws {
+        let files = try NightlyFiles()
+        defer { files.remove() }
+        let night1 = try files.write(NightlyFiles.profiles(count: 4000, night: 1), name: "night-1.ndjson")
+        let night2 = try files.write(NightlyFiles.profiles(count: 4000, night: 2), name: "night-2.ndjson")
+        let ingest2 = ["ingest", "--captured-at", "2026-11-02T02:00:00Z", night2]
+        try TestDatabase.withDatabase { base in
+            #expect(try CommandRunner.run(["migrate", "--database-url", base]).status == 0)
+            let first = try CommandRunner.run(["ingest", "--database-url", base, "--captured-at", "2026-11-01T02:00:00Z", night1])
+            #expect(first.status == 0, "\(first.stderr)")
+            let before = try historyFingerprint(base)
+            guard let baseName = TestDatabase.databaseName(base) else { throw TestSetupError("no database name in \(base)") }
+            try TestDatabase.waitForIdle(baseName)
+            // The state after, and how long an uninterrupted ingest takes.
+            var expectedAfter: [String?] = []
+            var duration = Duration.zero
+            try TestDatabase.withDatabase(template: baseName) { reference in
+                let start = ContinuousClock.now
+                let outcome = try CommandRunner.run(ingest2 + ["--database-url", reference])
+                duration = ContinuousClock.now - start
+                #expect(outcome.status == 0, "\(outcome.stderr)")
+                expectedAfter = try historyFingerprint(reference)
+            }
+            #expect(expectedAfter != before)
+            var random = SeededRandom(seed: 7)
+            var states: [String: Int] = [:]
+            for attempt in 0..<20 {
+                try TestDatabase.waitForIdle(baseName)
+                try TestDatabase.withDatabase(template: baseName) { trial in
+                    let (process, out, err) = try CommandRunner.start(ingest2 + ["--database-url", trial])
+                    // The kill lands anywhere from start-up to just past the usual end.
+                    let fraction = Double(random.next() % 1000) / 1000 * 1.1
+                    Thread.sleep(forTimeInterval: Double(duration.components.seconds) * fraction + Double(duration.components.attoseconds) / 1e18 * fraction)
+                    kill(process.processIdentifier, SIGKILL)
+                    _ = CommandRunner.finish(process, out, err)
+                    guard let trialName = TestDatabase.databaseName(trial) else { return }
+                    try TestDatabase.waitForIdle(trialName)
+                    let state = try historyFingerprint(trial)
+                    #expect(state == before || state == expectedAfter, "attempt \(attempt): a half-written state")
+                    states[state == before ? "before" : "after", default: 0] += 1
+                    let verify = try CommandRunner.run(["verify", "--database-url", trial])
+                    #expect(verify.status == 0, "attempt \(attempt): \(verify.stdout)\(verify.stderr)")
+                    let rerun = try CommandRunner.run(ingest2 + ["--database-url", trial])
+                    #expect(rerun.status == 0, "attempt \(attempt): \(rerun.stderr)")
+                    #expect(try historyFingerprint(trial) == expectedAfter, "attempt \(attempt): the rerun did not complete the job")
+                }
+            }
+            // Most kills must land mid-ingest, or the test proves nothing.
+            #expect(states["before", default: 0] >= 10, "\(states)")
+        }
+    }
+
+    @Test("two ingest processes started together both complete, one after the other")
+    func concurrentIngests() throws {
+        let files = try NightlyFiles()
+        defer { files.remove() }
+        let a = try files.write(NightlyFiles.profiles(count: 1500, night: 1, instance: "i-aaaa"), name: "a.ndjson")
+        let b = try files.write(NightlyFiles.profiles(count: 1500, night: 1, instance: "i-bbbb"), name: "b.ndjson")
+        try TestDatabase.withDatabase { conninfo in
+            #expect(try CommandRunner.run(["migrate", "--database-url", conninfo]).status == 0)
+            let first = try CommandRunner.start(["ingest", "--database-url", conninfo, "--captured-at", "2026-11-01T02:00:00Z", a])
+            let second = try CommandRunner.start(["ingest", "--database-url", conninfo, "--captured-at", "2026-11-01T03:00:00Z", b])
+            let outcomes = [CommandRunner.finish(first.0, first.1, first.2), CommandRunner.finish(second.0, second.1, second.2)]
+            for outcome in outcomes { #expect(outcome.status == 0, "\(outcome.stderr)") }
+            let connection = try PostgresConnection(conninfo)
+            defer { connection.close() }
+            // One after the other: each snapshot's events form one unbroken run of ids.
+            let runs = try connection.query("""
+                SELECT snapshot_id, min(id), max(id), count(*) FROM connect_audit.change_events GROUP BY snapshot_id ORDER BY min(id)
+                """).map { try $0.values.map { try Int(postgresText: $0 ?? "") } }
+            #expect(runs.count == 2)
+            for run in runs { #expect(run[2] - run[1] + 1 == run[3]) }
+            #expect(runs.map { $0[3] } == [1500, 1500])
+            let verify = try CommandRunner.run(["verify", "--database-url", conninfo])
+            #expect(verify.status == 0, "\(verify.stderr)")
+        }
+    }
+}
