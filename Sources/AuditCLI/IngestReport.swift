@@ -59,7 +59,8 @@ struct IngestReport {
             }
             return object
         }
-        return ProfileDiff.canonicalJSON(objects)
+        let data = (try? JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("[]".utf8)
+        return String(decoding: data, as: UTF8.self)
     }
 
     private static func summary(_ changes: ChangeSet) -> [String: Any] {

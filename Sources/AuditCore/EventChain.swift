@@ -9,7 +9,7 @@ public struct ChainedEvent: Hashable, Sendable {
     public var fromVersion: Int?
     public var toVersion: Int?
     public var changedFields: [String]
-    /// The diff as canonical JSON (`ProfileDiff.canonicalJSON`).
+    /// The diff as canonical JSON (`ProfileDiff.json`).
     public var diffJSON: String
     public var drift: DriftClass
     public var severity: Severity

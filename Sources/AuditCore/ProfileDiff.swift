@@ -70,41 +70,45 @@ public struct ProfileDiff: Hashable, Sendable {
     }
 
     /// The diff as DESIGN §3's JSON: text `{"from", "to"}`, sets `{"added", "removed"}`,
-    /// with sorted keys so the text is canonical (the event hash covers it).
+    /// in canonical form (the event hash covers it). `extra.<name>` values are their JSON
+    /// text, as strings, so a diff holds only strings and nulls.
     public var json: String {
-        var object: [String: Any] = [:]
-        for (name, change) in changes {
-            switch change {
+        var out = "{"
+        for (index, name) in changes.keys.sorted().enumerated() {
+            if index > 0 { out += "," }
+            CanonicalJSON.writeString(name, into: &out)
+            out += ":"
+            switch changes[name]! {
             case .text(let from, let to):
-                let isExtra = name.hasPrefix("extra.")
-                object[name] = ["from": Self.jsonValue(from, parseJSON: isExtra), "to": Self.jsonValue(to, parseJSON: isExtra)]
+                out += "{\"from\":"
+                Self.writeOptional(from, into: &out)
+                out += ",\"to\":"
+                Self.writeOptional(to, into: &out)
+                out += "}"
             case .set(let added, let removed):
-                object[name] = ["added": added, "removed": removed]
+                out += "{\"added\":"
+                CanonicalJSON.write(added, into: &out)
+                out += ",\"removed\":"
+                CanonicalJSON.write(removed, into: &out)
+                out += "}"
             case .instant(let from, let to):
-                object[name] = ["from": Self.jsonValue(from?.iso8601, parseJSON: false), "to": Self.jsonValue(to?.iso8601, parseJSON: false)]
+                out += "{\"from\":"
+                Self.writeOptional(from?.iso8601, into: &out)
+                out += ",\"to\":"
+                Self.writeOptional(to?.iso8601, into: &out)
+                out += "}"
             }
         }
-        return Self.canonicalJSON(object)
+        return out + "}"
     }
 
-    private static func jsonValue(_ text: String?, parseJSON: Bool) -> Any {
-        guard let text else { return NSNull() }
-        if parseJSON, let value = TextForms.json(text[...]) { return value }
-        return text
-    }
-
-    /// JSON text with sorted keys and unescaped slashes: the same for the same value,
-    /// whether built here or read back from `jsonb` (whose own spacing differs).
-    public static func canonicalJSON(_ value: Any) -> String {
-        guard let data = try? JSONSerialization.data(
-            withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
-        else { preconditionFailure("diff values are strings, arrays and objects of them") }
-        return String(decoding: data, as: UTF8.self)
+    private static func writeOptional(_ text: String?, into out: inout String) {
+        if let text { CanonicalJSON.writeString(text, into: &out) } else { out += "null" }
     }
 
     /// Re-canonicalizes JSON text (as `jsonb` prints it) for hashing; `nil` if not JSON.
     public static func canonicalJSON(text: String) -> String? {
         guard let value = TextForms.json(text[...]) else { return nil }
-        return canonicalJSON(value)
+        return CanonicalJSON.text(value)
     }
 }

@@ -267,3 +267,11 @@ extension Array where Element == String {
         removeLast(count - write)
     }
 }
+
+extension SecurityProfile {
+    /// An `extra` value in canonical JSON text, as the readers store it (for values read
+    /// back from the database).
+    package static func extraValue(_ value: Any) -> String {
+        TextForms.canonicalJSON(value)
+    }
+}

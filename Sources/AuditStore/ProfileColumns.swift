@@ -54,7 +54,7 @@ enum ProfileColumns {
     /// `extra` as a JSON object; its values are already canonical JSON text.
     static func extraJSON(_ extra: [String: String]) -> String {
         guard !extra.isEmpty else { return "{}" }
-        return "{" + extra.keys.sorted().map { ProfileDiff.canonicalJSON($0) + ":" + (extra[$0] ?? "null") }.joined(separator: ",") + "}"
+        return "{" + extra.keys.sorted().map { CanonicalJSON.text($0) + ":" + (extra[$0] ?? "null") }.joined(separator: ",") + "}"
     }
 
     /// Reads a profile from a row that has the `record` columns.
@@ -62,7 +62,7 @@ enum ProfileColumns {
         var extra: [String: String] = [:]
         if let text = try row.decodeIfPresent(String.self, column: "extra"),
            let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] {
-            for (name, value) in object { extra[name] = ProfileDiff.canonicalJSON(value) }
+            for (name, value) in object { extra[name] = SecurityProfile.extraValue(value) }
         }
         return SecurityProfile(
             key: try row.decode(String.self, column: "profile_key"),

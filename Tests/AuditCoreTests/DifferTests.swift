@@ -1,4 +1,5 @@
 import AuditCore
+import Foundation
 import PropertyBased
 import Testing
 
@@ -210,5 +211,28 @@ struct DifferLawTests {
                 if let before = state[key] { #expect(stored.version >= before.version) }
             }
         }
+    }
+}
+
+@Suite("the diff as JSON")
+struct DiffJSONTests {
+    @Test("the diff's JSON is what Foundation reads, and re-canonicalizes to itself")
+    func jsonRoundTrip() throws {
+        var old = DiffFixture.profile("p", description: "a \"q\" \\ \n\t\u{01} – ✓")
+        old.extra = ["n": "1.5", "o": #"{"a":"x","b":[1,true,null]}"#]
+        var new = DiffFixture.profile("p", time: 9, description: nil, tags: ["x:1", "team:cx"])
+        new.extra = ["n": "2"]
+        let diff = ProfileDiff.between(old, new)
+        let text = diff.json
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(Set(parsed.keys) == ["description", "extra.n", "extra.o", "last_modified_time", "tags"])
+        #expect((parsed["description"] as? [String: Any])?["from"] as? String == "a \"q\" \\ \n\t\u{01} – ✓")
+        #expect((parsed["description"] as? [String: Any])?["to"] is NSNull)
+        #expect((parsed["tags"] as? [String: Any])?["added"] as? [String] == ["x:1"])
+        #expect((parsed["extra.o"] as? [String: Any])?["from"] as? String == #"{"a":"x","b":[1,true,null]}"#)
+        #expect(ProfileDiff.canonicalJSON(text: text) == text)
+        // jsonb's own spacing and key order read back to the same canonical text.
+        let spaced = "{\"tags\": {\"removed\": [], \"added\": [\"x:1\"]}}"
+        #expect(ProfileDiff.canonicalJSON(text: spaced) == "{\"tags\":{\"added\":[\"x:1\"],\"removed\":[]}}")
     }
 }
