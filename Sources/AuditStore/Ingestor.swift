@@ -93,7 +93,7 @@ package struct Ingestor {
                     capturedAt: request.capturedAt, newerID: try newer.decode(Int64.self, at: 0),
                     newerCapturedAt: Instant(try newer.decode(PostgresTimestamp.self, at: 1)))
             }
-            let open = try loadOpenVersions()
+            let open = try loadOpenVersions(expected: request.snapshot.records.count)
             let needed = Differ.priorRowsNeeded(request.snapshot, open: open)
             let openProfiles = try loadOpenProfiles(needed.changed)
             let lastVersions = try loadLastVersions(needed.unseen)
@@ -112,8 +112,9 @@ package struct Ingestor {
     }
 
     /// Every open version's summary, read with `COPY` (one pass, flat memory).
-    private func loadOpenVersions() throws -> [String: OpenVersion] {
+    private func loadOpenVersions(expected: Int) throws -> [String: OpenVersion] {
         var open: [String: OpenVersion] = [:]
+        open.reserveCapacity(expected)
         try connection.copyOut("""
             COPY (SELECT profile_key, version, last_modified_time, content_hash, scope_instance, account_id
                   FROM connect_audit.profile_versions WHERE valid_to IS NULL) TO STDOUT

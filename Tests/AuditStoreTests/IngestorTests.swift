@@ -75,9 +75,9 @@ struct IngestorTests {
                 FROM connect_audit.profile_timeline ORDER BY event_id
                 """, connection)
             #expect(events == [
-                ["admin", "created", nil, "1", "widened", "medium", "account_id,allowed_access_control_tags,arn,description,last_modified_time,organization_resource_id,security_profile_name,tag_restricted_resources,tags", "t"],
-                ["agent", "created", nil, "1", "widened", "medium", "account_id,allowed_access_control_tags,arn,description,last_modified_time,organization_resource_id,security_profile_name,tag_restricted_resources,tags", "t"],
-                ["temp", "created", nil, "1", "widened", "medium", "account_id,allowed_access_control_tags,arn,description,last_modified_time,organization_resource_id,security_profile_name,tag_restricted_resources,tags", "t"],
+                ["admin", "created", nil, "1", "widened", "medium", "", "t"],
+                ["agent", "created", nil, "1", "widened", "medium", "", "t"],
+                ["temp", "created", nil, "1", "widened", "medium", "", "t"],
                 ["admin", "modified", "1", "2", "widened", "high", "last_modified_time,tag_restricted_resources", "t"],
                 ["agent", "touched", "1", "2", "unobserved", "medium", "last_modified_time", "t"],
                 ["temp", "deleted", "1", nil, "narrowed", "low", "", "f"],
