@@ -8,7 +8,9 @@ public struct ConnectAudit: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "connect-audit",
         abstract: "Change-tracking audit of Amazon Connect security profiles.",
-        subcommands: [Migrate.self, Ingest.self, Verify.self])
+        subcommands: [
+            Migrate.self, Ingest.self, Report.self, Drift.self, BaselineCommand.self, History.self, State.self, Verify.self,
+        ])
 
     public init() {}
 }

@@ -10,6 +10,8 @@ package enum StoreError: Error, Equatable, CustomStringConvertible {
     case tooManyDeletions(deleted: Int, openInScope: Int, limit: Double)
     /// The database changed under the ingest in a way the lock should have prevented.
     case concurrentChange(String)
+    /// A baseline of that name exists already.
+    case baselineExists(String)
 
     package var description: String {
         switch self {
@@ -25,6 +27,8 @@ package enum StoreError: Error, Equatable, CustomStringConvertible {
             return "the snapshot would delete \(deleted) of \(openInScope) open profiles in its scope"
                 + " (\(Int(percent.rounded()))%, more than --max-delete-fraction \(limit)); nothing was written."
                 + " If the export is truncated, export again; if the deletions are real, raise --max-delete-fraction"
+        case .baselineExists(let name):
+            return "a baseline named \(name) exists already; approved baselines are never moved, choose another name"
         case .concurrentChange(let detail):
             return "the history changed during the ingest (\(detail)); nothing was written, run the ingest again"
         }

@@ -1,0 +1,35 @@
+import ArgumentParser
+import AuditCore
+import AuditStore
+
+/// `connect-audit report`: the changes of a window, most severe first.
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Report the changes of a time window, most severe first.",
+        discussion: "Exits 3 when --fail-on is given and a change at or above it is in the window.")
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var window: WindowOptions
+    @OptionGroup var output: ReportOptions
+
+    func run() throws {
+        let connection = try database.connect()
+        defer { connection.close() }
+        let now = Instant.now
+        let (from, to) = window.window(now: now)
+        let items = try HistoryQueries(connection: connection)
+            .events(from: from, to: to, account: output.account, minSeverity: output.minSeverity)
+        let report = DriftReport(
+            title: "changes from \(ReportRendererTime.short(from)) to \(ReportRendererTime.short(to))",
+            from: from, to: to, generatedAt: now, items: items)
+        try output.emit(report)
+    }
+}
+
+/// Times in titles: to the minute.
+enum ReportRendererTime {
+    static func short(_ instant: Instant) -> String {
+        let iso = instant.iso8601
+        return String(iso.prefix(10)) + " " + String(iso.dropFirst(11).prefix(5)) + "Z"
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import AuditCore
+
+extension Severity: ExpressibleByArgument {}
+extension ReportFormat: ExpressibleByArgument {}
+
+/// The options `report` and `drift` share: format, filters and `--fail-on`.
+struct ReportOptions: ParsableArguments {
+    @Option(help: "text, markdown, json or html.")
+    var format: ReportFormat = .text
+
+    @Option(name: .customLong("min-severity"), help: "Leave out changes below this severity (info, low, medium, high, critical).")
+    var minSeverity: Severity = .info
+
+    @Option(help: "Only this AWS account.")
+    var account: String?
+
+    @Option(name: .customLong("fail-on"), help: "Exit 3 when a change at or above this severity is reported.")
+    var failOn: Severity?
+
+    /// Prints the report, then exits 3 when `--fail-on` is met.
+    func emit(_ report: DriftReport) throws {
+        print(ReportRenderer.render(report, as: format))
+        if let failOn, report.hasItem(atLeast: failOn) { throw ExitCode(3) }
+    }
+}
+
+/// A time window: `--since 24h`, or `--from`/`--to`.
+struct WindowOptions: ParsableArguments {
+    @Option(help: "How far back: 30m, 24h, 7d, 2w (default 24h unless --from is given).")
+    var since: String?
+
+    @Option(help: "Start of the window (ISO-8601).")
+    var from: String?
+
+    @Option(help: "End of the window (ISO-8601; default: now).")
+    var to: String?
+
+    func validate() throws {
+        if since != nil, from != nil { throw ValidationError("give --since or --from, not both") }
+        if let since, Self.duration(since) == nil { throw ValidationError("--since must look like 30m, 24h, 7d or 2w") }
+        if let from, Instant(parsing: from) == nil { throw ValidationError("--from must be an ISO-8601 time") }
+        if let to, Instant(parsing: to) == nil { throw ValidationError("--to must be an ISO-8601 time") }
+    }
+
+    /// The window `[from, to)` as of `now`.
+    func window(now: Instant) -> (from: Instant, to: Instant) {
+        let end = to.flatMap(Instant.init(parsing:)) ?? now
+        if let from = from.flatMap(Instant.init(parsing:)) { return (from, end) }
+        let back = Self.duration(since ?? "24h") ?? 86_400_000_000
+        return (Instant(microsecondsSinceEpoch: end.microsecondsSinceEpoch - back), end)
+    }
+
+    /// Microseconds in `30m`, `24h`, `7d`, `2w`.
+    static func duration(_ text: String) -> Int64? {
+        guard let unit = text.last, let count = Int64(text.dropLast()), count > 0 else { return nil }
+        let seconds: Int64
+        switch unit {
+        case "m": seconds = 60
+        case "h": seconds = 3600
+        case "d": seconds = 86_400
+        case "w": seconds = 604_800
+        default: return nil
+        }
+        return count * seconds * 1_000_000
+    }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import AuditCore
+import AuditStore
+import Foundation
+
+/// `connect-audit state --as-of T`: every profile as it was at T.
+struct State: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List every profile as it was at a time (default: now).")
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(name: .customLong("as-of"), help: "The time (ISO-8601; default: now).")
+    var asOf: String?
+
+    @Option(help: "text or json.")
+    var output: OutputFormat = .text
+
+    func validate() throws {
+        if let asOf, Instant(parsing: asOf) == nil { throw ValidationError("--as-of must be an ISO-8601 time") }
+    }
+
+    func run() throws {
+        let connection = try database.connect()
+        defer { connection.close() }
+        let records = try HistoryQueries(connection: connection).profiles(asOf: asOf.flatMap(Instant.init(parsing:)))
+        switch output {
+        case .json:
+            let objects: [[String: Any]] = records.map { record in
+                [
+                    "profile_key": record.profile.key, "version": record.version,
+                    "security_profile_name": record.profile.securityProfileName ?? NSNull(),
+                    "account_id": record.profile.accountID ?? NSNull(),
+                    "tag_restricted_resources": record.profile.tagRestrictedResources,
+                    "allowed_access_control_tags": record.profile.allowedAccessControlTags,
+                    "permissions": record.profile.permissions,
+                    "valid_from": record.validFrom.iso8601,
+                ]
+            }
+            let data = try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+        case .text:
+            print("\(records.count) profile(s) as of \(asOf ?? "now")")
+            for record in records {
+                print("\(record.profile.securityProfileName ?? "-")\tv\(record.version)\t\(record.profile.accountID ?? "-")\t\(record.profile.key)")
+            }
+        }
+    }
+}

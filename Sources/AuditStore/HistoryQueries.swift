@@ -1,0 +1,124 @@
+import AuditCore
+import PostgresClient
+
+/// A named, approved point in time.
+package struct Baseline: Sendable, Equatable {
+    package var name: String
+    package var approvedAt: Instant
+    package var note: String?
+}
+
+/// A stored version with its validity.
+package struct VersionRecord: Sendable {
+    package var version: Int
+    package var validFrom: Instant
+    package var validTo: Instant?
+    package var profile: SecurityProfile
+}
+
+/// What the store answers for reports, baselines, history and state.
+package struct HistoryQueries {
+    private let connection: PostgresConnection
+
+    package init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    /// The events observed in `[from, to)`, at or above `minSeverity`, of one account if given.
+    package func events(from: Instant, to: Instant, account: String? = nil, minSeverity: Severity = .info) throws -> [ReportItem] {
+        try connection.query("""
+            SELECT event_id, profile_key, security_profile_name, account_id, kind::text, observed_at,
+                   drift::text, severity::text, changed_fields, diff::text
+            FROM connect_audit.profile_timeline
+            WHERE observed_at >= $1 AND observed_at < $2 AND severity >= $3::connect_audit.severity
+              AND ($4::text IS NULL OR account_id = $4)
+            ORDER BY event_id
+            """, [from.postgres, to.postgres, minSeverity.rawValue, account]).map(Self.item)
+    }
+
+    /// Every event of one profile, oldest first.
+    package func events(ofKey key: String) throws -> [ReportItem] {
+        try connection.query("""
+            SELECT event_id, profile_key, security_profile_name, account_id, kind::text, observed_at,
+                   drift::text, severity::text, changed_fields, diff::text
+            FROM connect_audit.profile_timeline WHERE profile_key = $1 ORDER BY event_id
+            """, [key]).map(Self.item)
+    }
+
+    private static func item(_ row: PostgresRow) throws -> ReportItem {
+        guard let kind = ChangeKind(rawValue: try row.decode(String.self, at: 4)),
+              let drift = DriftClass(rawValue: try row.decode(String.self, at: 6)),
+              let severity = Severity(rawValue: try row.decode(String.self, at: 7))
+        else { throw PostgresError(.decoding, "an event has an unknown kind, drift or severity") }
+        let diff = try row.decode(String.self, at: 9)
+        return ReportItem(
+            eventID: try row.decode(Int64.self, at: 0), key: try row.decode(String.self, at: 1),
+            name: try row.decodeIfPresent(String.self, at: 2), accountID: try row.decodeIfPresent(String.self, at: 3),
+            kind: kind, observedAt: Instant(try row.decode(PostgresTimestamp.self, at: 5)), drift: drift, severity: severity,
+            changedFields: try row.decode([String].self, at: 8), diffJSON: ProfileDiff.canonicalJSON(text: diff) ?? diff)
+    }
+
+    /// Names `at` as an approved baseline.
+    /// - Throws: `StoreError.baselineExists` when the name is taken.
+    package func approveBaseline(_ name: String, at: Instant, note: String?) throws -> Baseline {
+        let result = try connection.execute("""
+            INSERT INTO connect_audit.baselines (name, approved_at, note) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING
+            """, [name, at.postgres, note])
+        guard result.affectedRows == 1, let existing = try baseline(name) else {
+            throw StoreError.baselineExists(name)
+        }
+        return existing
+    }
+
+    package func baseline(_ name: String) throws -> Baseline? {
+        try connection.query("SELECT name, approved_at, note FROM connect_audit.baselines WHERE name = $1", [name])
+            .first.map(Self.baseline)
+    }
+
+    package func baselines() throws -> [Baseline] {
+        try connection.query("SELECT name, approved_at, note FROM connect_audit.baselines ORDER BY approved_at, name").map(Self.baseline)
+    }
+
+    private static func baseline(_ row: PostgresRow) throws -> Baseline {
+        Baseline(
+            name: try row.decode(String.self, at: 0), approvedAt: Instant(try row.decode(PostgresTimestamp.self, at: 1)),
+            note: try row.decodeIfPresent(String.self, at: 2))
+    }
+
+    private static let versionColumns = "version, valid_from, valid_to, " + ProfileColumns.record.joined(separator: ", ")
+
+    /// Every profile as it was at `instant` (`nil`: now).
+    package func profiles(asOf instant: Instant?) throws -> [VersionRecord] {
+        let rows = if let instant {
+            try connection.query(
+                "SELECT \(Self.versionColumns) FROM connect_audit.profiles_as_of($1) ORDER BY security_profile_name, profile_key",
+                [instant.postgres])
+        } else {
+            try connection.query("SELECT \(Self.versionColumns) FROM connect_audit.current_profiles ORDER BY security_profile_name, profile_key")
+        }
+        return try rows.map(Self.version)
+    }
+
+    /// The keys matching a key or a profile name (a name may match several profiles).
+    package func keys(matching keyOrName: String) throws -> [String] {
+        try connection.query("""
+            SELECT DISTINCT profile_key FROM connect_audit.profile_versions
+            WHERE profile_key = $1 OR security_profile_name = $1 ORDER BY profile_key
+            """, [keyOrName]).map { try $0.decode(String.self, at: 0) }
+    }
+
+    /// Every version of a profile, newest first.
+    package func versions(ofKey key: String) throws -> [VersionRecord] {
+        try connection.query(
+            "SELECT \(Self.versionColumns) FROM connect_audit.profile_versions WHERE profile_key = $1 ORDER BY version DESC",
+            [key]).map(Self.version)
+    }
+
+    private static func version(_ row: PostgresRow) throws -> VersionRecord {
+        VersionRecord(
+            version: try row.decode(Int.self, column: "version"),
+            validFrom: Instant(try row.decode(PostgresTimestamp.self, column: "valid_from")),
+            validTo: try row.decodeIfPresent(PostgresTimestamp.self, column: "valid_to").map(Instant.init),
+            profile: try ProfileColumns.decode(row))
+    }
+}
