@@ -1,0 +1,31 @@
+import Foundation
+import TestSupport
+
+/// A throwaway database holding what `scripts/demo` builds: the sample week, ingested
+/// night by night, and Monday's baseline.
+enum DemoDatabase {
+    static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func withDemo(_ body: (String) throws -> Void) throws {
+        try TestDatabase.withDatabase { conninfo in
+            let migrate = try CommandRunner.run(["migrate", "--database-url", conninfo])
+            guard migrate.status == 0 else { throw TestSetupError("migrate failed: \(migrate.stderr)") }
+            let samples = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("samples").path).sorted()
+            guard samples.count == 7 else { throw TestSetupError("samples/ should hold a week, found \(samples)") }
+            for file in samples {
+                let night = String(file.prefix(10))
+                let ingest = try CommandRunner.run([
+                    "ingest", "--database-url", conninfo, "--captured-at", "\(night)T02:00:00Z",
+                    root.appendingPathComponent("samples/\(file)").path,
+                ])
+                guard ingest.status == 0 else { throw TestSetupError("ingest \(file) failed: \(ingest.stderr)") }
+            }
+            let baseline = try CommandRunner.run([
+                "baseline", "approve", "monday-review", "--at", "2026-11-16T12:00:00Z", "--database-url", conninfo,
+            ])
+            guard baseline.status == 0 else { throw TestSetupError("baseline failed: \(baseline.stderr)") }
+            try body(conninfo)
+        }
+    }
+}
