@@ -67,6 +67,8 @@ let package = Package(
             dependencies: [
                 "AuditCLI",
                 "AuditCore",
+                "AuditStore",
+                "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

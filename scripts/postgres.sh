@@ -7,6 +7,9 @@
 #   scripts/postgres.sh status   say whether it runs
 #   scripts/postgres.sh stop     stop it
 #   scripts/postgres.sh deps     install what the build and the cluster need (as root)
+#   scripts/postgres.sh database NAME [URL]
+#                                create database NAME anew on URL's server (default: this
+#                                cluster, started if needed) and print its URL
 #
 # The cluster lives in .pgdata/ under the project (git-ignored), or, when the `postgres`
 # user cannot reach the project folder, in the system's temporary folder under a name
@@ -117,5 +120,15 @@ case "${1:-start}" in
     status) if running; then say "running: $(url)"; else say "not running"; exit 1; fi ;;
     stop) stop ;;
     deps) ensure_deps ;;
-    *) say "usage: scripts/postgres.sh start|env|url|status|stop|deps"; exit 2 ;;
+    database)
+        name=${2:?usage: scripts/postgres.sh database NAME [URL]}
+        server=${3:-$(start)}
+        psql -q "$server" -c "DROP DATABASE IF EXISTS \"$name\"" -c "CREATE DATABASE \"$name\"" 2>/dev/null
+        python3 - "$server" "$name" <<'PY'
+import sys, urllib.parse as u
+p = u.urlsplit(sys.argv[1])
+print(u.urlunsplit((p.scheme, p.netloc, "/" + sys.argv[2], p.query, p.fragment)))
+PY
+        ;;
+    *) say "usage: scripts/postgres.sh start|env|url|status|stop|deps|database NAME [URL]"; exit 2 ;;
 esac

@@ -126,6 +126,9 @@ public enum ReportRenderer {
     /// One self-contained file: inline style, no scripts, no external references.
     static func html(_ report: DriftReport) -> String {
         func escape(_ text: String) -> String {
+            guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else {
+                return text
+            }
             var out = ""
             for character in text {
                 switch character {

@@ -55,7 +55,8 @@ package struct HistoryQueries {
             eventID: try row.decode(Int64.self, at: 0), key: try row.decode(String.self, at: 1),
             name: try row.decodeIfPresent(String.self, at: 2), accountID: try row.decodeIfPresent(String.self, at: 3),
             kind: kind, observedAt: Instant(try row.decode(PostgresTimestamp.self, at: 5)), drift: drift, severity: severity,
-            changedFields: try row.decode([String].self, at: 8), diffJSON: ProfileDiff.canonicalJSON(text: diff) ?? diff)
+            // jsonb text is valid JSON already; reports need no canonical form.
+            changedFields: try row.decode([String].self, at: 8), diffJSON: diff)
     }
 
     /// Names `at` as an approved baseline.

@@ -1,0 +1,68 @@
+import ArgumentParser
+import AuditCore
+import AuditStore
+import Foundation
+import PostgresClient
+
+/// Builds a year of nightly history (N profiles, about 1% changing each night) through the
+/// real ingest, then times `connect-audit report` over several windows.
+struct ReportBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Time reports over a year of nightly history.")
+
+    @Option(help: "Profiles.") var profiles = 10_000
+    @Option(help: "Nights of history.") var nights = 365
+    @Option(name: .customLong("database-url"), help: "An empty, migrated database.") var databaseURL: String
+    @Option(help: "The connect-audit binary (release build).") var binary: String
+
+    func run() throws {
+        let connection = try PostgresConnection(databaseURL)
+        defer { connection.close() }
+        let ingestor = Ingestor(connection: connection)
+        var mix = NightlyMix(count: profiles, seed: 365)
+        let start = Instant(parsing: "2025-11-28T02:00:00Z")!
+        let building = ContinuousClock.now
+        for night in 0..<nights {
+            if night > 0 { mix.advance(night: night) }
+            let records = mix.profiles.enumerated().map { ParsedRecord(profile: $1, file: "night-\(night)", line: $0 + 1) }
+            let capturedAt = Instant(microsecondsSinceEpoch: start.microsecondsSinceEpoch + Int64(night) * 86_400_000_000)
+            _ = try ingestor.ingest(IngestRequest(
+                snapshot: Snapshot(records: records), source: "night-\(night)", format: "csv", capturedAt: capturedAt,
+                scope: .all, maxDeleteFraction: 1))
+        }
+        let events = try connection.query("SELECT count(*) FROM connect_audit.change_events")[0].decode(Int.self, at: 0)
+        print("history: \(nights) nights of \(profiles) profiles, \(events) events, built in \(ContinuousClock.now - building)")
+        try connection.execute("ANALYZE")
+        let end = Instant(microsecondsSinceEpoch: start.microsecondsSinceEpoch + Int64(nights) * 86_400_000_000)
+        let windows: [(String, [String])] = [
+            ("last night, text", ["--from", iso(end, minusDays: 1), "--to", end.iso8601]),
+            ("last 30 days, json", ["--from", iso(end, minusDays: 30), "--to", end.iso8601, "--format", "json"]),
+            ("whole year, json", ["--from", start.iso8601, "--to", end.iso8601, "--format", "json"]),
+            ("whole year, html", ["--from", start.iso8601, "--to", end.iso8601, "--format", "html"]),
+            ("whole year, high and above, text", ["--from", start.iso8601, "--to", end.iso8601, "--min-severity", "high"]),
+        ]
+        for (name, arguments) in windows {
+            var best = Double.infinity
+            var lines = 0
+            for _ in 0..<3 {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: binary)
+                process.arguments = ["report", "--database-url", databaseURL] + arguments
+                let pipe = Pipe()
+                process.standardOutput = pipe
+                let began = ContinuousClock.now
+                try process.run()
+                let output = pipe.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                let elapsed = ContinuousClock.now - began
+                best = min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                lines = output.count { $0 == 0x0A }
+            }
+            print(String(format: "report %@: %.3f s (best of 3), %d output lines", name, best, lines))
+        }
+    }
+
+    private func iso(_ instant: Instant, minusDays days: Int64) -> String {
+        Instant(microsecondsSinceEpoch: instant.microsecondsSinceEpoch - days * 86_400_000_000).iso8601
+    }
+}
