@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -32,7 +33,7 @@ let package = Package(
         ),
         .target(
             name: "AuditCore",
-            dependencies: ["CLibCrypto"],
+            dependencies: ["CLibCrypto", .product(name: "Yams", package: "Yams")],
             resources: [.embedInCode("Resources/permission-catalog.json")]
         ),
         .target(

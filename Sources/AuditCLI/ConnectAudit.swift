@@ -9,7 +9,8 @@ public struct ConnectAudit: ParsableCommand {
         commandName: "connect-audit",
         abstract: "Change-tracking audit of Amazon Connect security profiles.",
         subcommands: [
-            Migrate.self, Ingest.self, Report.self, Drift.self, BaselineCommand.self, History.self, State.self, Verify.self,
+            Migrate.self, Ingest.self, Report.self, Drift.self, BaselineCommand.self, History.self, State.self,
+            Alerts.self, Watch.self, Verify.self,
         ])
 
     public init() {}

@@ -40,6 +40,9 @@ struct Ingest: ParsableCommand {
     @Option(help: "text or json.")
     var output: OutputFormat = .text
 
+    @Option(help: "Alert rules (YAML): matching events get alerts, written with them.")
+    var rules: String?
+
     func validate() throws {
         if format != "auto", SnapshotFormat(rawValue: format) == nil {
             throw ValidationError("--format must be auto, ndjson, json, csv, aws or ddsql")
@@ -57,6 +60,7 @@ struct Ingest: ParsableCommand {
 
     func run() throws {
         let format = SnapshotFormat(rawValue: self.format)
+        let alertRules = try rules.map(AlertRulesFile.load)
         let groups = parts ? [files] : files.map { [$0] }
         let connection = try database.connect()
         defer { connection.close() }
@@ -73,7 +77,8 @@ struct Ingest: ParsableCommand {
                 capturedAt: capturedAt.flatMap(Instant.init(parsing:)) ?? Instant.now,
                 scope: scope.flatMap(SnapshotScope.init(argument:)),
                 maxDeleteFraction: maxDeleteFraction,
-                dryRun: dryRun)
+                dryRun: dryRun,
+                rules: alertRules)
             let report = IngestReport(source: request.source, rows: records.count, outcome: try ingestor.ingest(request))
             if output == .text { print(report.text) }
             reports.append(report)

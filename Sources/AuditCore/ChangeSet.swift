@@ -16,14 +16,20 @@ public struct OpenVersion: Hashable, Sendable {
     /// The instance (else account) the profile belongs to.
     public var scopeInstance: String
     public var accountID: String?
+    /// The profile's name, for alerts about its deletion.
+    public var name: String?
 
-    public init(key: String, version: Int, lastModifiedTime: Instant?, contentHash: String, scopeInstance: String, accountID: String?) {
+    public init(
+        key: String, version: Int, lastModifiedTime: Instant?, contentHash: String, scopeInstance: String, accountID: String?,
+        name: String? = nil
+    ) {
         self.key = key
         self.version = version
         self.lastModifiedTime = lastModifiedTime
         self.contentHash = contentHash
         self.scopeInstance = scopeInstance
         self.accountID = accountID
+        self.name = name
     }
 }
 
@@ -120,7 +126,7 @@ extension OpenVersion {
         self.init(
             key: stored.profile.key, version: stored.version, lastModifiedTime: stored.profile.lastModifiedTime,
             contentHash: stored.profile.contentHash, scopeInstance: stored.profile.scopeInstance,
-            accountID: stored.profile.accountID)
+            accountID: stored.profile.accountID, name: stored.profile.securityProfileName)
     }
 }
 

@@ -36,6 +36,15 @@ package struct HistoryQueries {
             """, [from.postgres, to.postgres, minSeverity.rawValue, account]).map(Self.item)
     }
 
+    /// The events with ids in `ids`, in id order.
+    package func events(ids: ClosedRange<Int64>) throws -> [ReportItem] {
+        try connection.query("""
+            SELECT event_id, profile_key, security_profile_name, account_id, kind::text, observed_at,
+                   drift::text, severity::text, changed_fields, diff::text
+            FROM connect_audit.profile_timeline WHERE event_id BETWEEN $1 AND $2 ORDER BY event_id
+            """, [ids.lowerBound, ids.upperBound]).map(Self.item)
+    }
+
     /// Every event of one profile, oldest first.
     package func events(ofKey key: String) throws -> [ReportItem] {
         try connection.query("""
@@ -45,7 +54,7 @@ package struct HistoryQueries {
             """, [key]).map(Self.item)
     }
 
-    private static func item(_ row: PostgresRow) throws -> ReportItem {
+    static func item(_ row: PostgresRow) throws -> ReportItem {
         guard let kind = ChangeKind(rawValue: try row.decode(String.self, at: 4)),
               let drift = DriftClass(rawValue: try row.decode(String.self, at: 6)),
               let severity = Severity(rawValue: try row.decode(String.self, at: 7))

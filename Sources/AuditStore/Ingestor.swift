@@ -19,10 +19,12 @@ package struct IngestRequest: Sendable {
     package var maxDeleteFraction: Double
     /// Compute and return the change set, write nothing.
     package var dryRun: Bool
+    /// Alert rules: matching events get `alert_outbox` rows in the same transaction.
+    package var rules: AlertRules?
 
     package init(
         snapshot: Snapshot, source: String, format: String, capturedAt: Instant, scope: SnapshotScope?,
-        maxDeleteFraction: Double = 0.5, dryRun: Bool = false
+        maxDeleteFraction: Double = 0.5, dryRun: Bool = false, rules: AlertRules? = nil
     ) {
         self.snapshot = snapshot
         self.source = source
@@ -31,6 +33,7 @@ package struct IngestRequest: Sendable {
         self.scope = scope
         self.maxDeleteFraction = maxDeleteFraction
         self.dryRun = dryRun
+        self.rules = rules
     }
 }
 
@@ -53,6 +56,10 @@ package enum IngestOutcome: Sendable {
 package struct Ingestor {
     /// The advisory lock every ingest takes, so ingests run one after the other.
     package static let lockKey: Int64 = 0x636F_6E6E_696E_6765  // "conninge"
+
+    /// The channel every ingest notifies on commit, with `snapshot_id first_event last_event`
+    /// (what `watch` listens to).
+    package static let eventsChannel = "connect_audit_events"
 
     private let connection: PostgresConnection
 
@@ -106,7 +113,7 @@ package struct Ingestor {
             }
             if request.dryRun { return .dryRun(changes: changes) }
             let snapshotID = try insertSnapshot(request, scope: scope, accounts: accounts, changes: changes)
-            try write(changes, snapshotID: snapshotID, capturedAt: request.capturedAt)
+            try write(changes, snapshotID: snapshotID, capturedAt: request.capturedAt, open: open, rules: request.rules)
             return .ingested(snapshotID: snapshotID, changes: changes)
         }
     }
@@ -116,7 +123,7 @@ package struct Ingestor {
         var open: [String: OpenVersion] = [:]
         open.reserveCapacity(expected)
         try connection.copyOut("""
-            COPY (SELECT profile_key, version, last_modified_time, content_hash, scope_instance, account_id
+            COPY (SELECT profile_key, version, last_modified_time, content_hash, scope_instance, account_id, security_profile_name
                   FROM connect_audit.profile_versions WHERE valid_to IS NULL) TO STDOUT
             """) { fields in
             guard let key = fields[0], let version = fields[1].flatMap(Int.init), let hash = fields[3], let instance = fields[4] else {
@@ -125,7 +132,7 @@ package struct Ingestor {
             open[key] = OpenVersion(
                 key: key, version: version,
                 lastModifiedTime: try fields[2].map { Instant(try PostgresTimestamp(postgresText: $0)) },
-                contentHash: hash, scopeInstance: instance, accountID: fields[5])
+                contentHash: hash, scopeInstance: instance, accountID: fields[5], name: fields[6])
         }
         return open
     }
@@ -177,7 +184,7 @@ package struct Ingestor {
     }
 
     /// Closes replaced versions, then writes new versions, events and warnings with `COPY`.
-    private func write(_ changes: ChangeSet, snapshotID: Int64, capturedAt: Instant) throws {
+    private func write(_ changes: ChangeSet, snapshotID: Int64, capturedAt: Instant, open: [String: OpenVersion], rules: AlertRules?) throws {
         let validFrom = capturedAt.postgres
         if !changes.closedVersions.isEmpty {
             let closed = try connection.execute("""
@@ -203,6 +210,9 @@ package struct Ingestor {
                 changes.events, snapshotID: snapshotID, observedAt: capturedAt,
                 after: try last?.decode(Int64.self, at: 0) ?? 0, lastHash: try last?.decode(String.self, at: 1) ?? EventChain.genesis)
             try EventColumns.copy(events, into: connection)
+            if let rules { try AlertOutbox(connection: connection).enqueue(events, changes: changes, open: open, rules: rules) }
+            // Delivered when the transaction commits, so watchers see only committed events.
+            try connection.notify(Self.eventsChannel, payload: "\(snapshotID) \(events[0].id) \(events[events.count - 1].id)")
         }
         if !changes.warnings.isEmpty {
             try connection.copyIn("COPY connect_audit.snapshot_warnings (snapshot_id, profile_key, kind, detail) FROM STDIN") { writer in

@@ -1,0 +1,130 @@
+import ArgumentParser
+import AuditCore
+import AuditStore
+import Foundation
+
+/// `connect-audit alerts deliver|list|retry`.
+struct Alerts: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Deliver, list and retry the alerts that ingest --rules wrote.",
+        subcommands: [Deliver.self, List.self, Retry.self])
+
+    struct Deliver: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send pending alerts in event order, at least once, retrying with backoff.",
+            discussion: """
+                Each alert is sent in its own transaction holding its outbox row (FOR UPDATE SKIP LOCKED), so two \
+                deliverers never send one alert at once and a crash re-sends at most the alert in flight. Requests carry \
+                the outbox id as Idempotency-Key. Network errors, timeouts, 408, 429 and 5xx are retried with \
+                exponential backoff and jitter (Retry-After honoured); another 4xx marks the alert failed. It keeps \
+                going while retries fall due within --max-wait seconds.
+                """)
+
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "The rules file that names the channels.") var rules: String
+        @Option(name: .customLong("max-wait"), help: "Wait at most this many seconds for retries that are not yet due.")
+        var maxWait = 60.0
+        @Option(name: .customLong("max-attempts"), help: "Attempts before an alert is marked failed.")
+        var maxAttempts = 8
+
+        func run() throws {
+            let alertRules = try AlertRulesFile.load(rules)
+            let connection = try database.connect()
+            defer { connection.close() }
+            let outbox = AlertOutbox(connection: connection)
+            let policy = RetryPolicy(maxAttempts: maxAttempts)
+            let deadline = ContinuousClock.now + .seconds(maxWait)
+            var random = SystemRandomNumberGenerator()
+            var delivered = 0, retried = 0, failed = 0
+            while true {
+                let claimed: Bool = try connection.withTransaction { _ in
+                    guard let alert = try outbox.claimNext() else { return false }
+                    guard let channel = alertRules.channels[alert.channel] else {
+                        try outbox.markFailed(alert.id, error: "channel \(alert.channel) is not in \(rules)")
+                        failed += 1
+                        return true
+                    }
+                    let result = Self.send(alert, via: channel)
+                    switch result {
+                    case .delivered:
+                        try outbox.markDelivered(alert.id)
+                        delivered += 1
+                    case .failed(let reason):
+                        try outbox.markFailed(alert.id, error: reason)
+                        failed += 1
+                    case .retry(let reason, let retryAfter):
+                        if alert.attempts + 1 >= policy.maxAttempts {
+                            try outbox.markFailed(alert.id, error: "gave up after \(alert.attempts + 1) attempts: \(reason)")
+                            failed += 1
+                        } else {
+                            let delay = policy.delay(afterAttempts: alert.attempts + 1, retryAfter: retryAfter, jitter: Double.random(in: 0..<1, using: &random))
+                            try outbox.markRetry(alert.id, after: delay, error: reason)
+                            retried += 1
+                        }
+                    }
+                    return true
+                }
+                if claimed { continue }
+                // Nothing due now: wait for the next retry if it falls due before the deadline.
+                guard let wait = try outbox.secondsUntilNextDue() else { break }
+                let remaining = deadline - ContinuousClock.now
+                guard Duration.seconds(wait) < remaining else { break }
+                Thread.sleep(forTimeInterval: max(0.01, wait))
+            }
+            let pending = try outbox.list(states: ["pending"]).count
+            FileHandle.standardError.write(Data("delivered \(delivered), retried \(retried), failed \(failed); \(pending) still pending\n".utf8))
+        }
+
+        static func send(_ alert: OutboxAlert, via channel: AlertChannel) -> DeliveryResult {
+            switch channel.kind {
+            case .stdout:
+                print(AlertPayload.json(alert.event, rule: alert.rule, alertID: alert.id))
+                fflush(nil)
+                return .delivered
+            case .notify:
+                return .delivered  // sent by the ingest's own transaction
+            case .webhook(let url, let style, let headersFromEnvironment, let timeout):
+                var headers: [String: String] = [:]
+                for (header, variable) in headersFromEnvironment {
+                    guard let value = ProcessInfo.processInfo.environment[variable] else {
+                        return .failed(reason: "environment variable \(variable) (header \(header)) is not set")
+                    }
+                    headers[header] = value
+                }
+                return WebhookSender.send(alert, url: url, style: style, headers: headers, timeout: timeout)
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List pending and failed alerts.")
+        @OptionGroup var database: DatabaseOptions
+        @Flag(help: "Delivered alerts too.") var all = false
+
+        func run() throws {
+            let connection = try database.connect()
+            defer { connection.close() }
+            let alerts = try AlertOutbox(connection: connection).list(states: all ? ["pending", "failed", "delivered"] : ["pending", "failed"])
+            if alerts.isEmpty { print("no pending or failed alerts") }
+            for alert in alerts {
+                print("#\(alert.id)\t\(alert.state)\t\(alert.attempts) attempt(s)\t\(alert.rule) -> \(alert.channel)\t"
+                    + "\(alert.event.kind.rawValue) \(alert.event.name ?? alert.event.key)\t\(alert.lastError ?? "")")
+            }
+        }
+    }
+
+    struct Retry: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Put a failed alert back in the queue.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The alert's id (see `alerts list`).") var id: Int64
+
+        func run() throws {
+            let connection = try database.connect()
+            defer { connection.close() }
+            guard try AlertOutbox(connection: connection).retry(id) else {
+                throw CLIError("alert #\(id) is not a failed alert; `connect-audit alerts list` shows them")
+            }
+            print("alert #\(id) is pending again")
+        }
+    }
+}

@@ -1,0 +1,25 @@
+/// When to try an alert again: exponential backoff with jitter, or what `Retry-After` says.
+public struct RetryPolicy: Sendable {
+    /// The first delay, in seconds.
+    public var base: Double
+    /// The longest delay, in seconds.
+    public var cap: Double
+    /// Attempts before an alert is marked failed.
+    public var maxAttempts: Int
+
+    public init(base: Double = 1, cap: Double = 300, maxAttempts: Int = 8) {
+        self.base = base
+        self.cap = cap
+        self.maxAttempts = maxAttempts
+    }
+
+    /// The delay before attempt `attempts + 1`: `base * 2^(attempts-1)`, capped, times a
+    /// random factor in [0.5, 1.5) so many senders do not retry in step. A server's
+    /// `Retry-After` is honoured as given.
+    public func delay(afterAttempts attempts: Int, retryAfter: Double?, jitter: Double) -> Double {
+        let exponential = min(cap, base * Double(1 << min(max(attempts - 1, 0), 30)))
+        let jittered = exponential * (0.5 + min(max(jitter, 0), 1))
+        guard let retryAfter else { return jittered }
+        return max(0, retryAfter)
+    }
+}

@@ -1,0 +1,157 @@
+import AuditCore
+import Foundation
+import PostgresClient
+
+/// One alert waiting in (or done with) `connect_audit.alert_outbox`, with its event.
+package struct OutboxAlert: Sendable {
+    package var id: Int64
+    package var rule: String
+    package var channel: String
+    package var state: String
+    package var attempts: Int
+    package var lastError: String?
+    package var event: ReportItem
+}
+
+/// The alert outbox: rows written with their events, delivered at least once.
+package struct AlertOutbox {
+    private let connection: PostgresConnection
+
+    package init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    /// Writes one row per matching (event, rule, channel), inside the caller's transaction.
+    /// `notify` channels are sent here, with the transaction, and recorded as delivered.
+    func enqueue(_ events: [ChainedEvent], changes: ChangeSet, open: [String: OpenVersion], rules: AlertRules) throws {
+        var profiles: [String: SecurityProfile] = [:]
+        for version in changes.newVersions { profiles[version.profile.key] = version.profile }
+        var rows: [(event: ChainedEvent, rule: String, channel: AlertChannel)] = []
+        for event in events {
+            let profile = profiles[event.key]
+            let subject = AlertSubject(
+                kind: event.kind, drift: event.drift, severity: event.severity,
+                accountID: profile?.accountID ?? open[event.key]?.accountID,
+                profileName: profile?.securityProfileName ?? open[event.key]?.name, changedFields: event.changedFields)
+            for (rule, channel) in rules.matches(subject) { rows.append((event, rule, channel)) }
+        }
+        guard !rows.isEmpty else { return }
+        try connection.copyIn("COPY connect_audit.alert_outbox (event_id, rule, channel, state, delivered_at) FROM STDIN") { writer in
+            for row in rows {
+                try writer.append(row.event.id)
+                try writer.append(row.rule)
+                try writer.append(row.channel.name)
+                if case .notify = row.channel.kind {
+                    try writer.append("delivered")
+                    try writer.append("now")
+                } else {
+                    try writer.append("pending")
+                    try writer.append(nil as String?)
+                }
+                try writer.endRow()
+            }
+        }
+        for row in rows {
+            guard case .notify(let channel) = row.channel.kind else { continue }
+            let subject = profiles[row.event.key]?.securityProfileName ?? open[row.event.key]?.name
+            try connection.notify(channel, payload: AlertPayload.json(
+                ReportItem(
+                    eventID: row.event.id, key: row.event.key, name: subject, accountID: nil, kind: row.event.kind,
+                    observedAt: row.event.observedAt, drift: row.event.drift, severity: row.event.severity,
+                    changedFields: row.event.changedFields, diffJSON: "{}"),
+                rule: row.rule, alertID: nil))
+        }
+    }
+
+    private static let selectAlert = """
+        SELECT o.id, o.rule, o.channel, o.state, o.attempts, o.last_error,
+               t.event_id, t.profile_key, t.security_profile_name, t.account_id, t.kind::text, t.observed_at,
+               t.drift::text, t.severity::text, t.changed_fields, t.diff::text
+        FROM connect_audit.alert_outbox o JOIN connect_audit.profile_timeline t ON t.event_id = o.event_id
+        """
+
+    /// Locks the next due pending alert (in event order) for this transaction, skipping
+    /// alerts another deliverer holds: two deliverers never send the same alert at once.
+    package func claimNext() throws -> OutboxAlert? {
+        try connection.query("""
+            \(Self.selectAlert)
+            WHERE o.id = (SELECT id FROM connect_audit.alert_outbox
+                          WHERE state = 'pending' AND next_attempt_at <= now()
+                          ORDER BY event_id, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+            """).first.map(Self.alert)
+    }
+
+    /// Seconds until the next pending alert is due, or `nil` when none is pending.
+    package func secondsUntilNextDue() throws -> Double? {
+        try connection.query("""
+            SELECT greatest(0, extract(epoch FROM min(next_attempt_at) - now()))::float8
+            FROM connect_audit.alert_outbox WHERE state = 'pending'
+            """)[0].decodeIfPresent(Double.self, at: 0)
+    }
+
+    package func markDelivered(_ id: Int64) throws {
+        try connection.execute("""
+            UPDATE connect_audit.alert_outbox SET state = 'delivered', delivered_at = now(), attempts = attempts + 1, last_error = NULL
+            WHERE id = $1
+            """, [id])
+    }
+
+    package func markRetry(_ id: Int64, after seconds: Double, error: String) throws {
+        try connection.execute("""
+            UPDATE connect_audit.alert_outbox
+            SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $2), last_error = $3
+            WHERE id = $1
+            """, [id, seconds, error])
+    }
+
+    package func markFailed(_ id: Int64, error: String) throws {
+        try connection.execute("""
+            UPDATE connect_audit.alert_outbox SET state = 'failed', attempts = attempts + 1, last_error = $2 WHERE id = $1
+            """, [id, error])
+    }
+
+    /// Alerts in `states`, oldest event first.
+    package func list(states: [String]) throws -> [OutboxAlert] {
+        try connection.query("\(Self.selectAlert) WHERE o.state = ANY($1::text[]) ORDER BY o.event_id, o.id", [states]).map(Self.alert)
+    }
+
+    /// Puts a failed alert back to pending, due now. Returns whether one was.
+    package func retry(_ id: Int64) throws -> Bool {
+        try connection.execute("""
+            UPDATE connect_audit.alert_outbox SET state = 'pending', next_attempt_at = now(), attempts = 0 WHERE id = $1 AND state = 'failed'
+            """, [id]).affectedRows == 1
+    }
+
+    private static func alert(_ row: PostgresRow) throws -> OutboxAlert {
+        let values = Array(row.values)
+        let eventRow = PostgresRow(columns: Array(row.columns[6...]), values: Array(values[6...]))
+        return OutboxAlert(
+            id: try row.decode(Int64.self, at: 0), rule: try row.decode(String.self, at: 1),
+            channel: try row.decode(String.self, at: 2), state: try row.decode(String.self, at: 3),
+            attempts: try row.decode(Int.self, at: 4), lastError: try row.decodeIfPresent(String.self, at: 5),
+            event: try HistoryQueries.item(eventRow))
+    }
+}
+
+/// The JSON an alert carries (webhook `json` style, stdout, NOTIFY).
+package enum AlertPayload {
+    package static func json(_ event: ReportItem, rule: String, alertID: Int64?) -> String {
+        var out = "{\"alert_id\":" + (alertID.map(String.init) ?? "null")
+        out += ",\"changed_fields\":" + CanonicalJSON.text(event.changedFields)
+        out += ",\"drift\":" + CanonicalJSON.text(event.drift.rawValue)
+        out += ",\"event_id\":" + (event.eventID.map(String.init) ?? "null")
+        out += ",\"kind\":" + CanonicalJSON.text(event.kind.rawValue)
+        out += ",\"observed_at\":" + (event.observedAt.map { CanonicalJSON.text($0.iso8601) } ?? "null")
+        out += ",\"profile_key\":" + CanonicalJSON.text(event.key)
+        out += ",\"profile_name\":" + (event.name.map { CanonicalJSON.text($0) } ?? "null")
+        out += ",\"rule\":" + CanonicalJSON.text(rule)
+        out += ",\"severity\":" + CanonicalJSON.text(event.severity.rawValue)
+        return out + "}"
+    }
+
+    /// One line for chat tools.
+    package static func slackText(_ event: ReportItem, rule: String) -> String {
+        let fields = event.changedFields.isEmpty ? "" : " (" + event.changedFields.joined(separator: ", ") + ")"
+        return "[\(event.severity.rawValue)] \(event.drift.rawValue): \(event.kind.rawValue) \(event.name ?? event.key)\(fields) - rule \(rule)"
+    }
+}
