@@ -84,7 +84,8 @@ let package = Package(
         .testTarget(name: "AuditStoreTests", dependencies: ["AuditStore", "PostgresClient", "TestSupport"]),
         .testTarget(
             name: "AuditCLITests",
-            dependencies: ["AuditCLI", "AuditCore", "AuditStore", "PostgresClient", "TestSupport"]
+            dependencies: ["AuditCLI", "AuditCore", "AuditStore", "PostgresClient", "TestSupport"],
+            exclude: ["Fixtures"]
         ),
     ]
 )

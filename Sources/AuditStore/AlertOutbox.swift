@@ -83,10 +83,11 @@ package struct AlertOutbox {
 
     /// Seconds until the next pending alert is due, or `nil` when none is pending.
     package func secondsUntilNextDue() throws -> Double? {
+        // min() of no rows is NULL: nothing pending. (greatest() would turn it into 0.)
         try connection.query("""
-            SELECT greatest(0, extract(epoch FROM min(next_attempt_at) - now()))::float8
+            SELECT extract(epoch FROM min(next_attempt_at) - now())::float8
             FROM connect_audit.alert_outbox WHERE state = 'pending'
-            """)[0].decodeIfPresent(Double.self, at: 0)
+            """)[0].decodeIfPresent(Double.self, at: 0).map { max(0, $0) }
     }
 
     package func markDelivered(_ id: Int64) throws {
