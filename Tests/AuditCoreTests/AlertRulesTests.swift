@@ -1,4 +1,5 @@
 import AuditCore
+import Foundation
 import Testing
 
 @Suite("alert rules files")
@@ -90,5 +91,20 @@ struct AlertRulesTests {
         #expect(policy.delay(afterAttempts: 3, retryAfter: nil, jitter: 0) == 2)
         #expect(policy.delay(afterAttempts: 3, retryAfter: nil, jitter: 0.999) < 6)
         #expect(policy.delay(afterAttempts: 3, retryAfter: 7, jitter: 0.5) == 7)
+    }
+}
+
+@Suite("the README's rules example")
+struct ReadmeRulesTests {
+    @Test("the rules file shown in the README parses")
+    func readmeExampleParses() throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md")
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        let section = try #require(text.components(separatedBy: "## Alerts").dropFirst().first)
+        let yaml = try #require(section.components(separatedBy: "```yaml\n").dropFirst().first?.components(separatedBy: "```").first)
+        let rules = try AlertRules.parse(yaml, file: "README.md")
+        #expect(rules.rules.count == 3)
+        #expect(Set(rules.channels.keys) == ["security-slack", "soc-intake", "audit-log", "pg"])
     }
 }
