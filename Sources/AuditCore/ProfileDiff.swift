@@ -80,11 +80,7 @@ public struct ProfileDiff: Hashable, Sendable {
             out += ":"
             switch changes[name]! {
             case .text(let from, let to):
-                out += "{\"from\":"
-                Self.writeOptional(from, into: &out)
-                out += ",\"to\":"
-                Self.writeOptional(to, into: &out)
-                out += "}"
+                Self.writeFromTo(from, to, into: &out)
             case .set(let added, let removed):
                 out += "{\"added\":"
                 CanonicalJSON.write(added, into: &out)
@@ -92,18 +88,19 @@ public struct ProfileDiff: Hashable, Sendable {
                 CanonicalJSON.write(removed, into: &out)
                 out += "}"
             case .instant(let from, let to):
-                out += "{\"from\":"
-                Self.writeOptional(from?.iso8601, into: &out)
-                out += ",\"to\":"
-                Self.writeOptional(to?.iso8601, into: &out)
-                out += "}"
+                Self.writeFromTo(from?.iso8601, to?.iso8601, into: &out)
             }
         }
         return out + "}"
     }
 
-    private static func writeOptional(_ text: String?, into out: inout String) {
-        if let text { CanonicalJSON.writeString(text, into: &out) } else { out += "null" }
+    /// `{"from": a, "to": b}`, `null` for absent.
+    private static func writeFromTo(_ from: String?, _ to: String?, into out: inout String) {
+        out += "{\"from\":"
+        if let from { CanonicalJSON.writeString(from, into: &out) } else { out += "null" }
+        out += ",\"to\":"
+        if let to { CanonicalJSON.writeString(to, into: &out) } else { out += "null" }
+        out += "}"
     }
 
     /// Re-canonicalizes JSON text (as `jsonb` prints it) for hashing; `nil` if not JSON.

@@ -253,6 +253,14 @@ enum ObjectDecoding {
     struct Outcome {
         var records: [ParsedRecord] = []
         var issues = SnapshotIssues()
+
+        /// Adds what one record built into: the profile, or its problems (by field).
+        mutating func add(_ profile: SecurityProfile?, _ problems: [FieldProblem], file: String, line: Int) {
+            if let profile { records.append(ParsedRecord(profile: profile, file: file, line: line)) }
+            for problem in problems.sorted(by: { $0.field < $1.field }) {
+                issues.add(SnapshotIssue(file: file, line: line, field: problem.field, message: problem.message))
+            }
+        }
     }
 
     /// Runs `body` over `count` items split into one contiguous share per core, and
@@ -337,12 +345,7 @@ enum ObjectDecoding {
                     continue
                 }
                 let (profile, problems) = RecordBuilder.fromColumns(header, fields, values)
-                if let profile {
-                    outcome.records.append(ParsedRecord(profile: profile, file: file, line: record.line))
-                }
-                for problem in problems {
-                    outcome.issues.add(SnapshotIssue(file: file, line: record.line, field: problem.field, message: problem.message))
-                }
+                outcome.add(profile, problems, file: file, line: record.line)
             }
             return outcome
         }
@@ -355,10 +358,7 @@ enum ObjectDecoding {
         case .aws: RecordBuilder.fromAWS(object)
         }
         var outcome = Outcome()
-        if let profile { outcome.records.append(ParsedRecord(profile: profile, file: file, line: line)) }
-        for problem in problems.sorted(by: { $0.field < $1.field }) {
-            outcome.issues.add(SnapshotIssue(file: file, line: line, field: problem.field, message: problem.message))
-        }
+        outcome.add(profile, problems, file: file, line: line)
         return outcome
     }
 }

@@ -24,12 +24,17 @@ package struct HistoryQueries {
         self.connection = connection
     }
 
+    /// The columns `item` reads, from `profile_timeline` (each event with its profile's name).
+    static let eventColumns = """
+        SELECT event_id, profile_key, security_profile_name, account_id, kind::text, observed_at,
+               drift::text, severity::text, changed_fields, diff::text
+        FROM connect_audit.profile_timeline
+        """
+
     /// The events observed in `[from, to)`, at or above `minSeverity`, of one account if given.
     package func events(from: Instant, to: Instant, account: String? = nil, minSeverity: Severity = .info) throws -> [ReportItem] {
         try connection.query("""
-            SELECT event_id, profile_key, security_profile_name, account_id, kind::text, observed_at,
-                   drift::text, severity::text, changed_fields, diff::text
-            FROM connect_audit.profile_timeline
+            \(Self.eventColumns)
             WHERE observed_at >= $1 AND observed_at < $2 AND severity >= $3::connect_audit.severity
               AND ($4::text IS NULL OR account_id = $4)
             ORDER BY event_id
@@ -39,18 +44,14 @@ package struct HistoryQueries {
     /// The events with ids in `ids`, in id order.
     package func events(ids: ClosedRange<Int64>) throws -> [ReportItem] {
         try connection.query("""
-            SELECT event_id, profile_key, security_profile_name, account_id, kind::text, observed_at,
-                   drift::text, severity::text, changed_fields, diff::text
-            FROM connect_audit.profile_timeline WHERE event_id BETWEEN $1 AND $2 ORDER BY event_id
+            \(Self.eventColumns) WHERE event_id BETWEEN $1 AND $2 ORDER BY event_id
             """, [ids.lowerBound, ids.upperBound]).map(Self.item)
     }
 
     /// Every event of one profile, oldest first.
     package func events(ofKey key: String) throws -> [ReportItem] {
         try connection.query("""
-            SELECT event_id, profile_key, security_profile_name, account_id, kind::text, observed_at,
-                   drift::text, severity::text, changed_fields, diff::text
-            FROM connect_audit.profile_timeline WHERE profile_key = $1 ORDER BY event_id
+            \(Self.eventColumns) WHERE profile_key = $1 ORDER BY event_id
             """, [key]).map(Self.item)
     }
 
