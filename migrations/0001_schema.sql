@@ -12,11 +12,9 @@ CREATE TYPE connect_audit.drift_class AS ENUM ('none', 'narrowed', 'changed', 'u
 CREATE TYPE connect_audit.severity AS ENUM ('info', 'low', 'medium', 'high', 'critical');
 CREATE TYPE connect_audit.scope_kind AS ENUM ('all', 'account', 'instance');
 
--- 64 lowercase hex digits. A plain function, not a regular expression: on 100,000 rows a
--- regex CHECK costs about a second per column.
-CREATE FUNCTION connect_audit.is_sha256_hex(value text) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN octet_length(value) = 64 AND translate(value, '0123456789abcdef', '') = '';
+-- A SHA-256 in hex is 64 characters. The hash columns check their length only: a regular
+-- expression or translate() per row cost 0.3 s to 1 s per column on 100,000 rows, and
+-- `verify` recomputes every hash anyway.
 
 -- One row per ingested snapshot (one export file, or several --parts of one).
 CREATE TABLE connect_audit.snapshots (
@@ -25,7 +23,7 @@ CREATE TABLE connect_audit.snapshots (
     format          text NOT NULL,
     captured_at     timestamptz NOT NULL,
     ingested_at     timestamptz NOT NULL DEFAULT now(),
-    content_sha256  text NOT NULL CHECK (connect_audit.is_sha256_hex(content_sha256)),
+    content_sha256  text NOT NULL CHECK (octet_length(content_sha256) = 64),
     -- The scope this snapshot speaks for: `all`, or the accounts or instances it names.
     scope_kind      connect_audit.scope_kind NOT NULL,
     scope_ids       text[] NOT NULL DEFAULT '{}',
@@ -52,7 +50,7 @@ CREATE TABLE connect_audit.profile_versions (
     valid_from                                timestamptz NOT NULL,
     valid_to                                  timestamptz,
     last_modified_time                        timestamptz,
-    content_hash                              text NOT NULL CHECK (connect_audit.is_sha256_hex(content_hash)),
+    content_hash                              text NOT NULL CHECK (octet_length(content_hash) = 64),
     account_id                                text,
     allowed_access_control_hierarchy_group_id text,
     allowed_access_control_tags               text[] NOT NULL DEFAULT '{}',
@@ -101,8 +99,8 @@ CREATE TABLE connect_audit.change_events (
     drift              connect_audit.drift_class NOT NULL,
     severity           connect_audit.severity NOT NULL,
     timestamp_changed  boolean NOT NULL,
-    prev_hash          text NOT NULL CHECK (connect_audit.is_sha256_hex(prev_hash)),
-    hash               text NOT NULL CHECK (connect_audit.is_sha256_hex(hash)),
+    prev_hash          text NOT NULL CHECK (octet_length(prev_hash) = 64),
+    hash               text NOT NULL CHECK (octet_length(hash) = 64),
     -- A chain has no forks: each hash is the predecessor of at most one event.
     -- (`verify` recomputes every hash; a unique index on `hash` as well would cost a
     -- second random-order B-tree on every insert for nothing the chain does not prove.)
