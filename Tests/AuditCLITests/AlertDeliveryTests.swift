@@ -222,6 +222,40 @@ struct AlertDeliveryTests {
         }
     }
 
+    @Test("the slack style posts a text line; the stdout channel prints one JSON line per alert")
+    func slackAndStdout() throws {
+        let receiver = try AlertReceiver(#"{}"#)
+        defer { receiver.stop() }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID().uuidString).yaml").path
+        try """
+            channels:
+              chat: {type: webhook, url: "\(receiver.url)", style: slack}
+              out: {type: stdout}
+            rules:
+              - {name: critical-to-chat, min_severity: critical, channels: [chat]}
+              - {name: deletions, kinds: [deleted], channels: [out]}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        try TestDatabase.withDatabase { db in
+            _ = try AlertFixture.ingestWeek(db, rules: path)
+            let outcome = try AlertFixture.deliver(db, rules: path)
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            let lines = outcome.stdout.split(separator: "\n")
+            #expect(lines.count == 1)
+            let printed = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+            #expect(printed["kind"] as? String == "deleted")
+            #expect(printed["profile_name"] as? String == "Temp Contractor – EMEA")
+            let texts = try receiver.requests().compactMap { request -> String? in
+                let body = try JSONSerialization.jsonObject(with: Data((request["body"] as? String ?? "").utf8)) as? [String: Any]
+                return body?["text"] as? String
+            }
+            // Created with administrative permissions: Admin – EMEA, Sandbox Admin, Quality Analyst
+            // (ListenCallRecordings); then Break-glass Admin, Supervisor – EMEA, Tier2 Agent – EMEA.
+            #expect(texts.count == 6)
+            #expect(texts.allSatisfy { $0.hasPrefix("[critical] widened: ") && $0.hasSuffix("- rule critical-to-chat") })
+            #expect(texts.contains { $0.contains("Break-glass Admin") })
+        }
+    }
+
     @Test("ingest --rules: a watch process prints the events and a NOTIFY channel receives the alerts")
     func watchAndNotify() throws {
         let rules = try AlertFixture.rules(url: "http://127.0.0.1:9/unused")
