@@ -27,15 +27,17 @@ ensure_deps() {
     pkg-config --exists libcrypto 2>/dev/null || missing+=(libssl-dev)
     command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
     [ -n "$(pg_bindir 2>/dev/null)" ] || missing+=(postgresql)
+    # The alert tests' webhook receiver and the URL helper below are Python.
+    command -v python3 >/dev/null 2>&1 || missing+=(python3)
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" -eq 0 ]; then
         say "installing ${missing[*]} with apt-get"
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq >&2
-        apt-get install -y -qq libpq-dev libssl-dev postgresql pkg-config >&2
+        apt-get install -y -qq "${missing[@]}" >&2
     else
         say "missing: ${missing[*]}. Install them with:"
-        say "  sudo apt-get install -y libpq-dev libssl-dev postgresql pkg-config"
+        say "  sudo apt-get install -y ${missing[*]}"
         exit 1
     fi
 }
