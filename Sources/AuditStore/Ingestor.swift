@@ -156,6 +156,9 @@ package struct Ingestor {
     /// The last version of each of `keys` that has any (deleted profiles coming back).
     private func loadLastVersions(_ keys: [String]) throws -> [String: StoredVersion] {
         guard !keys.isEmpty else { return [:] }
+        // A first ingest has no history to look in: skip sending every key to find none.
+        let empty = try connection.query("SELECT NOT EXISTS (SELECT 1 FROM connect_audit.profile_versions)")[0]
+        if try empty.decode(Bool.self, at: 0) { return [:] }
         var versions: [String: StoredVersion] = [:]
         for row in try connection.query("""
             SELECT DISTINCT ON (profile_key) version, \(Self.recordColumns) FROM connect_audit.profile_versions
