@@ -3,15 +3,19 @@ import Foundation
 /// A profile read from an input, with where it came from.
 public struct ParsedRecord: Hashable, Sendable {
     /// The canonical profile.
-    public var profile: SecurityProfile
+    public let profile: SecurityProfile
+    /// `profile.contentHash`, computed where the record is built: the readers build on every
+    /// core, so the hashing is spread over them too.
+    public let contentHash: String
     /// The file it came from (`-` for standard input).
     public var file: String
     /// The 1-based line where its record starts (for column-major DDSQL: its row number).
     public var line: Int
 
-    /// Creates a record.
+    /// Creates a record, hashing its profile.
     public init(profile: SecurityProfile, file: String, line: Int) {
         self.profile = profile
+        contentHash = profile.contentHash
         self.file = file
         self.line = line
     }
