@@ -3,19 +3,15 @@ import Foundation
 /// A profile read from an input, with where it came from.
 public struct ParsedRecord: Hashable, Sendable {
     /// The canonical profile.
-    public let profile: SecurityProfile
-    /// `profile.contentHash`, computed where the record is built: the readers build on every
-    /// core, so the hashing is spread over them too.
-    public let contentHash: String
+    public var profile: SecurityProfile
     /// The file it came from (`-` for standard input).
     public var file: String
     /// The 1-based line where its record starts (for column-major DDSQL: its row number).
     public var line: Int
 
-    /// Creates a record, hashing its profile.
+    /// Creates a record.
     public init(profile: SecurityProfile, file: String, line: Int) {
         self.profile = profile
-        contentHash = profile.contentHash
         self.file = file
         self.line = line
     }
