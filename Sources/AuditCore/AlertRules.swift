@@ -276,7 +276,7 @@ private struct NodeReader {
         return AlertRule(
             name: name, kinds: kinds, drift: drift, minSeverity: minSeverity,
             accounts: try strings(mapping["accounts"], "`accounts`").map(Set.init),
-            profileName: mapping["profile_name"].map { _ in "" } == nil ? nil : try string(mapping["profile_name"], "`profile_name`", in: node),
+            profileName: mapping["profile_name"] == nil ? nil : try string(mapping["profile_name"], "`profile_name`", in: node),
             changedFields: try strings(mapping["changed_fields"], "`changed_fields`").map(Set.init), channels: channels)
     }
 }
