@@ -28,7 +28,7 @@ struct Drift: ParsableCommand {
             item.severity >= output.minSeverity && (output.account == nil || item.accountID == output.account)
         }
         let report = DriftReport(
-            title: "drift since baseline \(approved.name) (approved \(ReportRendererTime.short(approved.approvedAt)))",
+            title: "drift since baseline \(approved.name) (approved \(approved.approvedAt.minuteText))",
             baseline: approved.name, generatedAt: Instant.now, items: items)
         try output.emit(report)
     }

@@ -51,14 +51,14 @@ struct History: ParsableCommand {
             print("\(versions.first?.profile.securityProfileName ?? key)\n\(key)\n")
             print("versions (newest first):")
             for version in versions {
-                let until = version.validTo.map { ReportRendererTime.short($0) } ?? "now"
-                print("  v\(version.version)  \(ReportRendererTime.short(version.validFrom)) .. \(until)  "
+                let until = version.validTo?.minuteText ?? "now"
+                print("  v\(version.version)  \(version.validFrom.minuteText) .. \(until)  "
                     + "tag-restricted: \(version.profile.tagRestrictedResources.joined(separator: ",").ifEmpty("-"))  "
                     + "allowed tags: \(version.profile.allowedAccessControlTags.joined(separator: ",").ifEmpty("-"))")
             }
             print("\nevents (newest first):")
             for event in events {
-                print("  #\(event.eventID ?? 0)  \(event.observedAt.map(ReportRendererTime.short) ?? "-")  \(event.kind.rawValue)  \(event.drift.rawValue)/\(event.severity.rawValue)")
+                print("  #\(event.eventID ?? 0)  \(event.observedAt?.minuteText ?? "-")  \(event.kind.rawValue)  \(event.drift.rawValue)/\(event.severity.rawValue)")
                 for (field, change) in event.diffLines { print("      \(field): \(change)") }
             }
         }

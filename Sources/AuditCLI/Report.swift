@@ -20,16 +20,8 @@ struct Report: ParsableCommand {
         let items = try HistoryQueries(connection: connection)
             .events(from: from, to: to, account: output.account, minSeverity: output.minSeverity)
         let report = DriftReport(
-            title: "changes from \(ReportRendererTime.short(from)) to \(ReportRendererTime.short(to))",
+            title: "changes from \(from.minuteText) to \(to.minuteText)",
             from: from, to: to, generatedAt: now, items: items)
         try output.emit(report)
-    }
-}
-
-/// Times in titles: to the minute.
-enum ReportRendererTime {
-    static func short(_ instant: Instant) -> String {
-        let iso = instant.iso8601
-        return String(iso.prefix(10)) + " " + String(iso.dropFirst(11).prefix(5)) + "Z"
     }
 }

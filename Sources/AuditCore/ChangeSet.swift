@@ -99,8 +99,6 @@ public struct ChangeSet: Sendable {
     public var deletionFraction: Double {
         openInScope == 0 ? 0 : Double(count(.deleted)) / Double(openInScope)
     }
-
-    public var isEmpty: Bool { events.isEmpty && warnings.isEmpty }
 }
 
 extension ChangeSet {

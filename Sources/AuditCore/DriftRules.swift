@@ -26,10 +26,10 @@ public enum Severity: String, CaseIterable, Sendable, Comparable {
 /// resources) is narrowed/low like removing permissions.
 public enum DriftRules {
     /// One part of a change and what it means.
-    public struct Part: Hashable, Sendable {
-        public var field: String
-        public var drift: DriftClass
-        public var severity: Severity
+    struct Part: Hashable, Sendable {
+        var field: String
+        var drift: DriftClass
+        var severity: Severity
     }
 
     /// The drift and severity of a change from `old` to `new` (either may be absent).
@@ -43,8 +43,8 @@ public enum DriftRules {
         return (drift, severity)
     }
 
-    /// Every part of a change, for reports that explain a classification.
-    public static func parts(
+    /// Every part of a change; the classification is their maximum.
+    static func parts(
         kind: ChangeKind, old: SecurityProfile?, new: SecurityProfile?, diff: ProfileDiff,
         catalog: PermissionCatalog = .standard
     ) -> [Part] {

@@ -44,6 +44,12 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public var description: String { iso8601 }
 
+    /// `2026-11-20 14:03Z`: to the minute, for people reading reports and histories.
+    public var minuteText: String {
+        let iso = iso8601
+        return String(iso.prefix(10)) + " " + String(iso.dropFirst(11).prefix(5)) + "Z"
+    }
+
     /// Parses every timestamp form of DESIGN §1:
     /// - ISO-8601 with `Z` or an offset (`+02:00`, `+0200`, `+02`), `T` or a space
     ///   between date and time, with or without fractional seconds;

@@ -17,10 +17,7 @@ public enum ReportRenderer {
     }
 
     static func when(_ instant: Instant?) -> String {
-        guard let instant else { return "-" }
-        let iso = instant.iso8601
-        // 2026-11-20T14:03:27.512000Z -> 2026-11-20 14:03Z: minutes are enough to read.
-        return String(iso.prefix(10)) + " " + String(iso.dropFirst(11).prefix(5)) + "Z"
+        instant?.minuteText ?? "-"
     }
 
     static func summary(_ report: DriftReport) -> String {
