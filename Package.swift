@@ -46,6 +46,8 @@ let package = Package(
             resources: [
                 // One line per migration: SwiftPM embeds files, not folders.
                 .embedInCode("Migrations/0001_schema.sql"),
+                .embedInCode("Migrations/0002_source_fingerprints.sql"),
+                .embedInCode("Migrations/0003_close_check_by_row.sql"),
             ]
         ),
         .target(

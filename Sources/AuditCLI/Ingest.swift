@@ -67,11 +67,13 @@ struct Ingest: ParsableCommand {
         let ingestor = Ingestor(connection: connection)
         var reports: [IngestReport] = []
         for group in groups {
+            // Loaded before reading, so records an open version was read from are recognised, not decoded.
+            let state = try ingestor.openState()
             Progress.say("reading \(group.joined(separator: ", "))")
-            let records = try SnapshotFiles.read(group, format: format)
-            Progress.say("diffing \(records.count) profiles")
+            let snapshot = try SnapshotFiles.read(group, format: format, known: state.versions)
+            Progress.say("diffing \(snapshot.count) profiles (\(snapshot.recognized.count) unchanged byte for byte)")
             let request = IngestRequest(
-                snapshot: Snapshot(records: records),
+                snapshot: snapshot,
                 source: group.joined(separator: ","),
                 format: self.format,
                 capturedAt: capturedAt.flatMap(Instant.init(parsing:)) ?? Instant.now,
@@ -79,7 +81,7 @@ struct Ingest: ParsableCommand {
                 maxDeleteFraction: maxDeleteFraction,
                 dryRun: dryRun,
                 rules: alertRules)
-            let report = IngestReport(source: request.source, rows: records.count, outcome: try ingestor.ingest(request))
+            let report = IngestReport(source: request.source, rows: snapshot.count, outcome: try ingestor.ingest(request, state: state))
             if output == .text { print(report.text) }
             reports.append(report)
         }
@@ -93,3 +95,4 @@ extension Instant {
         Instant(microsecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1_000_000).rounded()))
     }
 }
+

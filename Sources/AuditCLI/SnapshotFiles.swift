@@ -9,18 +9,20 @@ package enum SnapshotFiles {
 
     /// Reads each path as one part of a snapshot (`-` is standard input).
     ///
-    /// - Parameter format: the format, or `nil` to detect it per file from its name and
-    ///   first bytes.
+    /// - Parameters:
+    ///   - format: the format, or `nil` to detect it per file from its name and first bytes.
+    ///   - known: the open versions: records one of them was read from are recognised,
+    ///     not decoded; `nil` decodes everything and fingerprints nothing.
     /// - Throws: `SnapshotReadError` for bad input (every part is read first, so all
     ///   problems are reported together), `CLIError` when a file cannot be opened.
-    package static func read(_ paths: [String], format: SnapshotFormat?) throws -> [ParsedRecord] {
+    package static func read(_ paths: [String], format: SnapshotFormat?, known: OpenVersions? = nil) throws -> Snapshot {
         var parts: [SnapshotPart] = []
-        for path in paths { parts.append(try readPart(path, format: format)) }
-        return try SnapshotAssembler.assemble(parts)
+        for path in paths { parts.append(try readPart(path, format: format, known: known)) }
+        return try SnapshotAssembler.assemble(parts, against: known ?? .none)
     }
 
     /// Reads one file into a part.
-    package static func readPart(_ path: String, format: SnapshotFormat?) throws -> SnapshotPart {
+    private static func readPart(_ path: String, format: SnapshotFormat?, known: OpenVersions?) throws -> SnapshotPart {
         let descriptor = path == "-" ? FileHandle.standardInput.fileDescriptor : open(path, O_RDONLY)
         guard descriptor >= 0 else {
             throw CLIError("cannot open \(path): \(String(cString: strerror(errno))); check the path and its permissions")
@@ -39,7 +41,7 @@ package enum SnapshotFiles {
             if reader == nil {
                 let detected = format ?? SnapshotFormat.detect(
                     fileName: path, prefix: ArraySlice(chunk.bindMemory(to: UInt8.self)))
-                reader = SnapshotReader(format: detected, file: path)
+                reader = SnapshotReader(format: detected, file: path, known: known)
             }
             if count == 0 { break }
             reader?.consume(chunk)

@@ -8,20 +8,25 @@ public enum ChangeKind: String, CaseIterable, Sendable, Comparable {
 }
 
 /// The open (current) version of a profile, as the store summarises it for a diff.
-public struct OpenVersion: Hashable, Sendable {
-    public var key: String
-    public var version: Int
-    public var lastModifiedTime: Instant?
-    public var contentHash: String
+///
+/// A class of constants: a nightly ingest holds one per open profile and passes them
+/// around by the hundred thousand, so a copy is one reference count, not one per field.
+public final class OpenVersion: Hashable, Sendable {
+    public let key: String
+    public let version: Int
+    public let lastModifiedTime: Instant?
+    public let contentHash: String
     /// The instance (else account) the profile belongs to.
-    public var scopeInstance: String
-    public var accountID: String?
+    public let scopeInstance: String
+    public let accountID: String?
     /// The profile's name, for alerts about its deletion.
-    public var name: String?
+    public let name: String?
+    /// The source fingerprint of the record it was read from, if known.
+    public let sourceFingerprint: SourceFingerprint?
 
     public init(
         key: String, version: Int, lastModifiedTime: Instant?, contentHash: String, scopeInstance: String, accountID: String?,
-        name: String? = nil
+        name: String? = nil, sourceFingerprint: SourceFingerprint? = nil
     ) {
         self.key = key
         self.version = version
@@ -30,6 +35,18 @@ public struct OpenVersion: Hashable, Sendable {
         self.scopeInstance = scopeInstance
         self.accountID = accountID
         self.name = name
+        self.sourceFingerprint = sourceFingerprint
+    }
+
+    public static func == (lhs: OpenVersion, rhs: OpenVersion) -> Bool {
+        (lhs.key, lhs.version, lhs.lastModifiedTime, lhs.contentHash) == (rhs.key, rhs.version, rhs.lastModifiedTime, rhs.contentHash)
+            && (lhs.scopeInstance, lhs.accountID, lhs.name, lhs.sourceFingerprint)
+            == (rhs.scopeInstance, rhs.accountID, rhs.name, rhs.sourceFingerprint)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(key)
+        hasher.combine(version)
     }
 }
 
@@ -49,6 +66,8 @@ public struct NewVersion: Hashable, Sendable {
     public var version: Int
     public var profile: SecurityProfile
     public var contentHash: String
+    /// The source fingerprint of the record it was read from, if its format has one.
+    public var sourceFingerprint: SourceFingerprint? = nil
 }
 
 /// A change event before the store numbers and chains it.
@@ -120,7 +139,7 @@ extension ChangeSet {
 
 extension OpenVersion {
     /// The summary of a stored version, as the store would load it.
-    public init(_ stored: StoredVersion) {
+    public convenience init(_ stored: StoredVersion) {
         self.init(
             key: stored.profile.key, version: stored.version, lastModifiedTime: stored.profile.lastModifiedTime,
             contentHash: stored.profile.contentHash, scopeInstance: stored.profile.scopeInstance,
@@ -136,7 +155,7 @@ extension Differ {
         _ snapshot: Snapshot, state: [String: StoredVersion], deleted: [String: StoredVersion] = [:],
         scope: SnapshotScope? = nil, catalog: PermissionCatalog = .standard
     ) -> ChangeSet {
-        let open = state.mapValues(OpenVersion.init)
+        let open = OpenVersions(state.values.map(OpenVersion.init))
         let needed = priorRowsNeeded(snapshot, open: open)
         var openProfiles: [String: SecurityProfile] = [:]
         for key in needed.changed { openProfiles[key] = state[key]?.profile }

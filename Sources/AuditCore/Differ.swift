@@ -13,7 +13,7 @@ public enum Differ {
     }
 
     /// Which previous rows `diff` will need, given the open versions (by key).
-    public static func priorRowsNeeded(_ snapshot: Snapshot, open: [String: OpenVersion]) -> PriorRows {
+    public static func priorRowsNeeded(_ snapshot: Snapshot, open: OpenVersions) -> PriorRows {
         var changed: [String] = []
         var unseen: [String] = []
         for (index, record) in snapshot.records.enumerated() {
@@ -30,7 +30,8 @@ public enum Differ {
     /// The change set of `snapshot` against the current state.
     ///
     /// - Parameters:
-    ///   - open: every open version, by key (those outside `scope` are left alone).
+    ///   - open: every open version (those outside `scope` are left alone); what
+    ///     `snapshot` was read against when it has recognised records.
     ///   - openProfiles: the full open versions of `priorRowsNeeded(...).changed`.
     ///   - lastVersions: the last (closed) version of each previously deleted key among
     ///     `priorRowsNeeded(...).unseen`; keys never seen are absent.
@@ -38,27 +39,38 @@ public enum Differ {
     ///     also warns about instances that have open profiles but are absent.
     public static func diff(
         _ snapshot: Snapshot,
-        open: [String: OpenVersion],
+        open: OpenVersions,
         openProfiles: [String: SecurityProfile],
         lastVersions: [String: StoredVersion],
         scope: SnapshotScope,
         scopeIsImplied: Bool,
         catalog: PermissionCatalog = .standard
     ) -> ChangeSet {
+        precondition(
+            snapshot.recognized.isEmpty || snapshot.readAgainst === open,
+            "a snapshot with recognised records must be diffed against the open versions it was read against")
         var changes = ChangeSet()
-        // Open versions not (yet) seen in the snapshot: what is left are the deletion candidates.
-        var unseen = open
+        // Open versions seen in the snapshot, by position: the others are deletion candidates.
+        var seen = [Bool](repeating: false, count: open.count)
+        let cellInScope = open.scopeCells.map { scope.contains(instance: $0.instance, account: $0.account) }
+        for record in snapshot.recognized {
+            seen[record.index] = true
+            if cellInScope[open.scopeCellOf[record.index]] { changes.openInScope += 1 }
+            changes.unchanged += 1
+        }
         for (index, record) in snapshot.records.enumerated() {
             let profile = record.profile
             let hash = snapshot.contentHashes[index]
             let key = profile.key
-            guard let current = unseen.removeValue(forKey: key) else {
+            let position = open.index(of: key)
+            if let position { seen[position] = true }
+            guard let current = position.map({ open.all[$0] }) else {
                 let previous = lastVersions[key]
                 let version = (previous?.version ?? 0) + 1
                 let kind: ChangeKind = previous == nil ? .created : .recreated
                 // A created profile's content is its version row; its event carries no diff.
                 let diff = previous.map { ProfileDiff.between($0.profile, profile) } ?? ProfileDiff()
-                changes.newVersions.append(NewVersion(version: version, profile: profile, contentHash: hash))
+                changes.newVersions.append(NewVersion(version: version, profile: profile, contentHash: hash, sourceFingerprint: record.sourceFingerprint))
                 changes.events.append(event(
                     kind, key: key, from: previous?.version, to: version, old: previous?.profile, new: profile,
                     diff: diff, timestampChanged: previous?.profile.lastModifiedTime != profile.lastModifiedTime, catalog: catalog))
@@ -80,7 +92,7 @@ public enum Differ {
                 var diff = ProfileDiff()
                 diff.changes[ProfileField.lastModifiedTime.rawValue] = .instant(from: current.lastModifiedTime, to: profile.lastModifiedTime)
                 changes.closedVersions[key] = current.version
-                changes.newVersions.append(NewVersion(version: current.version + 1, profile: profile, contentHash: hash))
+                changes.newVersions.append(NewVersion(version: current.version + 1, profile: profile, contentHash: hash, sourceFingerprint: record.sourceFingerprint))
                 changes.events.append(event(
                     .touched, key: key, from: current.version, to: current.version + 1, old: nil, new: profile,
                     diff: diff, timestampChanged: true, catalog: catalog))
@@ -91,14 +103,14 @@ public enum Differ {
             }
             let diff = ProfileDiff.between(previous, profile)
             changes.closedVersions[key] = current.version
-            changes.newVersions.append(NewVersion(version: current.version + 1, profile: profile, contentHash: hash))
+            changes.newVersions.append(NewVersion(version: current.version + 1, profile: profile, contentHash: hash, sourceFingerprint: record.sourceFingerprint))
             changes.events.append(event(
                 .modified, key: key, from: current.version, to: current.version + 1, old: previous, new: profile,
                 diff: diff, timestampChanged: current.lastModifiedTime != profile.lastModifiedTime, catalog: catalog))
         }
         var missingByInstance: [String: Int] = [:]
-        for current in unseen.values {
-            if scope.contains(instance: current.scopeInstance, account: current.accountID) {
+        for (position, current) in open.all.enumerated() where !seen[position] {
+            if cellInScope[open.scopeCellOf[position]] {
                 changes.openInScope += 1
                 changes.closedVersions[current.key] = current.version
                 changes.events.append(EventDraft(

@@ -44,12 +44,39 @@ extension Array where Element == UInt8 {
     /// Appends a 32-bit big-endian length.
     mutating func appendLength(_ length: Int) {
         let value = UInt32(truncatingIfNeeded: length)
-        append(contentsOf: [UInt8(value >> 24), UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff)])
+        append(UInt8(value >> 24))
+        append(UInt8(value >> 16 & 0xff))
+        append(UInt8(value >> 8 & 0xff))
+        append(UInt8(value & 0xff))
     }
 
     /// Appends a string's UTF-8 bytes after their length.
     mutating func appendChunk(_ text: String) {
         appendLength(text.utf8.count)
         append(contentsOf: text.utf8)
+    }
+
+    /// Appends an integer's decimal digits after their length: the same bytes as
+    /// `appendChunk(String(value))`, without making the string.
+    mutating func appendDecimalChunk(_ value: Int64) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for "-9223372036854775808"
+        let count = Swift.withUnsafeMutableBytes(of: &digits) { buffer in
+            var magnitude = value.magnitude
+            var index = buffer.count
+            repeat {
+                index -= 1
+                buffer[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if value < 0 {
+                index -= 1
+                buffer[index] = UInt8(ascii: "-")
+            }
+            let count = buffer.count - index
+            appendLength(count)
+            append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[index...]))
+            return count
+        }
+        _ = count
     }
 }

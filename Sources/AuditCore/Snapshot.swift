@@ -3,41 +3,88 @@ import Dispatch
 /// A snapshot ready to diff: its records with their content hashes, and a digest of the
 /// whole, by which an ingest recognises a snapshot it has already stored.
 public struct Snapshot: Sendable {
-    /// The records, in input order.
+    /// The records decoded in full, in input order.
     public let records: [ParsedRecord]
     /// `records[i].profile.contentHash`, computed once (on every core).
     public let contentHashes: [String]
-    /// SHA-256 over every record's key, `last_modified_time` and content hash, in key
-    /// order: equal for two files that say the same thing, whatever their format or order.
+    /// The records recognised by their source fingerprint as open versions, unchanged.
+    public let recognized: [RecognizedRecord]
+    /// The open versions `recognized` point into.
+    public let readAgainst: OpenVersions
+    /// SHA-256 over the sorted SHA-256 digests of each row's key, `last_modified_time` and
+    /// content hash: equal for two files that say the same thing, whatever their format or
+    /// order (and whether their records were recognised or decoded).
     public let contentSHA256: String
+    /// The accounts the snapshot's profiles belong to, sorted.
+    public let accounts: [String]
+    /// The instances (else accounts) the snapshot's profiles belong to, sorted.
+    public let instances: [String]
 
-    /// Hashes `records`.
-    public init(records: [ParsedRecord]) {
+    /// Hashes `records`; `recognized` are open versions of `open`, with their hashes.
+    public init(records: [ParsedRecord], recognized: [RecognizedRecord] = [], readAgainst open: OpenVersions = .none) {
         self.records = records
+        self.recognized = recognized
+        self.readAgainst = open
         let hashes = UnsafeMutableBufferPointer<String>.allocate(capacity: records.count)
         hashes.initialize(repeating: "")
         defer { hashes.deinitialize(); hashes.deallocate() }
         nonisolated(unsafe) let shared = hashes
-        let workers = records.count < 1024 ? 1 : 8
-        let share = (records.count + workers - 1) / workers
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            let lower = worker * share
-            let upper = min(records.count, lower + share)
-            guard lower < upper else { return }
-            for index in lower..<upper { shared[index] = records[index].profile.contentHash }
+        ObjectDecoding.forEachShare(records.count) { _, range in
+            for index in range { shared[index] = records[index].profile.contentHash }
         }
-        contentHashes = Array(hashes)
-        var digestInput: [UInt8] = []
-        digestInput.reserveCapacity(records.count * 220)
-        let keys = records.map(\.profile.key)
-        for index in keys.indices.sorted(by: { keys[$0] < keys[$1] }) {
-            digestInput.appendChunk(keys[index])
-            digestInput.appendChunk(records[index].profile.lastModifiedTime.map { String($0.microsecondsSinceEpoch) } ?? "")
-            digestInput.appendChunk(contentHashes[index])
+        let contentHashes = Array(hashes)
+        self.contentHashes = contentHashes
+        // One digest per row (on every core), sorted: no string sorting of 100,000 keys.
+        let versions = recognized.map { open.all[$0.index] }
+        let rows = UnsafeMutableBufferPointer<SHA256Digest>.allocate(capacity: records.count + versions.count)
+        defer { rows.deallocate() }
+        nonisolated(unsafe) let rowDigests = rows
+        let decoded = records.count
+        ObjectDecoding.forEachShare(rows.count) { _, range in
+            var scratch: [UInt8] = []
+            scratch.reserveCapacity(256)
+            let hasher = SHA256.Hasher()
+            for position in range {
+                scratch.removeAll(keepingCapacity: true)
+                if position < decoded {
+                    let profile = records[position].profile
+                    scratch.appendRowChunks(key: profile.key, time: profile.lastModifiedTime, hash: contentHashes[position])
+                } else {
+                    let version = versions[position - decoded]
+                    scratch.appendRowChunks(key: version.key, time: version.lastModifiedTime, hash: version.contentHash)
+                }
+                (rowDigests.baseAddress! + position).initialize(to: scratch.withUnsafeBytes { hasher.digest(of: $0) })
+            }
         }
-        contentSHA256 = SHA256.hex(of: digestInput)
+        let sorted = Array(rows).sorted()
+        contentSHA256 = sorted.withUnsafeBytes { SHA256.hex(of: $0) }
+        var accounts = Set(records.compactMap(\.profile.accountID))
+        var instances = Set(records.map(\.profile.scopeInstance))
+        var cellSeen = [Bool](repeating: false, count: open.scopeCells.count)
+        for record in recognized { cellSeen[open.scopeCellOf[record.index]] = true }
+        for (cell, seen) in zip(open.scopeCells, cellSeen) where seen {
+            if let account = cell.account { accounts.insert(account) }
+            instances.insert(cell.instance)
+        }
+        self.accounts = accounts.sorted()
+        self.instances = instances.sorted()
     }
 
+    /// How many rows the snapshot has, decoded or recognised.
+    public var count: Int { records.count + recognized.count }
+
+    /// The open versions recognised, in input order.
+    public var recognizedVersions: some Collection<OpenVersion> { recognized.lazy.map { self.readAgainst.all[$0.index] } }
+
     /// The default scope: the instances this snapshot's profiles belong to.
-    public var impliedScope: SnapshotScope { .implied(by: records.map(\.profile)) }
+    public var impliedScope: SnapshotScope { .instances(Set(instances)) }
+}
+
+extension [UInt8] {
+    /// What one row contributes to a snapshot's digest: its key, timestamp and content hash.
+    mutating func appendRowChunks(key: String, time: Instant?, hash: String) {
+        appendChunk(key)
+        if let time { appendDecimalChunk(time.microsecondsSinceEpoch) } else { appendChunk("") }
+        appendChunk(hash)
+    }
 }

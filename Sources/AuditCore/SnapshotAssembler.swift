@@ -1,34 +1,58 @@
 /// Joins the parts of one snapshot (one file, or several `--parts`) and checks what no
 /// single file can: every `_key` appears once.
 public enum SnapshotAssembler {
-    /// The records of all parts, in order, or every issue found (up to the limit).
+    /// The snapshot of all parts (records in order), read against `open`, or every issue
+    /// found (up to the limit).
     ///
     /// - Throws: `SnapshotReadError` when any part had issues, a `_key` repeats (naming
     ///   both places), or there are no rows at all.
-    public static func assemble(_ parts: [SnapshotPart]) throws(SnapshotReadError) -> [ParsedRecord] {
+    public static func assemble(_ parts: [SnapshotPart], against open: OpenVersions = .none) throws(SnapshotReadError) -> Snapshot {
         var issues = SnapshotIssues()
         for part in parts {
             for issue in part.issues { issues.add(issue) }
             if part.issuesTruncated { issues.markTruncated() }
         }
+        /// Reports a repeated key at the later of the two places, naming the other.
+        func duplicate(_ key: String, _ one: (file: String, line: Int), _ other: (file: String, line: Int)) {
+            let (first, second) = one.file == other.file && one.line > other.line ? (other, one) : (one, other)
+            let place = first.file == second.file ? "line \(first.line)" : "\(first.file):\(first.line)"
+            issues.add(SnapshotIssue(
+                file: second.file, line: second.line, field: "_key",
+                message: "duplicate _key \(key): also at \(place); a snapshot holds each profile once"))
+        }
+        // Recognised records are marked by their open version's position (no hashing).
+        var recognizedAt = [Int](repeating: -1, count: open.count)
+        var recognized: [RecognizedRecord] = []
+        recognized.reserveCapacity(parts.reduce(0) { $0 + $1.recognized.count })
+        for part in parts {
+            for record in part.recognized {
+                let first = recognizedAt[record.index]
+                if first >= 0 {
+                    duplicate(open.all[record.index].key, (recognized[first].file, recognized[first].line), (record.file, record.line))
+                } else {
+                    recognizedAt[record.index] = recognized.count
+                    recognized.append(record)
+                }
+            }
+        }
         var firstSeen: [String: (file: String, line: Int)] = [:]
-        firstSeen.reserveCapacity(parts.reduce(0) { $0 + $1.records.count })
         var records: [ParsedRecord] = []
         for part in parts {
             for record in part.records {
-                if let first = firstSeen[record.profile.key] {
-                    let place = first.file == record.file ? "line \(first.line)" : "\(first.file):\(first.line)"
-                    issues.add(SnapshotIssue(
-                        file: record.file, line: record.line, field: "_key",
-                        message: "duplicate _key \(record.profile.key): also at \(place); a snapshot holds each profile once"))
+                let key = record.profile.key
+                if let first = firstSeen[key] {
+                    duplicate(key, first, (record.file, record.line))
+                } else if let index = open.index(of: key), recognizedAt[index] >= 0 {
+                    let first = recognized[recognizedAt[index]]
+                    duplicate(key, (first.file, first.line), (record.file, record.line))
                 } else {
-                    firstSeen[record.profile.key] = (record.file, record.line)
+                    firstSeen[key] = (record.file, record.line)
                     records.append(record)
                 }
             }
         }
         guard issues.isEmpty else { throw SnapshotReadError(issues: issues.issues, truncated: issues.truncated) }
-        return records
+        return Snapshot(records: records, recognized: recognized, readAgainst: open)
     }
 
     /// Reads whole byte buffers as one snapshot (tests, small inputs).
@@ -39,7 +63,7 @@ public enum SnapshotAssembler {
                 file: file.name)
             reader.consume(file.bytes)
             return reader.finish()
-        })
+        }).records
     }
 }
 

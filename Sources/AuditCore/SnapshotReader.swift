@@ -9,6 +9,8 @@ public struct SnapshotPart: Sendable {
     public let format: SnapshotFormat
     /// The records, in input order.
     public let records: [ParsedRecord]
+    /// The records recognised as open versions by their source fingerprint (not decoded).
+    public let recognized: [RecognizedRecord]
     /// What is wrong with the file, up to `SnapshotIssues.limit`.
     public let issues: [SnapshotIssue]
     /// Whether more issues were found than are listed.
@@ -21,6 +23,10 @@ public struct SnapshotPart: Sendable {
 /// NDJSON and CSV are decoded record by record as the bytes arrive (NDJSON in batches
 /// spread over every core), so the file is never held whole. JSON, AWS and DDSQL documents
 /// are one JSON value each and are decoded at the end, element by element.
+///
+/// Given the open versions (`known`), every record of NDJSON, a JSON array, AWS output or
+/// CSV gets a source fingerprint; a record whose fingerprint an open version has is
+/// recognised as that version, unchanged, and not decoded (see `SourceFingerprinter`).
 public struct SnapshotReader {
     /// Lines of NDJSON decoded together, spread over the cores.
     static let batchSize = 8192
@@ -29,8 +35,12 @@ public struct SnapshotReader {
     public let format: SnapshotFormat
     /// The file's name, for messages.
     public let file: String
+    /// The open versions records are recognised as; `nil`: records are neither
+    /// fingerprinted nor recognised.
+    public let known: OpenVersions?
 
     private var records: [ParsedRecord] = []
+    private var recognized: [RecognizedRecord] = []
     private var issues = SnapshotIssues()
     /// Whole-document formats: every byte so far. NDJSON: the unfinished last line.
     private var pending: [UInt8] = []
@@ -42,11 +52,20 @@ public struct SnapshotReader {
     private var csvHeader: [String]?
     /// The field of each CSV column (`nil`: unknown, kept in `extra`).
     private var csvFields: [ProfileField?] = []
+    /// Fingerprints CSV records with this file's header.
+    private var csvFingerprinter: SourceFingerprinter?
 
-    /// Creates a reader of `format` for the file named `file`.
-    public init(format: SnapshotFormat, file: String) {
+    /// Creates a reader of `format` for the file named `file`; with `known`, records are
+    /// fingerprinted and those an open version was read from are recognised, not decoded.
+    public init(format: SnapshotFormat, file: String, known: OpenVersions? = nil) {
         self.format = format
         self.file = file
+        self.known = known
+    }
+
+    /// The fingerprinter for records of `format` (with `header` for CSV), when recognising.
+    private func fingerprinter(_ format: SnapshotFormat, header: UnsafeBufferPointer<UInt8>? = nil) -> SourceFingerprinter? {
+        known == nil ? nil : SourceFingerprinter(format: format, header: header)
     }
 
     /// Feeds the next bytes of the file.
@@ -84,12 +103,14 @@ public struct SnapshotReader {
         case .aws: finishAWS()
         case .ddsql: finishDDSQL()
         }
-        if records.isEmpty && issues.isEmpty {
+        if records.isEmpty && recognized.isEmpty && issues.isEmpty {
             issues.add(SnapshotIssue(
                 file: file, line: 1,
                 message: "the snapshot has no rows; an empty export is refused rather than read as \"every profile was deleted\""))
         }
-        return SnapshotPart(file: file, format: format, records: records, issues: issues.issues, issuesTruncated: issues.truncated)
+        return SnapshotPart(
+            file: file, format: format, records: records, recognized: recognized, issues: issues.issues,
+            issuesTruncated: issues.truncated)
     }
 
     // MARK: NDJSON
@@ -130,14 +151,21 @@ public struct SnapshotReader {
 
     private mutating func decodeBatch(mapping: ObjectMapping) {
         guard !batch.isEmpty else { return }
-        let decoded = batchBytes.withUnsafeBufferPointer { ObjectDecoding.decode(batch, in: $0, mapping: mapping, file: file) }
-        append(decoded)
+        take(ObjectDecoding.Batch(
+            bytes: batchBytes, elements: batch, kind: .objects(mapping),
+            fingerprinter: fingerprinter(mapping == .aws ? .aws : .ndjson)))
         batch.removeAll(keepingCapacity: true)
         batchBytes.removeAll(keepingCapacity: true)
     }
 
+    /// Decodes `batch` (recognising what `known` has).
+    private mutating func take(_ batch: ObjectDecoding.Batch) {
+        append(batch.decode(file: file, against: known ?? .none))
+    }
+
     private mutating func append(_ decoded: ObjectDecoding.Outcome) {
         records.append(contentsOf: decoded.records)
+        recognized.append(contentsOf: decoded.recognized)
         issues.add(contentsOf: decoded.issues)
     }
 
@@ -149,6 +177,7 @@ public struct SnapshotReader {
         guard csvHeader != nil else {
             switch CSVRecordFields.parse(bytes) {
             case .success(let names):
+                csvFingerprinter = fingerprinter(.csv, header: bytes)
                 csvHeader = names.map { String($0.trimmedSpaces) }
                 csvFields = csvHeader?.map { ProfileField(columnName: $0) } ?? []
                 checkHeader(line: line)
@@ -166,10 +195,8 @@ public struct SnapshotReader {
 
     private mutating func decodeCSVRows() {
         guard let header = csvHeader, !batch.isEmpty else { return }
-        let decoded = batchBytes.withUnsafeBufferPointer {
-            ObjectDecoding.decode(csvRecords: batch, in: $0, header: header, fields: csvFields, file: file)
-        }
-        append(decoded)
+        take(ObjectDecoding.Batch(
+            bytes: batchBytes, elements: batch, kind: .csv(header: header, fields: csvFields), fingerprinter: csvFingerprinter))
         batch.removeAll(keepingCapacity: true)
         batchBytes.removeAll(keepingCapacity: true)
     }
@@ -195,12 +222,12 @@ public struct SnapshotReader {
             issues.add(SnapshotIssue(file: file, line: 1, message: documentProblem(expected: "a JSON array of objects, or an object holding one under \"data\", \"rows\" or \"items\"")))
             return
         }
-        append(pending.withUnsafeBufferPointer { ObjectDecoding.decode(elements, in: $0, mapping: .ddsql, file: file) })
+        take(ObjectDecoding.Batch(bytes: pending, elements: elements, kind: .objects(.ddsql), fingerprinter: fingerprinter(.json)))
     }
 
     private mutating func finishAWS() {
         if let elements = pending.withUnsafeBufferPointer({ JSONStructure.mainArrayElements(of: $0, keys: ["SecurityProfiles"]) }) {
-            append(pending.withUnsafeBufferPointer { ObjectDecoding.decode(elements, in: $0, mapping: .aws, file: file) })
+            take(ObjectDecoding.Batch(bytes: pending, elements: elements, kind: .objects(.aws), fingerprinter: fingerprinter(.aws)))
             return
         }
         if let object = try? JSONSerialization.jsonObject(with: Data(pending)) as? [String: Any] {
@@ -252,11 +279,14 @@ enum ObjectDecoding {
     /// Records and issues, in input order.
     struct Outcome {
         var records: [ParsedRecord] = []
+        var recognized: [RecognizedRecord] = []
         var issues = SnapshotIssues()
 
         /// Adds what one record built into: the profile, or its problems (by field).
-        mutating func add(_ profile: SecurityProfile?, _ problems: [FieldProblem], file: String, line: Int) {
-            if let profile { records.append(ParsedRecord(profile: profile, file: file, line: line)) }
+        mutating func add(
+            _ profile: SecurityProfile?, _ problems: [FieldProblem], file: String, line: Int, sourceFingerprint: SourceFingerprint? = nil
+        ) {
+            if let profile { records.append(ParsedRecord(profile: profile, file: file, line: line, sourceFingerprint: sourceFingerprint)) }
             for problem in problems.sorted(by: { $0.field < $1.field }) {
                 issues.add(SnapshotIssue(file: file, line: line, field: problem.field, message: problem.message))
             }
@@ -266,37 +296,121 @@ enum ObjectDecoding {
     /// Runs `body` over `count` items split into one contiguous share per core, and
     /// joins the outcomes in item order.
     static func inParallel(_ count: Int, _ body: @Sendable (Range<Int>) -> Outcome) -> Outcome {
-        let workers = count < 256 ? 1 : max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-        let share = (count + workers - 1) / workers
         // Each worker writes only its own slot of `results`.
-        nonisolated(unsafe) let results = UnsafeMutableBufferPointer<Outcome>.allocate(capacity: workers)
+        nonisolated(unsafe) let results = UnsafeMutableBufferPointer<Outcome>.allocate(capacity: workers(for: count))
         results.initialize(repeating: Outcome())
         defer { results.deinitialize(); results.deallocate() }
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            let lower = worker * share
-            let upper = min(count, lower + share)
-            guard lower < upper else { return }
-            results[worker] = body(lower..<upper)
-        }
+        forEachShare(count) { worker, range in results[worker] = body(range) }
         var merged = Outcome()
         merged.records.reserveCapacity(count)
         for outcome in results {
             merged.records.append(contentsOf: outcome.records)
+            merged.recognized.append(contentsOf: outcome.recognized)
             merged.issues.add(contentsOf: outcome.issues)
         }
         return merged
     }
 
-    /// Decodes each element of `bytes` as one record.
+    /// Records waiting to be decoded together: their bytes, where each lies in them, how
+    /// to read them and, when fingerprinting, their fingerprints.
+    struct Batch: Sendable {
+        enum Kind: Sendable {
+            /// JSON objects with these field names.
+            case objects(ObjectMapping)
+            /// CSV records under this header.
+            case csv(header: [String], fields: [ProfileField?])
+        }
+
+        var bytes: [UInt8]
+        var elements: [JSONStructure.Element]
+        var kind: Kind
+        var fingerprinter: SourceFingerprinter?
+        var fingerprints: [SourceFingerprint]? = nil
+
+        /// Fingerprints every element (on every core), if there is a fingerprinter.
+        mutating func fingerprint() {
+            guard let fingerprinter, fingerprints == nil else { return }
+            let count = elements.count
+            let results = UnsafeMutableBufferPointer<SourceFingerprint>.allocate(capacity: count)
+            defer { results.deallocate() }
+            nonisolated(unsafe) let shared = results
+            let elements = elements
+            bytes.withUnsafeBufferPointer { buffer in
+                nonisolated(unsafe) let buffer = buffer
+                ObjectDecoding.forEachShare(count) { _, range in
+                    let hasher = SHA256.Hasher()
+                    for position in range {
+                        let raw = UnsafeBufferPointer(rebasing: buffer[elements[position].range])
+                        (shared.baseAddress! + position).initialize(to: fingerprinter.fingerprint(raw, using: hasher))
+                    }
+                }
+            }
+            fingerprints = Array(results)
+        }
+
+        /// Decodes the records, recognising those whose fingerprint one of `open` has.
+        func decode(file: String, against open: OpenVersions) -> Outcome {
+            var batch = self
+            batch.fingerprint()
+            let recognition = batch.fingerprints.map { Recognition(fingerprints: $0, open: open) }
+            return batch.bytes.withUnsafeBufferPointer { buffer in
+                switch kind {
+                case .objects(let mapping):
+                    return ObjectDecoding.decode(elements, in: buffer, mapping: mapping, file: file, recognition: recognition)
+                case .csv(let header, let fields):
+                    return ObjectDecoding.decode(
+                        csvRecords: elements, in: buffer, header: header, fields: fields, file: file, recognition: recognition)
+                }
+            }
+        }
+    }
+
+    /// The fingerprints of a batch's elements and the open versions to recognise them as.
+    struct Recognition: Sendable {
+        var fingerprints: [SourceFingerprint]
+        var open: OpenVersions
+
+        /// The element's fingerprint, and the position of the open version read from the same bytes, if any.
+        func match(_ position: Int) -> (fingerprint: SourceFingerprint, index: Int?) {
+            let fingerprint = fingerprints[position]
+            return (fingerprint, open.index(ofSource: fingerprint))
+        }
+    }
+
+    /// How many workers share `count` items: one per core, one for few items.
+    static func workers(for count: Int) -> Int {
+        count < 256 ? 1 : max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+    }
+
+    /// Runs `body` over `0..<count` in one contiguous share per worker (numbered from 0).
+    static func forEachShare(_ count: Int, _ body: @Sendable (_ worker: Int, Range<Int>) -> Void) {
+        let workers = workers(for: count)
+        let share = (count + workers - 1) / workers
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let lower = worker * share
+            let upper = min(count, lower + share)
+            if lower < upper { body(worker, lower..<upper) }
+        }
+    }
+
+    /// Decodes each element of `bytes` as one record (or recognises it, given `recognition`).
     static func decode(
-        _ elements: [JSONStructure.Element], in bytes: UnsafeBufferPointer<UInt8>, mapping: ObjectMapping, file: String
+        _ elements: [JSONStructure.Element], in bytes: UnsafeBufferPointer<UInt8>, mapping: ObjectMapping, file: String,
+        recognition: Recognition? = nil
     ) -> Outcome {
         nonisolated(unsafe) let bytes = bytes
         return inParallel(elements.count) { range in
             var outcome = Outcome()
             outcome.records.reserveCapacity(range.count)
-            for element in elements[range] {
-                let data = Data(UnsafeBufferPointer(rebasing: bytes[element.range]))
+            for position in range {
+                let element = elements[position]
+                let raw = UnsafeBufferPointer(rebasing: bytes[element.range])
+                let match = recognition?.match(position)
+                if let index = match?.index {
+                    outcome.recognized.append(RecognizedRecord(index: index, file: file, line: element.line))
+                    continue
+                }
+                let data = Data(raw)
                 let object: Any
                 do {
                     object = try JSONSerialization.jsonObject(with: data)
@@ -311,7 +425,7 @@ enum ObjectDecoding {
                         message: "expected a JSON object, found \(FieldDecoder.describe(object))"))
                     continue
                 }
-                let built = build(fields, mapping: mapping, file: file, line: element.line)
+                let built = build(fields, mapping: mapping, file: file, line: element.line, sourceFingerprint: match?.fingerprint)
                 outcome.records.append(contentsOf: built.records)
                 outcome.issues.add(contentsOf: built.issues)
             }
@@ -323,15 +437,22 @@ enum ObjectDecoding {
     /// with each column's field resolved once.
     static func decode(
         csvRecords records: [JSONStructure.Element], in bytes: UnsafeBufferPointer<UInt8>,
-        header: [String], fields: [ProfileField?], file: String
+        header: [String], fields: [ProfileField?], file: String, recognition: Recognition? = nil
     ) -> Outcome {
         nonisolated(unsafe) let bytes = bytes
         return inParallel(records.count) { range in
             var outcome = Outcome()
             outcome.records.reserveCapacity(range.count)
-            for record in records[range] {
+            for position in range {
+                let record = records[position]
+                let raw = UnsafeBufferPointer(rebasing: bytes[record.range])
+                let match = recognition?.match(position)
+                if let index = match?.index {
+                    outcome.recognized.append(RecognizedRecord(index: index, file: file, line: record.line))
+                    continue
+                }
                 let values: [String]
-                switch CSVRecordFields.parse(UnsafeBufferPointer(rebasing: bytes[record.range])) {
+                switch CSVRecordFields.parse(raw) {
                 case .failure(let problem):
                     outcome.issues.add(SnapshotIssue(file: file, line: record.line, message: problem.message))
                     continue
@@ -345,20 +466,20 @@ enum ObjectDecoding {
                     continue
                 }
                 let (profile, problems) = RecordBuilder.fromColumns(header, fields, values)
-                outcome.add(profile, problems, file: file, line: record.line)
+                outcome.add(profile, problems, file: file, line: record.line, sourceFingerprint: match?.fingerprint)
             }
             return outcome
         }
     }
 
     /// Builds one record from a decoded object.
-    static func build(_ object: [String: Any], mapping: ObjectMapping, file: String, line: Int) -> Outcome {
+    static func build(_ object: [String: Any], mapping: ObjectMapping, file: String, line: Int, sourceFingerprint: SourceFingerprint? = nil) -> Outcome {
         let (profile, problems) = switch mapping {
         case .ddsql: RecordBuilder.fromDDSQL(object, unit: .seconds)
         case .aws: RecordBuilder.fromAWS(object)
         }
         var outcome = Outcome()
-        outcome.add(profile, problems, file: file, line: line)
+        outcome.add(profile, problems, file: file, line: line, sourceFingerprint: sourceFingerprint)
         return outcome
     }
 }

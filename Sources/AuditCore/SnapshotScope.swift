@@ -24,11 +24,6 @@ public enum SnapshotScope: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The default scope of a snapshot: the instances its profiles belong to.
-    public static func implied(by profiles: [SecurityProfile]) -> SnapshotScope {
-        .instances(Set(profiles.map(\.scopeInstance)))
-    }
-
     /// The kind, as stored: `all`, `account` or `instance`.
     public var kind: String {
         switch self {

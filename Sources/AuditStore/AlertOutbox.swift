@@ -23,7 +23,7 @@ package struct AlertOutbox {
 
     /// Writes one row per matching (event, rule, channel), inside the caller's transaction.
     /// `notify` channels are sent here, with the transaction, and recorded as delivered.
-    func enqueue(_ events: [ChainedEvent], changes: ChangeSet, open: [String: OpenVersion], rules: AlertRules) throws {
+    func enqueue(_ events: [ChainedEvent], changes: ChangeSet, open: OpenVersions, rules: AlertRules) throws {
         var profiles: [String: SecurityProfile] = [:]
         for version in changes.newVersions { profiles[version.profile.key] = version.profile }
         var rows: [(event: ChainedEvent, rule: String, channel: AlertChannel)] = []

@@ -47,12 +47,23 @@ package enum IngestOutcome: Sendable {
     case dryRun(changes: ChangeSet)
 }
 
+/// The open versions as an ingest loads them before reading its files (what the readers
+/// recognise records as), and the newest snapshot at that moment, by which the ingest
+/// notices another one committed since.
+package struct OpenState: Sendable {
+    /// Every open version, indexed by key and source fingerprint.
+    package var versions: OpenVersions
+    /// The id of the newest snapshot when this was loaded (0: none).
+    package var newestSnapshotID: Int64
+}
+
 /// Writes a snapshot into the history: one transaction under one advisory lock (DESIGN §5).
 ///
-/// Parse and validate happen before (the caller hands a `Snapshot`); here: lock, refuse
-/// what must be refused, load the open versions, diff, write with `COPY`, commit. A crash
-/// or kill anywhere leaves the database as it was; running the same ingest again finishes
-/// the job.
+/// Parse and validate happen before (the caller reads its files with `openState()`'s known
+/// sources and hands a `Snapshot`); here: lock, refuse what must be refused, take the open
+/// versions (those loaded before, unless another ingest committed since), diff, write with
+/// `COPY`, commit. A crash or kill anywhere leaves the database as it was; running the same
+/// ingest again finishes the job.
 package struct Ingestor {
     /// The advisory lock every ingest takes, so ingests run one after the other.
     package static let lockKey: Int64 = 0x636F_6E6E_696E_6765  // "conninge"
@@ -67,14 +78,26 @@ package struct Ingestor {
         self.connection = connection
     }
 
+    /// The open versions now, for reading a snapshot's files with their known sources and
+    /// then ingesting it (no lock: `ingest` checks under its lock that nothing moved since).
+    package func openState() throws -> OpenState {
+        // The newest snapshot first: if an ingest commits between the two reads, the state
+        // is newer than the id says, and `ingest` reloads it (harmless).
+        let newest = try newestSnapshotID()
+        return OpenState(versions: try loadOpenVersions(), newestSnapshotID: newest)
+    }
+
     /// Ingests one snapshot.
     ///
+    /// - Parameter state: what `openState()` returned before `request.snapshot` was read
+    ///   with its known sources; `nil` loads the open versions under the lock (a snapshot
+    ///   read without known sources).
     /// - Throws: `StoreError.staleSnapshot` when a snapshot captured at or after this one
     ///   already covers an overlapping scope; `StoreError.tooManyDeletions` past
     ///   `maxDeleteFraction`; `PostgresError` from the server.
-    package func ingest(_ request: IngestRequest) throws -> IngestOutcome {
+    package func ingest(_ request: IngestRequest, state: OpenState? = nil) throws -> IngestOutcome {
         let scope = request.scope ?? request.snapshot.impliedScope
-        let accounts = Set(request.snapshot.records.compactMap { $0.profile.accountID }).sorted()
+        let accounts = request.snapshot.accounts
         return try connection.withTransaction { connection in
             try connection.execute("SELECT pg_advisory_xact_lock($1)", [Self.lockKey])
             if let earlier = try connection.query("""
@@ -100,12 +123,18 @@ package struct Ingestor {
                     capturedAt: request.capturedAt, newerID: try newer.decode(Int64.self, at: 0),
                     newerCapturedAt: Instant(try newer.decode(PostgresTimestamp.self, at: 1)))
             }
-            let open = try loadOpenVersions(expected: request.snapshot.records.count)
-            let needed = Differ.priorRowsNeeded(request.snapshot, open: open)
+            // Every ingest writes under this lock, so the same newest snapshot means the same open versions.
+            var snapshot = request.snapshot
+            let unchangedSince = try state.map { try newestSnapshotID() == $0.newestSnapshotID } ?? false
+            if !unchangedSince {
+                snapshot = try readAgainst(try loadOpenVersions(), snapshot)
+            }
+            let open = snapshot.readAgainst
+            let needed = Differ.priorRowsNeeded(snapshot, open: open)
             let openProfiles = try loadOpenProfiles(needed.changed)
             let lastVersions = try loadLastVersions(needed.unseen)
             let changes = Differ.diff(
-                request.snapshot, open: open, openProfiles: openProfiles, lastVersions: lastVersions,
+                snapshot, open: open, openProfiles: openProfiles, lastVersions: lastVersions,
                 scope: scope, scopeIsImplied: request.scope == nil)
             if changes.deletionFraction > request.maxDeleteFraction {
                 throw StoreError.tooManyDeletions(
@@ -118,23 +147,67 @@ package struct Ingestor {
         }
     }
 
-    /// Every open version's summary, read with `COPY` (one pass, flat memory).
-    private func loadOpenVersions(expected: Int) throws -> [String: OpenVersion] {
-        var open: [String: OpenVersion] = [:]
-        open.reserveCapacity(expected)
-        try connection.copyOut("""
-            COPY (SELECT profile_key, version, last_modified_time, content_hash, scope_instance, account_id, security_profile_name
-                  FROM connect_audit.profile_versions WHERE valid_to IS NULL) TO STDOUT
-            """) { fields in
-            guard let key = fields[0], let version = fields[1].flatMap(Int.init), let hash = fields[3], let instance = fields[4] else {
+    private func newestSnapshotID() throws -> Int64 {
+        try connection.query("SELECT coalesce(max(id), 0) FROM connect_audit.snapshots")[0].decode(Int64.self, at: 0)
+    }
+
+    /// Every open version's summary, read with a binary `COPY` (one pass, flat memory;
+    /// no timestamps to format or parse), indexed as the rows arrive.
+    private func loadOpenVersions() throws -> OpenVersions {
+        let count = try connection.query("SELECT count(*) FROM connect_audit.profile_versions WHERE valid_to IS NULL")[0]
+        var open = OpenVersions.Builder(capacity: try count.decode(Int.self, at: 0))
+        try connection.copyOutBinary("""
+            COPY (SELECT profile_key, version, last_modified_time, content_hash, scope_instance, account_id, security_profile_name,
+                         decode(source_sha256, 'hex')
+                  FROM connect_audit.profile_versions WHERE valid_to IS NULL) TO STDOUT (FORMAT binary)
+            """) { row in
+            guard let key = try row.string(at: 0), let version = try row.int32(at: 1), let hash = try row.string(at: 3),
+                  let instance = try row.string(at: 4)
+            else {
                 throw PostgresError(.decoding, "an open version has NULL in a NOT NULL column")
             }
-            open[key] = OpenVersion(
-                key: key, version: version,
-                lastModifiedTime: try fields[2].map { Instant(try PostgresTimestamp(postgresText: $0)) },
-                contentHash: hash, scopeInstance: instance, accountID: fields[5], name: fields[6])
+            open.add(OpenVersion(
+                key: key, version: Int(version), lastModifiedTime: try row.timestamp(at: 2).map(Instant.init),
+                contentHash: hash, scopeInstance: instance, accountID: try row.string(at: 5), name: try row.string(at: 6),
+                sourceFingerprint: try row.bytes(at: 7).flatMap(SourceFingerprint.init(bytes:))))
         }
-        return open
+        return OpenVersions(open)
+    }
+
+    /// `snapshot` read against `open` instead: each recognised record whose version is
+    /// still open points there; one whose version was replaced since (another ingest
+    /// committed after the files were read) becomes a decoded record again — the stored
+    /// version it is byte for byte, read in full.
+    private func readAgainst(_ open: OpenVersions, _ snapshot: Snapshot) throws -> Snapshot {
+        var recognized: [RecognizedRecord] = []
+        var moved: [(record: RecognizedRecord, version: OpenVersion)] = []
+        for record in snapshot.recognized {
+            let version = snapshot.readAgainst.all[record.index]
+            if let index = open.index(of: version.key), open.all[index].version == version.version {
+                recognized.append(RecognizedRecord(index: index, file: record.file, line: record.line))
+            } else {
+                moved.append((record, version))
+            }
+        }
+        var records = snapshot.records
+        if !moved.isEmpty {
+            var stored: [String: SecurityProfile] = [:]
+            for row in try connection.query("""
+                SELECT \(Self.recordColumns) FROM connect_audit.profile_versions
+                WHERE (profile_key, version) IN (SELECT * FROM unnest($1::text[], $2::int[]))
+                """, [moved.map(\.version.key), moved.map { String($0.version.version) }]) {
+                let profile = try ProfileColumns.decode(row)
+                stored[profile.key] = profile
+            }
+            for (record, version) in moved {
+                guard let profile = stored[version.key] else {
+                    throw StoreError.concurrentChange("version \(version.version) of \(version.key) is gone")
+                }
+                records.append(ParsedRecord(
+                    profile: profile, file: record.file, line: record.line, sourceFingerprint: version.sourceFingerprint))
+            }
+        }
+        return Snapshot(records: records, recognized: recognized, readAgainst: open)
     }
 
     private static let recordColumns = ProfileColumns.record.joined(separator: ", ")
@@ -171,7 +244,7 @@ package struct Ingestor {
     }
 
     private func insertSnapshot(_ request: IngestRequest, scope: SnapshotScope, accounts: [String], changes: ChangeSet) throws -> Int64 {
-        let instances = Set(request.snapshot.records.map { $0.profile.scopeInstance }).sorted()
+        let instances = request.snapshot.instances
         return try connection.query("""
             INSERT INTO connect_audit.snapshots
                 (source, format, captured_at, content_sha256, scope_kind, scope_ids, accounts, instances, row_count,
@@ -180,14 +253,14 @@ package struct Ingestor {
             RETURNING id
             """, [
                 request.source, request.format, request.capturedAt.postgres, request.snapshot.contentSHA256,
-                scope.kind, scope.ids, accounts, instances, request.snapshot.records.count,
+                scope.kind, scope.ids, accounts, instances, request.snapshot.count,
                 changes.count(.created), changes.count(.modified), changes.count(.touched), changes.count(.deleted),
                 changes.count(.recreated), changes.unchanged, changes.warnings.count,
             ])[0].decode(Int64.self, at: 0)
     }
 
     /// Closes replaced versions, then writes new versions, events and warnings with `COPY`.
-    private func write(_ changes: ChangeSet, snapshotID: Int64, capturedAt: Instant, open: [String: OpenVersion], rules: AlertRules?) throws {
+    private func write(_ changes: ChangeSet, snapshotID: Int64, capturedAt: Instant, open: OpenVersions, rules: AlertRules?) throws {
         let validFrom = capturedAt.postgres
         if !changes.closedVersions.isEmpty {
             let closed = try connection.execute("""
@@ -230,3 +303,4 @@ package struct Ingestor {
         }
     }
 }
+

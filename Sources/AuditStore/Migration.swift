@@ -13,6 +13,8 @@ package struct Migration: Sendable, Equatable {
     /// `embedInCode` resources and here; a test checks the three agree.
     package static let all: [Migration] = [
         Migration(fileName: "0001_schema.sql", bytes: PackageResources._001_schema_sql),
+        Migration(fileName: "0002_source_fingerprints.sql", bytes: PackageResources._002_source_fingerprints_sql),
+        Migration(fileName: "0003_close_check_by_row.sql", bytes: PackageResources._003_close_check_by_row_sql),
     ]
 
     /// A migration named `fileName` (which starts with its number) running `sql`.

@@ -20,7 +20,7 @@ enum ProfileColumns {
     ]
 
     /// The columns `COPY` writes for a new version.
-    static let copyColumns = ["version", "valid_from", "content_hash", "scope_instance", "snapshot_id"] + record
+    static let copyColumns = ["version", "valid_from", "content_hash", "source_sha256", "scope_instance", "snapshot_id"] + record
 
     /// Appends one new version's row, in `copyColumns` order.
     static func encode(
@@ -30,6 +30,7 @@ enum ProfileColumns {
         writer.append(version.version)
         try writer.append(validFrom)
         try writer.append(version.contentHash)
+        try writer.append(version.sourceFingerprint?.hex)
         try writer.append(profile.scopeInstance)
         try writer.append(Int64(snapshotID))
         try writer.append(profile.key)
