@@ -55,15 +55,22 @@ public enum SnapshotAssembler {
         return Snapshot(records: records, recognized: recognized, readAgainst: open)
     }
 
-    /// Reads whole byte buffers as one snapshot (tests, small inputs).
+    /// Reads whole byte buffers as one snapshot's records (tests, small inputs).
     public static func read(_ files: [(name: String, bytes: [UInt8])], format: SnapshotFormat? = nil) throws(SnapshotReadError) -> [ParsedRecord] {
+        try snapshot(files, format: format).records
+    }
+
+    /// Reads whole byte buffers as one snapshot, recognising what one of `known` was read
+    /// from (when given; `nil` fingerprints nothing).
+    public static func snapshot(
+        _ files: [(name: String, bytes: [UInt8])], format: SnapshotFormat? = nil, known: OpenVersions? = nil
+    ) throws(SnapshotReadError) -> Snapshot {
         try assemble(files.map { file in
             var reader = SnapshotReader(
                 format: format ?? SnapshotFormat.detect(fileName: file.name, prefix: file.bytes.prefix(65_536)),
-                file: file.name)
+                file: file.name, known: known)
             reader.consume(file.bytes)
             return reader.finish()
-        }).records
+        }, against: known ?? .none)
     }
 }
-

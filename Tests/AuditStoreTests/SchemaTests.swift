@@ -108,6 +108,13 @@ struct SchemaTests {
                 try connection.execute("UPDATE connect_audit.profile_versions SET description = 'rewritten'")
             }
             #expect(other?.sqlState == "23001")
+            // Closing while changing anything else, a NULL column included, is refused too.
+            for change in ["arn = 'arn:x'", "extra = '{\"x\": 1}'", "source_sha256 = repeat('a', 64)", "permissions = '{Admin}'"] {
+                let sneaky = #expect(throws: PostgresError.self) {
+                    try connection.execute("UPDATE connect_audit.profile_versions SET valid_to = '2026-11-03Z', \(change)")
+                }
+                #expect(sneaky?.sqlState == "23001", "\(change)")
+            }
             let closed = try connection.execute("UPDATE connect_audit.profile_versions SET valid_to = '2026-11-03Z'")
             #expect(closed.affectedRows == 1)
             let again = #expect(throws: PostgresError.self) {

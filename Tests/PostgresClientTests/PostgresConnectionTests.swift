@@ -89,6 +89,41 @@ struct PostgresConnectionTests {
         }
     }
 
+    @Test("binary COPY out reads text, integers, timestamps, bytea and NULL exactly as stored")
+    func binaryCopyOut() throws {
+        try TestDatabase.withConnection { connection in
+            try connection.execute("CREATE TABLE t (n integer, big bigint, at timestamptz, raw bytea, words text)")
+            let times = ["1969-07-20 20:17:40.000001+00", "1999-12-31 23:59:59.999999+00", "2000-01-01 00:00:00+00", "2026-11-28 16:41:36.5+00"]
+            for (n, text) in awkwardTexts.enumerated() {
+                try connection.execute(
+                    "INSERT INTO t VALUES ($1, $2, $3, decode($4, 'hex'), $5)",
+                    [n, Int64(n) - 3_000_000_000, times[n % times.count], String(repeating: "0a", count: n), text])
+            }
+            try connection.execute("INSERT INTO t VALUES (NULL, NULL, NULL, NULL, NULL)")
+            var rows: [[String?]] = []
+            let read = try connection.copyOutBinary("COPY (SELECT n, big, at, raw, words FROM t ORDER BY n NULLS LAST) TO STDOUT (FORMAT binary)") { row in
+                #expect(row.count == 5)
+                rows.append([
+                    try row.int32(at: 0).map { String($0) }, try row.int64(at: 1).map { String($0) },
+                    try row.timestamp(at: 2).map(\.postgresText), try row.bytes(at: 3).map { String($0.count) },
+                    try row.string(at: 4),
+                ])
+            }
+            #expect(read == awkwardTexts.count + 1)
+            for (n, text) in awkwardTexts.enumerated() {
+                let at = try PostgresTimestamp(postgresText: times[n % times.count])
+                #expect(rows[n] == [String(n), String(Int64(n) - 3_000_000_000), at.postgresText, String(n), text])
+            }
+            #expect(rows.last == [nil, nil, nil, nil, nil])
+            // A wrong-width read is an error; the connection stays usable and results are cleared.
+            #expect(throws: PostgresError.self) {
+                try connection.copyOutBinary("COPY (SELECT n FROM t) TO STDOUT (FORMAT binary)") { _ = try $0.int64(at: 0) }
+            }
+            #expect(try connection.query("SELECT 1")[0].decode(Int.self, at: 0) == 1)
+            #expect(connection.liveResultCount == 0)
+        }
+    }
+
     @Test("a COPY aborted by the client stores nothing; a bad row surfaces the server's error")
     func copyFailures() throws {
         try TestDatabase.withConnection { connection in
