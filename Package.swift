@@ -48,6 +48,7 @@ let package = Package(
                 .embedInCode("Migrations/0001_schema.sql"),
                 .embedInCode("Migrations/0002_source_fingerprints.sql"),
                 .embedInCode("Migrations/0003_close_check_by_row.sql"),
+                .embedInCode("Migrations/0004_overlap_guard_for_open_versions.sql"),
             ]
         ),
         .target(

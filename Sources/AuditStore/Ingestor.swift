@@ -96,6 +96,32 @@ package struct Ingestor {
     ///   already covers an overlapping scope; `StoreError.tooManyDeletions` past
     ///   `maxDeleteFraction`; `PostgresError` from the server.
     package func ingest(_ request: IngestRequest, state: OpenState? = nil) throws -> IngestOutcome {
+        let outcome = try ingestInTransaction(request, state: state)
+        if case .ingested(_, let changes) = outcome, changes.newVersions.count >= Self.vacuumAfter {
+            vacuumVersions()
+        }
+        return outcome
+    }
+
+    /// An ingest that writes at least this many versions vacuums `profile_versions` after
+    /// its commit (see `vacuumVersions`).
+    package static let vacuumAfter = 10_000
+
+    /// `VACUUM (ANALYZE)` of the versions after a bulk write, as PostgreSQL advises after
+    /// loading data: the next ingest's scan of the open versions then finds its pages
+    /// all-visible and hinted, instead of doing that work itself while autovacuum competes
+    /// for the same disk and cores (a nightly ingest right after a first one of 100,000
+    /// profiles: 0.60 s instead of 0.46 s). The data is committed already: a failure
+    /// (say, a role that may write but does not own the table) is a warning.
+    private func vacuumVersions() {
+        do {
+            try connection.execute("VACUUM (ANALYZE) connect_audit.profile_versions")
+        } catch {
+            connection.logger.warning("VACUUM after a large ingest failed (the ingest is committed): \(error)")
+        }
+    }
+
+    private func ingestInTransaction(_ request: IngestRequest, state: OpenState?) throws -> IngestOutcome {
         let scope = request.scope ?? request.snapshot.impliedScope
         let accounts = request.snapshot.accounts
         return try connection.withTransaction { connection in

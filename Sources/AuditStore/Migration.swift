@@ -15,6 +15,7 @@ package struct Migration: Sendable, Equatable {
         Migration(fileName: "0001_schema.sql", bytes: PackageResources._001_schema_sql),
         Migration(fileName: "0002_source_fingerprints.sql", bytes: PackageResources._002_source_fingerprints_sql),
         Migration(fileName: "0003_close_check_by_row.sql", bytes: PackageResources._003_close_check_by_row_sql),
+        Migration(fileName: "0004_overlap_guard_for_open_versions.sql", bytes: PackageResources._004_overlap_guard_for_open_versions_sql),
     ]
 
     /// A migration named `fileName` (which starts with its number) running `sql`.

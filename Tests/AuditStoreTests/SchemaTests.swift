@@ -53,6 +53,25 @@ struct SchemaTests {
         }
     }
 
+    @Test("an open version overlapping a closed one of its key is rejected, whichever is written second")
+    func openOverlapsClosed() throws {
+        try withSchema { connection, snapshot in
+            try insertVersion(connection, snapshot: snapshot, version: 1, from: "2026-11-01Z", to: "2026-11-05Z")
+            let open = #expect(throws: PostgresError.self) {
+                try insertVersion(connection, snapshot: snapshot, version: 2, from: "2026-11-04Z", to: nil)
+            }
+            #expect(open?.sqlState == "23P01")
+            #expect(open?.constraint == "profile_versions_no_overlap")
+            try insertVersion(connection, snapshot: snapshot, version: 2, from: "2026-11-05Z", to: nil)
+            // A closed version written after an open one it overlaps is refused too.
+            let closed = #expect(throws: PostgresError.self) {
+                try insertVersion(connection, snapshot: snapshot, version: 3, from: "2026-11-06Z", to: "2026-11-07Z")
+            }
+            #expect(closed?.sqlState == "23P01")
+            #expect(try connection.query("SELECT count(*) FROM connect_audit.profile_versions")[0].decode(Int.self, at: 0) == 2)
+        }
+    }
+
     @Test("two open versions of one key are rejected")
     func twoOpenVersions() throws {
         try withSchema { connection, snapshot in
