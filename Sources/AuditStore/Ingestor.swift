@@ -180,8 +180,11 @@ package struct Ingestor {
     /// Every open version's summary, read with a binary `COPY` (one pass, flat memory;
     /// no timestamps to format or parse), indexed as the rows arrive.
     private func loadOpenVersions() throws -> OpenVersions {
-        let count = try connection.query("SELECT count(*) FROM connect_audit.profile_versions WHERE valid_to IS NULL")[0]
-        var open = OpenVersions.Builder(capacity: try count.decode(Int.self, at: 0))
+        // Room for the open versions, from the planner's estimate (a count would scan them once more).
+        let estimate = try connection.query("""
+            SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'connect_audit.profile_versions_one_open'::regclass
+            """)[0]
+        var open = OpenVersions.Builder(capacity: Int(try estimate.decode(Int64.self, at: 0) * 11 / 10))
         try connection.copyOutBinary("""
             COPY (SELECT profile_key, version, last_modified_time, content_hash, scope_instance, account_id, security_profile_name,
                          decode(source_sha256, 'hex')
