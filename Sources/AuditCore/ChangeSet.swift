@@ -15,18 +15,17 @@ public final class OpenVersion: Hashable, Sendable {
     public let key: String
     public let version: Int
     public let lastModifiedTime: Instant?
-    public let contentHash: String
+    /// The SHA-256 of its canonical content (`SecurityProfile.contentDigest`).
+    public let contentHash: SHA256Digest
     /// The instance (else account) the profile belongs to.
     public let scopeInstance: String
     public let accountID: String?
-    /// The profile's name, for alerts about its deletion.
-    public let name: String?
     /// The source fingerprint of the record it was read from, if known.
     public let sourceFingerprint: SourceFingerprint?
 
     public init(
-        key: String, version: Int, lastModifiedTime: Instant?, contentHash: String, scopeInstance: String, accountID: String?,
-        name: String? = nil, sourceFingerprint: SourceFingerprint? = nil
+        key: String, version: Int, lastModifiedTime: Instant?, contentHash: SHA256Digest, scopeInstance: String,
+        accountID: String?, sourceFingerprint: SourceFingerprint? = nil
     ) {
         self.key = key
         self.version = version
@@ -34,14 +33,12 @@ public final class OpenVersion: Hashable, Sendable {
         self.contentHash = contentHash
         self.scopeInstance = scopeInstance
         self.accountID = accountID
-        self.name = name
         self.sourceFingerprint = sourceFingerprint
     }
 
     public static func == (lhs: OpenVersion, rhs: OpenVersion) -> Bool {
         (lhs.key, lhs.version, lhs.lastModifiedTime, lhs.contentHash) == (rhs.key, rhs.version, rhs.lastModifiedTime, rhs.contentHash)
-            && (lhs.scopeInstance, lhs.accountID, lhs.name, lhs.sourceFingerprint)
-            == (rhs.scopeInstance, rhs.accountID, rhs.name, rhs.sourceFingerprint)
+            && (lhs.scopeInstance, lhs.accountID, lhs.sourceFingerprint) == (rhs.scopeInstance, rhs.accountID, rhs.sourceFingerprint)
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -142,8 +139,8 @@ extension OpenVersion {
     public convenience init(_ stored: StoredVersion) {
         self.init(
             key: stored.profile.key, version: stored.version, lastModifiedTime: stored.profile.lastModifiedTime,
-            contentHash: stored.profile.contentHash, scopeInstance: stored.profile.scopeInstance,
-            accountID: stored.profile.accountID, name: stored.profile.securityProfileName)
+            contentHash: stored.profile.contentDigest, scopeInstance: stored.profile.scopeInstance,
+            accountID: stored.profile.accountID)
     }
 }
 

@@ -19,7 +19,7 @@ public enum Differ {
         for (index, record) in snapshot.records.enumerated() {
             let key = record.profile.key
             if let current = open[key] {
-                if current.contentHash != snapshot.contentHashes[index] { changed.append(key) }
+                if current.contentHash != snapshot.contentDigests[index] { changed.append(key) }
             } else {
                 unseen.append(key)
             }
@@ -60,7 +60,7 @@ public enum Differ {
         }
         for (index, record) in snapshot.records.enumerated() {
             let profile = record.profile
-            let hash = snapshot.contentHashes[index]
+            let hash = snapshot.contentDigests[index]
             let key = profile.key
             let position = open.index(of: key)
             if let position { seen[position] = true }
@@ -70,7 +70,7 @@ public enum Differ {
                 let kind: ChangeKind = previous == nil ? .created : .recreated
                 // A created profile's content is its version row; its event carries no diff.
                 let diff = previous.map { ProfileDiff.between($0.profile, profile) } ?? ProfileDiff()
-                changes.newVersions.append(NewVersion(version: version, profile: profile, contentHash: hash, sourceFingerprint: record.sourceFingerprint))
+                changes.newVersions.append(NewVersion(version: version, profile: profile, contentHash: hash.hex, sourceFingerprint: record.sourceFingerprint))
                 changes.events.append(event(
                     kind, key: key, from: previous?.version, to: version, old: previous?.profile, new: profile,
                     diff: diff, timestampChanged: previous?.profile.lastModifiedTime != profile.lastModifiedTime, catalog: catalog))
@@ -92,7 +92,7 @@ public enum Differ {
                 var diff = ProfileDiff()
                 diff.changes[ProfileField.lastModifiedTime.rawValue] = .instant(from: current.lastModifiedTime, to: profile.lastModifiedTime)
                 changes.closedVersions[key] = current.version
-                changes.newVersions.append(NewVersion(version: current.version + 1, profile: profile, contentHash: hash, sourceFingerprint: record.sourceFingerprint))
+                changes.newVersions.append(NewVersion(version: current.version + 1, profile: profile, contentHash: hash.hex, sourceFingerprint: record.sourceFingerprint))
                 changes.events.append(event(
                     .touched, key: key, from: current.version, to: current.version + 1, old: nil, new: profile,
                     diff: diff, timestampChanged: true, catalog: catalog))
@@ -103,7 +103,7 @@ public enum Differ {
             }
             let diff = ProfileDiff.between(previous, profile)
             changes.closedVersions[key] = current.version
-            changes.newVersions.append(NewVersion(version: current.version + 1, profile: profile, contentHash: hash, sourceFingerprint: record.sourceFingerprint))
+            changes.newVersions.append(NewVersion(version: current.version + 1, profile: profile, contentHash: hash.hex, sourceFingerprint: record.sourceFingerprint))
             changes.events.append(event(
                 .modified, key: key, from: current.version, to: current.version + 1, old: previous, new: profile,
                 diff: diff, timestampChanged: current.lastModifiedTime != profile.lastModifiedTime, catalog: catalog))

@@ -1,8 +1,11 @@
 extension SecurityProfile {
     /// SHA-256 (hex) over the canonical encoding of every field except `_key` and
     /// `last_modified_time`: equal for equal content, whatever the input's format or order.
-    public var contentHash: String {
-        SHA256.hex(of: canonicalContent())
+    public var contentHash: String { contentDigest.hex }
+
+    /// `contentHash` as a digest value.
+    public var contentDigest: SHA256Digest {
+        canonicalContent().withUnsafeBytes { SHA256Digest(of: $0) }
     }
 
     /// The bytes `contentHash` digests: each field by name, tagged and length-prefixed, so no

@@ -5,8 +5,8 @@ import Dispatch
 public struct Snapshot: Sendable {
     /// The records decoded in full, in input order.
     public let records: [ParsedRecord]
-    /// `records[i].profile.contentHash`, computed once (on every core).
-    public let contentHashes: [String]
+    /// `records[i].profile.contentDigest`, computed once (on every core).
+    public let contentDigests: [SHA256Digest]
     /// The records recognised by their source fingerprint as open versions, unchanged.
     public let recognized: [RecognizedRecord]
     /// The open versions `recognized` point into.
@@ -25,15 +25,14 @@ public struct Snapshot: Sendable {
         self.records = records
         self.recognized = recognized
         self.readAgainst = open
-        let hashes = UnsafeMutableBufferPointer<String>.allocate(capacity: records.count)
-        hashes.initialize(repeating: "")
-        defer { hashes.deinitialize(); hashes.deallocate() }
+        let hashes = UnsafeMutableBufferPointer<SHA256Digest>.allocate(capacity: records.count)
+        defer { hashes.deallocate() }
         nonisolated(unsafe) let shared = hashes
         ObjectDecoding.forEachShare(records.count) { _, range in
-            for index in range { shared[index] = records[index].profile.contentHash }
+            for index in range { (shared.baseAddress! + index).initialize(to: records[index].profile.contentDigest) }
         }
-        let contentHashes = Array(hashes)
-        self.contentHashes = contentHashes
+        let contentDigests = Array(hashes)
+        self.contentDigests = contentDigests
         // One digest per row (on every core), sorted: no string sorting of 100,000 keys.
         let versions = recognized.map { open.all[$0.index] }
         let rows = UnsafeMutableBufferPointer<SHA256Digest>.allocate(capacity: records.count + versions.count)
@@ -48,7 +47,7 @@ public struct Snapshot: Sendable {
                 scratch.removeAll(keepingCapacity: true)
                 if position < decoded {
                     let profile = records[position].profile
-                    scratch.appendRowChunks(key: profile.key, time: profile.lastModifiedTime, hash: contentHashes[position])
+                    scratch.appendRowChunks(key: profile.key, time: profile.lastModifiedTime, hash: contentDigests[position])
                 } else {
                     let version = versions[position - decoded]
                     scratch.appendRowChunks(key: version.key, time: version.lastModifiedTime, hash: version.contentHash)
@@ -82,9 +81,9 @@ public struct Snapshot: Sendable {
 
 extension [UInt8] {
     /// What one row contributes to a snapshot's digest: its key, timestamp and content hash.
-    mutating func appendRowChunks(key: String, time: Instant?, hash: String) {
+    mutating func appendRowChunks(key: String, time: Instant?, hash: SHA256Digest) {
         appendChunk(key)
         if let time { appendDecimalChunk(time.microsecondsSinceEpoch) } else { appendChunk("") }
-        appendChunk(hash)
+        hash.withBytes { append(contentsOf: $0) }
     }
 }

@@ -26,13 +26,14 @@ package struct AlertOutbox {
     func enqueue(_ events: [ChainedEvent], changes: ChangeSet, open: OpenVersions, rules: AlertRules) throws {
         var profiles: [String: SecurityProfile] = [:]
         for version in changes.newVersions { profiles[version.profile.key] = version.profile }
+        let names = try namesOfVersionsLeft(events.filter { profiles[$0.key] == nil })
         var rows: [(event: ChainedEvent, rule: String, channel: AlertChannel)] = []
         for event in events {
             let profile = profiles[event.key]
             let subject = AlertSubject(
                 kind: event.kind, drift: event.drift, severity: event.severity,
                 accountID: profile?.accountID ?? open[event.key]?.accountID,
-                profileName: profile?.securityProfileName ?? open[event.key]?.name, changedFields: event.changedFields)
+                profileName: profile?.securityProfileName ?? names[event.key], changedFields: event.changedFields)
             for (rule, channel) in rules.matches(subject) { rows.append((event, rule, channel)) }
         }
         guard !rows.isEmpty else { return }
@@ -53,7 +54,7 @@ package struct AlertOutbox {
         }
         for row in rows {
             guard case .notify(let channel) = row.channel.kind else { continue }
-            let subject = profiles[row.event.key]?.securityProfileName ?? open[row.event.key]?.name
+            let subject = profiles[row.event.key]?.securityProfileName ?? names[row.event.key]
             try connection.notify(channel, payload: AlertPayload.json(
                 ReportItem(
                     eventID: row.event.id, key: row.event.key, name: subject, accountID: nil, kind: row.event.kind,
@@ -61,6 +62,20 @@ package struct AlertOutbox {
                     changedFields: row.event.changedFields, diffJSON: "{}"),
                 rule: row.rule, alertID: nil))
         }
+    }
+
+    /// The names of the versions `events` left (deletions: the version they closed), by key.
+    private func namesOfVersionsLeft(_ events: [ChainedEvent]) throws -> [String: String] {
+        let left = events.compactMap { event in event.fromVersion.map { (event.key, String($0)) } }
+        guard !left.isEmpty else { return [:] }
+        var names: [String: String] = [:]
+        for row in try connection.query("""
+            SELECT profile_key, security_profile_name FROM connect_audit.profile_versions
+            WHERE (profile_key, version) IN (SELECT * FROM unnest($1::text[], $2::int[]))
+            """, [left.map(\.0), left.map(\.1)]) {
+            if let name = try row.decodeIfPresent(String.self, at: 1) { names[try row.decode(String.self, at: 0)] = name }
+        }
+        return names
     }
 
     private static let selectAlert = """

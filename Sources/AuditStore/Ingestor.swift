@@ -186,19 +186,19 @@ package struct Ingestor {
             """)[0]
         var open = OpenVersions.Builder(capacity: Int(try estimate.decode(Int64.self, at: 0) * 11 / 10))
         try connection.copyOutBinary("""
-            COPY (SELECT profile_key, version, last_modified_time, content_hash, scope_instance, account_id, security_profile_name,
+            COPY (SELECT profile_key, version, last_modified_time, decode(content_hash, 'hex'), scope_instance, account_id,
                          decode(source_sha256, 'hex')
                   FROM connect_audit.profile_versions WHERE valid_to IS NULL) TO STDOUT (FORMAT binary)
             """) { row in
-            guard let key = try row.string(at: 0), let version = try row.int32(at: 1), let hash = try row.string(at: 3),
-                  let instance = try row.string(at: 4)
+            guard let key = try row.string(at: 0), let version = try row.int32(at: 1),
+                  let hash = try row.bytes(at: 3).flatMap(SHA256Digest.init(bytes:)), let instance = try row.string(at: 4)
             else {
                 throw PostgresError(.decoding, "an open version has NULL in a NOT NULL column")
             }
             open.add(OpenVersion(
                 key: key, version: Int(version), lastModifiedTime: try row.timestamp(at: 2).map(Instant.init),
-                contentHash: hash, scopeInstance: instance, accountID: try row.string(at: 5), name: try row.string(at: 6),
-                sourceFingerprint: try row.bytes(at: 7).flatMap(SourceFingerprint.init(bytes:))))
+                contentHash: hash, scopeInstance: instance, accountID: try row.string(at: 5),
+                sourceFingerprint: try row.bytes(at: 6).flatMap(SourceFingerprint.init(bytes:))))
         }
         return OpenVersions(open)
     }

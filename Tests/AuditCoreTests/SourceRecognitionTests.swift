@@ -18,8 +18,8 @@ enum RecognitionFixture {
             let profile = snapshot.records[index].profile
             return OpenVersion(
                 key: profile.key, version: version, lastModifiedTime: profile.lastModifiedTime,
-                contentHash: snapshot.contentHashes[index], scopeInstance: profile.scopeInstance, accountID: profile.accountID,
-                name: profile.securityProfileName, sourceFingerprint: snapshot.records[index].sourceFingerprint)
+                contentHash: snapshot.contentDigests[index], scopeInstance: profile.scopeInstance, accountID: profile.accountID,
+                sourceFingerprint: snapshot.records[index].sourceFingerprint)
         })
     }
 
