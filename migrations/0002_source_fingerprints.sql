@@ -5,5 +5,7 @@
 -- changed. NULL where the format has no per-record bytes (DDSQL's column-major response)
 -- and for versions written before this migration. A cache of parse results, never
 -- evidence: `verify` does not read it, and a wrong value only costs a re-parse.
+-- Raw bytes (32), not hex like content_hash: the ingest reads every open version's
+-- fingerprint, and the server then sends it as it is stored.
 ALTER TABLE connect_audit.profile_versions
-    ADD COLUMN source_sha256 text CHECK (octet_length(source_sha256) = 64);
+    ADD COLUMN source_sha256 bytea CHECK (octet_length(source_sha256) = 32);

@@ -110,19 +110,23 @@ public struct SHA256Digest: Hashable, Comparable, Sendable, CustomStringConverti
         self.init { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
     }
 
-    /// Parses 64 hex digits (as stored in `source_sha256`).
+    /// Parses 64 hex digits (as stored in `content_hash`).
     public init?(hex: String) {
         var hex = hex
+        guard let digest = hex.withUTF8({ Self(hex: $0) }) else { return nil }
+        self = digest
+    }
+
+    /// Parses 64 hex digits given as UTF-8 bytes.
+    public init?(hex digits: UnsafeBufferPointer<UInt8>) {
+        guard digits.count == 64 else { return nil }
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        let parsed = hex.withUTF8 { digits in
-            guard digits.count == 64 else { return false }
-            return withUnsafeMutableBytes(of: &words) { bytes in
-                for index in 0..<32 {
-                    guard let high = Self.value(digits[2 * index]), let low = Self.value(digits[2 * index + 1]) else { return false }
-                    bytes[index] = high << 4 | low
-                }
-                return true
+        let parsed = withUnsafeMutableBytes(of: &words) { bytes in
+            for index in 0..<32 {
+                guard let high = Self.value(digits[2 * index]), let low = Self.value(digits[2 * index + 1]) else { return false }
+                bytes[index] = high << 4 | low
             }
+            return true
         }
         guard parsed else { return nil }
         self.words = words

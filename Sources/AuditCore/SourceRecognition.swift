@@ -91,10 +91,14 @@ public final class OpenVersions: Sendable {
         public mutating func add(_ version: OpenVersion) {
             byKey[version.key] = all.count
             if let source = version.sourceFingerprint { bySource[source] = all.count }
-            let cell = ScopeCell(instance: version.scopeInstance, account: version.accountID)
-            if let index = cellIndex[cell] {
+            // Versions of one instance tend to come together: try the last pair first.
+            if let last = scopeCellOf.last, scopeCells[last].instance == version.scopeInstance,
+               scopeCells[last].account == version.accountID {
+                scopeCellOf.append(last)
+            } else if let index = cellIndex[ScopeCell(instance: version.scopeInstance, account: version.accountID)] {
                 scopeCellOf.append(index)
             } else {
+                let cell = ScopeCell(instance: version.scopeInstance, account: version.accountID)
                 cellIndex[cell] = scopeCells.count
                 scopeCellOf.append(scopeCells.count)
                 scopeCells.append(cell)

@@ -185,22 +185,39 @@ package struct Ingestor {
             SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'connect_audit.profile_versions_one_open'::regclass
             """)[0]
         var open = OpenVersions.Builder(capacity: Int(try estimate.decode(Int64.self, at: 0) * 11 / 10))
+        var instances = RepeatedText()
+        var accounts = RepeatedText()
         try connection.copyOutBinary("""
-            COPY (SELECT profile_key, version, last_modified_time, decode(content_hash, 'hex'), scope_instance, account_id,
-                         decode(source_sha256, 'hex')
+            COPY (SELECT profile_key, version, last_modified_time, content_hash, scope_instance, account_id, source_sha256
                   FROM connect_audit.profile_versions WHERE valid_to IS NULL) TO STDOUT (FORMAT binary)
             """) { row in
             guard let key = try row.string(at: 0), let version = try row.int32(at: 1),
-                  let hash = try row.bytes(at: 3).flatMap(SHA256Digest.init(bytes:)), let instance = try row.string(at: 4)
+                  let hash = try row.bytes(at: 3).flatMap(SHA256Digest.init(hex:)), let instance = instances.text(try row.bytes(at: 4))
             else {
                 throw PostgresError(.decoding, "an open version has NULL in a NOT NULL column")
             }
             open.add(OpenVersion(
                 key: key, version: Int(version), lastModifiedTime: try row.timestamp(at: 2).map(Instant.init),
-                contentHash: hash, scopeInstance: instance, accountID: try row.string(at: 5),
+                contentHash: hash, scopeInstance: instance, accountID: accounts.text(try row.bytes(at: 5)),
                 sourceFingerprint: try row.bytes(at: 6).flatMap(SourceFingerprint.init(bytes:))))
         }
         return OpenVersions(open)
+    }
+
+    /// Text that repeats from row to row (the open versions of one instance arrive together)
+    /// becomes one shared string, not one allocation per row.
+    private struct RepeatedText {
+        private var bytes: [UInt8] = []
+        private var last: String?
+
+        mutating func text(_ field: UnsafeBufferPointer<UInt8>?) -> String? {
+            guard let field else { return nil }
+            if let last, field.elementsEqual(bytes) { return last }
+            bytes = Array(field)
+            let text = String(decoding: field, as: UTF8.self)
+            last = text
+            return text
+        }
     }
 
     /// `snapshot` read against `open` instead: each recognised record whose version is

@@ -30,7 +30,7 @@ enum ProfileColumns {
         writer.append(version.version)
         try writer.append(validFrom)
         try writer.append(version.contentHash)
-        try writer.append(version.sourceFingerprint?.hex)
+        try writer.append(version.sourceFingerprint.map { "\\x" + $0.hex })  // bytea, hex form
         try writer.append(profile.scopeInstance)
         try writer.append(Int64(snapshotID))
         try writer.append(profile.key)

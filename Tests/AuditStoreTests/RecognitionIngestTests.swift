@@ -63,7 +63,7 @@ struct RecognitionIngestTests {
         try withMigrated { connection in
             let night1 = [F.profile("a"), F.profile("b"), F.profile("c")]
             try I.ingest(I.bytes(night1), day: 1, into: connection)
-            #expect(try F.count("SELECT count(*) FROM connect_audit.profile_versions WHERE octet_length(source_sha256) = 64", connection) == 3)
+            #expect(try F.count("SELECT count(*) FROM connect_audit.profile_versions WHERE octet_length(source_sha256) = 32", connection) == 3)
             let state = try Ingestor(connection: connection).openState()
             let night2 = [F.profile("a"), F.profile("b", time: 2_000, description: "new"), F.profile("c")]
             let snapshot = try I.read(I.bytes(night2), day: 2, known: state.versions)

@@ -128,7 +128,7 @@ struct SchemaTests {
             }
             #expect(other?.sqlState == "23001")
             // Closing while changing anything else, a NULL column included, is refused too.
-            for change in ["arn = 'arn:x'", "extra = '{\"x\": 1}'", "source_sha256 = repeat('a', 64)", "permissions = '{Admin}'"] {
+            for change in ["arn = 'arn:x'", "extra = '{\"x\": 1}'", "source_sha256 = sha256('x')", "permissions = '{Admin}'"] {
                 let sneaky = #expect(throws: PostgresError.self) {
                     try connection.execute("UPDATE connect_audit.profile_versions SET valid_to = '2026-11-03Z', \(change)")
                 }
