@@ -15,29 +15,38 @@ public final class OpenVersion: Hashable, Sendable {
     public let key: String
     public let version: Int
     public let lastModifiedTime: Instant?
-    /// The SHA-256 of its canonical content (`SecurityProfile.contentDigest`).
-    public let contentHash: SHA256Digest
+    /// The SHA-256 of its canonical content (`SecurityProfile.contentDigest`); `nil` when the
+    /// store did not load it (the diff then compares with the full previous row).
+    public let contentHash: SHA256Digest?
+    /// What it contributes to a snapshot's content digest (`SHA256Digest.row`).
+    public let rowDigest: SHA256Digest
     /// The instance (else account) the profile belongs to.
     public let scopeInstance: String
     public let accountID: String?
     /// The source fingerprint of the record it was read from, if known.
     public let sourceFingerprint: SourceFingerprint?
 
+    /// An open version; give `contentHash`, `rowDigest` or both (the row digest is computed
+    /// from the content hash when missing).
     public init(
-        key: String, version: Int, lastModifiedTime: Instant?, contentHash: SHA256Digest, scopeInstance: String,
-        accountID: String?, sourceFingerprint: SourceFingerprint? = nil
+        key: String, version: Int, lastModifiedTime: Instant?, contentHash: SHA256Digest?, rowDigest: SHA256Digest? = nil,
+        scopeInstance: String, accountID: String?, sourceFingerprint: SourceFingerprint? = nil
     ) {
+        guard let rowDigest = rowDigest ?? contentHash.map({ SHA256Digest.row(key: key, time: lastModifiedTime, contentHash: $0) }) else {
+            preconditionFailure("an open version needs its content hash or its row digest")
+        }
         self.key = key
         self.version = version
         self.lastModifiedTime = lastModifiedTime
         self.contentHash = contentHash
+        self.rowDigest = rowDigest
         self.scopeInstance = scopeInstance
         self.accountID = accountID
         self.sourceFingerprint = sourceFingerprint
     }
 
     public static func == (lhs: OpenVersion, rhs: OpenVersion) -> Bool {
-        (lhs.key, lhs.version, lhs.lastModifiedTime, lhs.contentHash) == (rhs.key, rhs.version, rhs.lastModifiedTime, rhs.contentHash)
+        (lhs.key, lhs.version, lhs.lastModifiedTime, lhs.rowDigest) == (rhs.key, rhs.version, rhs.lastModifiedTime, rhs.rowDigest)
             && (lhs.scopeInstance, lhs.accountID, lhs.sourceFingerprint) == (rhs.scopeInstance, rhs.accountID, rhs.sourceFingerprint)
     }
 
@@ -65,6 +74,8 @@ public struct NewVersion: Hashable, Sendable {
     public var contentHash: String
     /// The source fingerprint of the record it was read from, if its format has one.
     public var sourceFingerprint: SourceFingerprint? = nil
+    /// What it contributes to a snapshot's digest (`SHA256Digest.row`), if computed already.
+    public var rowDigest: SHA256Digest? = nil
 }
 
 /// A change event before the store numbers and chains it.

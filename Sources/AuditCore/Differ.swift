@@ -19,6 +19,7 @@ public enum Differ {
         for (index, record) in snapshot.records.enumerated() {
             let key = record.profile.key
             if let current = open[key] {
+                // Without the stored hash at hand, the full previous row decides.
                 if current.contentHash != snapshot.contentDigests[index] { changed.append(key) }
             } else {
                 unseen.append(key)
@@ -70,7 +71,8 @@ public enum Differ {
                 let kind: ChangeKind = previous == nil ? .created : .recreated
                 // A created profile's content is its version row; its event carries no diff.
                 let diff = previous.map { ProfileDiff.between($0.profile, profile) } ?? ProfileDiff()
-                changes.newVersions.append(NewVersion(version: version, profile: profile, contentHash: hash.hex, sourceFingerprint: record.sourceFingerprint))
+                changes.newVersions.append(NewVersion(version: version, profile: profile, contentHash: hash.hex, sourceFingerprint: record.sourceFingerprint,
+                    rowDigest: snapshot.rowDigests[index]))
                 changes.events.append(event(
                     kind, key: key, from: previous?.version, to: version, old: previous?.profile, new: profile,
                     diff: diff, timestampChanged: previous?.profile.lastModifiedTime != profile.lastModifiedTime, catalog: catalog))
@@ -84,7 +86,10 @@ public enum Differ {
                     detail: "last_modified_time \(profile.lastModifiedTime?.iso8601 ?? "-") is older than the stored \(current.lastModifiedTime?.iso8601 ?? "-"); ignored, history never goes backwards"))
                 continue
             }
-            if current.contentHash == hash {
+            guard let previousHash = current.contentHash ?? openProfiles[key]?.contentDigest else {
+                preconditionFailure("the store must load the open version of every key whose hash it did not load (\(key))")
+            }
+            if previousHash == hash {
                 guard time == .newer else {
                     changes.unchanged += 1
                     continue
@@ -92,7 +97,8 @@ public enum Differ {
                 var diff = ProfileDiff()
                 diff.changes[ProfileField.lastModifiedTime.rawValue] = .instant(from: current.lastModifiedTime, to: profile.lastModifiedTime)
                 changes.closedVersions[key] = current.version
-                changes.newVersions.append(NewVersion(version: current.version + 1, profile: profile, contentHash: hash.hex, sourceFingerprint: record.sourceFingerprint))
+                changes.newVersions.append(NewVersion(version: current.version + 1, profile: profile, contentHash: hash.hex, sourceFingerprint: record.sourceFingerprint,
+                    rowDigest: snapshot.rowDigests[index]))
                 changes.events.append(event(
                     .touched, key: key, from: current.version, to: current.version + 1, old: nil, new: profile,
                     diff: diff, timestampChanged: true, catalog: catalog))
@@ -103,7 +109,8 @@ public enum Differ {
             }
             let diff = ProfileDiff.between(previous, profile)
             changes.closedVersions[key] = current.version
-            changes.newVersions.append(NewVersion(version: current.version + 1, profile: profile, contentHash: hash.hex, sourceFingerprint: record.sourceFingerprint))
+            changes.newVersions.append(NewVersion(version: current.version + 1, profile: profile, contentHash: hash.hex, sourceFingerprint: record.sourceFingerprint,
+                    rowDigest: snapshot.rowDigests[index]))
             changes.events.append(event(
                 .modified, key: key, from: current.version, to: current.version + 1, old: previous, new: profile,
                 diff: diff, timestampChanged: current.lastModifiedTime != profile.lastModifiedTime, catalog: catalog))

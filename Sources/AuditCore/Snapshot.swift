@@ -7,12 +7,14 @@ public struct Snapshot: Sendable {
     public let records: [ParsedRecord]
     /// `records[i].profile.contentDigest`, computed once (on every core).
     public let contentDigests: [SHA256Digest]
+    /// `records[i]`'s row digest (`SHA256Digest.row`).
+    public let rowDigests: [SHA256Digest]
     /// The records recognised by their source fingerprint as open versions, unchanged.
     public let recognized: [RecognizedRecord]
     /// The open versions `recognized` point into.
     public let readAgainst: OpenVersions
-    /// SHA-256 over the sorted SHA-256 digests of each row's key, `last_modified_time` and
-    /// content hash: equal for two files that say the same thing, whatever their format or
+    /// SHA-256 over the sorted row digests (`SHA256Digest.row`: key, `last_modified_time`,
+    /// content hash) of every row: equal for two files that say the same thing, whatever their format or
     /// order (and whether their records were recognised or decoded).
     public let contentSHA256: String
     /// The accounts the snapshot's profiles belong to, sorted.
@@ -33,29 +35,24 @@ public struct Snapshot: Sendable {
         }
         let contentDigests = Array(hashes)
         self.contentDigests = contentDigests
-        // One digest per row (on every core), sorted: no string sorting of 100,000 keys.
-        let versions = recognized.map { open.all[$0.index] }
-        let rows = UnsafeMutableBufferPointer<SHA256Digest>.allocate(capacity: records.count + versions.count)
-        defer { rows.deallocate() }
-        nonisolated(unsafe) let rowDigests = rows
-        let decoded = records.count
-        ObjectDecoding.forEachShare(rows.count) { _, range in
-            var scratch: [UInt8] = []
-            scratch.reserveCapacity(256)
+        // One digest per row, sorted: no string sorting of 100,000 keys. Recognised rows
+        // bring theirs (stored with the version); decoded ones are hashed on every core.
+        let decoded = UnsafeMutableBufferPointer<SHA256Digest>.allocate(capacity: records.count)
+        defer { decoded.deallocate() }
+        nonisolated(unsafe) let decodedRows = decoded
+        ObjectDecoding.forEachShare(records.count) { _, range in
             let hasher = SHA256.Hasher()
-            for position in range {
-                scratch.removeAll(keepingCapacity: true)
-                if position < decoded {
-                    let profile = records[position].profile
-                    scratch.appendRowChunks(key: profile.key, time: profile.lastModifiedTime, hash: contentDigests[position])
-                } else {
-                    let version = versions[position - decoded]
-                    scratch.appendRowChunks(key: version.key, time: version.lastModifiedTime, hash: version.contentHash)
-                }
-                (rowDigests.baseAddress! + position).initialize(to: scratch.withUnsafeBytes { hasher.digest(of: $0) })
+            for index in range {
+                let profile = records[index].profile
+                (decodedRows.baseAddress! + index).initialize(
+                    to: .row(key: profile.key, time: profile.lastModifiedTime, contentHash: contentDigests[index], using: hasher))
             }
         }
-        let sorted = Array(rows).sorted()
+        rowDigests = Array(decoded)
+        var rows = rowDigests
+        rows.reserveCapacity(records.count + recognized.count)
+        for record in recognized { rows.append(open.all[record.index].rowDigest) }
+        let sorted = rows.sorted()
         contentSHA256 = sorted.withUnsafeBytes { SHA256.hex(of: $0) }
         var accounts = Set(records.compactMap(\.profile.accountID))
         var instances = Set(records.map(\.profile.scopeInstance))
@@ -79,11 +76,20 @@ public struct Snapshot: Sendable {
     public var impliedScope: SnapshotScope { .instances(Set(instances)) }
 }
 
-extension [UInt8] {
-    /// What one row contributes to a snapshot's digest: its key, timestamp and content hash.
-    mutating func appendRowChunks(key: String, time: Instant?, hash: SHA256Digest) {
-        appendChunk(key)
-        if let time { appendDecimalChunk(time.microsecondsSinceEpoch) } else { appendChunk("") }
-        hash.withBytes { append(contentsOf: $0) }
+extension SHA256Digest {
+    /// What one row contributes to a snapshot's content digest, and what a version stores
+    /// as `row_sha256`: SHA-256 over its key, `last_modified_time` (microseconds) and
+    /// content hash, each length-prefixed.
+    public static func row(key: String, time: Instant?, contentHash: SHA256Digest) -> SHA256Digest {
+        row(key: key, time: time, contentHash: contentHash, using: SHA256.Hasher())
+    }
+
+    static func row(key: String, time: Instant?, contentHash: SHA256Digest, using hasher: SHA256.Hasher) -> SHA256Digest {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(key.utf8.count + 64)
+        bytes.appendChunk(key)
+        if let time { bytes.appendDecimalChunk(time.microsecondsSinceEpoch) } else { bytes.appendChunk("") }
+        contentHash.withBytes { bytes.append(contentsOf: $0) }
+        return bytes.withUnsafeBytes { hasher.digest(of: $0) }
     }
 }

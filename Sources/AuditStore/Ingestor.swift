@@ -188,18 +188,24 @@ package struct Ingestor {
         var instances = RepeatedText()
         var accounts = RepeatedText()
         try connection.copyOutBinary("""
-            COPY (SELECT profile_key, version, last_modified_time, content_hash, scope_instance, account_id, source_sha256
+            COPY (SELECT profile_key, version, last_modified_time, scope_instance, account_id, source_sha256, row_sha256,
+                         CASE WHEN row_sha256 IS NULL THEN content_hash END
                   FROM connect_audit.profile_versions WHERE valid_to IS NULL) TO STDOUT (FORMAT binary)
             """) { row in
-            guard let key = try row.string(at: 0), let version = try row.int32(at: 1),
-                  let hash = try row.bytes(at: 3).flatMap(SHA256Digest.init(hex:)), let instance = instances.text(try row.bytes(at: 4))
+            guard let key = try row.string(at: 0), let version = try row.int32(at: 1), let instance = instances.text(try row.bytes(at: 3))
             else {
                 throw PostgresError(.decoding, "an open version has NULL in a NOT NULL column")
             }
+            // The stored row digest; for versions written before it existed, the content hash to compute it from.
+            let rowDigest = try row.bytes(at: 6).flatMap(SHA256Digest.init(bytes:))
+            let hash = try row.bytes(at: 7).flatMap(SHA256Digest.init(hex:))
+            guard rowDigest != nil || hash != nil else {
+                throw PostgresError(.decoding, "open version \(version) of \(key) has neither row_sha256 nor a valid content_hash")
+            }
             open.add(OpenVersion(
                 key: key, version: Int(version), lastModifiedTime: try row.timestamp(at: 2).map(Instant.init),
-                contentHash: hash, scopeInstance: instance, accountID: accounts.text(try row.bytes(at: 5)),
-                sourceFingerprint: try row.bytes(at: 6).flatMap(SourceFingerprint.init(bytes:))))
+                contentHash: hash, rowDigest: rowDigest, scopeInstance: instance, accountID: accounts.text(try row.bytes(at: 4)),
+                sourceFingerprint: try row.bytes(at: 5).flatMap(SourceFingerprint.init(bytes:))))
         }
         return OpenVersions(open)
     }

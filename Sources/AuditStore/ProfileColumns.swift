@@ -20,7 +20,8 @@ enum ProfileColumns {
     ]
 
     /// The columns `COPY` writes for a new version.
-    static let copyColumns = ["version", "valid_from", "content_hash", "source_sha256", "scope_instance", "snapshot_id"] + record
+    static let copyColumns = ["version", "valid_from", "content_hash", "source_sha256", "row_sha256", "scope_instance", "snapshot_id"]
+        + record
 
     /// Appends one new version's row, in `copyColumns` order.
     static func encode(
@@ -31,6 +32,9 @@ enum ProfileColumns {
         try writer.append(validFrom)
         try writer.append(version.contentHash)
         try writer.append(version.sourceFingerprint.map { "\\x" + $0.hex })  // bytea, hex form
+        let row = version.rowDigest ?? .row(
+            key: profile.key, time: profile.lastModifiedTime, contentHash: profile.contentDigest)
+        try writer.append("\\x" + row.hex)
         try writer.append(profile.scopeInstance)
         try writer.append(Int64(snapshotID))
         try writer.append(profile.key)

@@ -83,6 +83,53 @@ struct RecognitionIngestTests {
         }
     }
 
+    @Test("the same file again, every record recognised, is the no-op that names the first snapshot (stored row digests)")
+    func recognisedReingestIsNoOp() throws {
+        try withMigrated { connection in
+            let bytes = I.bytes([F.profile("a"), F.profile("b", instance: F.instanceB), F.profile("c")])
+            guard case .ingested(let first, _) = try I.ingest(bytes, day: 1, into: connection) else {
+                Issue.record("night 1 must be stored")
+                return
+            }
+            #expect(try F.count("SELECT count(*) FROM connect_audit.profile_versions WHERE octet_length(row_sha256) = 32", connection) == 3)
+            guard case .alreadyIngested(let id, _) = try I.ingest(bytes, day: 2, into: connection) else {
+                Issue.record("the same content must be recognised as already ingested")
+                return
+            }
+            #expect(id == first)
+        }
+    }
+
+    @Test("versions written before fingerprints and row digests existed are diffed by content hash, and recognised after")
+    func legacyVersions() throws {
+        try withMigrated { connection in
+            let night1 = [F.profile("a"), F.profile("b"), F.profile("c")]
+            guard case .ingested(let first, _) = try I.ingest(I.bytes(night1), day: 1, into: connection) else {
+                Issue.record("night 1 must be stored")
+                return
+            }
+            // As a database migrated from schema 1 would hold them.
+            try connection.execute("ALTER TABLE connect_audit.profile_versions DISABLE TRIGGER USER")
+            try connection.execute("UPDATE connect_audit.profile_versions SET source_sha256 = NULL, row_sha256 = NULL")
+            try connection.execute("ALTER TABLE connect_audit.profile_versions ENABLE TRIGGER USER")
+            let state = try Ingestor(connection: connection).openState()
+            #expect(try I.read(I.bytes(night1), day: 2, known: state.versions).recognized.isEmpty)
+            guard case .alreadyIngested(let id, _) = try I.ingest(I.bytes(night1), day: 2, into: connection) else {
+                Issue.record("the same content must still be recognised as already ingested")
+                return
+            }
+            #expect(id == first)
+            let night2 = [F.profile("a"), F.profile("b", time: 2_000, description: "new"), F.profile("c", time: 2_000)]
+            guard case .ingested(_, let changes) = try I.ingest(I.bytes(night2), day: 2, into: connection) else {
+                Issue.record("night 2 must be stored")
+                return
+            }
+            #expect((changes.count(.modified), changes.count(.touched), changes.unchanged) == (1, 1, 1))
+            // The versions night 2 wrote carry both again.
+            #expect(try F.count("SELECT count(*) FROM connect_audit.current_profiles cp JOIN connect_audit.profile_versions v USING (profile_key, version) WHERE v.row_sha256 IS NOT NULL AND v.source_sha256 IS NOT NULL", connection) == 2)
+        }
+    }
+
     @Test("files read before another ingest committed are diffed against the state after it, as if decoded whole")
     func stateMovedWhileReading() throws {
         let night1 = [F.profile("a"), F.profile("b"), F.profile("c"), F.profile("d")]
