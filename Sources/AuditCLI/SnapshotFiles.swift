@@ -21,6 +21,12 @@ package enum SnapshotFiles {
         return try SnapshotAssembler.assemble(parts, against: known ?? .none)
     }
 
+    /// Reads each path as one part of a snapshot, to records only: no fingerprints, no
+    /// hashes (the readers' benchmark).
+    package static func readRecords(_ paths: [String], format: SnapshotFormat?) throws -> [ParsedRecord] {
+        try SnapshotAssembler.records(try paths.map { try readPart($0, format: format, known: nil) })
+    }
+
     /// Reads one file into a part.
     private static func readPart(_ path: String, format: SnapshotFormat?, known: OpenVersions?) throws -> SnapshotPart {
         let descriptor = path == "-" ? FileHandle.standardInput.fileDescriptor : open(path, O_RDONLY)

@@ -7,6 +7,19 @@ public enum SnapshotAssembler {
     /// - Throws: `SnapshotReadError` when any part had issues, a `_key` repeats (naming
     ///   both places), or there are no rows at all.
     public static func assemble(_ parts: [SnapshotPart], against open: OpenVersions = .none) throws(SnapshotReadError) -> Snapshot {
+        let (records, recognized) = try gather(parts, against: open)
+        return Snapshot(records: records, recognized: recognized, readAgainst: open)
+    }
+
+    /// The records of all parts, in order, checked as `assemble` checks them but not hashed
+    /// (what reading alone costs).
+    public static func records(_ parts: [SnapshotPart]) throws(SnapshotReadError) -> [ParsedRecord] {
+        try gather(parts, against: .none).records
+    }
+
+    private static func gather(
+        _ parts: [SnapshotPart], against open: OpenVersions
+    ) throws(SnapshotReadError) -> (records: [ParsedRecord], recognized: [RecognizedRecord]) {
         var issues = SnapshotIssues()
         for part in parts {
             for issue in part.issues { issues.add(issue) }
@@ -35,24 +48,28 @@ public enum SnapshotAssembler {
                 }
             }
         }
+        let decodedCount = parts.reduce(0) { $0 + $1.records.count }
         var firstSeen: [String: (file: String, line: Int)] = [:]
+        firstSeen.reserveCapacity(decodedCount)
         var records: [ParsedRecord] = []
+        records.reserveCapacity(decodedCount)
         for part in parts {
             for record in part.records {
                 let key = record.profile.key
-                if let first = firstSeen[key] {
+                // One hash on the common path: insert, and put the first back on a repeat.
+                if let first = firstSeen.updateValue((record.file, record.line), forKey: key) {
+                    firstSeen[key] = first
                     duplicate(key, first, (record.file, record.line))
-                } else if let index = open.index(of: key), recognizedAt[index] >= 0 {
+                } else if !recognized.isEmpty, let index = open.index(of: key), recognizedAt[index] >= 0 {
                     let first = recognized[recognizedAt[index]]
                     duplicate(key, (first.file, first.line), (record.file, record.line))
                 } else {
-                    firstSeen[key] = (record.file, record.line)
                     records.append(record)
                 }
             }
         }
         guard issues.isEmpty else { throw SnapshotReadError(issues: issues.issues, truncated: issues.truncated) }
-        return Snapshot(records: records, recognized: recognized, readAgainst: open)
+        return (records, recognized)
     }
 
     /// Reads whole byte buffers as one snapshot's records (tests, small inputs).

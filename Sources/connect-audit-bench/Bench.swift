@@ -43,7 +43,7 @@ struct Read: ParsableCommand {
         var rows = 0
         for _ in 0..<runs {
             let start = ContinuousClock.now
-            let records = try SnapshotFiles.read([file], format: nil).records
+            let records = try SnapshotFiles.readRecords([file], format: nil)
             let elapsed = start.duration(to: .now)
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             rows = records.count
