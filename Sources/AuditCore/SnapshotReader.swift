@@ -370,10 +370,12 @@ enum ObjectDecoding {
         var fingerprints: [SourceFingerprint]
         var open: OpenVersions
 
-        /// The element's fingerprint, and the position of the open version read from the same bytes, if any.
-        func match(_ position: Int) -> (fingerprint: SourceFingerprint, index: Int?) {
-            let fingerprint = fingerprints[position]
-            return (fingerprint, open.index(ofSource: fingerprint))
+        /// Whether an open version was read from element `position`'s bytes; if so it is
+        /// added to `outcome` as recognised.
+        func recognizes(_ position: Int, line: Int, file: String, into outcome: inout Outcome) -> Bool {
+            guard let index = open.index(ofSource: fingerprints[position]) else { return false }
+            outcome.recognized.append(RecognizedRecord(index: index, file: file, line: line))
+            return true
         }
     }
 
@@ -404,13 +406,8 @@ enum ObjectDecoding {
             outcome.records.reserveCapacity(range.count)
             for position in range {
                 let element = elements[position]
-                let raw = UnsafeBufferPointer(rebasing: bytes[element.range])
-                let match = recognition?.match(position)
-                if let index = match?.index {
-                    outcome.recognized.append(RecognizedRecord(index: index, file: file, line: element.line))
-                    continue
-                }
-                let data = Data(raw)
+                if recognition?.recognizes(position, line: element.line, file: file, into: &outcome) == true { continue }
+                let data = Data(UnsafeBufferPointer(rebasing: bytes[element.range]))
                 let object: Any
                 do {
                     object = try JSONSerialization.jsonObject(with: data)
@@ -425,7 +422,8 @@ enum ObjectDecoding {
                         message: "expected a JSON object, found \(FieldDecoder.describe(object))"))
                     continue
                 }
-                let built = build(fields, mapping: mapping, file: file, line: element.line, sourceFingerprint: match?.fingerprint)
+                let built = build(
+                    fields, mapping: mapping, file: file, line: element.line, sourceFingerprint: recognition?.fingerprints[position])
                 outcome.records.append(contentsOf: built.records)
                 outcome.issues.add(contentsOf: built.issues)
             }
@@ -445,14 +443,9 @@ enum ObjectDecoding {
             outcome.records.reserveCapacity(range.count)
             for position in range {
                 let record = records[position]
-                let raw = UnsafeBufferPointer(rebasing: bytes[record.range])
-                let match = recognition?.match(position)
-                if let index = match?.index {
-                    outcome.recognized.append(RecognizedRecord(index: index, file: file, line: record.line))
-                    continue
-                }
+                if recognition?.recognizes(position, line: record.line, file: file, into: &outcome) == true { continue }
                 let values: [String]
-                switch CSVRecordFields.parse(raw) {
+                switch CSVRecordFields.parse(UnsafeBufferPointer(rebasing: bytes[record.range])) {
                 case .failure(let problem):
                     outcome.issues.add(SnapshotIssue(file: file, line: record.line, message: problem.message))
                     continue
@@ -466,7 +459,7 @@ enum ObjectDecoding {
                     continue
                 }
                 let (profile, problems) = RecordBuilder.fromColumns(header, fields, values)
-                outcome.add(profile, problems, file: file, line: record.line, sourceFingerprint: match?.fingerprint)
+                outcome.add(profile, problems, file: file, line: record.line, sourceFingerprint: recognition?.fingerprints[position])
             }
             return outcome
         }

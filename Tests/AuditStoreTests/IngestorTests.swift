@@ -35,6 +35,15 @@ enum StoreFixture {
             maxDeleteFraction: maxDeleteFraction, dryRun: dryRun))
     }
 
+    /// A fresh, migrated database for `body`; every result must be cleared by the end.
+    static func withMigrated(_ body: (PostgresConnection) throws -> Void) throws {
+        try TestDatabase.withConnection { connection in
+            try Migrator(connection: connection).apply()
+            try body(connection)
+            #expect(connection.liveResultCount == 0)
+        }
+    }
+
     static func count(_ sql: String, _ connection: PostgresConnection) throws -> Int {
         try connection.query(sql)[0].decode(Int.self, at: 0)
     }
@@ -48,17 +57,9 @@ enum StoreFixture {
 struct IngestorTests {
     typealias F = StoreFixture
 
-    private func withMigrated(_ body: (PostgresConnection) throws -> Void) throws {
-        try TestDatabase.withConnection { connection in
-            try Migrator(connection: connection).apply()
-            try body(connection)
-            #expect(connection.liveResultCount == 0)
-        }
-    }
-
     @Test("a week of snapshots exercising every event kind gives the expected versions, events and warnings")
     func everyKind() throws {
-        try withMigrated { connection in
+        try F.withMigrated { connection in
             // Night 1: three profiles.
             try F.ingest([F.profile("admin"), F.profile("agent"), F.profile("temp")], day: 1, into: connection)
             // Night 2: admin loses a restriction (modified), agent touched, temp deleted.
@@ -107,7 +108,7 @@ struct IngestorTests {
 
     @Test("re-ingesting the same content and scope is a no-op that names the earlier snapshot")
     func reingestIsNoOp() throws {
-        try withMigrated { connection in
+        try F.withMigrated { connection in
             let profiles = [F.profile("a"), F.profile("b")]
             guard case .ingested(let first, _) = try F.ingest(profiles, day: 1, into: connection) else {
                 Issue.record("the first ingest must store the snapshot")
@@ -126,7 +127,7 @@ struct IngestorTests {
 
     @Test("a snapshot older than one already ingested for an overlapping scope is refused, nothing written")
     func olderSnapshotRefused() throws {
-        try withMigrated { connection in
+        try F.withMigrated { connection in
             try F.ingest([F.profile("a")], day: 5, into: connection)
             #expect(throws: StoreError.self) { try F.ingest([F.profile("a", description: "x")], day: 4, into: connection) }
             #expect(throws: StoreError.self) { try F.ingest([F.profile("a", description: "x")], day: 5, into: connection) }
@@ -140,7 +141,7 @@ struct IngestorTests {
 
     @Test("a snapshot deleting more than --max-delete-fraction of its scope is refused, nothing written")
     func tooManyDeletions() throws {
-        try withMigrated { connection in
+        try F.withMigrated { connection in
             try F.ingest((0..<10).map { F.profile("p\($0)") }, day: 1, into: connection)
             let error = #expect(throws: StoreError.self) {
                 try F.ingest((0..<4).map { F.profile("p\($0)") }, day: 2, into: connection)
@@ -155,7 +156,7 @@ struct IngestorTests {
 
     @Test("--dry-run computes the change set and writes nothing")
     func dryRun() throws {
-        try withMigrated { connection in
+        try F.withMigrated { connection in
             let outcome = try F.ingest([F.profile("a")], day: 1, dryRun: true, into: connection)
             guard case .dryRun(let changes) = outcome else {
                 Issue.record("expected a dry run, got \(outcome)")
@@ -169,7 +170,7 @@ struct IngestorTests {
 
     @Test("a vanished instance is a warning, not a deletion, under the default scope")
     func vanishedInstance() throws {
-        try withMigrated { connection in
+        try F.withMigrated { connection in
             try F.ingest([F.profile("a"), F.profile("b", instance: F.instanceB)], day: 1, into: connection)
             try F.ingest([F.profile("a", description: "x")], day: 2, into: connection)
             #expect(try F.count("SELECT count(*) FROM connect_audit.current_profiles", connection) == 2)
@@ -180,7 +181,7 @@ struct IngestorTests {
 
     @Test("verify passes, and fails after a superuser alters an event with the triggers disabled")
     func verifyDetectsTampering() throws {
-        try withMigrated { connection in
+        try F.withMigrated { connection in
             try F.ingest([F.profile("a"), F.profile("b")], day: 1, into: connection)
             try F.ingest([F.profile("a", time: 2_000, tagRestricted: [])], day: 2, scope: .all, maxDeleteFraction: 1, into: connection)
             let before = try HistoryVerifier(connection: connection).verify()
@@ -197,7 +198,7 @@ struct IngestorTests {
 
     @Test("verify finds a version rewritten behind the chain's back")
     func verifyDetectsVersionTampering() throws {
-        try withMigrated { connection in
+        try F.withMigrated { connection in
             try F.ingest([F.profile("a")], day: 1, into: connection)
             try F.ingest([F.profile("a", time: 2_000, description: "x")], day: 2, into: connection)
             try connection.execute("ALTER TABLE connect_audit.profile_versions DISABLE TRIGGER USER")
@@ -210,7 +211,7 @@ struct IngestorTests {
 
     @Test("awkward values survive the store: quotes, backslashes, newlines, tabs, non-ASCII, extra fields")
     func awkwardValues() throws {
-        try withMigrated { connection in
+        try F.withMigrated { connection in
             var profile = F.profile("odd", description: "tab\there \\ \"q\" \n– ✓ 名前")
             profile.tags = ["k:v,w", "quote:\"x\"", "back:\\"]
             profile.extra = ["applications": #"[{"Namespace":"x\ty"}]"#, "weird key \"1\"": #""text""#]

@@ -50,17 +50,9 @@ struct RecognitionIngestTests {
     typealias F = StoreFixture
     typealias I = FileIngest
 
-    private func withMigrated(_ body: (PostgresConnection) throws -> Void) throws {
-        try TestDatabase.withConnection { connection in
-            try Migrator(connection: connection).apply()
-            try body(connection)
-            #expect(connection.liveResultCount == 0)
-        }
-    }
-
     @Test("each version stores its record's fingerprint; the next night recognises the unchanged ones and writes only changes")
     func fingerprintsStored() throws {
-        try withMigrated { connection in
+        try F.withMigrated { connection in
             let night1 = [F.profile("a"), F.profile("b"), F.profile("c")]
             try I.ingest(I.bytes(night1), day: 1, into: connection)
             #expect(try F.count("SELECT count(*) FROM connect_audit.profile_versions WHERE octet_length(source_sha256) = 32", connection) == 3)
@@ -85,7 +77,7 @@ struct RecognitionIngestTests {
 
     @Test("the same file again, every record recognised, is the no-op that names the first snapshot (stored row digests)")
     func recognisedReingestIsNoOp() throws {
-        try withMigrated { connection in
+        try F.withMigrated { connection in
             let bytes = I.bytes([F.profile("a"), F.profile("b", instance: F.instanceB), F.profile("c")])
             guard case .ingested(let first, _) = try I.ingest(bytes, day: 1, into: connection) else {
                 Issue.record("night 1 must be stored")
@@ -102,7 +94,7 @@ struct RecognitionIngestTests {
 
     @Test("versions written before fingerprints and row digests existed are diffed by content hash, and recognised after")
     func legacyVersions() throws {
-        try withMigrated { connection in
+        try F.withMigrated { connection in
             let night1 = [F.profile("a"), F.profile("b"), F.profile("c")]
             guard case .ingested(let first, _) = try I.ingest(I.bytes(night1), day: 1, into: connection) else {
                 Issue.record("night 1 must be stored")
@@ -139,7 +131,7 @@ struct RecognitionIngestTests {
         let night3 = I.bytes(night1 + [F.profile("e")])
         var recognising: [[String?]] = []
         var decoding: [[String?]] = []
-        try withMigrated { connection in
+        try F.withMigrated { connection in
             try I.ingest(I.bytes(night1), day: 1, into: connection)
             let ingestor = Ingestor(connection: connection)
             let state = try ingestor.openState()
@@ -158,7 +150,7 @@ struct RecognitionIngestTests {
             let verify = try HistoryVerifier(connection: connection).verify()
             #expect(verify.isValid, "\(verify.firstProblem ?? "")")
         }
-        try withMigrated { connection in
+        try F.withMigrated { connection in
             let ingestor = Ingestor(connection: connection)
             for (day, bytes) in [(1, I.bytes(night1)), (2, I.bytes(night2)), (3, night3)] {
                 try ingestor.ingest(I.request(try I.read(bytes, day: day, known: nil), day: day))
