@@ -2,8 +2,11 @@
 public enum ChangeKind: String, CaseIterable, Sendable, Comparable {
     case created, modified, touched, deleted, recreated
 
+    /// Declaration order, once: `allCases` builds a new array at every use.
+    private static let order = allCases
+
     public static func < (lhs: ChangeKind, rhs: ChangeKind) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        order.firstIndex(of: lhs)! < order.firstIndex(of: rhs)!
     }
 }
 

@@ -4,7 +4,7 @@
 /// `priorRowsNeeded` names the keys whose previous version must be read in full, and
 /// `diff` takes those rows and produces the change set.
 public enum Differ {
-    /// The keys whose full previous rows the diff needs.
+    /// The keys whose full previous rows the diff needs, in input order.
     public struct PriorRows: Sendable, Equatable {
         /// Open keys whose content changed: their open version, for the field diff.
         public var changed: [String]
@@ -25,7 +25,7 @@ public enum Differ {
                 unseen.append(key)
             }
         }
-        return PriorRows(changed: changed.sorted(), unseen: unseen.sorted())
+        return PriorRows(changed: changed, unseen: unseen)
     }
 
     /// The change set of `snapshot` against the current state.
@@ -134,8 +134,8 @@ public enum Differ {
                 detail: "instance \(instance) has \(count) open profile(s) but none in this snapshot; they were kept. If the instance is gone, ingest with --scope instance:\(instance) or --scope all"))
         }
         // Deterministic whatever the input order: events and versions in key order.
-        changes.events.sort { $0.key < $1.key }
-        changes.newVersions.sort { $0.profile.key < $1.profile.key }
+        changes.events = changes.events.sortedByKey(\.key)
+        changes.newVersions = changes.newVersions.sortedByKey(\.profile.key)
         changes.warnings.sort { ($0.key ?? "", $0.kind) < ($1.key ?? "", $1.kind) }
         return changes
     }
@@ -156,5 +156,14 @@ public enum Differ {
     private static func compare(_ old: Instant?, _ new: Instant?) -> TimeOrder {
         guard let old, let new else { return .same }
         return new > old ? .newer : new < old ? .older : .same
+    }
+}
+
+extension Array {
+    /// The elements ordered by `key`, sorting positions rather than the elements (an event
+    /// is large: a first ingest sorts 100,000 of them).
+    func sortedByKey(_ key: (Element) -> String) -> [Element] {
+        let keys = map(key)
+        return keys.indices.sorted { keys[$0] < keys[$1] }.map { self[$0] }
     }
 }

@@ -2,8 +2,11 @@
 public enum DriftClass: String, CaseIterable, Sendable, Comparable {
     case none, narrowed, changed, unobserved, widened
 
+    /// Declaration order, once: `allCases` builds a new array at every use.
+    private static let order = allCases
+
     public static func < (lhs: DriftClass, rhs: DriftClass) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        order.firstIndex(of: lhs)! < order.firstIndex(of: rhs)!
     }
 }
 
@@ -11,8 +14,11 @@ public enum DriftClass: String, CaseIterable, Sendable, Comparable {
 public enum Severity: String, CaseIterable, Sendable, Comparable {
     case info, low, medium, high, critical
 
+    /// Declaration order, once: `allCases` builds a new array at every use.
+    private static let order = allCases
+
     public static func < (lhs: Severity, rhs: Severity) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        order.firstIndex(of: lhs)! < order.firstIndex(of: rhs)!
     }
 }
 
