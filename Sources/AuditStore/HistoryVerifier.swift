@@ -76,6 +76,18 @@ package struct HistoryVerifier {
             WHERE a.valid_to IS NULL OR a.valid_to > b.valid_from
             LIMIT 1
             """),
+        // The row digest is what makes a re-ingest a no-op: one forged to match an earlier
+        // snapshot could make a new one pass as already ingested.
+        ("a version's row digest is that of its key, timestamp and content hash", """
+            SELECT v.profile_key || ' version ' || v.version || ' has a row_sha256 that is not the digest of its key, timestamp and content hash'
+            FROM connect_audit.profile_versions v
+            CROSS JOIN LATERAL (SELECT ((extract(epoch FROM v.last_modified_time) * 1000000)::bigint)::text AS micros) m
+            WHERE v.row_sha256 IS NOT NULL AND v.row_sha256 IS DISTINCT FROM sha256(
+                int4send(octet_length(v.profile_key)) || convert_to(v.profile_key, 'UTF8')
+                || coalesce(int4send(octet_length(m.micros)) || convert_to(m.micros, 'UTF8'), int4send(0))
+                || decode(v.content_hash, 'hex'))
+            LIMIT 1
+            """),
         ("a version begins when its snapshot was captured", """
             SELECT v.profile_key || ' version ' || v.version || ' begins at ' || v.valid_from || ', not at its snapshot''s capture'
             FROM connect_audit.profile_versions v JOIN connect_audit.snapshots s ON s.id = v.snapshot_id

@@ -92,6 +92,25 @@ struct RecognitionIngestTests {
         }
     }
 
+    @Test("verify recomputes every row digest: one forged behind the triggers' back is found")
+    func verifyChecksRowDigests() throws {
+        try F.withMigrated { connection in
+            // One profile without a timestamp: its digest takes the empty chunk.
+            var undated = F.profile("u")
+            undated.lastModifiedTime = nil
+            try I.ingest(I.bytes([F.profile("a"), F.profile("b"), undated]), day: 1, into: connection)
+            try I.ingest(I.bytes([F.profile("a", time: 2_000), F.profile("b"), undated]), day: 2, into: connection)
+            let clean = try HistoryVerifier(connection: connection).verify()
+            #expect(clean.isValid, "\(clean.firstProblem ?? "")")
+            try connection.execute("ALTER TABLE connect_audit.profile_versions DISABLE TRIGGER USER")
+            try connection.execute("UPDATE connect_audit.profile_versions SET row_sha256 = sha256('forged') WHERE profile_key LIKE '%/b'")
+            try connection.execute("ALTER TABLE connect_audit.profile_versions ENABLE TRIGGER USER")
+            let forged = try HistoryVerifier(connection: connection).verify()
+            #expect(forged.firstProblem?.contains("row digest") == true, "\(forged.firstProblem ?? "no problem found")")
+            #expect(forged.firstProblem?.contains("/b version 1") == true)
+        }
+    }
+
     @Test("versions written before fingerprints and row digests existed are diffed by content hash, and recognised after")
     func legacyVersions() throws {
         try F.withMigrated { connection in
