@@ -65,14 +65,19 @@ public enum Differ {
             let key = profile.key
             let position = open.index(of: key)
             if let position { seen[position] = true }
+            /// Version `number` of this record's profile, to write.
+            func newVersion(_ number: Int) -> NewVersion {
+                NewVersion(
+                    version: number, profile: profile, contentHash: hash.hex, sourceFingerprint: record.sourceFingerprint,
+                    rowDigest: snapshot.rowDigests[index])
+            }
             guard let current = position.map({ open.all[$0] }) else {
                 let previous = lastVersions[key]
                 let version = (previous?.version ?? 0) + 1
                 let kind: ChangeKind = previous == nil ? .created : .recreated
                 // A created profile's content is its version row; its event carries no diff.
                 let diff = previous.map { ProfileDiff.between($0.profile, profile) } ?? ProfileDiff()
-                changes.newVersions.append(NewVersion(version: version, profile: profile, contentHash: hash.hex, sourceFingerprint: record.sourceFingerprint,
-                    rowDigest: snapshot.rowDigests[index]))
+                changes.newVersions.append(newVersion(version))
                 changes.events.append(event(
                     kind, key: key, from: previous?.version, to: version, old: previous?.profile, new: profile,
                     diff: diff, timestampChanged: previous?.profile.lastModifiedTime != profile.lastModifiedTime, catalog: catalog))
@@ -97,8 +102,7 @@ public enum Differ {
                 var diff = ProfileDiff()
                 diff.changes[ProfileField.lastModifiedTime.rawValue] = .instant(from: current.lastModifiedTime, to: profile.lastModifiedTime)
                 changes.closedVersions[key] = current.version
-                changes.newVersions.append(NewVersion(version: current.version + 1, profile: profile, contentHash: hash.hex, sourceFingerprint: record.sourceFingerprint,
-                    rowDigest: snapshot.rowDigests[index]))
+                changes.newVersions.append(newVersion(current.version + 1))
                 changes.events.append(event(
                     .touched, key: key, from: current.version, to: current.version + 1, old: nil, new: profile,
                     diff: diff, timestampChanged: true, catalog: catalog))
@@ -109,8 +113,7 @@ public enum Differ {
             }
             let diff = ProfileDiff.between(previous, profile)
             changes.closedVersions[key] = current.version
-            changes.newVersions.append(NewVersion(version: current.version + 1, profile: profile, contentHash: hash.hex, sourceFingerprint: record.sourceFingerprint,
-                    rowDigest: snapshot.rowDigests[index]))
+            changes.newVersions.append(newVersion(current.version + 1))
             changes.events.append(event(
                 .modified, key: key, from: current.version, to: current.version + 1, old: previous, new: profile,
                 diff: diff, timestampChanged: current.lastModifiedTime != profile.lastModifiedTime, catalog: catalog))

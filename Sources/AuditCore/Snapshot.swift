@@ -14,8 +14,8 @@ public struct Snapshot: Sendable {
     /// The open versions `recognized` point into.
     public let readAgainst: OpenVersions
     /// SHA-256 over the sorted row digests (`SHA256Digest.row`: key, `last_modified_time`,
-    /// content hash) of every row: equal for two files that say the same thing, whatever their format or
-    /// order (and whether their records were recognised or decoded).
+    /// content hash) of every row: equal for two files that say the same thing, whatever
+    /// their format or order (and whether their records were recognised or decoded).
     public let contentSHA256: String
     /// The accounts the snapshot's profiles belong to, sorted.
     public let accounts: [String]
@@ -27,28 +27,25 @@ public struct Snapshot: Sendable {
         self.records = records
         self.recognized = recognized
         self.readAgainst = open
-        let hashes = UnsafeMutableBufferPointer<SHA256Digest>.allocate(capacity: records.count)
-        defer { hashes.deallocate() }
-        nonisolated(unsafe) let shared = hashes
-        ObjectDecoding.forEachShare(records.count) { _, range in
-            for index in range { (shared.baseAddress! + index).initialize(to: records[index].profile.contentDigest) }
-        }
-        let contentDigests = Array(hashes)
-        self.contentDigests = contentDigests
-        // One digest per row, sorted: no string sorting of 100,000 keys. Recognised rows
-        // bring theirs (stored with the version); decoded ones are hashed on every core.
-        let decoded = UnsafeMutableBufferPointer<SHA256Digest>.allocate(capacity: records.count)
-        defer { decoded.deallocate() }
-        nonisolated(unsafe) let decodedRows = decoded
+        // Decoded records are hashed on every core: content, then row digest. Recognised
+        // rows bring their row digest (stored with the version). The row digests are then
+        // sorted: no string sorting of 100,000 keys.
+        let content = UnsafeMutableBufferPointer<SHA256Digest>.allocate(capacity: records.count)
+        let row = UnsafeMutableBufferPointer<SHA256Digest>.allocate(capacity: records.count)
+        defer { content.deallocate(); row.deallocate() }
+        nonisolated(unsafe) let (contentOut, rowOut) = (content, row)
         ObjectDecoding.forEachShare(records.count) { _, range in
             let hasher = SHA256.Hasher()
             for index in range {
                 let profile = records[index].profile
-                (decodedRows.baseAddress! + index).initialize(
-                    to: .row(key: profile.key, time: profile.lastModifiedTime, contentHash: contentDigests[index], using: hasher))
+                let digest = profile.contentDigest
+                (contentOut.baseAddress! + index).initialize(to: digest)
+                (rowOut.baseAddress! + index).initialize(
+                    to: .row(key: profile.key, time: profile.lastModifiedTime, contentHash: digest, using: hasher))
             }
         }
-        rowDigests = Array(decoded)
+        contentDigests = Array(content)
+        rowDigests = Array(row)
         var rows = rowDigests
         rows.reserveCapacity(records.count + recognized.count)
         for record in recognized { rows.append(open.all[record.index].rowDigest) }
