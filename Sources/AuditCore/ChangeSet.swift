@@ -5,9 +5,10 @@ public enum ChangeKind: String, CaseIterable, Sendable, Comparable {
     /// Declaration order, once: `allCases` builds a new array at every use.
     private static let order = allCases
 
-    public static func < (lhs: ChangeKind, rhs: ChangeKind) -> Bool {
-        order.firstIndex(of: lhs)! < order.firstIndex(of: rhs)!
-    }
+    /// The position in declaration order (ascending concern).
+    var rank: Int { Self.order.firstIndex(of: self)! }
+
+    public static func < (lhs: ChangeKind, rhs: ChangeKind) -> Bool { lhs.rank < rhs.rank }
 }
 
 /// The open (current) version of a profile, as the store summarises it for a diff.

@@ -72,8 +72,8 @@ public struct DriftReport: Sendable {
         // by index over small keys: moving whole items while sorting cost a quarter of a
         // year-long report.
         let ranks = items.map { item in
-            (severity: Severity.allCases.firstIndex(of: item.severity) ?? 0,
-             drift: DriftClass.allCases.firstIndex(of: item.drift) ?? 0,
+            (severity: item.severity.rank,
+             drift: item.drift.rank,
              time: item.observedAt?.microsecondsSinceEpoch ?? 0)
         }
         let order = items.indices.sorted { a, b in

@@ -5,9 +5,10 @@ public enum DriftClass: String, CaseIterable, Sendable, Comparable {
     /// Declaration order, once: `allCases` builds a new array at every use.
     private static let order = allCases
 
-    public static func < (lhs: DriftClass, rhs: DriftClass) -> Bool {
-        order.firstIndex(of: lhs)! < order.firstIndex(of: rhs)!
-    }
+    /// The position in declaration order (ascending concern).
+    var rank: Int { Self.order.firstIndex(of: self)! }
+
+    public static func < (lhs: DriftClass, rhs: DriftClass) -> Bool { lhs.rank < rhs.rank }
 }
 
 /// How much a change matters, ascending.
@@ -17,9 +18,10 @@ public enum Severity: String, CaseIterable, Sendable, Comparable {
     /// Declaration order, once: `allCases` builds a new array at every use.
     private static let order = allCases
 
-    public static func < (lhs: Severity, rhs: Severity) -> Bool {
-        order.firstIndex(of: lhs)! < order.firstIndex(of: rhs)!
-    }
+    /// The position in declaration order (ascending concern).
+    var rank: Int { Self.order.firstIndex(of: self)! }
+
+    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
 }
 
 /// Classifies a change by the rules of DESIGN §4. Pure: the same change always gets the
