@@ -27,6 +27,11 @@ struct Alerts: ParsableCommand {
         @Option(name: .customLong("max-attempts"), help: "Attempts before an alert is marked failed.")
         var maxAttempts = 8
 
+        func validate() throws {
+            try Seconds.check(maxWait, option: "--max-wait")
+            if maxAttempts < 1 || maxAttempts > 1_000 { throw ValidationError("--max-attempts must be from 1 to 1000") }
+        }
+
         func run() throws {
             let alertRules = try AlertRulesFile.load(rules)
             let connection = try database.connect()
@@ -91,7 +96,9 @@ struct Alerts: ParsableCommand {
                     }
                     headers[header] = value
                 }
+                // A receiver may echo the request's headers: their values never reach the outbox.
                 return WebhookSender.send(alert, url: url, style: style, headers: headers, timeout: timeout)
+                    .redacting(known: Array(headers.values))
             }
         }
     }
@@ -107,7 +114,7 @@ struct Alerts: ParsableCommand {
             let alerts = try AlertOutbox(connection: connection).list(states: all ? ["pending", "failed", "delivered"] : ["pending", "failed"])
             if alerts.isEmpty { print("no pending or failed alerts") }
             for alert in alerts {
-                print("#\(alert.id)\t\(alert.state)\t\(alert.attempts) attempt(s)\t\(alert.rule) -> \(alert.channel)\t"
+                printForTerminal("#\(alert.id)\t\(alert.state)\t\(alert.attempts) attempt(s)\t\(alert.rule) -> \(alert.channel)\t"
                     + "\(alert.event.kind.rawValue) \(alert.event.name ?? alert.event.key)\t\(alert.lastError ?? "")")
             }
         }

@@ -1,5 +1,7 @@
 import Foundation
 import ArgumentParser
+import AuditCore
+import PostgresClient
 
 /// The `connect-audit` command and its subcommands.
 ///
@@ -20,7 +22,9 @@ extension ConnectAudit {
     /// Parses the process's arguments, runs the command and exits with DESIGN's codes:
     /// 0 ok, 1 error, 2 usage, 3 drift at or above `--fail-on`.
     ///
-    /// An error is printed as one line on stderr; help goes to stdout.
+    /// An error is printed on stderr, redacted (a connection string given where a file was
+    /// expected must not be echoed with its password) and with control characters escaped;
+    /// help goes to stdout.
     public static func runAndExit(_ arguments: [String]? = nil) -> Never {
         do {
             var command = try parseAsRoot(arguments)
@@ -28,11 +32,14 @@ extension ConnectAudit {
             exit(withError: nil)
         } catch {
             let code = exitCode(for: error)
-            if code == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(2)
+            if code == .success { exit(withError: error) }  // --help, --version
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                let lines = Redaction.secrets(in: message).split(separator: "\n", omittingEmptySubsequences: false)
+                let safe = lines.map { TextEscaping.terminal(String($0)) }.joined(separator: "\n")
+                FileHandle.standardError.write(Data((safe + "\n").utf8))
             }
-            exit(withError: error)
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
         }
     }
 }

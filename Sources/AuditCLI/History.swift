@@ -48,7 +48,10 @@ struct History: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
         case .text:
-            print("\(versions.first?.profile.securityProfileName ?? key)\n\(key)\n")
+            let print = printForTerminal
+            print(versions.first?.profile.securityProfileName ?? key)
+            print(key)
+            print("")
             print("versions (newest first):")
             for version in versions {
                 let until = version.validTo?.minuteText ?? "now"
@@ -56,7 +59,8 @@ struct History: ParsableCommand {
                     + "tag-restricted: \(version.profile.tagRestrictedResources.joined(separator: ",").ifEmpty("-"))  "
                     + "allowed tags: \(version.profile.allowedAccessControlTags.joined(separator: ",").ifEmpty("-"))")
             }
-            print("\nevents (newest first):")
+            print("")
+            print("events (newest first):")
             for event in events {
                 print("  #\(event.eventID ?? 0)  \(event.observedAt?.minuteText ?? "-")  \(event.kind.rawValue)  \(event.drift.rawValue)/\(event.severity.rawValue)")
                 for (field, change) in event.diffLines { print("      \(field): \(change)") }

@@ -47,8 +47,16 @@ struct Ingest: ParsableCommand {
         if format != "auto", SnapshotFormat(rawValue: format) == nil {
             throw ValidationError("--format must be auto, ndjson, json, csv, aws or ddsql")
         }
-        if let capturedAt, Instant(parsing: capturedAt) == nil {
-            throw ValidationError("--captured-at must be an ISO-8601 time such as 2026-11-20T02:00:00Z")
+        if let capturedAt {
+            guard let instant = Instant(parsing: capturedAt) else {
+                throw ValidationError("--captured-at must be an ISO-8601 time such as 2026-11-20T02:00:00Z")
+            }
+            // A snapshot stamped in the future would make every later nightly ingest "older", for good.
+            if let latest = Instant.now.adding(microseconds: Self.futureTolerance), instant > latest {
+                throw ValidationError(
+                    "--captured-at \(instant.iso8601) is more than a day ahead of this machine's clock; "
+                        + "a snapshot cannot be taken in the future (check the date and the time zone)")
+            }
         }
         if let scope, SnapshotScope(argument: scope) == nil {
             throw ValidationError("--scope must be all, account:ID[,ID...] or instance:ID[,ID...]")
@@ -57,6 +65,10 @@ struct Ingest: ParsableCommand {
             throw ValidationError("--max-delete-fraction must be between 0 and 1")
         }
     }
+
+    /// How far ahead of the clock `--captured-at` may be: a day, more than any time zone
+    /// mix-up or clock skew.
+    static let futureTolerance: Int64 = 86_400_000_000
 
     func run() throws {
         let format = SnapshotFormat(rawValue: self.format)

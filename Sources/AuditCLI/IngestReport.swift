@@ -25,11 +25,11 @@ struct IngestReport {
         var lines = ["\(head): \(counts), \(changes.unchanged) unchanged; \(changes.warnings.count) warning(s)"]
         if listEvents {
             for event in changes.events {
-                lines.append("  \(event.kind.rawValue) \(event.key) [\(event.drift.rawValue)/\(event.severity.rawValue)] \(event.changedFields.joined(separator: ","))")
+                lines.append("  \(event.kind.rawValue) \(TextEscaping.terminal(event.key)) [\(event.drift.rawValue)/\(event.severity.rawValue)] \(event.changedFields.joined(separator: ","))")
             }
         }
         for warning in changes.warnings {
-            lines.append("  warning \(warning.kind): " + (warning.key.map { "\($0): " } ?? "") + warning.detail)
+            lines.append("  warning \(warning.kind): " + TextEscaping.terminal((warning.key.map { "\($0): " } ?? "") + warning.detail))
         }
         return lines.joined(separator: "\n")
     }

@@ -51,6 +51,7 @@ package enum SnapshotFiles {
             }
             if count == 0 { break }
             reader?.consume(chunk)
+            if reader?.wantsMore == false { break }  // refused at a size limit: the rest is not read
         }
         guard var finished = reader else { preconditionFailure("the first read always creates the reader") }
         return finished.finish()

@@ -12,6 +12,10 @@ struct Watch: ParsableCommand {
     @Option(help: "Stop after this many seconds (default: run until interrupted).")
     var seconds: Double?
 
+    func validate() throws {
+        if let seconds { try Seconds.check(seconds, option: "--seconds") }
+    }
+
     func run() throws {
         let connection = try database.connect()
         defer { connection.close() }

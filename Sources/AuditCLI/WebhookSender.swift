@@ -1,6 +1,7 @@
 import AuditCore
 import AuditStore
 import Foundation
+import PostgresClient
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -12,6 +13,15 @@ enum DeliveryResult: Equatable {
     case retry(reason: String, retryAfter: Double?)
     /// Not worth trying again (another 4xx): the response is recorded.
     case failed(reason: String)
+
+    /// The same result with every secret in its reason masked (`Redaction`).
+    func redacting(known secrets: [String]) -> DeliveryResult {
+        switch self {
+        case .delivered: return self
+        case .retry(let reason, let after): return .retry(reason: Redaction.secrets(in: reason, known: secrets), retryAfter: after)
+        case .failed(let reason): return .failed(reason: Redaction.secrets(in: reason, known: secrets))
+        }
+    }
 }
 
 /// Sends one alert to a webhook: HTTP POST of JSON, the outbox id as the idempotency key.
@@ -79,10 +89,11 @@ enum WebhookSender {
             return result ?? .retry(reason: "no response", retryAfter: nil)
         }
 
-        /// `Retry-After` in seconds, or as an HTTP date.
+        /// `Retry-After` in seconds, or as an HTTP date; `nil` when it is neither or not a
+        /// finite number (`inf`, `nan`; `RetryPolicy` bounds what is left).
         static func retryAfter(_ response: HTTPURLResponse) -> Double? {
             guard let value = response.value(forHTTPHeaderField: "Retry-After") else { return nil }
-            if let seconds = Double(value.trimmingCharacters(in: .whitespaces)) { return seconds }
+            if let seconds = Double(value.trimmingCharacters(in: .whitespaces)) { return seconds.isFinite ? seconds : nil }
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: "en_US_POSIX")
             formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"

@@ -98,6 +98,23 @@ public struct AlertRules: Sendable {
         return out
     }
 
+    /// The most values (scalars, lists, mappings) a rules file may expand to, aliases
+    /// counted at every use: a 269 KB file aliasing one anchor 2,000 times once took 554 MB.
+    static let maxValues = 100_000
+
+    /// Whether `node` holds at most `budget` values; stops counting as soon as it is over,
+    /// so an alias bomb costs no more than the budget to detect (Yams shares an aliased
+    /// node's storage, the walk would not).
+    static func fits(_ node: Node, budget: inout Int) -> Bool {
+        budget -= 1
+        guard budget >= 0 else { return false }
+        switch node {
+        case .scalar, .alias: return true
+        case .sequence(let sequence): return sequence.allSatisfy { fits($0, budget: &budget) }
+        case .mapping(let mapping): return mapping.allSatisfy { fits($0.key, budget: &budget) && fits($0.value, budget: &budget) }
+        }
+    }
+
     /// Parses a rules file.
     /// - Throws: `AlertRulesError` naming the line and the reason: bad YAML, an unknown key,
     ///   a wrong value, a rule naming a channel that is not defined.
@@ -112,6 +129,12 @@ public struct AlertRules: Sendable {
         }
         guard let root, let top = root.mapping else {
             throw AlertRulesError(file: file, line: 1, message: "expected a mapping with `channels` and `rules`")
+        }
+        var budget = Self.maxValues
+        guard Self.fits(root, budget: &budget) else {
+            throw AlertRulesError(
+                file: file, line: 1,
+                message: "the file expands to more than \(Self.maxValues) values (through YAML aliases?); a rules file is far smaller")
         }
         var reader = NodeReader(file: file)
         try reader.allowOnly(["channels", "rules"], in: top, what: "the top level")

@@ -11,6 +11,9 @@ struct CSVRecordSplitter {
     private var record: [UInt8] = []
     private var line = 1
     private var recordLine = 1
+    /// The line of a record that grew past `InputLimits.recordBytes` (an unclosed quote,
+    /// a file with no line breaks): the reader refuses the file and stops reading.
+    private(set) var oversizedRecordLine: Int?
 
     /// Feeds bytes; `emit` receives each complete record's bytes (without its line break)
     /// and the line it started on. Blank lines are skipped.
@@ -59,6 +62,7 @@ struct CSVRecordSplitter {
             index = lineEnd + 1
         }
         record.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<count]))
+        if record.count > InputLimits.recordBytes { oversizedRecordLine = recordLine }
     }
 
     /// Ends the input: emits a last record that has no line break.
@@ -90,8 +94,13 @@ struct CSVRecordSplitter {
 
 /// Splits one complete CSV record into fields.
 enum CSVRecordFields {
-    /// The fields, or why the record is malformed.
+    /// The fields, or why the record is malformed: unbalanced quotes, a NUL byte (which
+    /// PostgreSQL cannot store), or bytes that are not UTF-8 (refused as JSON input refuses
+    /// them, never replaced by U+FFFD).
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<[String], CSVProblem> {
+        if let base = bytes.baseAddress, memchr(base, 0, bytes.count) != nil {
+            return .failure(CSVProblem(message: "a NUL byte: PostgreSQL cannot store it; is this a text file?"))
+        }
         var fields: [String] = []
         fields.reserveCapacity(16)
         var index = 0
@@ -117,14 +126,18 @@ enum CSVRecordFields {
                     }
                     index += 1
                 }
-                fields.append(String(decoding: field, as: UTF8.self))
+                guard let value = String(validating: field, as: UTF8.self) else { return .failure(.invalidUTF8(field: fields.count + 1)) }
+                fields.append(value)
                 guard index == count || bytes[index] == UInt8(ascii: ",") else {
                     return .failure(CSVProblem(message: "unexpected character after a closing quote: quotes inside a quoted field must be doubled"))
                 }
             } else {
                 let start = index
                 while index < count, bytes[index] != UInt8(ascii: ",") { index += 1 }
-                fields.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+                guard let value = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) else {
+                    return .failure(.invalidUTF8(field: fields.count + 1))
+                }
+                fields.append(value)
             }
             if index == count { return .success(fields) }
             index += 1  // the comma
@@ -135,4 +148,9 @@ enum CSVRecordFields {
 /// A malformed CSV record.
 struct CSVProblem: Error {
     let message: String
+
+    /// Field `field` (1-based) holds bytes that are not UTF-8.
+    static func invalidUTF8(field: Int) -> CSVProblem {
+        CSVProblem(message: "field \(field) is not valid UTF-8; export the file as UTF-8")
+    }
 }

@@ -22,6 +22,7 @@ enum RawValue {
     case array([Any])
     case object([String: Any])
     case number(NSNumber)
+    case boolean
     case other(Any)
 
     /// Classifies `value`. The casts run in an order that never asks whether a Swift
@@ -41,7 +42,9 @@ enum RawValue {
         } else if value is NSNull {
             self = .absent
         } else if let number = value as? NSNumber {
-            self = .number(number)
+            // Foundation reads `true`/`false` as NSNumbers of type "c" (char); JSON numbers are
+            // never that. A boolean is no timestamp (it used to read as 1970).
+            self = number.objCType.pointee == CChar(UInt8(ascii: "c")) ? .boolean : .number(number)
         } else {
             self = .other(value)
         }
@@ -54,7 +57,8 @@ enum RawValue {
         case .text: return "text"
         case .array: return "an array"
         case .object: return "an object"
-        case .number: return "a number or boolean"
+        case .number: return "a number"
+        case .boolean: return "a boolean"
         case .other: return "a value of an unexpected type"
         }
     }
@@ -89,7 +93,13 @@ enum FieldDecoder {
     static func text(_ raw: RawValue, field: ProfileField) throws(FieldProblem) -> String? {
         switch raw {
         case .absent: return nil
-        case .text(let text): return text
+        case .text(let text):
+            guard text.utf8.count <= InputLimits.textBytes else {
+                throw FieldProblem(
+                    field: field.rawValue,
+                    message: "\(text.utf8.count) bytes of text; at most \(InputLimits.textBytes) are accepted (PostgreSQL indexes this field)")
+            }
+            return text
         default: throw FieldProblem(field: field.rawValue, message: "expected text, got \(raw.typeName)")
         }
     }
@@ -147,14 +157,21 @@ enum FieldDecoder {
                let instant = Instant(epochSeconds: seconds) {
                 return instant
             }
-            throw FieldProblem(field: field.rawValue, message: "expected an ISO-8601 timestamp like 2026-11-20T14:03:27.512Z or 2026-11-20 14:03:27.512, got \(quote(text))")
+            throw FieldProblem(
+                field: field.rawValue,
+                message: "expected an ISO-8601 timestamp from 0001-01-01 to 9999-12-31 like 2026-11-20T14:03:27.512Z or 2026-11-20 14:03:27.512, got \(quote(text))")
         case .number(let number):
             let value = number.doubleValue
             let instant = switch unit {
             case .seconds: Instant(epochSeconds: value)
-            case .milliseconds: value.isFinite && abs(value) < 9e15 ? Instant(epochSeconds: value / 1000) : nil
+            case .milliseconds: Instant(epochMilliseconds: value)
             }
-            guard let instant else { throw FieldProblem(field: field.rawValue, message: "timestamp \(number) is out of range") }
+            guard let instant else {
+                let hint = unit == .seconds && abs(value) >= 1e11 ? " (epoch milliseconds where seconds are expected?)" : ""
+                throw FieldProblem(
+                    field: field.rawValue,
+                    message: "timestamp \(number) is outside 0001-01-01..9999-12-31\(hint)")
+            }
             return instant
         default:
             throw FieldProblem(field: field.rawValue, message: "expected a timestamp, got \(raw.typeName)")
@@ -197,9 +214,11 @@ enum FieldDecoder {
         }
     }
 
+    /// `text` quoted for a message, cut to 60 characters, with control characters shown
+    /// as escapes (a value never reaches a terminal raw).
     static func quote(_ text: String) -> String {
         let short = text.count > 60 ? text.prefix(57) + "..." : text[...]
-        return "\"\(short)\""
+        return "\"" + TextEscaping.terminal(String(short)) + "\""
     }
 }
 

@@ -9,17 +9,42 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
         self.microsecondsSinceEpoch = microsecondsSinceEpoch
     }
 
+    /// The instants connect-audit accepts from any input: 0001-01-01T00:00:00Z through
+    /// 9999-12-31T23:59:59.999999Z. PostgreSQL's `timestamptz` holds more, but the ISO-8601
+    /// writer (four-digit years) and every reader of the history share this range, so a
+    /// value outside it is refused where it is read (with its file, line and field) instead
+    /// of being committed and breaking `verify`, `state` and every later ingest.
+    public static let validRange: ClosedRange<Instant> =
+        Instant(microsecondsSinceEpoch: -62_135_596_800_000_000)...Instant(microsecondsSinceEpoch: 253_402_300_799_999_999)
+
+    /// Creates an instant from microseconds, or `nil` outside `validRange`.
+    public init?(checkedMicroseconds micros: Int64) {
+        let instant = Instant(microsecondsSinceEpoch: micros)
+        guard Instant.validRange.contains(instant) else { return nil }
+        self = instant
+    }
+
     /// Creates an instant from Unix epoch seconds, rounded to the nearest microsecond
-    /// (AWS CLI v1 prints `LastModifiedTime` as a float: rounding, never truncating).
+    /// (AWS CLI v1 prints `LastModifiedTime` as a float: rounding, never truncating);
+    /// `nil` when not finite or outside `validRange` (epoch milliseconds given as seconds).
     public init?(epochSeconds: Double) {
         let micros = (epochSeconds * 1_000_000).rounded()
         guard micros.isFinite, abs(micros) < 9.2e18 else { return nil }
-        microsecondsSinceEpoch = Int64(micros)
+        self.init(checkedMicroseconds: Int64(micros))
     }
 
-    /// Creates an instant from Unix epoch milliseconds (the DDSQL API's timestamps).
-    public init(epochMilliseconds: Int64) {
-        microsecondsSinceEpoch = epochMilliseconds * 1000
+    /// Creates an instant from Unix epoch milliseconds (the DDSQL API's timestamps), rounded
+    /// to the nearest microsecond; `nil` when not finite or outside `validRange`.
+    public init?(epochMilliseconds: Double) {
+        let micros = (epochMilliseconds * 1_000).rounded()
+        guard micros.isFinite, abs(micros) < 9.2e18 else { return nil }
+        self.init(checkedMicroseconds: Int64(micros))
+    }
+
+    /// This instant moved by `micros`, or `nil` when that leaves `validRange` (no overflow trap).
+    public func adding(microseconds micros: Int64) -> Instant? {
+        let (sum, overflow) = microsecondsSinceEpoch.addingReportingOverflow(micros)
+        return overflow ? nil : Instant(checkedMicroseconds: sum)
     }
 
     public static func < (lhs: Instant, rhs: Instant) -> Bool {
@@ -56,11 +81,13 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// - `YYYY-MM-DD HH:MM:SS[.ffffff]` without a zone, taken as UTC (DDSQL's `timestamp`);
     /// - a bare date `YYYY-MM-DD`, taken as midnight UTC.
     /// More than six fractional digits round to the nearest microsecond.
-    /// - Returns: `nil` when the text is none of these or names an impossible date.
+    /// - Returns: `nil` when the text is none of these, names an impossible date, or lies
+    ///   outside `validRange` (after rounding and the offset: `9999-12-31T23:59:59.9999999Z`
+    ///   rounds into the year 10000).
     public init?(parsing text: String) {
         var text = text
         guard let micros = text.withUTF8({ Instant.parse(ArraySlice($0)) }) else { return nil }
-        microsecondsSinceEpoch = micros
+        self.init(checkedMicroseconds: micros)
     }
 
     private static func parse(_ bytes: ArraySlice<UInt8>) -> Int64? {

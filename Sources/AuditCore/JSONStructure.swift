@@ -43,6 +43,84 @@ struct JSONStructure {
         }
     }
 
+    /// What format detection needs from the start of a document (which may be cut off):
+    /// the keys of a top-level object, and of the first object of the main array (the
+    /// top-level array, or the array under a top-level key).
+    struct LeadingKeys {
+        var topLevel: Set<String> = []
+        var firstElement: Set<String> = []
+        /// Whether the top-level `data` member is an object (DDSQL's response), not an array.
+        var dataIsObject = false
+        /// Whether a top-level object closes on its first line (NDJSON's first record).
+        var firstObjectEndsLine = false
+    }
+
+    /// The leading keys of `bytes` (see `LeadingKeys`); whatever the cut-off prefix holds.
+    static func leadingKeys(of bytes: UnsafeBufferPointer<UInt8>) -> LeadingKeys {
+        var scanner = JSONStructure(bytes)
+        var shape = LeadingKeys()
+        scanner.skipSpace()
+        guard scanner.index < bytes.count else { return shape }
+        if bytes[scanner.index] == UInt8(ascii: "[") {
+            scanner.index += 1
+            scanner.skipSpace()
+            shape.firstElement = scanner.objectKeys(firstArray: nil)
+            return shape
+        }
+        var firstArray: Set<String> = []
+        shape.topLevel = scanner.objectKeys(firstArray: &firstArray, dataIsObject: &shape.dataIsObject)
+        shape.firstElement = firstArray
+        shape.firstObjectEndsLine = scanner.line == 1 && scanner.index <= bytes.count && scanner.closedObject
+        return shape
+    }
+
+    /// Set by `objectKeys` when the object it read was closed.
+    private var closedObject = false
+
+    /// The keys of the object at `index` (nothing if it is not an object), stopping where the
+    /// bytes end. With `firstArray`, the keys of the first object in the first array member
+    /// are gathered there too.
+    private mutating func objectKeys(firstArray: UnsafeMutablePointer<Set<String>>?, dataIsObject: UnsafeMutablePointer<Bool>? = nil) -> Set<String> {
+        var keys: Set<String> = []
+        closedObject = false
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return keys }
+        index += 1
+        var sawArray = false
+        while true {
+            skipSpace()
+            guard index < bytes.count else { return keys }
+            if bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                closedObject = true
+                return keys
+            }
+            guard let key = string() else { return keys }
+            keys.insert(key)
+            skipSpace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return keys }
+            index += 1
+            skipSpace()
+            guard index < bytes.count else { return keys }
+            if key == "data", bytes[index] == UInt8(ascii: "{") { dataIsObject?.pointee = true }
+            if let firstArray, !sawArray, bytes[index] == UInt8(ascii: "[") {
+                sawArray = true
+                let start = index
+                let startLine = line
+                index += 1
+                skipSpace()
+                firstArray.pointee = objectKeys(firstArray: nil)
+                (index, line, closedObject) = (start, startLine, false)
+            }
+            guard skipValue() else { return keys }
+            skipSpace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ",") else {
+                if index < bytes.count, bytes[index] == UInt8(ascii: "}") { continue }
+                return keys
+            }
+            index += 1
+        }
+    }
+
     /// Scans the array starting at `index` (a `[`), returning its elements.
     private mutating func arrayElements() -> [Element]? {
         index += 1

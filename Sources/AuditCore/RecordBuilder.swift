@@ -37,12 +37,10 @@ enum RecordBuilder {
                     problems.append(error)
                 }
             } else if !FieldDecoder.isAbsent(value) {
-                profile.extra[name] = TextForms.canonicalJSON(value)
+                profile.setExtra(TextForms.canonicalJSON(value), for: name)
             }
         }
-        if profile.key.isEmpty, !problems.contains(where: { $0.field == ProfileField.key.rawValue }) {
-            problems.append(FieldProblem(field: "_key", message: "missing: every row needs a non-empty _key"))
-        }
+        checkKey(profile, &problems)
         return (problems.isEmpty ? profile : nil, problems)
     }
 
@@ -60,13 +58,28 @@ enum RecordBuilder {
                     problems.append(error)
                 }
             } else if !value.isEmpty {
-                profile.extra[names[index]] = TextForms.canonicalJSON(value)
+                profile.setExtra(TextForms.canonicalJSON(value), for: names[index])
             }
         }
-        if profile.key.isEmpty, !problems.contains(where: { $0.field == ProfileField.key.rawValue }) {
-            problems.append(FieldProblem(field: "_key", message: "missing: every row needs a non-empty _key"))
-        }
+        checkKey(profile, &problems)
         return (problems.isEmpty ? profile : nil, problems)
+    }
+
+    /// Adds a problem when `_key` is missing, empty or only white space (and none was
+    /// reported for it already).
+    private static func checkKey(_ profile: SecurityProfile, _ problems: inout [FieldProblem]) {
+        guard !problems.contains(where: { $0.field == ProfileField.key.rawValue }) else { return }
+        if profile.key.isEmpty {
+            problems.append(FieldProblem(field: "_key", message: "missing: every row needs a non-empty _key"))
+        } else if profile.key.allSatisfy(\.isWhitespace) {
+            problems.append(FieldProblem(field: "_key", message: "only white space: every row needs a _key that names the profile"))
+        }
+    }
+
+    /// A problem when a record has more fields than `InputLimits.fieldsPerRecord`.
+    static func tooManyFields(_ count: Int) -> FieldProblem? {
+        guard count > InputLimits.fieldsPerRecord else { return nil }
+        return FieldProblem(field: "(record)", message: "\(count) fields; more than \(InputLimits.fieldsPerRecord) is not a profile")
     }
 
     /// PascalCase AWS names of the fields the `aws` format reads.
@@ -94,7 +107,7 @@ enum RecordBuilder {
                     problems.append(FieldProblem(field: name, message: error.message))
                 }
             } else if !FieldDecoder.isAbsent(value) {
-                profile.extra[name] = TextForms.canonicalJSON(value)
+                profile.setExtra(TextForms.canonicalJSON(value), for: name)
             }
         }
         if let arn = profile.arn {

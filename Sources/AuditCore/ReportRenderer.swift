@@ -29,14 +29,16 @@ public enum ReportRenderer {
 
     // MARK: text
 
-    /// Aligned columns, readable in a terminal and in a plain-text email.
+    /// Aligned columns, readable in a terminal and in a plain-text email; text from the
+    /// profiles passes through `TextEscaping.terminal`.
     static func text(_ report: DriftReport) -> String {
-        var lines = ["connect-audit: \(report.title)", summary(report), ""]
+        let cell = TextEscaping.terminal
+        var lines = ["connect-audit: \(cell(report.title))", summary(report), ""]
         guard !report.items.isEmpty else { return (lines + ["No changes."]).joined(separator: "\n") }
         let header = ["SEVERITY", "DRIFT", "KIND", "WHEN", "PROFILE", "ACCOUNT"]
         let rows = report.items.map { item in
             [item.severity.rawValue, item.drift.rawValue, item.kind.rawValue, when(item.observedAt),
-             item.name ?? item.key, item.accountID ?? "-"]
+             cell(item.name ?? item.key), cell(item.accountID ?? "-")]
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {
@@ -48,7 +50,7 @@ public enum ReportRenderer {
         for (item, row) in zip(report.items, rows) {
             lines.append(line(row))
             for (field, change) in item.diffLines {
-                lines.append("    \(field): \(change)")
+                lines.append("    \(cell(field)): \(cell(change))")
             }
         }
         return lines.joined(separator: "\n")
@@ -57,9 +59,7 @@ public enum ReportRenderer {
     // MARK: markdown
 
     static func markdown(_ report: DriftReport) -> String {
-        func cell(_ text: String) -> String {
-            text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
-        }
+        let cell = TextEscaping.markdown
         var lines = ["# connect-audit: \(cell(report.title))", "", summary(report), ""]
         lines += ["| severity | count |", "|---|---|"]
         lines += report.countsBySeverity.map { "| \($0.0.rawValue) | \($0.1) |" }
@@ -68,14 +68,14 @@ public enum ReportRenderer {
         lines += ["| severity | drift | kind | when | profile | account | changed |", "|---|---|---|---|---|---|---|"]
         for item in report.items {
             lines.append("| \(item.severity.rawValue) | \(item.drift.rawValue) | \(item.kind.rawValue) | \(when(item.observedAt)) | "
-                + "\(cell(item.name ?? item.key)) | \(item.accountID ?? "-") | \(cell(item.changedFields.joined(separator: ", "))) |")
+                + "\(cell(item.name ?? item.key)) | \(cell(item.accountID ?? "-")) | \(cell(item.changedFields.joined(separator: ", "))) |")
         }
         let detailed = report.items.filter { !$0.diffLines.isEmpty }
         if !detailed.isEmpty {
             lines += ["", "## Field changes", ""]
             for item in detailed {
                 lines.append("- **\(cell(item.name ?? item.key))** (\(item.kind.rawValue), \(item.severity.rawValue))")
-                for (field, change) in item.diffLines { lines.append("  - `\(field)`: \(cell(change))") }
+                for (field, change) in item.diffLines { lines.append("  - \(cell(field)): \(cell(change))") }
             }
         }
         return lines.joined(separator: "\n")
@@ -122,23 +122,7 @@ public enum ReportRenderer {
 
     /// One self-contained file: inline style, no scripts, no external references.
     static func html(_ report: DriftReport) -> String {
-        func escape(_ text: String) -> String {
-            guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else {
-                return text
-            }
-            var out = ""
-            for character in text {
-                switch character {
-                case "&": out += "&amp;"
-                case "<": out += "&lt;"
-                case ">": out += "&gt;"
-                case "\"": out += "&quot;"
-                case "'": out += "&#39;"
-                default: out.append(character)
-                }
-            }
-            return out
-        }
+        let escape = TextEscaping.html
         var html = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">

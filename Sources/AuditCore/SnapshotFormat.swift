@@ -15,30 +15,37 @@ public enum SnapshotFormat: String, CaseIterable, Sendable {
 
     /// Guesses the format from a file's name and its first bytes (`auto`).
     ///
-    /// `.ndjson`/`.jsonl` and `.csv` decide by name. Otherwise the content decides: DDSQL's
-    /// `columns`, AWS's `SecurityProfile`, a first line that is a whole object followed
-    /// by more lines (NDJSON), a JSON document; anything not starting with `{` or `[` is CSV.
+    /// `.ndjson`/`.jsonl` and `.csv` decide by name. Otherwise the structure decides, by the
+    /// *keys* of the first object, never by a value (a DDSQL row whose
+    /// `tag_restricted_resources` holds `SecurityProfile` stays a DDSQL row, DESIGN §2):
+    /// a top-level `data` object (DDSQL's tabular response), `SecurityProfile` or
+    /// `SecurityProfiles` keys, or `Arn` with `SecurityProfileName` (AWS), a first line that
+    /// is a whole object followed by more lines (NDJSON), a JSON document; anything not
+    /// starting with `{` or `[` is CSV.
     public static func detect(fileName: String, prefix: ArraySlice<UInt8>) -> SnapshotFormat {
         let lower = fileName.lowercased()
         if lower.hasSuffix(".ndjson") || lower.hasSuffix(".jsonl") { return .ndjson }
         if lower.hasSuffix(".csv") { return .csv }
+        let prefix = prefix.starts(with: byteOrderMark) ? prefix.dropFirst(3) : prefix
         guard let first = prefix.first(where: { !isSpace($0) }) else { return lower.hasSuffix(".json") ? .json : .csv }
         guard first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else { return .csv }
-        let text = String(decoding: prefix, as: UTF8.self)
-        if text.contains("\"columns\""), text.contains("\"attributes\"") { return .ddsql }
-        if text.contains("\"SecurityProfile\"") || text.contains("\"SecurityProfiles\"")
-            || (text.contains("\"Arn\"") && text.contains("\"SecurityProfileName\"")) {
-            return .aws
+        let shape = Array(prefix).withUnsafeBufferPointer { JSONStructure.leadingKeys(of: $0) }
+        if shape.topLevel.contains("data"), shape.dataIsObject { return .ddsql }
+        func isAWS(_ keys: Set<String>) -> Bool {
+            keys.contains("SecurityProfile") || keys.contains("SecurityProfiles")
+                || (keys.contains("Arn") && keys.contains("SecurityProfileName"))
         }
-        if first == UInt8(ascii: "{") {
+        if isAWS(shape.topLevel) || isAWS(shape.firstElement) { return .aws }
+        if first == UInt8(ascii: "{"), shape.firstObjectEndsLine,
+           !["data", "rows", "items"].contains(where: shape.topLevel.contains) {
             // A first line that is a whole object, and not a wrapper holding the rows: NDJSON.
-            let firstLine = String(String.UnicodeScalarView(text.unicodeScalars.prefix { $0 != "\n" }))
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            let wrapperKeys = ["\"data\"", "\"rows\"", "\"items\""]
-            if firstLine.hasSuffix("}"), !wrapperKeys.contains(where: { firstLine.contains($0) }) { return .ndjson }
+            return .ndjson
         }
         return .json
     }
+
+    /// The UTF-8 byte order mark some tools (Excel) write first; readers skip it.
+    static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
 
     static func isSpace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09

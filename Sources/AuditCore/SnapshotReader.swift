@@ -54,6 +54,12 @@ public struct SnapshotReader {
     private var csvFields: [ProfileField?] = []
     /// Fingerprints CSV records with this file's header.
     private var csvFingerprinter: SourceFingerprinter?
+    /// Whether no byte has been consumed yet (a UTF-8 byte order mark is skipped there).
+    private var atStart = true
+
+    /// Whether more input is worth reading: `false` once a size limit refused the file
+    /// (reading `/dev/zero` stops there instead of growing without bound).
+    public private(set) var wantsMore = true
 
     /// Creates a reader of `format` for the file named `file`; with `known`, records are
     /// fingerprinted and those an open version was read from are recognised, not decoded.
@@ -68,17 +74,42 @@ public struct SnapshotReader {
         known == nil ? nil : SourceFingerprinter(format: format, header: header)
     }
 
-    /// Feeds the next bytes of the file.
+    /// Feeds the next bytes of the file. A UTF-8 byte order mark at its very start (as
+    /// Excel writes CSV) is skipped.
     public mutating func consume(_ chunk: UnsafeRawBufferPointer) {
+        guard wantsMore else { return }
+        var chunk = chunk
+        if atStart, !chunk.isEmpty {
+            atStart = false
+            if chunk.starts(with: SnapshotFormat.byteOrderMark) { chunk = UnsafeRawBufferPointer(rebasing: chunk[3...]) }
+        }
         switch format {
         case .ndjson: consumeLines(chunk)
         case .csv:
             var splitter = csv
             splitter.consume(chunk.bindMemory(to: UInt8.self)) { handleCSVRecord($0, line: $1) }
             csv = splitter
-        case .json, .aws, .ddsql: pending.append(contentsOf: chunk)
+            if let line = splitter.oversizedRecordLine {
+                refuse(line: line, "a record longer than \(Self.megabytes(InputLimits.recordBytes)) (an unclosed quote, or not a CSV file?)")
+            }
+        case .json, .aws, .ddsql:
+            pending.append(contentsOf: chunk)
+            if pending.count > InputLimits.documentBytes {
+                refuse(line: 1, "a \(format.rawValue) document larger than \(Self.megabytes(InputLimits.documentBytes)); export NDJSON or CSV, which are read as they stream")
+            }
         }
     }
+
+    /// Refuses the file for a size limit and stops reading it.
+    private mutating func refuse(line: Int, _ message: String) {
+        issues.add(SnapshotIssue(file: file, line: line, message: message))
+        wantsMore = false
+        pending = []
+        batch = []
+        batchBytes = []
+    }
+
+    static func megabytes(_ bytes: Int) -> String { "\(bytes >> 20) MiB" }
 
     /// Feeds the next bytes of the file.
     public mutating func consume(_ chunk: [UInt8]) {
@@ -87,6 +118,9 @@ public struct SnapshotReader {
 
     /// Ends the input and returns what was read.
     public mutating func finish() -> SnapshotPart {
+        if !wantsMore {
+            return SnapshotPart(file: file, format: format, records: [], recognized: [], issues: issues.issues, issuesTruncated: issues.truncated)
+        }
         switch format {
         case .ndjson:
             queuePending()
@@ -118,9 +152,10 @@ public struct SnapshotReader {
     private mutating func consumeLines(_ chunk: UnsafeRawBufferPointer) {
         var start = 0
         let bytes = chunk.bindMemory(to: UInt8.self)
-        while start < bytes.count {
+        while start < bytes.count, wantsMore {
             guard let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) else {
                 pending.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+                if pending.count > InputLimits.recordBytes { refuseLongLine(pendingLine) }
                 return
             }
             if pending.isEmpty {
@@ -136,11 +171,16 @@ public struct SnapshotReader {
     }
 
     private mutating func queueLine(_ line: UnsafeBufferPointer<UInt8>, line number: Int) {
+        guard line.count <= InputLimits.recordBytes else { return refuseLongLine(number) }
         guard line.contains(where: { !SnapshotFormat.isSpace($0) }) else { return }
         let start = batchBytes.count
         batchBytes.append(contentsOf: line)
         batch.append(JSONStructure.Element(range: start..<batchBytes.count, line: number))
         if batch.count >= Self.batchSize { decodeBatch(mapping: .ddsql) }
+    }
+
+    private mutating func refuseLongLine(_ line: Int) {
+        refuse(line: line, "a line longer than \(Self.megabytes(InputLimits.recordBytes)); one NDJSON line holds one profile (is this NDJSON?)")
     }
 
     /// Queues the line gathered in `pending` (one that spanned chunks, or the last one).
@@ -153,7 +193,7 @@ public struct SnapshotReader {
         guard !batch.isEmpty else { return }
         take(ObjectDecoding.Batch(
             bytes: batchBytes, elements: batch, kind: .objects(mapping),
-            fingerprinter: fingerprinter(mapping == .aws ? .aws : .ndjson)))
+            fingerprinter: fingerprinter(mapping == .aws ? .aws : .ndjson), checkEachElement: true))
         batch.removeAll(keepingCapacity: true)
         batchBytes.removeAll(keepingCapacity: true)
     }
@@ -176,6 +216,9 @@ public struct SnapshotReader {
     private mutating func handleCSVRecord(_ bytes: UnsafeBufferPointer<UInt8>, line: Int) {
         guard csvHeader != nil else {
             switch CSVRecordFields.parse(bytes) {
+            case .success(let names) where names.count > InputLimits.fieldsPerRecord:
+                csvHeader = []
+                refuse(line: line, "the header has \(names.count) columns; more than \(InputLimits.fieldsPerRecord) is not a profile export")
             case .success(let names):
                 csvFingerprinter = fingerprinter(.csv, header: bytes)
                 csvHeader = names.map { String($0.trimmedSpaces) }
@@ -216,7 +259,16 @@ public struct SnapshotReader {
 
     // MARK: whole documents
 
+    /// Refuses a whole document that Foundation would read but must not be (see
+    /// `StrictJSON`); `true` when it was refused.
+    private mutating func refusedAsLoose(_ problem: StrictJSON.Problem?) -> Bool {
+        guard let problem else { return false }
+        issues.add(SnapshotIssue(file: file, line: 1 + problem.lineOffset, message: problem.message))
+        return true
+    }
+
     private mutating func finishJSON() {
+        if refusedAsLoose(StrictJSON.problem(in: pending)) { return }
         let elements = pending.withUnsafeBufferPointer { JSONStructure.mainArrayElements(of: $0, keys: ["data", "rows", "items"]) }
         guard let elements else {
             issues.add(SnapshotIssue(file: file, line: 1, message: documentProblem(expected: "a JSON array of objects, or an object holding one under \"data\", \"rows\" or \"items\"")))
@@ -226,11 +278,14 @@ public struct SnapshotReader {
     }
 
     private mutating func finishAWS() {
-        if let elements = pending.withUnsafeBufferPointer({ JSONStructure.mainArrayElements(of: $0, keys: ["SecurityProfiles"]) }) {
+        // One document, or (when more follows a sound first document) one object per line.
+        let strictness = StrictJSON.problem(in: pending)
+        if let strictness, !strictness.isTrailingContent, refusedAsLoose(strictness) { return }
+        if strictness == nil, let elements = pending.withUnsafeBufferPointer({ JSONStructure.mainArrayElements(of: $0, keys: ["SecurityProfiles"]) }) {
             take(ObjectDecoding.Batch(bytes: pending, elements: elements, kind: .objects(.aws), fingerprinter: fingerprinter(.aws)))
             return
         }
-        if let object = try? JSONSerialization.jsonObject(with: Data(pending)) as? [String: Any] {
+        if strictness == nil, let object = try? JSONSerialization.jsonObject(with: Data(pending)) as? [String: Any] {
             let start = pending.firstIndex { !SnapshotFormat.isSpace($0) } ?? 0
             let line = 1 + pending[..<start].count { $0 == UInt8(ascii: "\n") }
             append(ObjectDecoding.build(object, mapping: .aws, file: file, line: line))
@@ -246,6 +301,7 @@ public struct SnapshotReader {
     }
 
     private mutating func finishDDSQL() {
+        if refusedAsLoose(StrictJSON.problem(in: pending)) { return }
         guard let document = try? JSONSerialization.jsonObject(with: Data(pending)) else {
             issues.add(SnapshotIssue(file: file, line: 1, message: documentProblem(expected: "a DDSQL tabular response")))
             return
@@ -325,6 +381,9 @@ enum ObjectDecoding {
         var elements: [JSONStructure.Element]
         var kind: Kind
         var fingerprinter: SourceFingerprinter?
+        /// Whether each element is a document of its own that `StrictJSON` has not seen
+        /// (NDJSON lines; elements of a whole document were checked with it).
+        var checkEachElement = false
         var fingerprints: [SourceFingerprint]? = nil
 
         /// Fingerprints every element (on every core), if there is a fingerprinter.
@@ -356,7 +415,8 @@ enum ObjectDecoding {
             return batch.bytes.withUnsafeBufferPointer { buffer in
                 switch kind {
                 case .objects(let mapping):
-                    return ObjectDecoding.decode(elements, in: buffer, mapping: mapping, file: file, recognition: recognition)
+                    return ObjectDecoding.decode(
+                        elements, in: buffer, mapping: mapping, file: file, strict: checkEachElement, recognition: recognition)
                 case .csv(let header, let fields):
                     return ObjectDecoding.decode(
                         csvRecords: elements, in: buffer, header: header, fields: fields, file: file, recognition: recognition)
@@ -398,7 +458,7 @@ enum ObjectDecoding {
     /// Decodes each element of `bytes` as one record (or recognises it, given `recognition`).
     static func decode(
         _ elements: [JSONStructure.Element], in bytes: UnsafeBufferPointer<UInt8>, mapping: ObjectMapping, file: String,
-        recognition: Recognition? = nil
+        strict: Bool, recognition: Recognition? = nil
     ) -> Outcome {
         nonisolated(unsafe) let bytes = bytes
         return inParallel(elements.count) { range in
@@ -407,7 +467,12 @@ enum ObjectDecoding {
             for position in range {
                 let element = elements[position]
                 if recognition?.recognizes(position, line: element.line, file: file, into: &outcome) == true { continue }
-                let data = Data(UnsafeBufferPointer(rebasing: bytes[element.range]))
+                let raw = UnsafeBufferPointer(rebasing: bytes[element.range])
+                if strict, let problem = StrictJSON.problem(in: raw) {
+                    outcome.issues.add(SnapshotIssue(file: file, line: element.line + problem.lineOffset, message: problem.message))
+                    continue
+                }
+                let data = Data(raw)
                 let object: Any
                 do {
                     object = try JSONSerialization.jsonObject(with: data)
@@ -467,6 +532,11 @@ enum ObjectDecoding {
 
     /// Builds one record from a decoded object.
     static func build(_ object: [String: Any], mapping: ObjectMapping, file: String, line: Int, sourceFingerprint: SourceFingerprint? = nil) -> Outcome {
+        if let problem = RecordBuilder.tooManyFields(object.count) {
+            var outcome = Outcome()
+            outcome.add(nil, [problem], file: file, line: line)
+            return outcome
+        }
         let (profile, problems) = switch mapping {
         case .ddsql: RecordBuilder.fromDDSQL(object, unit: .seconds)
         case .aws: RecordBuilder.fromAWS(object)
@@ -487,6 +557,11 @@ enum DDSQLColumns {
             outcome.issues.add(SnapshotIssue(file: file, line: 1, message: "expected a DDSQL tabular response: {\"data\": {\"attributes\": {\"columns\": [...]}}}"))
             return outcome
         }
+        guard columns.count <= InputLimits.fieldsPerRecord else {
+            outcome.issues.add(SnapshotIssue(
+                file: file, line: 1, message: "\(columns.count) columns; more than \(InputLimits.fieldsPerRecord) is not a profile export"))
+            return outcome
+        }
         var names: [String] = []
         var values: [[Any]] = []
         for (index, column) in columns.enumerated() {
@@ -494,6 +569,12 @@ enum DDSQLColumns {
                   let columnValues = column["values"] as? [Any]
             else {
                 outcome.issues.add(SnapshotIssue(file: file, line: 1, field: "columns[\(index)]", message: "expected {\"name\": ..., \"values\": [...]}"))
+                continue
+            }
+            if names.contains(name) {
+                outcome.issues.add(SnapshotIssue(
+                    file: file, line: 1, field: "columns[\(index)]",
+                    message: "column \(FieldDecoder.quote(name)) appears twice; which one is meant is unknowable"))
                 continue
             }
             names.append(name)

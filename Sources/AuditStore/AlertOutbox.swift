@@ -168,6 +168,7 @@ package enum AlertPayload {
     /// One line for chat tools.
     package static func slackText(_ event: ReportItem, rule: String) -> String {
         let fields = event.changedFields.isEmpty ? "" : " (" + event.changedFields.joined(separator: ", ") + ")"
-        return "[\(event.severity.rawValue)] \(event.drift.rawValue): \(event.kind.rawValue) \(event.name ?? event.key)\(fields) - rule \(rule)"
+        let text = "[\(event.severity.rawValue)] \(event.drift.rawValue): \(event.kind.rawValue) \(event.name ?? event.key)\(fields) - rule \(rule)"
+        return TextEscaping.slack(text)
     }
 }

@@ -126,28 +126,37 @@ package struct Ingestor {
         let accounts = request.snapshot.accounts
         return try connection.withTransaction { connection in
             try connection.execute("SELECT pg_advisory_xact_lock($1)", [Self.lockKey])
-            if let earlier = try connection.query("""
-                SELECT id, captured_at FROM connect_audit.snapshots
-                WHERE content_sha256 = $1 AND scope_kind = $2::connect_audit.scope_kind AND scope_ids = $3::text[]
-                ORDER BY id LIMIT 1
-                """, [request.snapshot.contentSHA256, scope.kind, scope.ids]).first {
-                return .alreadyIngested(
-                    snapshotID: try earlier.decode(Int64.self, at: 0),
-                    capturedAt: Instant(try earlier.decode(PostgresTimestamp.self, at: 1)))
-            }
-            if let newer = try connection.query("""
-                SELECT id, captured_at FROM connect_audit.snapshots s
-                WHERE s.captured_at >= $1 AND (
-                    s.scope_kind = 'all' OR $2 = 'all'
-                    OR (s.scope_kind = 'instance' AND $2 = 'instance' AND s.scope_ids && $3::text[])
-                    OR (s.scope_kind = 'account' AND $2 = 'account' AND s.scope_ids && $3::text[])
-                    OR (s.scope_kind = 'account' AND $2 = 'instance' AND s.scope_ids && $4::text[])
-                    OR (s.scope_kind = 'instance' AND $2 = 'account' AND s.accounts && $3::text[]))
-                ORDER BY captured_at DESC LIMIT 1
-                """, [request.capturedAt.postgres, scope.kind, scope.ids, accounts]).first {
-                throw StoreError.staleSnapshot(
-                    capturedAt: request.capturedAt, newerID: try newer.decode(Int64.self, at: 0),
-                    newerCapturedAt: Instant(try newer.decode(PostgresTimestamp.self, at: 1)))
+            // The newest snapshot whose scope overlaps this one's. A repeat is a no-op only
+            // against it: content seen in an older snapshot is a revert (night 3 restores what
+            // night 2 removed without moving the timestamp) and must be recorded, not skipped.
+            // The same content and scope captured at the same moment is this very snapshot,
+            // already ingested by a run that is now repeated (a loop over files restarted).
+            if let newest = try connection.query("""
+                SELECT id, captured_at,
+                       content_sha256 = $4 AND scope_kind = $1::connect_audit.scope_kind AND scope_ids = $2::text[]
+                FROM connect_audit.snapshots s
+                WHERE s.scope_kind = 'all' OR $1 = 'all'
+                    OR (s.scope_kind = 'instance' AND $1 = 'instance' AND s.scope_ids && $2::text[])
+                    OR (s.scope_kind = 'account' AND $1 = 'account' AND s.scope_ids && $2::text[])
+                    OR (s.scope_kind = 'account' AND $1 = 'instance' AND s.scope_ids && $3::text[])
+                    OR (s.scope_kind = 'instance' AND $1 = 'account' AND s.accounts && $2::text[])
+                ORDER BY captured_at DESC, id DESC LIMIT 1
+                """, [scope.kind, scope.ids, accounts, request.snapshot.contentSHA256]).first {
+                let newestID = try newest.decode(Int64.self, at: 0)
+                let newestCapturedAt = Instant(try newest.decode(PostgresTimestamp.self, at: 1))
+                if try newest.decode(Bool.self, at: 2) {
+                    return .alreadyIngested(snapshotID: newestID, capturedAt: newestCapturedAt)
+                }
+                if let same = try connection.query("""
+                    SELECT id FROM connect_audit.snapshots
+                    WHERE content_sha256 = $1 AND scope_kind = $2::connect_audit.scope_kind AND scope_ids = $3::text[]
+                      AND captured_at = $4
+                    """, [request.snapshot.contentSHA256, scope.kind, scope.ids, request.capturedAt.postgres]).first {
+                    return .alreadyIngested(snapshotID: try same.decode(Int64.self, at: 0), capturedAt: request.capturedAt)
+                }
+                if newestCapturedAt >= request.capturedAt {
+                    throw StoreError.staleSnapshot(capturedAt: request.capturedAt, newerID: newestID, newerCapturedAt: newestCapturedAt)
+                }
             }
             // Every ingest writes under this lock, so the same newest snapshot means the same open versions.
             var snapshot = request.snapshot

@@ -30,7 +30,7 @@ public final class PostgresConnection {
         }
         guard PQstatus(connection) == CONNECTION_OK else {
             // Copy everything out before PQfinish frees the connection.
-            let error = Self.connectFailure(connection)
+            let error = Self.connectFailure(connection, conninfo: conninfo)
             PQfinish(connection)  // Owner: this initializer, on the failure path.
             throw error
         }
@@ -97,11 +97,15 @@ public final class PostgresConnection {
 
     /// Builds the error for a failed connect: where it tried, and libpq's reason with the
     /// password scrubbed in case the message echoes any part of the connection string.
-    private static func connectFailure(_ connection: OpaquePointer) -> PostgresError {
-        var reason = oneLine(String(cString: PQerrorMessage(connection)))
-        if let password = PQpass(connection).map({ String(cString: $0) }), !password.isEmpty {
-            reason = reason.replacingOccurrences(of: password, with: "***")
-        }
+    ///
+    /// A connection string libpq cannot parse leaves `PQpass` empty while the message quotes
+    /// the string (`invalid percent-encoded token: "SeCr%zzEt"`), so the conninfo's own
+    /// secret-looking parts are masked too.
+    private static func connectFailure(_ connection: OpaquePointer, conninfo: String) -> PostgresError {
+        let password = PQpass(connection).map { String(cString: $0) }
+        let reason = Redaction.secrets(
+            in: oneLine(String(cString: PQerrorMessage(connection))),
+            known: [password, passwordText(of: conninfo)].compactMap { $0 })
         let host = PQhost(connection).map { String(cString: $0) } ?? "localhost"
         let port = PQport(connection).map { String(cString: $0) } ?? "5432"
         let database = PQdb(connection).map { String(cString: $0) } ?? "?"
@@ -110,6 +114,17 @@ public final class PostgresConnection {
             .connectionFailed,
             "could not connect to PostgreSQL at \(host):\(port), database \(database), user \(user): \(reason)."
                 + " Check --database-url, DATABASE_URL or the PG* variables, and that the server is running")
+    }
+
+    /// The password as written in a URL's user part (`user:PASSWORD@`), even when libpq
+    /// cannot parse the URL, and in its percent-decoded form, or `nil`.
+    static func passwordText(of conninfo: String) -> String? {
+        let redacted = Redaction.connectionString(conninfo)
+        guard redacted != conninfo, let scheme = conninfo.range(of: "://") else { return nil }
+        let authority = conninfo[scheme.upperBound...].prefix { !"/?#".contains($0) }
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return nil }
+        let raw = String(authority[authority.index(after: colon)..<at])
+        return raw.removingPercentEncoding ?? raw
     }
 
     /// Folds libpq's multi-line messages into one line.
@@ -122,26 +137,7 @@ public final class PostgresConnection {
 
     /// Hides the password of a `postgresql://` URL or `password=` conninfo, for printing.
     public static func redacted(_ conninfo: String) -> String {
-        if let range = conninfo.range(of: "://") {
-            let rest = conninfo[range.upperBound...]
-            let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
-            let authority = rest[..<authorityEnd]
-            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
-                return String(conninfo[..<colon]) + ":***" + String(conninfo[at...])
-                    .replacingPasswordParameter()
-            }
-            return conninfo.replacingPasswordParameter()
-        }
-        return conninfo.replacingPasswordParameter()
-    }
-}
-
-extension String {
-    /// Replaces the value of `password=...` (conninfo or URL query) with `***`.
-    fileprivate func replacingPasswordParameter() -> String {
-        guard let range = range(of: "password=") else { return self }
-        let valueEnd = self[range.upperBound...].firstIndex(where: { $0 == " " || $0 == "&" }) ?? endIndex
-        return String(self[..<range.upperBound]) + "***" + String(self[valueEnd...])
+        Redaction.connectionString(conninfo)
     }
 }
 

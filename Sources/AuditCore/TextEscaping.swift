@@ -1,0 +1,84 @@
+/// One escaping function per output, for text that came from outside (profile names,
+/// descriptions, keys, tag values, remote error bodies): what each output would otherwise
+/// interpret is made inert there, and nothing else changes.
+///
+/// - terminal: control characters (C0, DEL, C1) and the bidirectional overrides that can
+///   reorder what a terminal shows become visible `\u{…}` escapes, so an ESC sequence
+///   cannot recolour or clear the screen and a newline cannot forge a report row;
+/// - markdown: HTML is escaped (renderers pass `<script>` through), the characters that
+///   start Markdown syntax are backslash-escaped, and line breaks become spaces;
+/// - Slack: `&`, `<` and `>` as Slack's message formatting documents, so `<!channel>` or a
+///   disguised `<https://…|link>` is shown, not acted on;
+/// - HTML: the five characters that matter in text and attribute values.
+public enum TextEscaping {
+    /// Whether a scalar is shown escaped on a terminal.
+    static func isUnsafeOnTerminal(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F: return true
+        case 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return true  // direction marks and overrides
+        default: return false
+        }
+    }
+
+    /// `text` for a terminal or a plain-text file: control characters escaped.
+    public static func terminal(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isUnsafeOnTerminal) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if isUnsafeOnTerminal(scalar) {
+                out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// `text` inside a Markdown table cell or list item.
+    public static func markdown(_ text: String) -> String {
+        var out = ""
+        for scalar in terminal(text).unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\\", "`", "*", "_", "[", "]", "(", ")", "#", "|", "!", "~": out += "\\" + String(scalar)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// `text` inside a Slack message's text (mrkdwn or plain).
+    public static func slack(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// `text` in HTML text or a quoted attribute value.
+    public static func html(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else {
+            return text
+        }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}
