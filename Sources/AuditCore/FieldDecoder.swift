@@ -162,9 +162,18 @@ enum FieldDecoder {
                 message: "expected an ISO-8601 timestamp from 0001-01-01 to 9999-12-31 like 2026-11-20T14:03:27.512Z or 2026-11-20 14:03:27.512, got \(quote(text))")
         case .number(let number):
             let value = number.doubleValue
-            let instant = switch unit {
-            case .seconds: Instant(epochSeconds: value)
-            case .milliseconds: Instant(epochMilliseconds: value)
+            // Whole numbers in exact integer arithmetic: a Double holds microseconds near
+            // year 9999 (2.5e17) only to 32 µs.
+            let perUnit: Int64 = unit == .seconds ? 1_000_000 : 1_000
+            let instant: Instant?
+            if value.rounded() == value, abs(value) < 9e15, let whole = Int64(exactly: value) {
+                let (micros, overflow) = whole.multipliedReportingOverflow(by: perUnit)
+                instant = overflow ? nil : Instant(checkedMicroseconds: micros)
+            } else {
+                instant = switch unit {
+                case .seconds: Instant(epochSeconds: value)
+                case .milliseconds: Instant(epochMilliseconds: value)
+                }
             }
             guard let instant else {
                 let hint = unit == .seconds && abs(value) >= 1e11 ? " (epoch milliseconds where seconds are expected?)" : ""

@@ -21,9 +21,11 @@ public struct SnapshotIssue: Error, Hashable, Sendable, CustomStringConvertible 
         self.message = message
     }
 
-    /// `file:line[:column]: [field: ]message`, as compilers print it.
+    /// `file:line[:column]: [field: ]message`, as compilers print it; control characters
+    /// (from the file's name, its field names or a parser's quote of its bytes) escaped.
     public var description: String {
-        "\(file):\(line)" + (column.map { ":\($0)" } ?? "") + ": " + (field.map { "\($0): " } ?? "") + message
+        TextEscaping.terminal(
+            "\(file):\(line)" + (column.map { ":\($0)" } ?? "") + ": " + (field.map { "\($0): " } ?? "") + message)
     }
 }
 
