@@ -5,11 +5,12 @@
 /// - terminal: control characters (C0, DEL, C1) and the bidirectional overrides that can
 ///   reorder what a terminal shows become visible `\u{…}` escapes, so an ESC sequence
 ///   cannot recolour or clear the screen and a newline cannot forge a report row;
-/// - markdown: HTML is escaped (renderers pass `<script>` through), the characters that
-///   start Markdown syntax are backslash-escaped, and line breaks become spaces;
+/// - markdown: control characters as on a terminal, HTML escaped (renderers pass
+///   `<script>` through), and the characters that start Markdown syntax backslash-escaped;
 /// - Slack: `&`, `<` and `>` as Slack's message formatting documents, so `<!channel>` or a
 ///   disguised `<https://…|link>` is shown, not acted on;
-/// - HTML: the five characters that matter in text and attribute values.
+/// - HTML: control characters as on a terminal, and the five characters that matter in
+///   text and attribute values.
 public enum TextEscaping {
     /// Whether a scalar is shown escaped on a terminal.
     static func isUnsafeOnTerminal(_ scalar: Unicode.Scalar) -> Bool {
@@ -63,8 +64,10 @@ public enum TextEscaping {
         return out
     }
 
-    /// `text` in HTML text or a quoted attribute value.
+    /// `text` in HTML text or a quoted attribute value; control characters shown as in
+    /// `terminal` (HTML forbids most of them, and a report is also read with `cat`).
     public static func html(_ text: String) -> String {
+        let text = terminal(text)
         guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else {
             return text
         }

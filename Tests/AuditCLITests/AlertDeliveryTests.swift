@@ -99,6 +99,48 @@ enum AlertFixture {
 
 @Suite("alert delivery to a local webhook", .serialized)
 struct AlertDeliveryTests {
+    @Test("Retry-After: inf (or 1e300) blocks nothing: the alert is retried on the usual backoff and every alert arrives", arguments: ["inf", "1e300"])
+    func unboundedRetryAfter(value: String) throws {
+        let receiver = try AlertReceiver(#"{"fail_first": 1, "fail_status": 429, "retry_after": "\#(value)"}"#)
+        defer { receiver.stop() }
+        let rules = try AlertFixture.rules(url: receiver.url)
+        try TestDatabase.withDatabase { db in
+            let alerts = try AlertFixture.ingestWeek(db, rules: rules)
+            let outcome = try AlertFixture.deliver(db, rules: rules, maxWait: 600)
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            if value == "inf" {
+                #expect(try AlertFixture.states(db) == ["delivered": alerts.count])
+            } else {
+                // 1e300 seconds is honoured up to a day: that alert waits, the others go.
+                #expect(try AlertFixture.states(db) == ["delivered": alerts.count - 1, "pending": 1])
+            }
+        }
+    }
+
+    @Test("a receiver that echoes the Authorization header: the token is neither stored nor printed, its escapes are shown inert")
+    func echoedSecret() throws {
+        let receiver = try AlertReceiver(#"{"always": 400, "echo": true}"#)
+        defer { receiver.stop() }
+        let rules = try AlertFixture.rules(url: receiver.url)
+        try TestDatabase.withDatabase { db in
+            _ = try AlertFixture.ingestWeek(db, rules: rules)
+            #expect(try AlertFixture.deliver(db, rules: rules).status == 0)
+            #expect(try receiver.requests().first?["authorization"] as? String == "Bearer test-secret")
+            let connection = try PostgresConnection(db)
+            defer { connection.close() }
+            let errors = try connection.query("SELECT last_error FROM connect_audit.alert_outbox WHERE channel = 'hook'")
+                .map { try $0.decode(String.self, at: 0) }
+            #expect(!errors.isEmpty)
+            #expect(errors.allSatisfy { $0.contains("Authorization: ***") && !$0.contains("test-secret") }, "\(errors)")
+            let list = try CommandRunner.run(["alerts", "list", "--database-url", db])
+            #expect(list.status == 0)
+            #expect(list.stdout.contains("HTTP 400"))
+            #expect(!list.stdout.contains("test-secret"))
+            #expect(!list.stdout.contains("\u{1B}"))
+            #expect(list.stdout.contains("\\u{1B}[31m"))
+        }
+    }
+
     @Test("a receiver failing the first requests with 500 gets every alert, with idempotency keys and the secret header")
     func retriesServerErrors() throws {
         let receiver = try AlertReceiver(#"{"fail_first": 3, "fail_status": 500}"#)

@@ -108,3 +108,20 @@ struct ReadmeRulesTests {
         #expect(Set(rules.channels.keys) == ["security-slack", "soc-intake", "audit-log", "pg"])
     }
 }
+
+@Suite("alert rules files that expand without bound")
+struct AlertRulesBombTests {
+    @Test("anchors aliased thousands of times are refused for their expanded size, at once")
+    func aliasBomb() {
+        // One rule with a long list, aliased 2,000 times: 2,000 x 2,000 values once expanded.
+        let names = (0..<2_000).map { "\"p\($0)\"" }.joined(separator: ", ")
+        var text = "channels: {out: {type: stdout}}\nrules:\n  - &r {name: r, channels: [out], profile_name: [\(names)]}\n"
+        text += String(repeating: "  - *r\n", count: 2_000)
+        do {
+            _ = try AlertRules.parse(text, file: "bomb.yaml")
+            Issue.record("the rules file must be refused")
+        } catch {
+            #expect(error.message.contains("expands to more than"))
+        }
+    }
+}

@@ -125,6 +125,48 @@ struct IngestorTests {
         }
     }
 
+    @Test("a revert is recorded: content seen in an older snapshot, not the newest, makes a new snapshot and events")
+    func revertIsRecorded() throws {
+        try F.withMigrated { connection in
+            // Night 2 removes the tag restriction without moving last_modified_time; night 3
+            // restores night 1's content exactly.
+            let restricted = [F.profile("a"), F.profile("b")]
+            let widened = [F.profile("a", tagRestricted: []), F.profile("b")]
+            try F.ingest(restricted, day: 1, into: connection)
+            try F.ingest(widened, day: 2, into: connection)
+            guard case .ingested(_, let changes) = try F.ingest(restricted, day: 3, into: connection) else {
+                Issue.record("night 3 reverts night 2 and must be ingested, not taken for a repeat of night 1")
+                return
+            }
+            #expect(changes.count(.modified) == 1)
+            let current = try F.rows("""
+                SELECT array_to_string(tag_restricted_resources, ',') FROM connect_audit.profile_versions
+                WHERE valid_to IS NULL AND security_profile_name = 'a'
+                """, connection)
+            #expect(current == [["User"]])
+            #expect(try F.count("SELECT count(*) FROM connect_audit.snapshots", connection) == 3)
+            // The newest snapshot again is the no-op, and so is night 1 replayed at its own moment.
+            guard case .alreadyIngested = try F.ingest(restricted, day: 4, into: connection) else {
+                Issue.record("the newest snapshot's content again must be a no-op")
+                return
+            }
+            #expect(try HistoryVerifier(connection: connection).verify().isValid)
+        }
+    }
+
+    @Test("a run of several files repeated after a crash: files at their own captured time are no-ops, not stale")
+    func replayedRunIsNoOp() throws {
+        try F.withMigrated { connection in
+            try F.ingest([F.profile("a")], day: 1, into: connection)
+            try F.ingest([F.profile("a", description: "changed")], day: 2, into: connection)
+            guard case .alreadyIngested = try F.ingest([F.profile("a")], day: 1, into: connection) else {
+                Issue.record("night 1 replayed at its own captured time is the snapshot already stored")
+                return
+            }
+            #expect(try F.count("SELECT count(*) FROM connect_audit.snapshots", connection) == 2)
+        }
+    }
+
     @Test("a snapshot older than one already ingested for an overlapping scope is refused, nothing written")
     func olderSnapshotRefused() throws {
         try F.withMigrated { connection in

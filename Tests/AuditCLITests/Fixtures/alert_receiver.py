@@ -4,7 +4,9 @@ Usage: alert_receiver.py LOG_FILE BEHAVIOUR_JSON
 Prints the port it listens on as its first line, then serves until killed. Each request is
 appended to LOG_FILE as one JSON line: time, idempotency key, body, status answered.
 BEHAVIOUR: {"fail_first": N, "fail_status": 500, "retry_after": S, "always": STATUS,
-            "hang_first": N, "hang_seconds": S, "delay": S}
+            "hang_first": N, "hang_seconds": S, "delay": S, "echo": true}
+"echo" makes error responses quote the request's Authorization header inside ANSI colour
+escapes, as a careless or hostile receiver might.
 """
 import json
 import sys
@@ -48,6 +50,8 @@ class Handler(BaseHTTPRequestHandler):
             for name, value in headers.items():
                 self.send_header(name, value)
             payload = b"ok" if status < 300 else b"rejected by the test receiver"
+            if status >= 300 and behaviour.get("echo"):
+                payload = ("\x1b[31mdenied; you sent Authorization: %s\x1b[0m" % self.headers.get("Authorization")).encode()
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
