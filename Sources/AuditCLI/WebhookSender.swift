@@ -14,12 +14,15 @@ enum DeliveryResult: Equatable {
     /// Not worth trying again (another 4xx): the response is recorded.
     case failed(reason: String)
 
-    /// The same result with every secret in its reason masked (`Redaction`).
+    /// The same result with every secret in its reason masked (`Redaction`) and its control
+    /// characters shown as escapes: a remote body is stored and printed only so, and a NUL
+    /// in it can no longer make the outbox write fail (and stop every delivery).
     func redacting(known secrets: [String]) -> DeliveryResult {
+        func clean(_ reason: String) -> String { TextEscaping.terminal(Redaction.secrets(in: reason, known: secrets)) }
         switch self {
         case .delivered: return self
-        case .retry(let reason, let after): return .retry(reason: Redaction.secrets(in: reason, known: secrets), retryAfter: after)
-        case .failed(let reason): return .failed(reason: Redaction.secrets(in: reason, known: secrets))
+        case .retry(let reason, let after): return .retry(reason: clean(reason), retryAfter: after)
+        case .failed(let reason): return .failed(reason: clean(reason))
         }
     }
 }

@@ -231,6 +231,12 @@ struct PostgresConnectionTests {
         #expect(!text.contains("Sup3r-s3cret"))
         #expect(PostgresConnection.redacted(url) == "postgresql://auditor:***@127.0.0.1:\(port.number)/auditdb?connect_timeout=5")
         #expect(PostgresConnection.redacted("host=x password=abc dbname=y") == "host=x password=*** dbname=y")
+        // Text that only looks like a connection string, and remote bodies that echo headers.
+        #expect(Redaction.secrets(in: "invalid percent-encoded token: \"postgresql://bob:SeCr%zzEt@db/x\"") == "invalid percent-encoded token: \"postgresql://bob:***@db/x\"")
+        #expect(Redaction.secrets(in: "Unexpected argument 'postgresql://bob:pw@[::1:54330/x'") == "Unexpected argument 'postgresql://bob:***@[::1:54330/x'")
+        #expect(Redaction.secrets(in: "denied; you sent Authorization: Bearer abc.def") == "denied; you sent Authorization: Bearer ***")
+        #expect(Redaction.secrets(in: "token T0KEN-1234 echoed", known: ["T0KEN-1234", "ab"]) == "token *** echoed")
+        #expect(Redaction.secrets(in: "Basic Agent profile, user:pass without scheme") == "Basic Agent profile, user:pass without scheme")
     }
 
     @Test("close is idempotent and a closed connection refuses work")

@@ -1,0 +1,39 @@
+import AuditCore
+import Testing
+
+@Suite("one escaping function per output")
+struct TextEscapingTests {
+    static let hostile = "Evil\u{1B}[2J\r\nrow | <script>alert(1)</script> *bold* [x](http://e) <!channel> & \u{202E}txt \u{7F}\u{85}"
+
+    @Test("terminal: every control character and direction override is shown, nothing else changes")
+    func terminal() {
+        let out = TextEscaping.terminal(Self.hostile)
+        #expect(!out.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0 == "\u{202E}" })
+        #expect(out.contains("Evil\\u{1B}[2J\\u{D}\\u{A}row"))
+        #expect(out.contains("\\u{202E}txt \\u{7F}\\u{85}"))
+        #expect(TextEscaping.terminal("Tier2 Agent – EMEA, café 名") == "Tier2 Agent – EMEA, café 名")
+    }
+
+    @Test("markdown: no markup survives, no line break, no table cell break")
+    func markdown() {
+        let out = TextEscaping.markdown(Self.hostile)
+        #expect(!out.contains("<"))
+        #expect(!out.contains("\n"))
+        #expect(out.contains("&lt;script&gt;"))
+        #expect(out.contains("row \\| "))
+        #expect(out.contains("\\*bold\\*"))
+        #expect(out.contains("\\[x\\]\\(http://e\\)"))
+    }
+
+    @Test("slack: &, < and > as Slack documents, so <!channel> and disguised links are shown, not acted on")
+    func slack() {
+        let out = TextEscaping.slack("<!channel> <https://evil.example|docs> & more")
+        #expect(out == "&lt;!channel&gt; &lt;https://evil.example|docs&gt; &amp; more")
+    }
+
+    @Test("html: text and attribute values")
+    func html() {
+        let out = TextEscaping.html("<img src=x onerror=\"a('b')\"> & \u{1B}")
+        #expect(out == "&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt; &amp; \\u{1B}")
+    }
+}
