@@ -110,9 +110,11 @@ public final class PostgresConnection {
         let port = PQport(connection).map { String(cString: $0) } ?? "5432"
         let database = PQdb(connection).map { String(cString: $0) } ?? "?"
         let user = PQuser(connection).map { String(cString: $0) } ?? "?"
+        // A connection string libpq could not parse names no host: say so instead of "at :".
+        let place = host.isEmpty ? "(the connection string could not be read)" : "at \(host):\(port), database \(database), user \(user)"
         return PostgresError(
             .connectionFailed,
-            "could not connect to PostgreSQL at \(host):\(port), database \(database), user \(user): \(reason)."
+            "could not connect to PostgreSQL \(place): \(reason)."
                 + " Check --database-url, DATABASE_URL or the PG* variables, and that the server is running")
     }
 
