@@ -101,6 +101,11 @@ enum CSVRecordFields {
         if let base = bytes.baseAddress, memchr(base, 0, bytes.count) != nil {
             return .failure(CSVProblem(message: "a NUL byte: PostgreSQL cannot store it; is this a text file?"))
         }
+        // Validated once per record: fields split at ASCII bytes, so a valid record has valid
+        // fields. (`String(validating:)` per field took twice `String(decoding:)`'s time.)
+        if !isASCII(bytes), String(validating: bytes, as: UTF8.self) == nil {
+            return .failure(.invalidUTF8(field: firstInvalidField(bytes)))
+        }
         var fields: [String] = []
         fields.reserveCapacity(16)
         var index = 0
@@ -126,22 +131,44 @@ enum CSVRecordFields {
                     }
                     index += 1
                 }
-                guard let value = String(validating: field, as: UTF8.self) else { return .failure(.invalidUTF8(field: fields.count + 1)) }
-                fields.append(value)
+                fields.append(String(decoding: field, as: UTF8.self))
                 guard index == count || bytes[index] == UInt8(ascii: ",") else {
                     return .failure(CSVProblem(message: "unexpected character after a closing quote: quotes inside a quoted field must be doubled"))
                 }
             } else {
                 let start = index
                 while index < count, bytes[index] != UInt8(ascii: ",") { index += 1 }
-                guard let value = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) else {
-                    return .failure(.invalidUTF8(field: fields.count + 1))
-                }
-                fields.append(value)
+                fields.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
             }
             if index == count { return .success(fields) }
             index += 1  // the comma
         }
+    }
+}
+
+extension CSVRecordFields {
+    /// Whether every byte is ASCII (one OR over the bytes, vectorised).
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var seen: UInt8 = 0
+        for byte in bytes { seen |= byte }
+        return seen < 0x80
+    }
+
+    /// The 1-based number of the first field (counting commas outside quotes) that holds
+    /// bytes that are not UTF-8: the slow path of a refused record.
+    static func firstInvalidField(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var field = 1
+        var start = 0
+        var inQuotes = false
+        for index in 0...bytes.count {
+            let atEnd = index == bytes.count
+            if !atEnd, bytes[index] == UInt8(ascii: "\"") { inQuotes.toggle() }
+            guard atEnd || (!inQuotes && bytes[index] == UInt8(ascii: ",")) else { continue }
+            if String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) == nil { return field }
+            field += 1
+            start = index + 1
+        }
+        return field
     }
 }
 

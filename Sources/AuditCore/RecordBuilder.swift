@@ -71,7 +71,7 @@ enum RecordBuilder {
         guard !problems.contains(where: { $0.field == ProfileField.key.rawValue }) else { return }
         if profile.key.isEmpty {
             problems.append(FieldProblem(field: "_key", message: "missing: every row needs a non-empty _key"))
-        } else if profile.key.allSatisfy(\.isWhitespace) {
+        } else if profile.key.first?.isWhitespace == true, profile.key.allSatisfy(\.isWhitespace) {
             problems.append(FieldProblem(field: "_key", message: "only white space: every row needs a _key that names the profile"))
         }
     }

@@ -154,7 +154,15 @@ public struct SecurityProfile: Hashable, Sendable {
             tagRestrictedResources: tagRestrictedResources.canonicalSet,
             tags: tags.canonicalSet,
             permissions: permissions.canonicalSet,
-            extra: Dictionary(extra.map { ($0.key.canonicalUnicode, $0.value.canonicalUnicode) }, uniquingKeysWith: { first, _ in first })))
+            extra: Self.canonical(extra)))
+    }
+
+    /// `extra` with names and values in NFC; no copy when they are already (nearly always).
+    private static func canonical(_ extra: [String: String]) -> [String: String] {
+        guard !extra.allSatisfy({ $0.key.isKnownNFC && $0.value.isKnownNFC }) else { return extra }
+        var out: [String: String] = [:]
+        for (name, value) in extra { out[name.canonicalUnicode] = value.canonicalUnicode }
+        return out
     }
 
     public static func == (lhs: SecurityProfile, rhs: SecurityProfile) -> Bool {
@@ -253,8 +261,37 @@ extension String {
     /// with no changed field; now the two are the same name, and no event. ASCII (nearly
     /// every value) is returned as it is, without a copy.
     var canonicalUnicode: String {
-        if utf8.allSatisfy({ $0 < 0x80 }) { return self }
+        if isKnownNFC { return self }
         return precomposedStringWithCanonicalMapping
+    }
+
+    /// Whether the text is in NFC without asking Foundation (whose normalization bridged to
+    /// `CFStringNormalize` cost a third of CSV reading): ASCII, or only scalars that are
+    /// starters no normalization changes or composes with what precedes them (below U+0300,
+    /// and blocks common in names and descriptions). Anything else (combining marks, jamo,
+    /// compatibility ideographs, singletons such as U+212B) answers `false` and is normalized.
+    var isKnownNFC: Bool {
+        let ascii = utf8.withContiguousStorageIfAvailable { bytes in
+            var seen: UInt8 = 0
+            for byte in bytes { seen |= byte }
+            return seen < 0x80
+        }
+        if ascii ?? utf8.allSatisfy({ $0 < 0x80 }) { return true }
+        return unicodeScalars.allSatisfy { scalar in
+            switch scalar.value {
+            case 0..<0x300,  // Latin, Latin-1, Extended-A and -B, IPA: precomposed letters are NFC
+                 0x2010...0x2027, 0x2030...0x205E,  // dashes, quotes, bullets, ellipsis, primes
+                 0x20A0...0x20C0,  // currency signs
+                 0x2190...0x2199, 0x219C...0x21AD, 0x21AF...0x21CC, 0x21D0...0x21FF,  // arrows without a decomposition
+                 0x2500...0x27BF,  // box drawing, shapes, symbols, dingbats
+                 0x3000...0x303F, 0x3041...0x3096, 0x30A1...0x30FA,  // CJK punctuation, kana (not the combining marks)
+                 0x4E00...0x9FFF, 0xAC00...0xD7A3,  // CJK unified ideographs, Hangul syllables
+                 0x1F300...0x1FAFF:  // emoji
+                return true
+            default:
+                return false
+            }
+        }
     }
 }
 
@@ -268,7 +305,7 @@ extension Array where Element == String {
 
     /// Sorts and removes duplicates in place; already-canonical arrays are left untouched.
     mutating func canonicalize() {
-        for index in indices where !self[index].utf8.allSatisfy({ $0 < 0x80 }) {
+        for index in indices where !self[index].isKnownNFC {
             self[index] = self[index].canonicalUnicode
         }
         var ordered = true

@@ -22,8 +22,9 @@ struct StrictJSON {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
     private var line = 0
-    /// The keys of every object still open, innermost last: (hash, range of the raw key).
-    private var keys: [(hash: Int, range: Range<Int>)] = []
+    /// The keys of every object still open, innermost last: the hash of their text, the
+    /// range of the raw key, and whether it holds an escape.
+    private var keys: [(hash: UInt64, range: Range<Int>, escaped: Bool)] = []
     /// For each open object with many keys (innermost last, by its nesting depth): its keys
     /// as a set, so a record of 40,000 fields is not checked in quadratic time.
     private var largeObjects: [(depth: Int, texts: Set<String>)] = []
@@ -68,7 +69,7 @@ struct StrictJSON {
         guard index < bytes.count else { return nil }
         switch bytes[index] {
         case UInt8(ascii: "\""):
-            return string(isKey: false).problem
+            return string().problem
         case UInt8(ascii: "["):
             guard depth < Self.maxDepth else { return problem("arrays and objects nested deeper than \(Self.maxDepth) levels") }
             depth += 1
@@ -114,9 +115,9 @@ struct StrictJSON {
                 guard index < bytes.count else { return nil }
                 if bytes[index] == UInt8(ascii: "}") { return problem("invalid JSON: a comma before } (a trailing comma): remove it") }
                 guard bytes[index] == UInt8(ascii: "\"") else { return nil }
-                let key = string(isKey: true)
+                let key = string()
                 if let problem = key.problem { return problem }
-                if let repeated = repeatedKey(key.range, since: firstKey) {
+                if let repeated = repeatedKey(key.range, escaped: key.escaped, since: firstKey) {
                     return problem("the key \(repeated) appears twice in one object; which one is meant is unknowable, so the input is refused")
                 }
                 skipSpace()
@@ -147,27 +148,37 @@ struct StrictJSON {
         }
     }
 
-    /// Skips a string at `index` (a `"`), returning the range of its raw contents.
-    private mutating func string(isKey: Bool) -> (range: Range<Int>, problem: Problem?) {
+    /// Skips a string at `index` (a `"`), returning the range of its raw contents and
+    /// whether it holds an escape. Jumps between quotes and backslashes with `memchr`.
+    private mutating func string() -> (range: Range<Int>, escaped: Bool, problem: Problem?) {
         index += 1
         let start = index
-        while index < bytes.count {
-            switch bytes[index] {
-            case UInt8(ascii: "\\"):
-                if isNULEscape(at: index) {
-                    return (start..<index, problem("\\u0000 (a NUL character) in a string: PostgreSQL cannot store it"))
-                }
-                index += 2
-            case UInt8(ascii: "\""):
-                index += 1
-                return (start..<(index - 1), nil)
-            case UInt8(ascii: "\n"):
-                line += 1
-                index += 1
-            default: index += 1
-            }
+        var escaped = false
+        guard let base = bytes.baseAddress else { return (start..<start, false, nil) }
+        func find(_ byte: UInt8, from: Int, upTo: Int) -> Int? {
+            guard from < upTo, let found = memchr(base + from, Int32(byte), upTo - from) else { return nil }
+            return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
         }
-        return (start..<min(index, bytes.count), nil)
+        while index < bytes.count {
+            let quote = find(UInt8(ascii: "\""), from: index, upTo: bytes.count) ?? bytes.count
+            // A raw line break is invalid in a string (Foundation says so); it still counts.
+            var lineBreak = index
+            while let found = find(UInt8(ascii: "\n"), from: lineBreak, upTo: quote) {
+                line += 1
+                lineBreak = found + 1
+            }
+            if let backslash = find(UInt8(ascii: "\\"), from: index, upTo: quote) {
+                escaped = true
+                if isNULEscape(at: backslash) {
+                    return (start..<backslash, true, problem("\\u0000 (a NUL character) in a string: PostgreSQL cannot store it"))
+                }
+                index = backslash + 2
+                continue
+            }
+            index = min(quote + 1, bytes.count)
+            return (start..<quote, escaped, nil)
+        }
+        return (start..<bytes.count, escaped, nil)
     }
 
     private func isNULEscape(at backslash: Int) -> Bool {
@@ -177,9 +188,11 @@ struct StrictJSON {
 
     /// Remembers `range` as a key of the innermost object; returns it quoted when the object
     /// already has the same key (compared after unescaping, so `"_key"` and `"\u005fkey"` match).
-    private mutating func repeatedKey(_ range: Range<Int>, since firstKey: Int) -> String? {
-        let text = keyText(range)
+    ///
+    /// Keys without an escape are hashed and compared as bytes, with no `String` made.
+    private mutating func repeatedKey(_ range: Range<Int>, escaped: Bool, since firstKey: Int) -> String? {
         if largeObjects.last?.depth == depth {
+            let text = keyText(range)
             return largeObjects[largeObjects.count - 1].texts.insert(text).inserted ? nil : FieldDecoder.quote(text)
         }
         if keys.count - firstKey >= 16 {
@@ -187,16 +200,28 @@ struct StrictJSON {
             texts.reserveCapacity(64)
             keys.removeSubrange(firstKey...)
             largeObjects.append((depth, texts))
+            let text = keyText(range)
             return largeObjects[largeObjects.count - 1].texts.insert(text).inserted ? nil : FieldDecoder.quote(text)
         }
-        var hasher = Hasher()
-        hasher.combine(text)
-        let hash = hasher.finalize()
-        for earlier in keys[firstKey...] where earlier.hash == hash && keyText(earlier.range) == text {
-            return FieldDecoder.quote(text)
+        let hash = escaped ? Self.fnv1a(Array(keyText(range).utf8)) : Self.fnv1a(UnsafeBufferPointer(rebasing: bytes[range]))
+        for earlier in keys[firstKey...] where earlier.hash == hash {
+            let same = !escaped && !earlier.escaped
+                ? bytes[range].elementsEqual(bytes[earlier.range])
+                : keyText(earlier.range) == keyText(range)
+            if same { return FieldDecoder.quote(keyText(range)) }
         }
-        keys.append((hash, range))
+        keys.append((hash, range, escaped))
         return nil
+    }
+
+    /// FNV-1a over bytes: a cheap hash for a handful of short keys (a collision only costs
+    /// a comparison).
+    private static func fnv1a<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in bytes {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3
+        }
+        return hash
     }
 
     /// A key's text: its bytes, or Foundation's reading of them when they hold an escape.

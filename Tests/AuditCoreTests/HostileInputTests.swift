@@ -145,7 +145,7 @@ struct HostileInputTests {
         let csv = Array("_key,security_profile_name\na,ok\nb,caf".utf8) + [0xE9] + Array("\n".utf8)
         let found = issues(csv, name: "n.csv")
         #expect(found.map(\.line) == [3])
-        #expect(found.first?.message.contains("UTF-8") == true)
+        #expect(found.first?.message.contains("field 2 is not valid UTF-8") == true)
         let ndjson = Array("{\"_key\": \"caf".utf8) + [0xE9] + Array("\"}\n".utf8)
         #expect(!issues(ndjson, name: "n.ndjson").isEmpty)
     }
@@ -206,6 +206,28 @@ struct HostileInputTests {
         let ddsql = "{\"data\": {\"type\": \"ddsql\", \"attributes\": {\"columns\": []}}}"
         #expect(SnapshotFormat.detect(fileName: "x.json", prefix: ArraySlice(Array(ddsql.utf8))) == .ddsql)
         #expect(SnapshotFormat.detect(fileName: "x", prefix: ArraySlice(Array((line() + "\n" + line()).utf8))) == .ndjson)
+    }
+
+    @Test("the fast NFC check never keeps text that normalization would change")
+    func fastNFCCheckIsSound() {
+        // Every scalar of the ranges taken as NFC without Foundation, alone and before a
+        // combining mark (which must then compose or be reordered as NFC says).
+        let ranges: [ClosedRange<UInt32>] = [
+            0x20...0x2FF, 0x2010...0x2027, 0x2030...0x205E, 0x20A0...0x20C0, 0x2190...0x21FF, 0x2500...0x27BF,
+            0x3000...0x30FF, 0x4E00...0x9FFF, 0xAC00...0xD7A3, 0x1F300...0x1FAFF, 0x1100...0x11FF, 0x0300...0x036F, 0x212A...0x212B,
+        ]
+        var wrong: [String] = []
+        for range in ranges {
+            for value in range {
+                guard let scalar = Unicode.Scalar(value) else { continue }
+                for text in ["a" + String(scalar), String(scalar) + "\u{301}", "e" + String(scalar)] {
+                    let expected = text.precomposedStringWithCanonicalMapping
+                    let kept = SecurityProfile(key: "k", description: text).description ?? ""
+                    if Array(kept.unicodeScalars) != Array(expected.unicodeScalars) { wrong.append(text) }
+                }
+            }
+        }
+        #expect(wrong.isEmpty, "\(wrong.prefix(10).map { $0.unicodeScalars.map { String($0.value, radix: 16) } })")
     }
 
     @Test("a name re-encoded from NFC to NFD is the same name: equal profiles, equal hashes, no diff")
