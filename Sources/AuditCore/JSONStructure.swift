@@ -142,6 +142,11 @@ struct JSONStructure {
     }
 
     private mutating func skipSpace() {
+        Self.skipSpace(in: bytes, at: &index, line: &line)
+    }
+
+    /// Moves `index` past JSON white space in `bytes`, counting line breaks in `line`.
+    static func skipSpace(in bytes: UnsafeBufferPointer<UInt8>, at index: inout Int, line: inout Int) {
         while index < bytes.count {
             switch bytes[index] {
             case UInt8(ascii: "\n"): line += 1

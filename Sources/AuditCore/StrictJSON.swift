@@ -234,13 +234,6 @@ struct StrictJSON {
     }
 
     private mutating func skipSpace() {
-        while index < bytes.count {
-            switch bytes[index] {
-            case UInt8(ascii: "\n"): line += 1
-            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"): break
-            default: return
-            }
-            index += 1
-        }
+        JSONStructure.skipSpace(in: bytes, at: &index, line: &line)
     }
 }

@@ -37,50 +37,44 @@ public enum TextEscaping {
 
     /// `text` inside a Markdown table cell or list item.
     public static func markdown(_ text: String) -> String {
-        var out = ""
-        for scalar in terminal(text).unicodeScalars {
+        replacing(terminal(text)) { scalar in
             switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\\", "`", "*", "_", "[", "]", "(", ")", "#", "|", "!", "~": out += "\\" + String(scalar)
-            default: out.unicodeScalars.append(scalar)
+            case "&", "<", ">": return htmlEntity(scalar)
+            case "\\", "`", "*", "_", "[", "]", "(", ")", "#", "|", "!", "~": return "\\" + String(scalar)
+            default: return nil
             }
         }
-        return out
     }
 
     /// `text` inside a Slack message's text (mrkdwn or plain).
     public static func slack(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
+        replacing(text) { $0 == "&" || $0 == "<" || $0 == ">" ? htmlEntity($0) : nil }
     }
 
     /// `text` in HTML text or a quoted attribute value; control characters shown as in
     /// `terminal` (HTML forbids most of them, and a report is also read with `cat`).
     public static func html(_ text: String) -> String {
-        let text = terminal(text)
-        guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else {
-            return text
+        replacing(terminal(text), htmlEntity)
+    }
+
+    /// The entity of one of `& < > " '`, or `nil` for any other scalar.
+    private static func htmlEntity(_ scalar: Unicode.Scalar) -> String? {
+        switch scalar {
+        case "&": return "&amp;"
+        case "<": return "&lt;"
+        case ">": return "&gt;"
+        case "\"": return "&quot;"
+        case "'": return "&#39;"
+        default: return nil
         }
+    }
+
+    /// `text` with each scalar that `replacement` maps replaced; no copy when none is.
+    private static func replacing(_ text: String, _ replacement: (Unicode.Scalar) -> String?) -> String {
+        guard text.unicodeScalars.contains(where: { replacement($0) != nil }) else { return text }
         var out = ""
         for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(scalar)
-            }
+            if let replaced = replacement(scalar) { out += replaced } else { out.unicodeScalars.append(scalar) }
         }
         return out
     }
