@@ -24,16 +24,19 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // The one time type and calendar, shared by the client and the record.
+        .target(name: "AuditTime"),
         .target(
             name: "PostgresClient",
             dependencies: [
                 "CLibPQ",
+                "AuditTime",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "AuditCore",
-            dependencies: ["CLibCrypto", .product(name: "Yams", package: "Yams")],
+            dependencies: ["AuditTime", "CLibCrypto", .product(name: "Yams", package: "Yams")],
             resources: [.embedInCode("Resources/permission-catalog.json")]
         ),
         .target(

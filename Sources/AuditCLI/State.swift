@@ -1,3 +1,4 @@
+import AuditTime
 import ArgumentParser
 import AuditCore
 import AuditStore

@@ -1,3 +1,5 @@
+import AuditTime
+
 /// The kinds of change event (DESIGN §3).
 public enum ChangeKind: String, CaseIterable, Sendable, Comparable {
     case created, modified, touched, deleted, recreated

@@ -1,3 +1,5 @@
+import AuditTime
+
 /// Turns a snapshot and the current state into a change set: the rules of DESIGN §3, pure.
 ///
 /// The diff runs in two steps so the store loads full rows only where needed:

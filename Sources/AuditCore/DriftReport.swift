@@ -1,3 +1,4 @@
+import AuditTime
 import Foundation
 
 /// One line of a report: a change event, or one profile's net drift from a baseline.

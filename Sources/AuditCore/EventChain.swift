@@ -1,3 +1,5 @@
+import AuditTime
+
 /// A change event as stored: what the SHA-256 chain covers.
 public struct ChainedEvent: Hashable, Sendable {
     public var id: Int64

@@ -1,3 +1,4 @@
+import AuditTime
 import Foundation
 
 /// Why one field's value could not be read.

@@ -1,3 +1,4 @@
+import AuditTime
 import Foundation
 
 /// How one field changed between two versions of a profile.

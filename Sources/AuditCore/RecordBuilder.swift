@@ -1,3 +1,4 @@
+import AuditTime
 import Foundation
 
 /// A profile read from an input, with where it came from.

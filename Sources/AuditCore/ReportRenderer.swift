@@ -1,3 +1,4 @@
+import AuditTime
 import Foundation
 
 /// The output formats of `report` and `drift`.

@@ -1,3 +1,4 @@
+import AuditTime
 import Foundation
 
 /// One Amazon Connect security profile in canonical form (DESIGN §1).

@@ -1,3 +1,4 @@
+import AuditTime
 import Dispatch
 
 /// A snapshot ready to diff: its records with their content hashes, and a digest of the

@@ -1,3 +1,4 @@
+import AuditTime
 import Foundation
 
 /// Writes canonical records back out in each input format: for round-trip tests and for

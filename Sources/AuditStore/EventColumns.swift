@@ -1,3 +1,4 @@
+import AuditTime
 import AuditCore
 import PostgresClient
 
@@ -16,8 +17,8 @@ enum EventColumns {
                 try writer.append(event.snapshotID)
                 try writer.append(event.key)
                 try writer.append(event.kind.rawValue)
-                try writer.append(event.observedAt.postgres)
-                try writer.append(event.lastModifiedTime?.postgres)
+                try writer.append(event.observedAt)
+                try writer.append(event.lastModifiedTime)
                 try writer.append(event.fromVersion)
                 try writer.append(event.toVersion)
                 try writer.append(event.changedFields)
@@ -45,8 +46,8 @@ enum EventColumns {
         let diff = try required(9)
         return ChainedEvent(
             id: try Int64(postgresText: required(0)), snapshotID: try Int64(postgresText: required(1)), key: try required(2),
-            kind: kind, observedAt: Instant(try PostgresTimestamp(postgresText: required(4))),
-            lastModifiedTime: try fields[5].map { Instant(try PostgresTimestamp(postgresText: $0)) },
+            kind: kind, observedAt: try Instant(postgresText: required(4)),
+            lastModifiedTime: try fields[5].map { try Instant(postgresText: $0) },
             fromVersion: try fields[6].map { try Int(postgresText: $0) }, toVersion: try fields[7].map { try Int(postgresText: $0) },
             changedFields: try [String](postgresText: required(8)), diffJSON: ProfileDiff.canonicalJSON(text: diff) ?? diff,
             drift: drift, severity: severity, timestampChanged: try Bool(postgresText: required(12)),

@@ -1,3 +1,4 @@
+import AuditTime
 import AuditCore
 import PostgresClient
 
@@ -38,7 +39,7 @@ package struct HistoryQueries {
             WHERE observed_at >= $1 AND observed_at < $2 AND severity >= $3::connect_audit.severity
               AND ($4::text IS NULL OR account_id = $4)
             ORDER BY event_id
-            """, [from.postgres, to.postgres, minSeverity.rawValue, account]).map(Self.item)
+            """, [from, to, minSeverity.rawValue, account]).map(Self.item)
     }
 
     /// The events with ids in `ids`, in id order.
@@ -64,7 +65,7 @@ package struct HistoryQueries {
         return ReportItem(
             eventID: try row.decode(Int64.self, at: 0), key: try row.decode(String.self, at: 1),
             name: try row.decodeIfPresent(String.self, at: 2), accountID: try row.decodeIfPresent(String.self, at: 3),
-            kind: kind, observedAt: Instant(try row.decode(PostgresTimestamp.self, at: 5)), drift: drift, severity: severity,
+            kind: kind, observedAt: try row.decode(Instant.self, at: 5), drift: drift, severity: severity,
             // jsonb text is valid JSON already; reports need no canonical form.
             changedFields: try row.decode([String].self, at: 8), diffJSON: diff)
     }
@@ -74,7 +75,7 @@ package struct HistoryQueries {
     package func approveBaseline(_ name: String, at: Instant, note: String?) throws -> Baseline {
         let result = try connection.execute("""
             INSERT INTO connect_audit.baselines (name, approved_at, note) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING
-            """, [name, at.postgres, note])
+            """, [name, at, note])
         guard result.affectedRows == 1, let existing = try baseline(name) else {
             throw StoreError.baselineExists(name)
         }
@@ -92,7 +93,7 @@ package struct HistoryQueries {
 
     private static func baseline(_ row: PostgresRow) throws -> Baseline {
         Baseline(
-            name: try row.decode(String.self, at: 0), approvedAt: Instant(try row.decode(PostgresTimestamp.self, at: 1)),
+            name: try row.decode(String.self, at: 0), approvedAt: try row.decode(Instant.self, at: 1),
             note: try row.decodeIfPresent(String.self, at: 2))
     }
 
@@ -103,7 +104,7 @@ package struct HistoryQueries {
         let rows = if let instant {
             try connection.query(
                 "SELECT \(Self.versionColumns) FROM connect_audit.profiles_as_of($1) ORDER BY security_profile_name, profile_key",
-                [instant.postgres])
+                [instant])
         } else {
             try connection.query("SELECT \(Self.versionColumns) FROM connect_audit.current_profiles ORDER BY security_profile_name, profile_key")
         }
@@ -128,8 +129,8 @@ package struct HistoryQueries {
     private static func version(_ row: PostgresRow) throws -> VersionRecord {
         VersionRecord(
             version: try row.decode(Int.self, column: "version"),
-            validFrom: Instant(try row.decode(PostgresTimestamp.self, column: "valid_from")),
-            validTo: try row.decodeIfPresent(PostgresTimestamp.self, column: "valid_to").map(Instant.init),
+            validFrom: try row.decode(Instant.self, column: "valid_from"),
+            validTo: try row.decodeIfPresent(Instant.self, column: "valid_to"),
             profile: try ProfileColumns.decode(row))
     }
 }

@@ -1,3 +1,4 @@
+import AuditTime
 import AuditCore
 import Foundation
 import Logging
@@ -143,7 +144,7 @@ package struct Ingestor {
                 ORDER BY captured_at DESC, id DESC LIMIT 1
                 """, [scope.kind, scope.ids, accounts, request.snapshot.contentSHA256]).first {
                 let newestID = try newest.decode(Int64.self, at: 0)
-                let newestCapturedAt = Instant(try newest.decode(PostgresTimestamp.self, at: 1))
+                let newestCapturedAt = try newest.decode(Instant.self, at: 1)
                 if try newest.decode(Bool.self, at: 2) {
                     return .alreadyIngested(snapshotID: newestID, capturedAt: newestCapturedAt)
                 }
@@ -151,7 +152,7 @@ package struct Ingestor {
                     SELECT id FROM connect_audit.snapshots
                     WHERE content_sha256 = $1 AND scope_kind = $2::connect_audit.scope_kind AND scope_ids = $3::text[]
                       AND captured_at = $4
-                    """, [request.snapshot.contentSHA256, scope.kind, scope.ids, request.capturedAt.postgres]).first {
+                    """, [request.snapshot.contentSHA256, scope.kind, scope.ids, request.capturedAt]).first {
                     return .alreadyIngested(snapshotID: try same.decode(Int64.self, at: 0), capturedAt: request.capturedAt)
                 }
                 if newestCapturedAt >= request.capturedAt {
@@ -212,7 +213,7 @@ package struct Ingestor {
                 throw PostgresError(.decoding, "open version \(version) of \(key) has neither row_sha256 nor a valid content_hash")
             }
             open.add(OpenVersion(
-                key: key, version: Int(version), lastModifiedTime: try row.timestamp(at: 2).map(Instant.init),
+                key: key, version: Int(version), lastModifiedTime: try row.timestamp(at: 2),
                 contentHash: hash, rowDigest: rowDigest, scopeInstance: instance, accountID: accounts.text(try row.bytes(at: 4)),
                 sourceFingerprint: try row.bytes(at: 5).flatMap(SourceFingerprint.init(bytes:))))
         }
@@ -313,7 +314,7 @@ package struct Ingestor {
             VALUES ($1, $2, $3, $4, $5::connect_audit.scope_kind, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
             RETURNING id
             """, [
-                request.source, request.format, request.capturedAt.postgres, request.snapshot.contentSHA256,
+                request.source, request.format, request.capturedAt, request.snapshot.contentSHA256,
                 scope.kind, scope.ids, accounts, instances, request.snapshot.count,
                 changes.count(.created), changes.count(.modified), changes.count(.touched), changes.count(.deleted),
                 changes.count(.recreated), changes.unchanged, changes.warnings.count,
@@ -322,7 +323,7 @@ package struct Ingestor {
 
     /// Closes replaced versions, then writes new versions, events and warnings with `COPY`.
     private func write(_ changes: ChangeSet, snapshotID: Int64, capturedAt: Instant, open: OpenVersions, rules: AlertRules?) throws {
-        let validFrom = capturedAt.postgres
+        let validFrom = capturedAt
         if !changes.closedVersions.isEmpty {
             let closed = try connection.execute("""
                 UPDATE connect_audit.profile_versions SET valid_to = $1

@@ -1,13 +1,8 @@
+import AuditTime
 import AuditCore
 import Foundation
 import PostgresClient
 
-extension Instant {
-    /// The same instant as a PostgreSQL `timestamptz` value (both are microseconds).
-    var postgres: PostgresTimestamp { PostgresTimestamp(microsecondsSinceEpoch: microsecondsSinceEpoch) }
-
-    init(_ timestamp: PostgresTimestamp) { self.init(microsecondsSinceEpoch: timestamp.microsecondsSinceEpoch) }
-}
 
 /// How a profile maps to the columns of `connect_audit.profile_versions`.
 enum ProfileColumns {
@@ -25,7 +20,7 @@ enum ProfileColumns {
 
     /// Appends one new version's row, in `copyColumns` order.
     static func encode(
-        _ version: NewVersion, validFrom: PostgresTimestamp, snapshotID: Int64, into writer: inout PostgresCopyInWriter
+        _ version: NewVersion, validFrom: Instant, snapshotID: Int64, into writer: inout PostgresCopyInWriter
     ) throws {
         let profile = version.profile
         writer.append(version.version)
@@ -38,7 +33,7 @@ enum ProfileColumns {
         try writer.append(profile.scopeInstance)
         try writer.append(Int64(snapshotID))
         try writer.append(profile.key)
-        try writer.append(profile.lastModifiedTime?.postgres)
+        try writer.append(profile.lastModifiedTime)
         try writer.append(profile.accountID)
         try writer.append(profile.allowedAccessControlHierarchyGroupID)
         try writer.append(profile.allowedAccessControlTags)
@@ -79,7 +74,7 @@ enum ProfileColumns {
             hierarchyRestrictedResources: try row.decode([String].self, column: "hierarchy_restricted_resources"),
             id: try row.decodeIfPresent(String.self, column: "id"),
             lastModifiedRegion: try row.decodeIfPresent(String.self, column: "last_modified_region"),
-            lastModifiedTime: try row.decodeIfPresent(PostgresTimestamp.self, column: "last_modified_time").map(Instant.init),
+            lastModifiedTime: try row.decodeIfPresent(Instant.self, column: "last_modified_time"),
             organizationResourceID: try row.decodeIfPresent(String.self, column: "organization_resource_id"),
             securityProfileName: try row.decodeIfPresent(String.self, column: "security_profile_name"),
             tagRestrictedResources: try row.decode([String].self, column: "tag_restricted_resources"),

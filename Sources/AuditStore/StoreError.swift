@@ -1,3 +1,4 @@
+import AuditTime
 import AuditCore
 
 /// What the store refuses to do, with what to do about it.

@@ -1,3 +1,4 @@
+import AuditTime
 import CLibPQ
 
 extension PostgresConnection {
@@ -103,9 +104,9 @@ public struct PostgresBinaryRow {
     }
 
     /// A `timestamptz` field (microseconds since 2000-01-01 UTC on the wire).
-    public func timestamp(at index: Int) throws -> PostgresTimestamp? {
+    public func timestamp(at index: Int) throws -> Instant? {
         try integer(at: index, size: 8, "timestamptz").map {
-            PostgresTimestamp(microsecondsSinceEpoch: $0 + PostgresBinaryReader.unixEpochIn2000Micros)
+            Instant(microsecondsSinceEpoch: $0 + PostgresBinaryReader.unixEpochIn2000Micros)
         }
     }
 

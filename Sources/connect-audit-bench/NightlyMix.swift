@@ -1,3 +1,4 @@
+import AuditTime
 import AuditCore
 
 /// Successive nightly snapshots with a realistic mix of changes: about `changeRate` of the

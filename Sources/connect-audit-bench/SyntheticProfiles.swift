@@ -1,3 +1,4 @@
+import AuditTime
 import AuditCore
 
 /// Realistic, reproducible security profiles for benchmarks: several accounts and

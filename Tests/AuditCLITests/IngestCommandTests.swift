@@ -1,3 +1,4 @@
+import AuditTime
 import AuditCore
 import Foundation
 import PostgresClient

@@ -1,3 +1,4 @@
+import AuditTime
 import AuditStore
 import PostgresClient
 import Testing
@@ -145,7 +146,7 @@ struct SchemaTests {
             }
             #expect(delete?.sqlState == "23001")
             let validTo = try connection.query("SELECT valid_to FROM connect_audit.profile_versions")[0]
-            #expect(try validTo.decode(PostgresTimestamp.self, at: 0) == PostgresTimestamp(postgresText: "2026-11-03 00:00:00+00"))
+            #expect(try validTo.decode(Instant.self, at: 0) == Instant(postgresText: "2026-11-03 00:00:00+00"))
         }
     }
 

@@ -1,3 +1,4 @@
+import AuditTime
 import AuditCore
 import Foundation
 import PostgresClient
@@ -41,17 +42,17 @@ struct PostgresConnectionTests {
     func typedValuesRoundTrip() throws {
         let connection = try TestDatabase.connectToServer()
         defer { connection.close() }
-        let instant = PostgresTimestamp(microsecondsSinceEpoch: 1_795_183_407_512_001)
-        let before1970 = PostgresTimestamp(microsecondsSinceEpoch: -86_400_000_001)
+        let instant = Instant(microsecondsSinceEpoch: 1_795_183_407_512_001)
+        let before1970 = Instant(microsecondsSinceEpoch: -86_400_000_001)
         let row = try connection.query(
             "SELECT $1::bigint, $2::boolean, $3::timestamptz, $4::text[], $5::jsonb, $6::timestamptz, $3::timestamptz = '2026-11-20 14:03:27.512001Z'",
             [Int64.max, true, instant, awkwardTexts, PostgresJSON(#"{"a": [1, "x\ty"]}"#), before1970])[0]
         #expect(try row.decode(Int64.self, at: 0) == Int64.max)
         #expect(try row.decode(Bool.self, at: 1) == true)
-        #expect(try row.decode(PostgresTimestamp.self, at: 2) == instant)
+        #expect(try row.decode(Instant.self, at: 2) == instant)
         #expect(try row.decode([String].self, at: 3) == awkwardTexts)
         #expect(try row.decode(PostgresJSON.self, at: 4).text == #"{"a": [1, "x\ty"]}"#)
-        #expect(try row.decode(PostgresTimestamp.self, at: 5) == before1970)
+        #expect(try row.decode(Instant.self, at: 5) == before1970)
         #expect(try row.decode(Bool.self, at: 6))
         #expect(try connection.query("SELECT '{}'::text[]")[0].decode([String].self, at: 0) == [])
         #expect(throws: PostgresError.self) { try connection.query("SELECT NULL::int")[0].decode(Int.self, at: 0) }
@@ -111,7 +112,7 @@ struct PostgresConnectionTests {
             }
             #expect(read == awkwardTexts.count + 1)
             for (n, text) in awkwardTexts.enumerated() {
-                let at = try PostgresTimestamp(postgresText: times[n % times.count])
+                let at = try Instant(postgresText: times[n % times.count])
                 #expect(rows[n] == [String(n), String(Int64(n) - 3_000_000_000), at.postgresText, String(n), text])
             }
             #expect(rows.last == [nil, nil, nil, nil, nil])

@@ -1,3 +1,4 @@
+import AuditTime
 import PostgresClient
 import Testing
 
@@ -19,13 +20,13 @@ struct PostgresValueTests {
 
     @Test("timestamps read PostgreSQL's ISO output with offsets and fractions")
     func timestampParsing() throws {
-        let base = try PostgresTimestamp(postgresText: "2026-11-20 14:03:27.512+00")
+        let base = try Instant(postgresText: "2026-11-20 14:03:27.512+00")
         #expect(base.microsecondsSinceEpoch == 1_795_183_407_512_000)
-        #expect(try PostgresTimestamp(postgresText: "2026-11-20 16:03:27.512+02").microsecondsSinceEpoch == base.microsecondsSinceEpoch)
-        #expect(try PostgresTimestamp(postgresText: "2026-11-20 09:33:27.512-04:30").microsecondsSinceEpoch == base.microsecondsSinceEpoch)
-        #expect(try PostgresTimestamp(postgresText: "1970-01-01 00:00:00+00").microsecondsSinceEpoch == 0)
+        #expect(try Instant(postgresText: "2026-11-20 16:03:27.512+02").microsecondsSinceEpoch == base.microsecondsSinceEpoch)
+        #expect(try Instant(postgresText: "2026-11-20 09:33:27.512-04:30").microsecondsSinceEpoch == base.microsecondsSinceEpoch)
+        #expect(try Instant(postgresText: "1970-01-01 00:00:00+00").microsecondsSinceEpoch == 0)
         #expect(base.postgresText == "2026-11-20T14:03:27.512000Z")
-        #expect(PostgresTimestamp(microsecondsSinceEpoch: -1).postgresText == "1969-12-31T23:59:59.999999Z")
-        #expect(throws: PostgresError.self) { try PostgresTimestamp(postgresText: "infinity") }
+        #expect(Instant(microsecondsSinceEpoch: -1).postgresText == "1969-12-31T23:59:59.999999Z")
+        #expect(throws: PostgresError.self) { try Instant(postgresText: "infinity") }
     }
 }

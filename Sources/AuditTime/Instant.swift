@@ -1,3 +1,6 @@
+// AuditTime: the one time type of connect-audit, with its calendar, ISO-8601 writer and
+// parser; a leaf module shared by the PostgreSQL client and the record.
+
 /// A moment in time, in whole microseconds since 1970-01-01T00:00:00Z: the precision of
 /// PostgreSQL's `timestamptz`, kept exactly (a `Date` is a `Double` and would round).
 public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
@@ -51,7 +54,10 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
         lhs.microsecondsSinceEpoch < rhs.microsecondsSinceEpoch
     }
 
-    /// ISO-8601 in UTC with six fractional digits: `2026-11-20T14:03:27.512000Z`.
+    /// ISO-8601 in UTC with six fractional digits: `2026-11-20T14:03:27.512000Z`, which
+    /// PostgreSQL reads back exactly. Written digit by digit into 27 bytes (padding each
+    /// field as a string cost a twelfth of a first ingest); a year outside 0...9999 (never
+    /// from the readers: see `validRange`) is written with as many digits as it has.
     public var iso8601: String {
         let day = Int64(86_400_000_000)
         var days = microsecondsSinceEpoch / day
@@ -62,9 +68,35 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
         }
         let (year, month, dayOfMonth) = Calendar.civil(fromDays: days)
         let seconds = micros / 1_000_000
-        return digits(year, 4) + "-" + digits(month, 2) + "-" + digits(dayOfMonth, 2)
-            + "T" + digits(seconds / 3600, 2) + ":" + digits(seconds / 60 % 60, 2) + ":" + digits(seconds % 60, 2)
-            + "." + digits(micros % 1_000_000, 6) + "Z"
+        guard (0...9999).contains(year) else {
+            return String(year) + "-" + digits(month, 2) + "-" + digits(dayOfMonth, 2)
+                + "T" + digits(seconds / 3600, 2) + ":" + digits(seconds / 60 % 60, 2) + ":" + digits(seconds % 60, 2)
+                + "." + digits(micros % 1_000_000, 6) + "Z"
+        }
+        return String(unsafeUninitializedCapacity: 27) { bytes in
+            func put(_ value: Int64, _ width: Int, at offset: Int) {
+                var value = value
+                for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                    bytes[index] = UInt8(48 + value % 10)
+                    value /= 10
+                }
+            }
+            put(year, 4, at: 0)
+            bytes[4] = UInt8(ascii: "-")
+            put(month, 2, at: 5)
+            bytes[7] = UInt8(ascii: "-")
+            put(dayOfMonth, 2, at: 8)
+            bytes[10] = UInt8(ascii: "T")
+            put(seconds / 3600, 2, at: 11)
+            bytes[13] = UInt8(ascii: ":")
+            put(seconds / 60 % 60, 2, at: 14)
+            bytes[16] = UInt8(ascii: ":")
+            put(seconds % 60, 2, at: 17)
+            bytes[19] = UInt8(ascii: ".")
+            put(micros % 1_000_000, 6, at: 20)
+            bytes[26] = UInt8(ascii: "Z")
+            return 27
+        }
     }
 
     public var description: String { iso8601 }
@@ -75,8 +107,8 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
         return String(iso.prefix(10)) + " " + String(iso.dropFirst(11).prefix(5)) + "Z"
     }
 
-    /// Parses every timestamp form of DESIGN §1:
-    /// - ISO-8601 with `Z` or an offset (`+02:00`, `+0200`, `+02`), `T` or a space
+    /// Parses every timestamp form of DESIGN §1, and PostgreSQL's ISO output:
+    /// - ISO-8601 with `Z` or an offset (`+02:00`, `+0200`, `+02`, `+05:53:28`), `T` or a space
     ///   between date and time, with or without fractional seconds;
     /// - `YYYY-MM-DD HH:MM:SS[.ffffff]` without a zone, taken as UTC (DDSQL's `timestamp`);
     /// - a bare date `YYYY-MM-DD`, taken as midnight UTC.
@@ -145,13 +177,19 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
         if take(43) { sign = 1 } else if take(45) { sign = -1 } else { return nil }
         guard let offsetHours = number(2), offsetHours < 24 else { return nil }
         var offsetMinutes = 0
+        var offsetSeconds = 0
         if cursor < end {
-            _ = take(58)
+            let colon = take(58)
             guard let minutes = number(2), minutes < 60 else { return nil }
             offsetMinutes = minutes
+            // Seconds in an offset: PostgreSQL prints them for zones of local mean time.
+            if colon, take(58) {
+                guard let seconds = number(2), seconds < 60 else { return nil }
+                offsetSeconds = seconds
+            }
         }
         guard cursor == end else { return nil }
-        return micros - sign * Int64(offsetHours * 3600 + offsetMinutes * 60) * 1_000_000
+        return micros - sign * Int64(offsetHours * 3600 + offsetMinutes * 60 + offsetSeconds) * 1_000_000
     }
 }
 
@@ -160,7 +198,8 @@ private func digits(_ value: Int64, _ width: Int) -> String {
     return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
 }
 
-/// Proleptic Gregorian calendar arithmetic on day counts since 1970-01-01.
+/// Proleptic Gregorian calendar arithmetic on day counts since 1970-01-01: the one
+/// calendar of connect-audit (the PostgreSQL client encodes `Instant` with it too).
 enum Calendar {
     /// Days since 1970-01-01 of a calendar date (Hinnant's days_from_civil).
     static func days(year: Int, month: Int, day: Int) -> Int64 {
