@@ -34,14 +34,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The record, its canonical form and hash, scope, the permission catalog.
         .target(
-            name: "AuditCore",
-            dependencies: ["AuditTime", "CLibCrypto", .product(name: "Yams", package: "Yams")],
+            name: "AuditModel",
+            dependencies: ["AuditTime", "CLibCrypto"],
             resources: [.embedInCode("Resources/permission-catalog.json")]
         ),
+        // Formats, parallel decoding, source recognition, assembly into a snapshot.
+        .target(name: "SnapshotReading", dependencies: ["AuditTime", "AuditModel"]),
+        // Pure: diff, drift and policy, event chain, report model, alert matching.
+        .target(name: "AuditCore", dependencies: ["AuditTime", "AuditModel", "SnapshotReading"]),
         .target(
             name: "AuditStore",
             dependencies: [
+                "AuditTime",
+                "AuditModel",
+                "SnapshotReading",
                 "AuditCore",
                 "PostgresClient",
                 .product(name: "Logging", package: "swift-log"),
@@ -57,11 +65,15 @@ let package = Package(
         .target(
             name: "AuditCLI",
             dependencies: [
+                "AuditTime",
+                "AuditModel",
+                "SnapshotReading",
                 "AuditCore",
                 "AuditStore",
                 "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
@@ -72,6 +84,10 @@ let package = Package(
         .executableTarget(
             name: "connect-audit-bench",
             dependencies: [
+                "AuditTime",
+                "AuditModel",
+                "SnapshotReading",
+                "TestSupport",
                 "AuditCLI",
                 "AuditCore",
                 "AuditStore",
@@ -80,17 +96,31 @@ let package = Package(
             ]
         ),
         // Helpers for the database tests: a throwaway database per test, the built binary.
-        .target(name: "TestSupport", dependencies: ["PostgresClient"], path: "Tests/TestSupport"),
-        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "AuditCore", "TestSupport"]),
+        // Helpers for tests and benchmarks: a throwaway database per test, the built binary,
+        // snapshot rendering in every format, a seeded generator, an in-memory diff.
+        .target(
+            name: "TestSupport",
+            dependencies: ["AuditTime", "AuditModel", "SnapshotReading", "AuditCore", "PostgresClient"],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "PostgresClientTests", dependencies: ["AuditTime", "PostgresClient", "TestSupport"]),
         .testTarget(
             name: "AuditCoreTests",
-            dependencies: ["AuditCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: [
+                "AuditTime", "AuditModel", "SnapshotReading", "AuditCore", "TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "AuditStoreTests", dependencies: ["AuditStore", "PostgresClient", "TestSupport"]),
+        .testTarget(
+            name: "AuditStoreTests",
+            dependencies: ["AuditTime", "AuditModel", "SnapshotReading", "AuditCore", "AuditStore", "PostgresClient", "TestSupport"]
+        ),
         .testTarget(
             name: "AuditCLITests",
-            dependencies: ["AuditCLI", "AuditCore", "AuditStore", "PostgresClient", "TestSupport"],
+            dependencies: [
+                "AuditTime", "AuditModel", "SnapshotReading", "AuditCore", "AuditCLI", "AuditStore", "PostgresClient", "TestSupport",
+            ],
             exclude: ["Fixtures"]
         ),
     ]

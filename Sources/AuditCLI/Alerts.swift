@@ -1,7 +1,10 @@
 import ArgumentParser
 import AuditCore
+import AuditModel
 import AuditStore
+import AuditTime
 import Foundation
+import SnapshotReading
 
 /// `connect-audit alerts deliver|list|retry`.
 struct Alerts: ParsableCommand {

@@ -1,7 +1,9 @@
-import AuditTime
 import ArgumentParser
 import AuditCore
+import AuditModel
 import AuditStore
+import AuditTime
+import SnapshotReading
 
 /// `connect-audit baseline approve NAME` and `baseline list`.
 struct BaselineCommand: ParsableCommand {

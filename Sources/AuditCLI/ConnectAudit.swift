@@ -1,7 +1,10 @@
-import Foundation
 import ArgumentParser
 import AuditCore
+import AuditModel
+import AuditTime
+import Foundation
 import PostgresClient
+import SnapshotReading
 
 /// The `connect-audit` command and its subcommands.
 ///

@@ -1,7 +1,9 @@
-import AuditTime
 import ArgumentParser
 import AuditCore
+import AuditModel
 import AuditStore
+import AuditTime
+import SnapshotReading
 
 /// `connect-audit drift --baseline NAME`: the net difference between then and now.
 struct Drift: ParsableCommand {

@@ -1,7 +1,10 @@
 import ArgumentParser
 import AuditCore
+import AuditModel
 import AuditStore
+import AuditTime
 import Foundation
+import SnapshotReading
 
 /// `connect-audit history KEY-OR-NAME`: every version and event of one profile, newest first.
 struct History: ParsableCommand {

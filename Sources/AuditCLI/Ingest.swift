@@ -1,8 +1,10 @@
-import AuditTime
 import ArgumentParser
 import AuditCore
+import AuditModel
 import AuditStore
+import AuditTime
 import Foundation
+import SnapshotReading
 
 /// `connect-audit ingest FILE...`: each file is one snapshot (with `--parts`, all are one),
 /// ingested in the order given.

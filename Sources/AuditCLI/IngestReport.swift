@@ -1,6 +1,9 @@
 import AuditCore
+import AuditModel
 import AuditStore
+import AuditTime
 import Foundation
+import SnapshotReading
 
 /// What `ingest` prints for one snapshot.
 struct IngestReport {

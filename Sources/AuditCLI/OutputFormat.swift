@@ -1,6 +1,9 @@
-import Foundation
-import AuditCore
 import ArgumentParser
+import AuditCore
+import AuditModel
+import AuditTime
+import Foundation
+import SnapshotReading
 
 /// How a command prints its results.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {

@@ -1,7 +1,9 @@
-import AuditTime
 import ArgumentParser
 import AuditCore
+import AuditModel
 import AuditStore
+import AuditTime
+import SnapshotReading
 
 /// `connect-audit report`: the changes of a window, most severe first.
 struct Report: ParsableCommand {

@@ -1,6 +1,8 @@
-import AuditTime
 import ArgumentParser
 import AuditCore
+import AuditModel
+import AuditTime
+import SnapshotReading
 
 extension Severity: ExpressibleByArgument {}
 extension ReportFormat: ExpressibleByArgument {}

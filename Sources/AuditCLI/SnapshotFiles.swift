@@ -1,5 +1,8 @@
 import AuditCore
+import AuditModel
+import AuditTime
 import Foundation
+import SnapshotReading
 
 /// Reads snapshot files from disk (or standard input) in large chunks and hands the bytes
 /// to `SnapshotReader` as they come, so NDJSON and CSV are never held whole in memory.

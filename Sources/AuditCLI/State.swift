@@ -1,8 +1,10 @@
-import AuditTime
 import ArgumentParser
 import AuditCore
+import AuditModel
 import AuditStore
+import AuditTime
 import Foundation
+import SnapshotReading
 
 /// `connect-audit state --as-of T`: every profile as it was at T.
 struct State: ParsableCommand {

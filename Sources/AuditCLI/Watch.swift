@@ -1,7 +1,10 @@
 import ArgumentParser
 import AuditCore
+import AuditModel
 import AuditStore
+import AuditTime
 import Foundation
+import SnapshotReading
 
 /// `connect-audit watch`: prints events as ingests commit them, one JSON line each.
 struct Watch: ParsableCommand {

@@ -1,7 +1,10 @@
 import AuditCore
+import AuditModel
 import AuditStore
+import AuditTime
 import Foundation
 import PostgresClient
+import SnapshotReading
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

@@ -1,6 +1,8 @@
-import AuditTime
 import AuditCore
+import AuditModel
+import AuditTime
 import PostgresClient
+import SnapshotReading
 
 /// How change events map to `connect_audit.change_events`.
 enum EventColumns {

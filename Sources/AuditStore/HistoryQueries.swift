@@ -1,6 +1,8 @@
-import AuditTime
 import AuditCore
+import AuditModel
+import AuditTime
 import PostgresClient
+import SnapshotReading
 
 /// A named, approved point in time.
 package struct Baseline: Sendable, Equatable {

@@ -1,5 +1,8 @@
 import AuditCore
+import AuditModel
+import AuditTime
 import PostgresClient
+import SnapshotReading
 
 /// What `verify` found.
 package struct VerifyReport: Sendable {

@@ -1,8 +1,11 @@
-import AuditTime
 import AuditCore
+import AuditModel
+import AuditTime
 import Foundation
 import Logging
 import PostgresClient
+import SnapshotReading
+import TestSupport
 
 /// What to ingest and how.
 package struct IngestRequest: Sendable {

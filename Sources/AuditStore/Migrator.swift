@@ -1,5 +1,8 @@
 import AuditCore
+import AuditModel
+import AuditTime
 import PostgresClient
+import SnapshotReading
 
 /// Applies the embedded migrations in order, each in its own transaction, under an
 /// advisory lock, recording them in `connect_audit.schema_migrations`.

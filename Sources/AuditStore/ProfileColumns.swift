@@ -1,7 +1,9 @@
-import AuditTime
 import AuditCore
+import AuditModel
+import AuditTime
 import Foundation
 import PostgresClient
+import SnapshotReading
 
 
 /// How a profile maps to the columns of `connect_audit.profile_versions`.

@@ -1,5 +1,7 @@
-import AuditTime
 import AuditCore
+import AuditModel
+import AuditTime
+import SnapshotReading
 
 /// What the store refuses to do, with what to do about it.
 package enum StoreError: Error, Equatable, CustomStringConvertible {

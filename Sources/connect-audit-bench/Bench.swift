@@ -1,7 +1,11 @@
 import ArgumentParser
 import AuditCLI
 import AuditCore
+import AuditModel
+import AuditTime
 import Foundation
+import SnapshotReading
+import TestSupport
 
 /// Benchmarks that print figures (never timed tests). Run on a release build, through
 /// the scripts in `scripts/bench-*`.

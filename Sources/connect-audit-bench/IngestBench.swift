@@ -1,6 +1,10 @@
 import ArgumentParser
 import AuditCore
+import AuditModel
+import AuditTime
 import Foundation
+import SnapshotReading
+import TestSupport
 
 /// Ingests N profiles over K nights with the real binary, and times `psql \copy` of the
 /// same CSV into a logged table with as many text columns, night by night.

@@ -1,5 +1,8 @@
-import AuditTime
 import AuditCore
+import AuditModel
+import AuditTime
+import SnapshotReading
+import TestSupport
 
 /// Successive nightly snapshots with a realistic mix of changes: about `changeRate` of the
 /// profiles change each night, as edits, touches, deletions, creations and re-creations.

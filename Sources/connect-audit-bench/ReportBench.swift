@@ -1,9 +1,11 @@
-import AuditTime
 import ArgumentParser
 import AuditCore
+import AuditModel
 import AuditStore
+import AuditTime
 import Foundation
 import PostgresClient
+import SnapshotReading
 
 /// Builds a year of nightly history (N profiles, about 1% changing each night) through the
 /// real ingest, then times `connect-audit report` over several windows.

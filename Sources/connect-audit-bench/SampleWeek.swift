@@ -1,7 +1,10 @@
-import AuditTime
 import ArgumentParser
 import AuditCore
+import AuditModel
+import AuditTime
 import Foundation
+import SnapshotReading
+import TestSupport
 
 /// Writes `samples/`: a week of nightly snapshots of a contact centre (two accounts, three
 /// instances) in which every event kind and drift class happens once or more. The files are

@@ -1,5 +1,8 @@
-import AuditTime
 import AuditCore
+import AuditModel
+import AuditTime
+import SnapshotReading
+import TestSupport
 
 /// Realistic, reproducible security profiles for benchmarks: several accounts and
 /// instances, ARNs, names, descriptions, tags and restrictions shaped like real exports.

@@ -1,8 +1,11 @@
 import AuditCore
+import AuditModel
+import AuditTime
 import Foundation
 import PostgresClient
-import Testing
+import SnapshotReading
 import TestSupport
+import Testing
 
 /// What a careless or hostile user, file or server does to the command line: no trap, no
 /// secret printed, no control character reaching the terminal, nothing committed before

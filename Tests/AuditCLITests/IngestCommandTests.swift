@@ -1,9 +1,11 @@
-import AuditTime
 import AuditCore
+import AuditModel
+import AuditTime
 import Foundation
 import PostgresClient
-import Testing
+import SnapshotReading
 import TestSupport
+import Testing
 
 /// Synthetic nightly snapshots written to a temporary folder.
 struct NightlyFiles {

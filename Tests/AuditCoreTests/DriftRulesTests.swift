@@ -1,4 +1,7 @@
 import AuditCore
+import AuditModel
+import AuditTime
+import SnapshotReading
 import Testing
 
 @Suite("drift rules, row by row of DESIGN §4")

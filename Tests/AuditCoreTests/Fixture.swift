@@ -1,5 +1,8 @@
 import AuditCore
+import AuditModel
+import AuditTime
 import Foundation
+import SnapshotReading
 
 /// Test inputs: the shared examples (copied into `Fixtures/`) and inline text.
 enum Fixture {

@@ -1,6 +1,8 @@
-import AuditTime
 import AuditCore
+import AuditModel
+import AuditTime
 import Foundation
+import SnapshotReading
 import Testing
 
 /// Reads `bytes` as one file; the issues, or the records.

@@ -1,7 +1,9 @@
-import AuditTime
 import AuditCore
+import AuditModel
+import AuditTime
 import Foundation
 import PropertyBased
+import SnapshotReading
 import Testing
 
 /// Mutations of the shared examples: what a careless export, a truncated transfer or a

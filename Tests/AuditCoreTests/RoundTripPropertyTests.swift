@@ -1,7 +1,10 @@
-import AuditTime
 import AuditCore
+import AuditModel
+import AuditTime
 import Foundation
 import PropertyBased
+import SnapshotReading
+import TestSupport
 import Testing
 
 /// Generators of awkward profiles: text built from fragments that break naive readers.

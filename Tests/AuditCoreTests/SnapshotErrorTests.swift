@@ -1,4 +1,7 @@
 import AuditCore
+import AuditModel
+import AuditTime
+import SnapshotReading
 import Testing
 
 @Suite("input errors name file, line and field")

@@ -1,6 +1,9 @@
-import AuditTime
 import AuditCore
+import AuditModel
+import AuditTime
 import Foundation
+import SnapshotReading
+import TestSupport
 import Testing
 
 /// Snapshots read twice: once to fingerprint, once against the open versions that gives.

@@ -1,4 +1,7 @@
 import AuditCore
+import AuditModel
+import AuditTime
+import SnapshotReading
 import Testing
 
 @Suite("one escaping function per output")

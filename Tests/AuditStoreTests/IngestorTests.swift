@@ -1,10 +1,12 @@
-import AuditTime
 import AuditCore
+import AuditModel
 import AuditStore
+import AuditTime
 import Foundation
 import PostgresClient
-import Testing
+import SnapshotReading
 import TestSupport
+import Testing
 
 /// Profiles and snapshots for the store tests.
 enum StoreFixture {

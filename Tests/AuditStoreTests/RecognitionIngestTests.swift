@@ -1,9 +1,12 @@
 import AuditCore
+import AuditModel
 import AuditStore
+import AuditTime
 import Foundation
 import PostgresClient
-import Testing
+import SnapshotReading
 import TestSupport
+import Testing
 
 /// Ingests rendered files the way the command does: open state first, then the file read
 /// against it (records recognised by source fingerprint), then the ingest.

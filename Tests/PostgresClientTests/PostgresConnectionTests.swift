@@ -1,9 +1,11 @@
-import AuditTime
 import AuditCore
+import AuditModel
+import AuditTime
 import Foundation
 import PostgresClient
-import Testing
+import SnapshotReading
 import TestSupport
+import Testing
 
 /// Awkward text: quotes, backslashes, tabs, newlines, carriage returns, non-ASCII, `\N`.
 let awkwardTexts = [

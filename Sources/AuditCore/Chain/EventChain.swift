@@ -1,0 +1,128 @@
+import AuditModel
+import AuditTime
+import SnapshotReading
+
+/// A change event as stored: what the SHA-256 chain covers.
+public struct ChainedEvent: Hashable, Sendable {
+    public var id: Int64
+    public var snapshotID: Int64
+    public var key: String
+    public var kind: ChangeKind
+    public var observedAt: Instant
+    public var lastModifiedTime: Instant?
+    public var fromVersion: Int?
+    public var toVersion: Int?
+    public var changedFields: [String]
+    /// The diff as canonical JSON (`ProfileDiff.json`).
+    public var diffJSON: String
+    public var drift: DriftClass
+    public var severity: Severity
+    public var timestampChanged: Bool
+    public var previousHash: String
+    public var hash: String
+
+    public init(
+        id: Int64, snapshotID: Int64, key: String, kind: ChangeKind, observedAt: Instant, lastModifiedTime: Instant?,
+        fromVersion: Int?, toVersion: Int?, changedFields: [String], diffJSON: String, drift: DriftClass,
+        severity: Severity, timestampChanged: Bool, previousHash: String, hash: String
+    ) {
+        self.id = id
+        self.snapshotID = snapshotID
+        self.key = key
+        self.kind = kind
+        self.observedAt = observedAt
+        self.lastModifiedTime = lastModifiedTime
+        self.fromVersion = fromVersion
+        self.toVersion = toVersion
+        self.changedFields = changedFields
+        self.diffJSON = diffJSON
+        self.drift = drift
+        self.severity = severity
+        self.timestampChanged = timestampChanged
+        self.previousHash = previousHash
+        self.hash = hash
+    }
+}
+
+/// The SHA-256 chain over change events, in id order: each hash covers the event and the
+/// hash before it, so editing, removing or reordering any event breaks every later link.
+public enum EventChain {
+    /// The `prev_hash` of the first event.
+    public static let genesis = String(repeating: "0", count: 64)
+
+    /// The hash of `event` chained after `previousHash` (its own `hash` is ignored).
+    public static func hash(of event: ChainedEvent, after previousHash: String) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(512 + event.diffJSON.utf8.count)
+        bytes.append(contentsOf: "connect-audit/event/v1".utf8)
+        bytes.appendChunk(previousHash)
+        bytes.appendChunk(String(event.id))
+        bytes.appendChunk(String(event.snapshotID))
+        bytes.appendChunk(event.key)
+        bytes.appendChunk(event.kind.rawValue)
+        bytes.appendChunk(String(event.observedAt.microsecondsSinceEpoch))
+        bytes.appendChunk(event.lastModifiedTime.map { String($0.microsecondsSinceEpoch) } ?? "-")
+        bytes.appendChunk(event.fromVersion.map(String.init) ?? "-")
+        bytes.appendChunk(event.toVersion.map(String.init) ?? "-")
+        bytes.appendLength(event.changedFields.count)
+        for field in event.changedFields { bytes.appendChunk(field) }
+        bytes.appendChunk(event.diffJSON)
+        bytes.appendChunk(event.drift.rawValue)
+        bytes.appendChunk(event.severity.rawValue)
+        bytes.appendChunk(event.timestampChanged ? "t" : "f")
+        return SHA256.hex(of: bytes)
+    }
+
+    /// Numbers and chains drafts after the last stored event (`lastID`, `lastHash`).
+    public static func chain(
+        _ drafts: [EventDraft], snapshotID: Int64, observedAt: Instant, after lastID: Int64, lastHash: String
+    ) -> [ChainedEvent] {
+        var previous = lastHash
+        var events: [ChainedEvent] = []
+        events.reserveCapacity(drafts.count)
+        for (offset, draft) in drafts.enumerated() {
+            var event = ChainedEvent(
+                id: lastID + 1 + Int64(offset), snapshotID: snapshotID, key: draft.key, kind: draft.kind,
+                observedAt: observedAt, lastModifiedTime: draft.lastModifiedTime, fromVersion: draft.fromVersion,
+                toVersion: draft.toVersion, changedFields: draft.changedFields, diffJSON: draft.diff.json,
+                drift: draft.drift, severity: draft.severity, timestampChanged: draft.timestampChanged,
+                previousHash: previous, hash: "")
+            event.hash = hash(of: event, after: previous)
+            previous = event.hash
+            events.append(event)
+        }
+        return events
+    }
+
+    /// The first event whose link is broken, with the reason; `nil` when the chain holds.
+    /// `events` must be in id order, starting from the first event ever stored.
+    public static func firstBreak<Events: Sequence>(in events: Events) -> (id: Int64, reason: String)? where Events.Element == ChainedEvent {
+        var verifier = Verifier()
+        for event in events {
+            if let reason = verifier.check(event) { return (event.id, reason) }
+        }
+        return nil
+    }
+
+    /// Checks events one at a time, in id order, as they stream from the database.
+    public struct Verifier: Sendable {
+        private var previous = EventChain.genesis
+        /// Events checked so far.
+        public private(set) var count = 0
+
+        public init() {}
+
+        /// Why `event` breaks the chain, or `nil` when its link holds.
+        public mutating func check(_ event: ChainedEvent) -> String? {
+            count += 1
+            if event.previousHash != previous {
+                return "prev_hash does not match the hash of the event before it (an event was removed, reordered or inserted)"
+            }
+            if EventChain.hash(of: event, after: previous) != event.hash {
+                return "its hash does not match its content (the event was altered)"
+            }
+            previous = event.hash
+            return nil
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import AuditModel
+import AuditTime
+import SnapshotReading
+
+/// Turns a snapshot and the current state into a change set: the rules of DESIGN §3, pure.
+///
+/// The diff runs in two steps so the store loads full rows only where needed:
+/// `priorRowsNeeded` names the keys whose previous version must be read in full, and
+/// `diff` takes those rows and produces the change set.
+public enum Differ {
+    /// The keys whose full previous rows the diff needs, in input order.
+    public struct PriorRows: Sendable, Equatable {
+        /// Open keys whose content changed: their open version, for the field diff.
+        public var changed: [String]
+        /// Keys with no open version: their last version if any (a re-creation).
+        public var unseen: [String]
+    }
+
+    /// Which previous rows `diff` will need, given the open versions (by key).
+    public static func priorRowsNeeded(_ snapshot: Snapshot, open: OpenVersions) -> PriorRows {
+        var changed: [String] = []
+        var unseen: [String] = []
+        for (index, record) in snapshot.records.enumerated() {
+            let key = record.profile.key
+            if let current = open[key] {
+                // Without the stored hash at hand, the full previous row decides.
+                if current.contentHash != snapshot.contentDigests[index] { changed.append(key) }
+            } else {
+                unseen.append(key)
+            }
+        }
+        return PriorRows(changed: changed, unseen: unseen)
+    }
+
+    /// The change set of `snapshot` against the current state.
+    ///
+    /// - Parameters:
+    ///   - open: every open version (those outside `scope` are left alone); what
+    ///     `snapshot` was read against when it has recognised records.
+    ///   - openProfiles: the full open versions of `priorRowsNeeded(...).changed`.
+    ///   - lastVersions: the last (closed) version of each previously deleted key among
+    ///     `priorRowsNeeded(...).unseen`; keys never seen are absent.
+    ///   - scope: what the snapshot speaks for; `impliedScope` marks the default, which
+    ///     also warns about instances that have open profiles but are absent.
+    public static func diff(
+        _ snapshot: Snapshot,
+        open: OpenVersions,
+        openProfiles: [String: SecurityProfile],
+        lastVersions: [String: StoredVersion],
+        scope: SnapshotScope,
+        scopeIsImplied: Bool,
+        catalog: PermissionCatalog = .standard
+    ) -> ChangeSet {
+        precondition(
+            snapshot.recognized.isEmpty || snapshot.readAgainst === open,
+            "a snapshot with recognised records must be diffed against the open versions it was read against")
+        var changes = ChangeSet()
+        // Open versions seen in the snapshot, by position: the others are deletion candidates.
+        var seen = [Bool](repeating: false, count: open.count)
+        let cellInScope = open.scopeCells.map { scope.contains(instance: $0.instance, account: $0.account) }
+        for record in snapshot.recognized {
+            seen[record.index] = true
+            if cellInScope[open.scopeCellOf[record.index]] { changes.openInScope += 1 }
+            changes.unchanged += 1
+        }
+        for (index, record) in snapshot.records.enumerated() {
+            let profile = record.profile
+            let hash = snapshot.contentDigests[index]
+            let key = profile.key
+            let position = open.index(of: key)
+            if let position { seen[position] = true }
+            /// Version `number` of this record's profile, to write.
+            func newVersion(_ number: Int) -> NewVersion {
+                NewVersion(
+                    version: number, profile: profile, contentHash: hash.hex, sourceFingerprint: record.sourceFingerprint,
+                    rowDigest: snapshot.rowDigests[index])
+            }
+            guard let current = position.map({ open.all[$0] }) else {
+                let previous = lastVersions[key]
+                let version = (previous?.version ?? 0) + 1
+                let kind: ChangeKind = previous == nil ? .created : .recreated
+                // A created profile's content is its version row; its event carries no diff.
+                let diff = previous.map { ProfileDiff.between($0.profile, profile) } ?? ProfileDiff()
+                changes.newVersions.append(newVersion(version))
+                changes.events.append(event(
+                    kind, key: key, from: previous?.version, to: version, old: previous?.profile, new: profile,
+                    diff: diff, timestampChanged: previous?.profile.lastModifiedTime != profile.lastModifiedTime, catalog: catalog))
+                continue
+            }
+            if scope.contains(instance: current.scopeInstance, account: current.accountID) { changes.openInScope += 1 }
+            let time = compare(current.lastModifiedTime, profile.lastModifiedTime)
+            if time == .older {
+                changes.warnings.append(SnapshotWarning(
+                    key: key, kind: "stale_observation",
+                    detail: "last_modified_time \(profile.lastModifiedTime?.iso8601 ?? "-") is older than the stored \(current.lastModifiedTime?.iso8601 ?? "-"); ignored, history never goes backwards"))
+                continue
+            }
+            guard let previousHash = current.contentHash ?? openProfiles[key]?.contentDigest else {
+                preconditionFailure("the store must load the open version of every key whose hash it did not load (\(key))")
+            }
+            if previousHash == hash {
+                guard time == .newer else {
+                    changes.unchanged += 1
+                    continue
+                }
+                var diff = ProfileDiff()
+                diff.changes[ProfileField.lastModifiedTime.rawValue] = .instant(from: current.lastModifiedTime, to: profile.lastModifiedTime)
+                changes.closedVersions[key] = current.version
+                changes.newVersions.append(newVersion(current.version + 1))
+                changes.events.append(event(
+                    .touched, key: key, from: current.version, to: current.version + 1, old: nil, new: profile,
+                    diff: diff, timestampChanged: true, catalog: catalog))
+                continue
+            }
+            guard let previous = openProfiles[key] else {
+                preconditionFailure("the store must load the open version of every changed key (\(key))")
+            }
+            let diff = ProfileDiff.between(previous, profile)
+            changes.closedVersions[key] = current.version
+            changes.newVersions.append(newVersion(current.version + 1))
+            changes.events.append(event(
+                .modified, key: key, from: current.version, to: current.version + 1, old: previous, new: profile,
+                diff: diff, timestampChanged: current.lastModifiedTime != profile.lastModifiedTime, catalog: catalog))
+        }
+        var missingByInstance: [String: Int] = [:]
+        for (position, current) in open.all.enumerated() where !seen[position] {
+            if cellInScope[open.scopeCellOf[position]] {
+                changes.openInScope += 1
+                changes.closedVersions[current.key] = current.version
+                changes.events.append(EventDraft(
+                    key: current.key, kind: .deleted, fromVersion: current.version, toVersion: nil,
+                    lastModifiedTime: current.lastModifiedTime, diff: ProfileDiff(), timestampChanged: false,
+                    drift: .narrowed, severity: .low))
+            } else if scopeIsImplied {
+                missingByInstance[current.scopeInstance, default: 0] += 1
+            }
+        }
+        for (instance, count) in missingByInstance.sorted(by: { $0.key < $1.key }) {
+            changes.warnings.append(SnapshotWarning(
+                key: nil, kind: "instance_missing",
+                detail: "instance \(instance) has \(count) open profile(s) but none in this snapshot; they were kept. If the instance is gone, ingest with --scope instance:\(instance) or --scope all"))
+        }
+        // Deterministic whatever the input order: events and versions in key order.
+        changes.events = changes.events.sortedByKey(\.key)
+        changes.newVersions = changes.newVersions.sortedByKey(\.profile.key)
+        changes.warnings.sort { ($0.key ?? "", $0.kind) < ($1.key ?? "", $1.kind) }
+        return changes
+    }
+
+    private static func event(
+        _ kind: ChangeKind, key: String, from: Int?, to: Int?, old: SecurityProfile?, new: SecurityProfile,
+        diff: ProfileDiff, timestampChanged: Bool, catalog: PermissionCatalog
+    ) -> EventDraft {
+        let (drift, severity) = DriftRules.classify(kind: kind, old: old, new: new, diff: diff, catalog: catalog)
+        return EventDraft(
+            key: key, kind: kind, fromVersion: from, toVersion: to, lastModifiedTime: new.lastModifiedTime,
+            diff: diff, timestampChanged: timestampChanged, drift: drift, severity: severity)
+    }
+
+    private enum TimeOrder { case same, newer, older }
+
+    /// How `new` compares with `old`; a missing timestamp is never newer nor older.
+    private static func compare(_ old: Instant?, _ new: Instant?) -> TimeOrder {
+        guard let old, let new else { return .same }
+        return new > old ? .newer : new < old ? .older : .same
+    }
+}
+
+extension Array {
+    /// The elements ordered by `key`, sorting positions rather than the elements (an event
+    /// is large: a first ingest sorts 100,000 of them).
+    func sortedByKey(_ key: (Element) -> String) -> [Element] {
+        let keys = map(key)
+        return keys.indices.sorted { keys[$0] < keys[$1] }.map { self[$0] }
+    }
+}

@@ -1,0 +1,167 @@
+import AuditModel
+import AuditTime
+import Foundation
+import SnapshotReading
+
+/// The output formats of `report` and `drift`.
+public enum ReportFormat: String, CaseIterable, Sendable {
+    case text, markdown, json, html
+}
+
+/// Renders a drift report. Pure: the same report gives the same bytes.
+public enum ReportRenderer {
+    public static func render(_ report: DriftReport, as format: ReportFormat) -> String {
+        switch format {
+        case .text: return text(report)
+        case .markdown: return markdown(report)
+        case .json: return json(report)
+        case .html: return html(report)
+        }
+    }
+
+    static func when(_ instant: Instant?) -> String {
+        instant?.minuteText ?? "-"
+    }
+
+    static func summary(_ report: DriftReport) -> String {
+        let counts = report.countsBySeverity.filter { $0.1 > 0 }.map { "\($0.1) \($0.0.rawValue)" }
+        let widened = report.items.count { $0.drift == .widened }
+        return "\(report.items.count) change(s)" + (counts.isEmpty ? "" : ": " + counts.joined(separator: ", "))
+            + "; access widened in \(widened)"
+    }
+
+    // MARK: text
+
+    /// Aligned columns, readable in a terminal and in a plain-text email; text from the
+    /// profiles passes through `TextEscaping.terminal`.
+    static func text(_ report: DriftReport) -> String {
+        let cell = TextEscaping.terminal
+        var lines = ["connect-audit: \(cell(report.title))", summary(report), ""]
+        guard !report.items.isEmpty else { return (lines + ["No changes."]).joined(separator: "\n") }
+        let header = ["SEVERITY", "DRIFT", "KIND", "WHEN", "PROFILE", "ACCOUNT"]
+        let rows = report.items.map { item in
+            [item.severity.rawValue, item.drift.rawValue, item.kind.rawValue, when(item.observedAt),
+             cell(item.name ?? item.key), cell(item.accountID ?? "-")]
+        }
+        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { index, cell in
+                index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+        lines.append(line(header))
+        for (item, row) in zip(report.items, rows) {
+            lines.append(line(row))
+            for (field, change) in item.diffLines {
+                lines.append("    \(cell(field)): \(cell(change))")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    // MARK: markdown
+
+    static func markdown(_ report: DriftReport) -> String {
+        let cell = TextEscaping.markdown
+        var lines = ["# connect-audit: \(cell(report.title))", "", summary(report), ""]
+        lines += ["| severity | count |", "|---|---|"]
+        lines += report.countsBySeverity.map { "| \($0.0.rawValue) | \($0.1) |" }
+        lines.append("")
+        guard !report.items.isEmpty else { return (lines + ["No changes."]).joined(separator: "\n") }
+        lines += ["| severity | drift | kind | when | profile | account | changed |", "|---|---|---|---|---|---|---|"]
+        for item in report.items {
+            lines.append("| \(item.severity.rawValue) | \(item.drift.rawValue) | \(item.kind.rawValue) | \(when(item.observedAt)) | "
+                + "\(cell(item.name ?? item.key)) | \(cell(item.accountID ?? "-")) | \(cell(item.changedFields.joined(separator: ", "))) |")
+        }
+        let detailed = report.items.filter { !$0.diffLines.isEmpty }
+        if !detailed.isEmpty {
+            lines += ["", "## Field changes", ""]
+            for item in detailed {
+                lines.append("- **\(cell(item.name ?? item.key))** (\(item.kind.rawValue), \(item.severity.rawValue))")
+                for (field, change) in item.diffLines { lines.append("  - \(cell(field)): \(cell(change))") }
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    // MARK: json
+
+    /// Stable fields: `report` (title, from, to, baseline, generated_at), `summary` (total,
+    /// by_severity, by_drift), `events` (id, profile_key, profile_name, account_id, kind,
+    /// observed_at, drift, severity, changed_fields, diff).
+    static func json(_ report: DriftReport) -> String {
+        var out = "{\"report\":{"
+        out += "\"baseline\":" + optional(report.baseline)
+        out += ",\"from\":" + optional(report.from?.iso8601)
+        out += ",\"generated_at\":" + optional(report.generatedAt.iso8601)
+        out += ",\"title\":" + optional(report.title)
+        out += ",\"to\":" + optional(report.to?.iso8601)
+        out += "},\"summary\":{\"by_drift\":{"
+        out += report.countsByDrift.map { "\"\($0.0.rawValue)\":\($0.1)" }.joined(separator: ",")
+        out += "},\"by_severity\":{"
+        out += report.countsBySeverity.map { "\"\($0.0.rawValue)\":\($0.1)" }.joined(separator: ",")
+        out += "},\"total\":\(report.items.count)},\"events\":["
+        out += report.items.map { item in
+            var event = "{\"account_id\":" + optional(item.accountID)
+            event += ",\"changed_fields\":" + CanonicalJSON.text(item.changedFields)
+            event += ",\"diff\":" + (item.diffJSON.isEmpty ? "{}" : item.diffJSON)
+            event += ",\"drift\":" + optional(item.drift.rawValue)
+            event += ",\"id\":" + (item.eventID.map(String.init) ?? "null")
+            event += ",\"kind\":" + optional(item.kind.rawValue)
+            event += ",\"observed_at\":" + optional(item.observedAt?.iso8601)
+            event += ",\"profile_key\":" + optional(item.key)
+            event += ",\"profile_name\":" + optional(item.name)
+            event += ",\"severity\":" + optional(item.severity.rawValue)
+            return event + "}"
+        }.joined(separator: ",")
+        return out + "]}"
+    }
+
+    private static func optional(_ text: String?) -> String {
+        text.map { CanonicalJSON.text($0) } ?? "null"
+    }
+
+    // MARK: html
+
+    /// One self-contained file: inline style, no scripts, no external references.
+    static func html(_ report: DriftReport) -> String {
+        let escape = TextEscaping.html
+        var html = """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8">
+            <title>connect-audit: \(escape(report.title))</title>
+            <style>
+            body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#222}
+            table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
+            .critical{background:#f8d0d0}.high{background:#fde2c8}.medium{background:#fff4c2}.low{background:#e6f2e6}.info{background:#f2f2f2}
+            code{font-size:12px}ul{margin:0;padding-left:1.2em}
+            </style></head><body>
+            <h1>connect-audit: \(escape(report.title))</h1>
+            <p>\(escape(summary(report)))</p>
+            <table><tr><th>severity</th><th>changes</th></tr>
+
+            """
+        for (severity, count) in report.countsBySeverity {
+            html += "<tr class=\"\(severity.rawValue)\"><td>\(severity.rawValue)</td><td>\(count)</td></tr>\n"
+        }
+        html += "</table>\n"
+        let sections: [(String, [ReportItem])] = [
+            ("Access widened", report.items.filter { $0.drift == .widened }),
+            ("Other changes", report.items.filter { $0.drift != .widened }),
+        ]
+        for (heading, items) in sections where !items.isEmpty {
+            html += "<h2>\(heading)</h2>\n<table><tr><th>severity</th><th>drift</th><th>kind</th><th>when</th><th>profile</th><th>account</th><th>changes</th></tr>\n"
+            for item in items {
+                let changes = item.diffLines.map { "<li><code>\(escape($0.field))</code>: \(escape($0.change))</li>" }.joined()
+                html += "<tr class=\"\(item.severity.rawValue)\"><td>\(item.severity.rawValue)</td><td>\(item.drift.rawValue)</td>"
+                    + "<td>\(item.kind.rawValue)</td><td>\(escape(when(item.observedAt)))</td>"
+                    + "<td>\(escape(item.name ?? "-"))<br><code>\(escape(item.key))</code></td><td>\(escape(item.accountID ?? "-"))</td>"
+                    + "<td>" + (changes.isEmpty ? "" : "<ul>\(changes)</ul>") + "</td></tr>\n"
+            }
+            html += "</table>\n"
+        }
+        if report.items.isEmpty { html += "<p>No changes.</p>\n" }
+        html += "<p><small>Generated \(escape(report.generatedAt.iso8601)) by connect-audit.</small></p>\n</body></html>\n"
+        return html
+    }
+}

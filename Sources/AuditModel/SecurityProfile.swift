@@ -1,0 +1,338 @@
+import AuditTime
+import Foundation
+
+/// One Amazon Connect security profile in canonical form (DESIGN §1).
+///
+/// Canonical form is enforced by the initializer and the setters: optional text is `nil`
+/// when missing, null or empty; sets are sorted and free of duplicates; instants are UTC
+/// microseconds. Two inputs that mean the same profile are equal values with equal
+/// `contentHash`.
+///
+/// The fields live in one copy-on-write box, so copying a profile (into arrays, change
+/// sets, records) costs one reference count, not one per field.
+public struct SecurityProfile: Hashable, Sendable {
+    /// The stored fields, already canonical.
+    struct Fields: Hashable {
+        var key: String
+        var accountID: String?
+        var allowedAccessControlHierarchyGroupID: String?
+        var allowedAccessControlTags: [String]
+        var arn: String?
+        var description: String?
+        var hierarchyRestrictedResources: [String]
+        var id: String?
+        var lastModifiedRegion: String?
+        var lastModifiedTime: Instant?
+        var organizationResourceID: String?
+        var securityProfileName: String?
+        var tagRestrictedResources: [String]
+        var tags: [String]
+        var permissions: [String]
+        var extra: [String: String]
+    }
+
+    /// Shared until written: only a uniquely referenced box is mutated.
+    final class Box: @unchecked Sendable {
+        var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var box: Box
+
+    private mutating func mutate(_ change: (inout Fields) -> Void) {
+        if !isKnownUniquelyReferenced(&box) { box = Box(box.fields) }
+        change(&box.fields)
+    }
+
+    /// `_key`: the identity of the profile (its ARN in every known export).
+    public var key: String {
+        get { box.fields.key }
+        set { mutate { $0.key = newValue.canonicalUnicode } }
+    }
+    public var accountID: String? {
+        get { box.fields.accountID }
+        set { mutate { $0.accountID = newValue.canonicalText } }
+    }
+    public var allowedAccessControlHierarchyGroupID: String? {
+        get { box.fields.allowedAccessControlHierarchyGroupID }
+        set { mutate { $0.allowedAccessControlHierarchyGroupID = newValue.canonicalText } }
+    }
+    /// `key:value` strings, sorted (DDSQL's hstore with "= is contains" semantics).
+    public var allowedAccessControlTags: [String] {
+        get { box.fields.allowedAccessControlTags }
+        set { mutate { $0.allowedAccessControlTags = newValue.canonicalSet } }
+    }
+    public var arn: String? {
+        get { box.fields.arn }
+        set { mutate { $0.arn = newValue.canonicalText } }
+    }
+    public var description: String? {
+        get { box.fields.description }
+        set { mutate { $0.description = newValue.canonicalText } }
+    }
+    public var hierarchyRestrictedResources: [String] {
+        get { box.fields.hierarchyRestrictedResources }
+        set { mutate { $0.hierarchyRestrictedResources = newValue.canonicalSet } }
+    }
+    public var id: String? {
+        get { box.fields.id }
+        set { mutate { $0.id = newValue.canonicalText } }
+    }
+    public var lastModifiedRegion: String? {
+        get { box.fields.lastModifiedRegion }
+        set { mutate { $0.lastModifiedRegion = newValue.canonicalText } }
+    }
+    public var lastModifiedTime: Instant? {
+        get { box.fields.lastModifiedTime }
+        set { mutate { $0.lastModifiedTime = newValue } }
+    }
+    public var organizationResourceID: String? {
+        get { box.fields.organizationResourceID }
+        set { mutate { $0.organizationResourceID = newValue.canonicalText } }
+    }
+    public var securityProfileName: String? {
+        get { box.fields.securityProfileName }
+        set { mutate { $0.securityProfileName = newValue.canonicalText } }
+    }
+    public var tagRestrictedResources: [String] {
+        get { box.fields.tagRestrictedResources }
+        set { mutate { $0.tagRestrictedResources = newValue.canonicalSet } }
+    }
+    /// `key:value` strings, sorted.
+    public var tags: [String] {
+        get { box.fields.tags }
+        set { mutate { $0.tags = newValue.canonicalSet } }
+    }
+    /// Permission names, sorted; empty when the export does not carry them.
+    public var permissions: [String] {
+        get { box.fields.permissions }
+        set { mutate { $0.permissions = newValue.canonicalSet } }
+    }
+    /// Unknown input fields, by name, each as canonical JSON text (never dropped).
+    public var extra: [String: String] {
+        get { box.fields.extra }
+        set { mutate { $0.extra = newValue } }
+    }
+
+    /// Sets one unknown field in place (through `extra`'s getter each write would copy the
+    /// whole dictionary: a record of 40,000 unknown fields took 12.7 s).
+    public mutating func setExtra(_ value: String?, for name: String) {
+        mutate { $0.extra[name.canonicalUnicode] = value?.canonicalUnicode }
+    }
+
+    /// Creates a profile, bringing every value to canonical form.
+    public init(
+        key: String,
+        accountID: String? = nil,
+        allowedAccessControlHierarchyGroupID: String? = nil,
+        allowedAccessControlTags: [String] = [],
+        arn: String? = nil,
+        description: String? = nil,
+        hierarchyRestrictedResources: [String] = [],
+        id: String? = nil,
+        lastModifiedRegion: String? = nil,
+        lastModifiedTime: Instant? = nil,
+        organizationResourceID: String? = nil,
+        securityProfileName: String? = nil,
+        tagRestrictedResources: [String] = [],
+        tags: [String] = [],
+        permissions: [String] = [],
+        extra: [String: String] = [:]
+    ) {
+        box = Box(Fields(
+            key: key.canonicalUnicode,
+            accountID: accountID.canonicalText,
+            allowedAccessControlHierarchyGroupID: allowedAccessControlHierarchyGroupID.canonicalText,
+            allowedAccessControlTags: allowedAccessControlTags.canonicalSet,
+            arn: arn.canonicalText,
+            description: description.canonicalText,
+            hierarchyRestrictedResources: hierarchyRestrictedResources.canonicalSet,
+            id: id.canonicalText,
+            lastModifiedRegion: lastModifiedRegion.canonicalText,
+            lastModifiedTime: lastModifiedTime,
+            organizationResourceID: organizationResourceID.canonicalText,
+            securityProfileName: securityProfileName.canonicalText,
+            tagRestrictedResources: tagRestrictedResources.canonicalSet,
+            tags: tags.canonicalSet,
+            permissions: permissions.canonicalSet,
+            extra: Self.canonical(extra)))
+    }
+
+    /// `extra` with names and values in NFC; no copy when they are already (nearly always).
+    private static func canonical(_ extra: [String: String]) -> [String: String] {
+        guard !extra.allSatisfy({ $0.key.isKnownNFC && $0.value.isKnownNFC }) else { return extra }
+        var out: [String: String] = [:]
+        for (name, value) in extra { out[name.canonicalUnicode] = value.canonicalUnicode }
+        return out
+    }
+
+    public static func == (lhs: SecurityProfile, rhs: SecurityProfile) -> Bool {
+        lhs.box === rhs.box || lhs.box.fields == rhs.box.fields
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(box.fields)
+    }
+
+    /// The text of a text field (`nil` for set, instant and key fields).
+    public func text(_ field: ProfileField) -> String? {
+        switch field {
+        case .accountID: return accountID
+        case .allowedAccessControlHierarchyGroupID: return allowedAccessControlHierarchyGroupID
+        case .arn: return arn
+        case .description: return description
+        case .id: return id
+        case .lastModifiedRegion: return lastModifiedRegion
+        case .organizationResourceID: return organizationResourceID
+        case .securityProfileName: return securityProfileName
+        case .key: return key
+        default: return nil
+        }
+    }
+
+    /// The elements of a set field (empty for the others).
+    public func set(_ field: ProfileField) -> [String] {
+        switch field {
+        case .allowedAccessControlTags: return allowedAccessControlTags
+        case .hierarchyRestrictedResources: return hierarchyRestrictedResources
+        case .tagRestrictedResources: return tagRestrictedResources
+        case .tags: return tags
+        case .permissions: return permissions
+        default: return []
+        }
+    }
+
+    /// Sets a text field.
+    public mutating func setText(_ value: String?, for field: ProfileField) {
+        switch field {
+        case .accountID: accountID = value
+        case .allowedAccessControlHierarchyGroupID: allowedAccessControlHierarchyGroupID = value
+        case .arn: arn = value
+        case .description: description = value
+        case .id: id = value
+        case .lastModifiedRegion: lastModifiedRegion = value
+        case .organizationResourceID: organizationResourceID = value
+        case .securityProfileName: securityProfileName = value
+        case .key: key = value ?? ""
+        default: preconditionFailure("\(field.rawValue) is not a text field")
+        }
+    }
+
+    /// Sets a set field.
+    public mutating func setSet(_ value: [String], for field: ProfileField) {
+        switch field {
+        case .allowedAccessControlTags: allowedAccessControlTags = value
+        case .hierarchyRestrictedResources: hierarchyRestrictedResources = value
+        case .tagRestrictedResources: tagRestrictedResources = value
+        case .tags: tags = value
+        case .permissions: permissions = value
+        default: preconditionFailure("\(field.rawValue) is not a set field")
+        }
+    }
+
+    /// The Amazon Connect instance in the ARN (`.../instance/ID/...`), if any.
+    public var instanceFromARN: String? {
+        guard let arn = arn ?? (key.hasPrefix("arn:") ? key : nil),
+              let range = arn.range(of: ":instance/") else { return nil }
+        let rest = arn[range.upperBound...]
+        let id = rest.prefix { $0 != "/" }
+        return id.isEmpty ? nil : String(id)
+    }
+
+    /// The account in an ARN (`arn:aws:connect:REGION:ACCOUNT:...`), if any.
+    public static func account(fromARN arn: String) -> String? {
+        let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+        guard parts.count >= 5, parts[0] == "arn", !parts[4].isEmpty else { return nil }
+        return String(parts[4])
+    }
+}
+
+extension Optional where Wrapped == String {
+    /// Missing, null and the empty string are the same: absent; text is in NFC.
+    var canonicalText: String? {
+        guard let self, !self.isEmpty else { return nil }
+        return self.canonicalUnicode
+    }
+}
+
+extension String {
+    /// The text in Unicode Normalization Form C, the one form canonical text is kept,
+    /// hashed and compared in. Swift compares strings by canonical equivalence while the
+    /// content hash covers bytes, so a name re-encoded from NFC to NFD used to make an event
+    /// with no changed field; now the two are the same name, and no event. ASCII (nearly
+    /// every value) is returned as it is, without a copy.
+    var canonicalUnicode: String {
+        if isKnownNFC { return self }
+        return precomposedStringWithCanonicalMapping
+    }
+
+    /// Whether the text is in NFC without asking Foundation (whose normalization bridged to
+    /// `CFStringNormalize` cost a third of CSV reading): ASCII, or only scalars that are
+    /// starters no normalization changes or composes with what precedes them (below U+0300,
+    /// and blocks common in names and descriptions). Anything else (combining marks, jamo,
+    /// compatibility ideographs, singletons such as U+212B) answers `false` and is normalized.
+    var isKnownNFC: Bool {
+        let ascii = utf8.withContiguousStorageIfAvailable { bytes in
+            var seen: UInt8 = 0
+            for byte in bytes { seen |= byte }
+            return seen < 0x80
+        }
+        if ascii ?? utf8.allSatisfy({ $0 < 0x80 }) { return true }
+        return unicodeScalars.allSatisfy { scalar in
+            switch scalar.value {
+            case 0..<0x300,  // Latin, Latin-1, Extended-A and -B, IPA: precomposed letters are NFC
+                 0x2010...0x2027, 0x2030...0x205E,  // dashes, quotes, bullets, ellipsis, primes
+                 0x20A0...0x20C0,  // currency signs
+                 0x2190...0x2199, 0x219C...0x21AD, 0x21AF...0x21CC, 0x21D0...0x21FF,  // arrows without a decomposition
+                 0x2500...0x27BF,  // box drawing, shapes, symbols, dingbats
+                 0x3000...0x303F, 0x3041...0x3096, 0x30A1...0x30FA,  // CJK punctuation, kana (not the combining marks)
+                 0x4E00...0x9FFF, 0xAC00...0xD7A3,  // CJK unified ideographs, Hangul syllables
+                 0x1F300...0x1FAFF:  // emoji
+                return true
+            default:
+                return false
+            }
+        }
+    }
+}
+
+extension Array where Element == String {
+    /// In NFC, sorted, duplicates removed.
+    var canonicalSet: [String] {
+        var copy = self
+        copy.canonicalize()
+        return copy
+    }
+
+    /// Sorts and removes duplicates in place; already-canonical arrays are left untouched.
+    mutating func canonicalize() {
+        for index in indices where !self[index].isKnownNFC {
+            self[index] = self[index].canonicalUnicode
+        }
+        var ordered = true
+        var index = 1
+        while index < count {
+            if !(self[index - 1] < self[index]) {
+                ordered = false
+                break
+            }
+            index += 1
+        }
+        if ordered { return }
+        sort()
+        var write = 1
+        for read in 1..<count where self[read] != self[write - 1] {
+            self[write] = self[read]
+            write += 1
+        }
+        removeLast(count - write)
+    }
+}
+
+extension SecurityProfile {
+    /// An `extra` value in canonical JSON text, as the readers store it (for values read
+    /// back from the database).
+    package static func extraValue(_ value: Any) -> String {
+        ExtraValue.canonicalJSON(value)
+    }
+}

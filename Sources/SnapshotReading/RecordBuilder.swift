@@ -1,0 +1,123 @@
+import AuditModel
+import AuditTime
+import Foundation
+
+/// A profile read from an input, with where it came from.
+public struct ParsedRecord: Hashable, Sendable {
+    /// The canonical profile.
+    public var profile: SecurityProfile
+    /// The file it came from (`-` for standard input).
+    public var file: String
+    /// The 1-based line where its record starts (for column-major DDSQL: its row number).
+    public var line: Int
+    /// The source fingerprint of its raw bytes (`SourceFingerprinter`), when its format has one.
+    public var sourceFingerprint: SourceFingerprint?
+
+    /// Creates a record.
+    public init(profile: SecurityProfile, file: String, line: Int, sourceFingerprint: SourceFingerprint? = nil) {
+        self.profile = profile
+        self.file = file
+        self.line = line
+        self.sourceFingerprint = sourceFingerprint
+    }
+}
+
+/// Turns one input record (a JSON object, a CSV row) into a canonical profile, or the
+/// list of everything wrong with it.
+enum RecordBuilder {
+    /// Builds a profile from fields named as DDSQL's columns; unknown names go to `extra`.
+    static func fromDDSQL<Fields: Sequence>(
+        _ fields: Fields, unit: NumericInstantUnit
+    ) -> (SecurityProfile?, [FieldProblem]) where Fields.Element == (key: String, value: Any) {
+        var profile = SecurityProfile(key: "")
+        var problems: [FieldProblem] = []
+        for (name, value) in fields {
+            if let field = ProfileField(columnName: name) {
+                do throws(FieldProblem) {
+                    try FieldDecoder.apply(value, to: field, of: &profile, unit: unit)
+                } catch {
+                    problems.append(error)
+                }
+            } else if !FieldDecoder.isAbsent(value) {
+                profile.setExtra(ExtraValue.canonicalJSON(value), for: name)
+            }
+        }
+        checkKey(profile, &problems)
+        return (problems.isEmpty ? profile : nil, problems)
+    }
+
+    /// Builds a profile from one CSV row: `fields[i]` is the field of column `names[i]`,
+    /// resolved once per file; unknown columns go to `extra` as JSON strings.
+    static func fromColumns(_ names: [String], _ fields: [ProfileField?], _ values: [String]) -> (SecurityProfile?, [FieldProblem]) {
+        var profile = SecurityProfile(key: "")
+        var problems: [FieldProblem] = []
+        for index in values.indices {
+            let value = values[index]
+            if let field = fields[index] {
+                do throws(FieldProblem) {
+                    try FieldDecoder.apply(value, to: field, of: &profile, unit: .seconds)
+                } catch {
+                    problems.append(error)
+                }
+            } else if !value.isEmpty {
+                profile.setExtra(ExtraValue.canonicalJSON(value), for: names[index])
+            }
+        }
+        checkKey(profile, &problems)
+        return (problems.isEmpty ? profile : nil, problems)
+    }
+
+    /// Adds a problem when `_key` is missing, empty or only white space (and none was
+    /// reported for it already).
+    private static func checkKey(_ profile: SecurityProfile, _ problems: inout [FieldProblem]) {
+        guard !problems.contains(where: { $0.field == ProfileField.key.rawValue }) else { return }
+        if profile.key.isEmpty {
+            problems.append(FieldProblem(field: "_key", message: "missing: every row needs a non-empty _key"))
+        } else if profile.key.first?.isWhitespace == true, profile.key.allSatisfy(\.isWhitespace) {
+            problems.append(FieldProblem(field: "_key", message: "only white space: every row needs a _key that names the profile"))
+        }
+    }
+
+    /// A problem when a record has more fields than `InputLimits.fieldsPerRecord`.
+    static func tooManyFields(_ count: Int) -> FieldProblem? {
+        guard count > InputLimits.fieldsPerRecord else { return nil }
+        return FieldProblem(field: "(record)", message: "\(count) fields; more than \(InputLimits.fieldsPerRecord) is not a profile")
+    }
+
+    /// PascalCase AWS names of the fields the `aws` format reads.
+    private static let awsFields: [String: ProfileField] = Dictionary(
+        uniqueKeysWithValues: ProfileField.allCases.compactMap { field in field.awsName.map { ($0, field) } })
+
+    /// Builds a profile from `describe-security-profile` output: `{"SecurityProfile": {...},
+    /// "Permissions": [...]}` or a bare `SecurityProfile` object. `_key` is the ARN and
+    /// `account_id` comes from it.
+    static func fromAWS(_ object: [String: Any]) -> (SecurityProfile?, [FieldProblem]) {
+        var body = object
+        var outer: [String: Any] = [:]
+        if let wrapped = object["SecurityProfile"] as? [String: Any] {
+            body = wrapped
+            outer = object
+            outer["SecurityProfile"] = nil
+        }
+        var profile = SecurityProfile(key: "")
+        var problems: [FieldProblem] = []
+        for (name, value) in body.merging(outer, uniquingKeysWith: { inner, _ in inner }) {
+            if let field = awsFields[name] {
+                do throws(FieldProblem) {
+                    try FieldDecoder.apply(value, to: field, of: &profile, unit: .seconds)
+                } catch {
+                    problems.append(FieldProblem(field: name, message: error.message))
+                }
+            } else if !FieldDecoder.isAbsent(value) {
+                profile.setExtra(ExtraValue.canonicalJSON(value), for: name)
+            }
+        }
+        if let arn = profile.arn {
+            profile.key = arn
+            profile.accountID = SecurityProfile.account(fromARN: arn)
+        } else if !problems.contains(where: { $0.field == "Arn" }) {
+            problems.append(FieldProblem(field: "Arn", message: "missing: the ARN is the profile's identity (_key)"))
+        }
+        return (problems.isEmpty ? profile : nil, problems)
+    }
+}

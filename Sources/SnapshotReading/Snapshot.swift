@@ -1,0 +1,77 @@
+import AuditModel
+import AuditTime
+import Dispatch
+
+/// A snapshot ready to diff: its records with their content hashes, and a digest of the
+/// whole, by which an ingest recognises a snapshot it has already stored.
+public struct Snapshot: Sendable {
+    /// The records decoded in full, in input order.
+    public let records: [ParsedRecord]
+    /// `records[i].profile.contentDigest`, computed once (on every core).
+    public let contentDigests: [SHA256Digest]
+    /// `records[i]`'s row digest (`SHA256Digest.row`).
+    public let rowDigests: [SHA256Digest]
+    /// The records recognised by their source fingerprint as open versions, unchanged.
+    public let recognized: [RecognizedRecord]
+    /// The open versions `recognized` point into.
+    public let readAgainst: OpenVersions
+    /// SHA-256 over the sorted row digests (`SHA256Digest.row`: key, `last_modified_time`,
+    /// content hash) of every row: equal for two files that say the same thing, whatever
+    /// their format or order (and whether their records were recognised or decoded).
+    public let contentSHA256: String
+    /// The accounts the snapshot's profiles belong to, sorted.
+    public let accounts: [String]
+    /// The instances (else accounts) the snapshot's profiles belong to, sorted.
+    public let instances: [String]
+
+    /// Hashes `records`; `recognized` are open versions of `open`, with their hashes.
+    public init(records: [ParsedRecord], recognized: [RecognizedRecord] = [], readAgainst open: OpenVersions = .none) {
+        self.records = records
+        self.recognized = recognized
+        self.readAgainst = open
+        // Decoded records are hashed on every core: content, then row digest. Recognised
+        // rows bring their row digest (stored with the version). The row digests are then
+        // sorted: no string sorting of 100,000 keys.
+        let content = UnsafeMutableBufferPointer<SHA256Digest>.allocate(capacity: records.count)
+        let row = UnsafeMutableBufferPointer<SHA256Digest>.allocate(capacity: records.count)
+        defer { content.deallocate(); row.deallocate() }
+        nonisolated(unsafe) let (contentOut, rowOut) = (content, row)
+        ObjectDecoding.forEachShare(records.count) { _, range in
+            let hasher = SHA256.Hasher()
+            for index in range {
+                let profile = records[index].profile
+                let digest = profile.contentDigest
+                (contentOut.baseAddress! + index).initialize(to: digest)
+                (rowOut.baseAddress! + index).initialize(
+                    to: .row(key: profile.key, time: profile.lastModifiedTime, contentHash: digest, using: hasher))
+            }
+        }
+        contentDigests = Array(content)
+        rowDigests = Array(row)
+        var rows = rowDigests
+        rows.reserveCapacity(records.count + recognized.count)
+        for record in recognized { rows.append(open.all[record.index].rowDigest) }
+        let sorted = rows.sorted()
+        contentSHA256 = sorted.withUnsafeBytes { SHA256.hex(of: $0) }
+        var accounts = Set(records.compactMap(\.profile.accountID))
+        var instances = Set(records.map(\.profile.scopeInstance))
+        var cellSeen = [Bool](repeating: false, count: open.scopeCells.count)
+        for record in recognized { cellSeen[open.scopeCellOf[record.index]] = true }
+        for (cell, seen) in zip(open.scopeCells, cellSeen) where seen {
+            if let account = cell.account { accounts.insert(account) }
+            instances.insert(cell.instance)
+        }
+        self.accounts = accounts.sorted()
+        self.instances = instances.sorted()
+    }
+
+    /// How many rows the snapshot has, decoded or recognised.
+    public var count: Int { records.count + recognized.count }
+
+    /// The open versions recognised, in input order.
+    public var recognizedVersions: some Collection<OpenVersion> { recognized.lazy.map { self.readAgainst.all[$0.index] } }
+
+    /// The default scope: the instances this snapshot's profiles belong to.
+    public var impliedScope: SnapshotScope { .instances(Set(instances)) }
+}
+

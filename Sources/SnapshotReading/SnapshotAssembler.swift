@@ -1,0 +1,96 @@
+import AuditModel
+import AuditTime
+
+/// Joins the parts of one snapshot (one file, or several `--parts`) and checks what no
+/// single file can: every `_key` appears once.
+public enum SnapshotAssembler {
+    /// The snapshot of all parts (records in order), read against `open`, or every issue
+    /// found (up to the limit).
+    ///
+    /// - Throws: `SnapshotReadError` when any part had issues, a `_key` repeats (naming
+    ///   both places), or there are no rows at all.
+    public static func assemble(_ parts: [SnapshotPart], against open: OpenVersions = .none) throws(SnapshotReadError) -> Snapshot {
+        let (records, recognized) = try gather(parts, against: open)
+        return Snapshot(records: records, recognized: recognized, readAgainst: open)
+    }
+
+    /// The records of all parts, in order, checked as `assemble` checks them but not hashed
+    /// (what reading alone costs).
+    public static func records(_ parts: [SnapshotPart]) throws(SnapshotReadError) -> [ParsedRecord] {
+        try gather(parts, against: .none).records
+    }
+
+    private static func gather(
+        _ parts: [SnapshotPart], against open: OpenVersions
+    ) throws(SnapshotReadError) -> (records: [ParsedRecord], recognized: [RecognizedRecord]) {
+        var issues = SnapshotIssues()
+        for part in parts {
+            for issue in part.issues { issues.add(issue) }
+            if part.issuesTruncated { issues.markTruncated() }
+        }
+        /// Reports a repeated key at the later of the two places, naming the other.
+        func duplicate(_ key: String, _ one: (file: String, line: Int), _ other: (file: String, line: Int)) {
+            let (first, second) = one.file == other.file && one.line > other.line ? (other, one) : (one, other)
+            let place = first.file == second.file ? "line \(first.line)" : "\(first.file):\(first.line)"
+            issues.add(SnapshotIssue(
+                file: second.file, line: second.line, field: "_key",
+                message: "duplicate _key \(key): also at \(place); a snapshot holds each profile once"))
+        }
+        // Recognised records are marked by their open version's position (no hashing).
+        var recognizedAt = [Int](repeating: -1, count: open.count)
+        var recognized: [RecognizedRecord] = []
+        recognized.reserveCapacity(parts.reduce(0) { $0 + $1.recognized.count })
+        for part in parts {
+            for record in part.recognized {
+                let first = recognizedAt[record.index]
+                if first >= 0 {
+                    duplicate(open.all[record.index].key, (recognized[first].file, recognized[first].line), (record.file, record.line))
+                } else {
+                    recognizedAt[record.index] = recognized.count
+                    recognized.append(record)
+                }
+            }
+        }
+        let decodedCount = parts.reduce(0) { $0 + $1.records.count }
+        var firstSeen: [String: (file: String, line: Int)] = [:]
+        firstSeen.reserveCapacity(decodedCount)
+        var records: [ParsedRecord] = []
+        records.reserveCapacity(decodedCount)
+        for part in parts {
+            for record in part.records {
+                let key = record.profile.key
+                // One hash on the common path: insert, and put the first back on a repeat.
+                if let first = firstSeen.updateValue((record.file, record.line), forKey: key) {
+                    firstSeen[key] = first
+                    duplicate(key, first, (record.file, record.line))
+                } else if !recognized.isEmpty, let index = open.index(of: key), recognizedAt[index] >= 0 {
+                    let first = recognized[recognizedAt[index]]
+                    duplicate(key, (first.file, first.line), (record.file, record.line))
+                } else {
+                    records.append(record)
+                }
+            }
+        }
+        guard issues.isEmpty else { throw SnapshotReadError(issues: issues.issues, truncated: issues.truncated) }
+        return (records, recognized)
+    }
+
+    /// Reads whole byte buffers as one snapshot's records (tests, small inputs).
+    public static func read(_ files: [(name: String, bytes: [UInt8])], format: SnapshotFormat? = nil) throws(SnapshotReadError) -> [ParsedRecord] {
+        try snapshot(files, format: format).records
+    }
+
+    /// Reads whole byte buffers as one snapshot, recognising what one of `known` was read
+    /// from (when given; `nil` fingerprints nothing).
+    public static func snapshot(
+        _ files: [(name: String, bytes: [UInt8])], format: SnapshotFormat? = nil, known: OpenVersions? = nil
+    ) throws(SnapshotReadError) -> Snapshot {
+        try assemble(files.map { file in
+            var reader = SnapshotReader(
+                format: format ?? SnapshotFormat.detect(fileName: file.name, prefix: file.bytes.prefix(65_536)),
+                file: file.name, known: known)
+            reader.consume(file.bytes)
+            return reader.finish()
+        }, against: known ?? .none)
+    }
+}

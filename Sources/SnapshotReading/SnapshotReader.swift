@@ -1,0 +1,601 @@
+import AuditModel
+import AuditTime
+import Dispatch
+import Foundation
+
+/// What one input file yielded: its records, or the issues that refuse it.
+public struct SnapshotPart: Sendable {
+    /// The file's name as the user gave it.
+    public let file: String
+    /// The format it was read as.
+    public let format: SnapshotFormat
+    /// The records, in input order.
+    public let records: [ParsedRecord]
+    /// The records recognised as open versions by their source fingerprint (not decoded).
+    public let recognized: [RecognizedRecord]
+    /// What is wrong with the file, up to `SnapshotIssues.limit`.
+    public let issues: [SnapshotIssue]
+    /// Whether more issues were found than are listed.
+    public let issuesTruncated: Bool
+}
+
+/// Reads one snapshot file into canonical records, incrementally: feed it chunks of bytes
+/// as they are read, then call `finish()`.
+///
+/// NDJSON and CSV are decoded record by record as the bytes arrive (NDJSON in batches
+/// spread over every core), so the file is never held whole. JSON, AWS and DDSQL documents
+/// are one JSON value each and are decoded at the end, element by element.
+///
+/// Given the open versions (`known`), every record of NDJSON, a JSON array, AWS output or
+/// CSV gets a source fingerprint; a record whose fingerprint an open version has is
+/// recognised as that version, unchanged, and not decoded (see `SourceFingerprinter`).
+public struct SnapshotReader {
+    /// Lines of NDJSON decoded together, spread over the cores.
+    static let batchSize = 8192
+
+    /// The format being read.
+    public let format: SnapshotFormat
+    /// The file's name, for messages.
+    public let file: String
+    /// The open versions records are recognised as; `nil`: records are neither
+    /// fingerprinted nor recognised.
+    public let known: OpenVersions?
+
+    private var records: [ParsedRecord] = []
+    private var recognized: [RecognizedRecord] = []
+    private var issues = SnapshotIssues()
+    /// Whole-document formats: every byte so far. NDJSON: the unfinished last line.
+    private var pending: [UInt8] = []
+    private var pendingLine = 1
+    /// NDJSON lines or CSV records waiting to be decoded on every core, as ranges of `batchBytes`.
+    private var batchBytes: [UInt8] = []
+    private var batch: [JSONStructure.Element] = []
+    private var csv = CSVRecordSplitter()
+    private var csvHeader: [String]?
+    /// The field of each CSV column (`nil`: unknown, kept in `extra`).
+    private var csvFields: [ProfileField?] = []
+    /// Fingerprints CSV records with this file's header.
+    private var csvFingerprinter: SourceFingerprinter?
+    /// Whether no byte has been consumed yet (a UTF-8 byte order mark is skipped there).
+    private var atStart = true
+
+    /// Whether more input is worth reading: `false` once a size limit refused the file
+    /// (reading `/dev/zero` stops there instead of growing without bound).
+    public private(set) var wantsMore = true
+
+    /// Creates a reader of `format` for the file named `file`; with `known`, records are
+    /// fingerprinted and those an open version was read from are recognised, not decoded.
+    public init(format: SnapshotFormat, file: String, known: OpenVersions? = nil) {
+        self.format = format
+        self.file = file
+        self.known = known
+    }
+
+    /// The fingerprinter for records of `format` (with `header` for CSV), when recognising.
+    private func fingerprinter(_ format: SnapshotFormat, header: UnsafeBufferPointer<UInt8>? = nil) -> SourceFingerprinter? {
+        known == nil ? nil : SourceFingerprinter(format: format, header: header)
+    }
+
+    /// Feeds the next bytes of the file. A UTF-8 byte order mark at its very start (as
+    /// Excel writes CSV) is skipped.
+    public mutating func consume(_ chunk: UnsafeRawBufferPointer) {
+        guard wantsMore else { return }
+        var chunk = chunk
+        if atStart, !chunk.isEmpty {
+            atStart = false
+            if chunk.starts(with: SnapshotFormat.byteOrderMark) { chunk = UnsafeRawBufferPointer(rebasing: chunk[3...]) }
+        }
+        switch format {
+        case .ndjson: consumeLines(chunk)
+        case .csv:
+            var splitter = csv
+            splitter.consume(chunk.bindMemory(to: UInt8.self)) { handleCSVRecord($0, line: $1) }
+            csv = splitter
+            if let line = splitter.oversizedRecordLine {
+                refuse(line: line, "a record longer than \(Self.megabytes(InputLimits.recordBytes)) (an unclosed quote, or not a CSV file?)")
+            }
+        case .json, .aws, .ddsql:
+            pending.append(contentsOf: chunk)
+            if pending.count > InputLimits.documentBytes {
+                refuse(line: 1, "a \(format.rawValue) document larger than \(Self.megabytes(InputLimits.documentBytes)); export NDJSON or CSV, which are read as they stream")
+            }
+        }
+    }
+
+    /// Refuses the file for a size limit and stops reading it.
+    private mutating func refuse(line: Int, _ message: String) {
+        issues.add(SnapshotIssue(file: file, line: line, message: message))
+        wantsMore = false
+        pending = []
+        batch = []
+        batchBytes = []
+    }
+
+    static func megabytes(_ bytes: Int) -> String { "\(bytes >> 20) MiB" }
+
+    /// Feeds the next bytes of the file.
+    public mutating func consume(_ chunk: [UInt8]) {
+        chunk.withUnsafeBytes { consume($0) }
+    }
+
+    /// Ends the input and returns what was read.
+    public mutating func finish() -> SnapshotPart {
+        if !wantsMore {
+            return SnapshotPart(file: file, format: format, records: [], recognized: [], issues: issues.issues, issuesTruncated: issues.truncated)
+        }
+        switch format {
+        case .ndjson:
+            queuePending()
+            pending = []
+            decodeBatch(mapping: .ddsql)
+        case .csv:
+            var splitter = csv
+            if let line = splitter.finish(emit: { handleCSVRecord($0, line: $1) }) {
+                issues.add(SnapshotIssue(file: file, line: line, message: "a quoted field starting on this record is never closed"))
+            }
+            csv = splitter
+            decodeCSVRows()
+        case .json: finishJSON()
+        case .aws: finishAWS()
+        case .ddsql: finishDDSQL()
+        }
+        if records.isEmpty && recognized.isEmpty && issues.isEmpty {
+            issues.add(SnapshotIssue(
+                file: file, line: 1,
+                message: "the snapshot has no rows; an empty export is refused rather than read as \"every profile was deleted\""))
+        }
+        return SnapshotPart(
+            file: file, format: format, records: records, recognized: recognized, issues: issues.issues,
+            issuesTruncated: issues.truncated)
+    }
+
+    // MARK: NDJSON
+
+    private mutating func consumeLines(_ chunk: UnsafeRawBufferPointer) {
+        var start = 0
+        let bytes = chunk.bindMemory(to: UInt8.self)
+        while start < bytes.count, wantsMore {
+            guard let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) else {
+                pending.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+                if pending.count > InputLimits.recordBytes { refuseLongLine(pendingLine) }
+                return
+            }
+            if pending.isEmpty {
+                queueLine(UnsafeBufferPointer(rebasing: bytes[start..<newline]), line: pendingLine)
+            } else {
+                pending.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<newline]))
+                queuePending()
+                pending.removeAll(keepingCapacity: true)
+            }
+            pendingLine += 1
+            start = newline + 1
+        }
+    }
+
+    private mutating func queueLine(_ line: UnsafeBufferPointer<UInt8>, line number: Int) {
+        guard line.count <= InputLimits.recordBytes else { return refuseLongLine(number) }
+        guard line.contains(where: { !SnapshotFormat.isSpace($0) }) else { return }
+        let start = batchBytes.count
+        batchBytes.append(contentsOf: line)
+        batch.append(JSONStructure.Element(range: start..<batchBytes.count, line: number))
+        if batch.count >= Self.batchSize { decodeBatch(mapping: .ddsql) }
+    }
+
+    private mutating func refuseLongLine(_ line: Int) {
+        refuse(line: line, "a line longer than \(Self.megabytes(InputLimits.recordBytes)); one NDJSON line holds one profile (is this NDJSON?)")
+    }
+
+    /// Queues the line gathered in `pending` (one that spanned chunks, or the last one).
+    private mutating func queuePending() {
+        let line = pending
+        line.withUnsafeBufferPointer { queueLine($0, line: pendingLine) }
+    }
+
+    private mutating func decodeBatch(mapping: ObjectMapping) {
+        guard !batch.isEmpty else { return }
+        take(ObjectDecoding.Batch(
+            bytes: batchBytes, elements: batch, kind: .objects(mapping),
+            fingerprinter: fingerprinter(mapping == .aws ? .aws : .ndjson), checkEachElement: true))
+        batch.removeAll(keepingCapacity: true)
+        batchBytes.removeAll(keepingCapacity: true)
+    }
+
+    /// Decodes `batch` (recognising what `known` has).
+    private mutating func take(_ batch: ObjectDecoding.Batch) {
+        append(batch.decode(file: file, against: known ?? .none))
+    }
+
+    private mutating func append(_ decoded: ObjectDecoding.Outcome) {
+        records.append(contentsOf: decoded.records)
+        recognized.append(contentsOf: decoded.recognized)
+        issues.add(contentsOf: decoded.issues)
+    }
+
+    // MARK: CSV
+
+    /// Takes one complete CSV record: the first is the header, the rest are queued (as
+    /// bytes) to be split and built on every core.
+    private mutating func handleCSVRecord(_ bytes: UnsafeBufferPointer<UInt8>, line: Int) {
+        guard csvHeader != nil else {
+            switch CSVRecordFields.parse(bytes) {
+            case .success(let names) where names.count > InputLimits.fieldsPerRecord:
+                csvHeader = []
+                refuse(line: line, "the header has \(names.count) columns; more than \(InputLimits.fieldsPerRecord) is not a profile export")
+            case .success(let names):
+                csvFingerprinter = fingerprinter(.csv, header: bytes)
+                csvHeader = names.map { String($0.trimmedSpaces) }
+                csvFields = csvHeader?.map { ProfileField(columnName: $0) } ?? []
+                checkHeader(line: line)
+            case .failure(let problem):
+                csvHeader = []
+                issues.add(SnapshotIssue(file: file, line: line, message: "header: " + problem.message))
+            }
+            return
+        }
+        let start = batchBytes.count
+        batchBytes.append(contentsOf: bytes)
+        batch.append(JSONStructure.Element(range: start..<batchBytes.count, line: line))
+        if batch.count >= Self.batchSize { decodeCSVRows() }
+    }
+
+    private mutating func decodeCSVRows() {
+        guard let header = csvHeader, !batch.isEmpty else { return }
+        take(ObjectDecoding.Batch(
+            bytes: batchBytes, elements: batch, kind: .csv(header: header, fields: csvFields), fingerprinter: csvFingerprinter))
+        batch.removeAll(keepingCapacity: true)
+        batchBytes.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func checkHeader(line: Int) {
+        guard let header = csvHeader else { return }
+        if !header.contains(ProfileField.key.rawValue) {
+            issues.add(SnapshotIssue(
+                file: file, line: line,
+                message: "the header has no _key column; expected DDSQL field names such as _key,arn,security_profile_name"))
+        }
+        var seen = Set<String>()
+        for name in header where !seen.insert(name).inserted {
+            issues.add(SnapshotIssue(file: file, line: line, field: name, message: "this column appears twice in the header"))
+        }
+    }
+
+    // MARK: whole documents
+
+    /// Refuses a whole document that Foundation would read but must not be (see
+    /// `StrictJSON`); `true` when it was refused.
+    private mutating func refusedAsLoose(_ problem: StrictJSON.Problem?) -> Bool {
+        guard let problem else { return false }
+        issues.add(SnapshotIssue(file: file, line: 1 + problem.lineOffset, message: problem.message))
+        return true
+    }
+
+    private mutating func finishJSON() {
+        if refusedAsLoose(StrictJSON.problem(in: pending)) { return }
+        let elements = pending.withUnsafeBufferPointer { JSONStructure.mainArrayElements(of: $0, keys: ["data", "rows", "items"]) }
+        guard let elements else {
+            issues.add(SnapshotIssue(file: file, line: 1, message: documentProblem(expected: "a JSON array of objects, or an object holding one under \"data\", \"rows\" or \"items\"")))
+            return
+        }
+        take(ObjectDecoding.Batch(bytes: pending, elements: elements, kind: .objects(.ddsql), fingerprinter: fingerprinter(.json)))
+    }
+
+    private mutating func finishAWS() {
+        // One document, or (when more follows a sound first document) one object per line.
+        let strictness = StrictJSON.problem(in: pending)
+        if let strictness, !strictness.isTrailingContent, refusedAsLoose(strictness) { return }
+        if strictness == nil, let elements = pending.withUnsafeBufferPointer({ JSONStructure.mainArrayElements(of: $0, keys: ["SecurityProfiles"]) }) {
+            take(ObjectDecoding.Batch(bytes: pending, elements: elements, kind: .objects(.aws), fingerprinter: fingerprinter(.aws)))
+            return
+        }
+        if strictness == nil, let object = try? JSONSerialization.jsonObject(with: Data(pending)) as? [String: Any] {
+            let start = pending.firstIndex { !SnapshotFormat.isSpace($0) } ?? 0
+            let line = 1 + pending[..<start].count { $0 == UInt8(ascii: "\n") }
+            append(ObjectDecoding.build(object, mapping: .aws, file: file, line: line))
+            return
+        }
+        // One object per line.
+        let bytes = pending
+        pending = []
+        bytes.withUnsafeBytes { consumeLines($0) }
+        queuePending()
+        pending = []
+        decodeBatch(mapping: .aws)
+    }
+
+    private mutating func finishDDSQL() {
+        if refusedAsLoose(StrictJSON.problem(in: pending)) { return }
+        guard let document = try? JSONSerialization.jsonObject(with: Data(pending)) else {
+            issues.add(SnapshotIssue(file: file, line: 1, message: documentProblem(expected: "a DDSQL tabular response")))
+            return
+        }
+        let outcome = DDSQLColumns.records(from: document, file: file)
+        append(outcome)
+    }
+
+    /// Says why a whole document could not be read: invalid JSON, or the wrong shape.
+    private func documentProblem(expected: String) -> String {
+        do {
+            _ = try JSONSerialization.jsonObject(with: Data(pending), options: [.fragmentsAllowed])
+            return "expected \(expected)"
+        } catch {
+            let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+            return "invalid JSON (\(reason)); expected \(expected)"
+        }
+    }
+}
+
+/// Which field names a JSON object uses.
+enum ObjectMapping {
+    /// DDSQL column names (`security_profile_name`).
+    case ddsql
+    /// AWS API names (`SecurityProfileName`), `_key` from the ARN.
+    case aws
+}
+
+/// Decodes JSON objects, each on its own, over every core.
+enum ObjectDecoding {
+    /// Records and issues, in input order.
+    struct Outcome {
+        var records: [ParsedRecord] = []
+        var recognized: [RecognizedRecord] = []
+        var issues = SnapshotIssues()
+
+        /// Adds what one record built into: the profile, or its problems (by field).
+        mutating func add(
+            _ profile: SecurityProfile?, _ problems: [FieldProblem], file: String, line: Int, sourceFingerprint: SourceFingerprint? = nil
+        ) {
+            if let profile { records.append(ParsedRecord(profile: profile, file: file, line: line, sourceFingerprint: sourceFingerprint)) }
+            for problem in problems.sorted(by: { $0.field < $1.field }) {
+                issues.add(SnapshotIssue(file: file, line: line, field: problem.field, message: problem.message))
+            }
+        }
+    }
+
+    /// Runs `body` over `count` items split into one contiguous share per core, and
+    /// joins the outcomes in item order.
+    static func inParallel(_ count: Int, _ body: @Sendable (Range<Int>) -> Outcome) -> Outcome {
+        // Each worker writes only its own slot of `results`.
+        nonisolated(unsafe) let results = UnsafeMutableBufferPointer<Outcome>.allocate(capacity: workers(for: count))
+        results.initialize(repeating: Outcome())
+        defer { results.deinitialize(); results.deallocate() }
+        forEachShare(count) { worker, range in results[worker] = body(range) }
+        var merged = Outcome()
+        merged.records.reserveCapacity(count)
+        for outcome in results {
+            merged.records.append(contentsOf: outcome.records)
+            merged.recognized.append(contentsOf: outcome.recognized)
+            merged.issues.add(contentsOf: outcome.issues)
+        }
+        return merged
+    }
+
+    /// Records waiting to be decoded together: their bytes, where each lies in them, how
+    /// to read them and, when fingerprinting, their fingerprints.
+    struct Batch: Sendable {
+        enum Kind: Sendable {
+            /// JSON objects with these field names.
+            case objects(ObjectMapping)
+            /// CSV records under this header.
+            case csv(header: [String], fields: [ProfileField?])
+        }
+
+        var bytes: [UInt8]
+        var elements: [JSONStructure.Element]
+        var kind: Kind
+        var fingerprinter: SourceFingerprinter?
+        /// Whether each element is a document of its own that `StrictJSON` has not seen
+        /// (NDJSON lines; elements of a whole document were checked with it).
+        var checkEachElement = false
+        var fingerprints: [SourceFingerprint]? = nil
+
+        /// Fingerprints every element (on every core), if there is a fingerprinter.
+        mutating func fingerprint() {
+            guard let fingerprinter, fingerprints == nil else { return }
+            let count = elements.count
+            let results = UnsafeMutableBufferPointer<SourceFingerprint>.allocate(capacity: count)
+            defer { results.deallocate() }
+            nonisolated(unsafe) let shared = results
+            let elements = elements
+            bytes.withUnsafeBufferPointer { buffer in
+                nonisolated(unsafe) let buffer = buffer
+                ObjectDecoding.forEachShare(count) { _, range in
+                    let hasher = SHA256.Hasher()
+                    for position in range {
+                        let raw = UnsafeBufferPointer(rebasing: buffer[elements[position].range])
+                        (shared.baseAddress! + position).initialize(to: fingerprinter.fingerprint(raw, using: hasher))
+                    }
+                }
+            }
+            fingerprints = Array(results)
+        }
+
+        /// Decodes the records, recognising those whose fingerprint one of `open` has.
+        func decode(file: String, against open: OpenVersions) -> Outcome {
+            var batch = self
+            batch.fingerprint()
+            let recognition = batch.fingerprints.map { Recognition(fingerprints: $0, open: open) }
+            return batch.bytes.withUnsafeBufferPointer { buffer in
+                switch kind {
+                case .objects(let mapping):
+                    return ObjectDecoding.decode(
+                        elements, in: buffer, mapping: mapping, file: file, strict: checkEachElement, recognition: recognition)
+                case .csv(let header, let fields):
+                    return ObjectDecoding.decode(
+                        csvRecords: elements, in: buffer, header: header, fields: fields, file: file, recognition: recognition)
+                }
+            }
+        }
+    }
+
+    /// The fingerprints of a batch's elements and the open versions to recognise them as.
+    struct Recognition: Sendable {
+        var fingerprints: [SourceFingerprint]
+        var open: OpenVersions
+
+        /// Whether an open version was read from element `position`'s bytes; if so it is
+        /// added to `outcome` as recognised.
+        func recognizes(_ position: Int, line: Int, file: String, into outcome: inout Outcome) -> Bool {
+            guard let index = open.index(ofSource: fingerprints[position]) else { return false }
+            outcome.recognized.append(RecognizedRecord(index: index, file: file, line: line))
+            return true
+        }
+    }
+
+    /// How many workers share `count` items: one per core, one for few items.
+    static func workers(for count: Int) -> Int {
+        count < 256 ? 1 : max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+    }
+
+    /// Runs `body` over `0..<count` in one contiguous share per worker (numbered from 0).
+    static func forEachShare(_ count: Int, _ body: @Sendable (_ worker: Int, Range<Int>) -> Void) {
+        let workers = workers(for: count)
+        let share = (count + workers - 1) / workers
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let lower = worker * share
+            let upper = min(count, lower + share)
+            if lower < upper { body(worker, lower..<upper) }
+        }
+    }
+
+    /// Decodes each element of `bytes` as one record (or recognises it, given `recognition`).
+    static func decode(
+        _ elements: [JSONStructure.Element], in bytes: UnsafeBufferPointer<UInt8>, mapping: ObjectMapping, file: String,
+        strict: Bool, recognition: Recognition? = nil
+    ) -> Outcome {
+        nonisolated(unsafe) let bytes = bytes
+        return inParallel(elements.count) { range in
+            var outcome = Outcome()
+            outcome.records.reserveCapacity(range.count)
+            for position in range {
+                let element = elements[position]
+                if recognition?.recognizes(position, line: element.line, file: file, into: &outcome) == true { continue }
+                let raw = UnsafeBufferPointer(rebasing: bytes[element.range])
+                if strict, let problem = StrictJSON.problem(in: raw) {
+                    outcome.issues.add(SnapshotIssue(file: file, line: element.line + problem.lineOffset, message: problem.message))
+                    continue
+                }
+                let data = Data(raw)
+                let object: Any
+                do {
+                    object = try JSONSerialization.jsonObject(with: data)
+                } catch {
+                    let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+                    outcome.issues.add(SnapshotIssue(file: file, line: element.line, message: "invalid JSON: \(reason)"))
+                    continue
+                }
+                guard let fields = object as? [String: Any] else {
+                    outcome.issues.add(SnapshotIssue(
+                        file: file, line: element.line,
+                        message: "expected a JSON object, found \(FieldDecoder.describe(object))"))
+                    continue
+                }
+                let built = build(
+                    fields, mapping: mapping, file: file, line: element.line, sourceFingerprint: recognition?.fingerprints[position])
+                outcome.records.append(contentsOf: built.records)
+                outcome.issues.add(contentsOf: built.issues)
+            }
+            return outcome
+        }
+    }
+
+    /// Splits and builds CSV records (byte ranges of `bytes`) whose columns are `header`,
+    /// with each column's field resolved once.
+    static func decode(
+        csvRecords records: [JSONStructure.Element], in bytes: UnsafeBufferPointer<UInt8>,
+        header: [String], fields: [ProfileField?], file: String, recognition: Recognition? = nil
+    ) -> Outcome {
+        nonisolated(unsafe) let bytes = bytes
+        return inParallel(records.count) { range in
+            var outcome = Outcome()
+            outcome.records.reserveCapacity(range.count)
+            for position in range {
+                let record = records[position]
+                if recognition?.recognizes(position, line: record.line, file: file, into: &outcome) == true { continue }
+                let values: [String]
+                switch CSVRecordFields.parse(UnsafeBufferPointer(rebasing: bytes[record.range])) {
+                case .failure(let problem):
+                    outcome.issues.add(SnapshotIssue(file: file, line: record.line, message: problem.message))
+                    continue
+                case .success(let parsed):
+                    values = parsed
+                }
+                guard values.count == header.count else {
+                    outcome.issues.add(SnapshotIssue(
+                        file: file, line: record.line,
+                        message: "expected \(header.count) fields as in the header, found \(values.count)"))
+                    continue
+                }
+                let (profile, problems) = RecordBuilder.fromColumns(header, fields, values)
+                outcome.add(profile, problems, file: file, line: record.line, sourceFingerprint: recognition?.fingerprints[position])
+            }
+            return outcome
+        }
+    }
+
+    /// Builds one record from a decoded object.
+    static func build(_ object: [String: Any], mapping: ObjectMapping, file: String, line: Int, sourceFingerprint: SourceFingerprint? = nil) -> Outcome {
+        if let problem = RecordBuilder.tooManyFields(object.count) {
+            var outcome = Outcome()
+            outcome.add(nil, [problem], file: file, line: line)
+            return outcome
+        }
+        let (profile, problems) = switch mapping {
+        case .ddsql: RecordBuilder.fromDDSQL(object, unit: .seconds)
+        case .aws: RecordBuilder.fromAWS(object)
+        }
+        var outcome = Outcome()
+        outcome.add(profile, problems, file: file, line: line, sourceFingerprint: sourceFingerprint)
+        return outcome
+    }
+}
+
+/// The DDSQL API's column-major response: `data.attributes.columns[{name, type, values}]`.
+enum DDSQLColumns {
+    static func records(from document: Any, file: String) -> ObjectDecoding.Outcome {
+        var outcome = ObjectDecoding.Outcome()
+        guard let columns = ((document as? [String: Any])?["data"] as? [String: Any])
+            .flatMap({ ($0["attributes"] as? [String: Any])?["columns"] as? [Any] })
+        else {
+            outcome.issues.add(SnapshotIssue(file: file, line: 1, message: "expected a DDSQL tabular response: {\"data\": {\"attributes\": {\"columns\": [...]}}}"))
+            return outcome
+        }
+        guard columns.count <= InputLimits.fieldsPerRecord else {
+            outcome.issues.add(SnapshotIssue(
+                file: file, line: 1, message: "\(columns.count) columns; more than \(InputLimits.fieldsPerRecord) is not a profile export"))
+            return outcome
+        }
+        var names: [String] = []
+        var values: [[Any]] = []
+        for (index, column) in columns.enumerated() {
+            guard let column = column as? [String: Any], let name = column["name"] as? String,
+                  let columnValues = column["values"] as? [Any]
+            else {
+                outcome.issues.add(SnapshotIssue(file: file, line: 1, field: "columns[\(index)]", message: "expected {\"name\": ..., \"values\": [...]}"))
+                continue
+            }
+            if names.contains(name) {
+                outcome.issues.add(SnapshotIssue(
+                    file: file, line: 1, field: "columns[\(index)]",
+                    message: "column \(FieldDecoder.quote(name)) appears twice; which one is meant is unknowable"))
+                continue
+            }
+            names.append(name)
+            values.append(columnValues)
+        }
+        let rowCount = values.first?.count ?? 0
+        for (name, column) in zip(names, values) where column.count != rowCount {
+            outcome.issues.add(SnapshotIssue(file: file, line: 1, field: name, message: "has \(column.count) values, but the first column has \(rowCount)"))
+        }
+        guard outcome.issues.isEmpty else { return outcome }
+        for row in 0..<rowCount {
+            let fields = names.indices.lazy.map { (key: names[$0], value: values[$0][row]) }
+            let (profile, problems) = RecordBuilder.fromDDSQL(fields, unit: .milliseconds)
+            // Column-major data has no line per row: the row number stands in for it.
+            if let profile { outcome.records.append(ParsedRecord(profile: profile, file: file, line: row + 1)) }
+            for problem in problems {
+                outcome.issues.add(SnapshotIssue(file: file, line: 1, field: problem.field, message: "row \(row + 1): \(problem.message)"))
+            }
+        }
+        return outcome
+    }
+}

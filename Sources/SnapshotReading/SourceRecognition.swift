@@ -1,0 +1,149 @@
+import AuditModel
+import AuditTime
+
+/// Recognises input records that are byte for byte the record an open version was read
+/// from, so a nightly ingest decodes only what changed (DESIGN §3: "only what changed").
+///
+/// Each record read from NDJSON, a JSON array, AWS output or CSV gets a *source
+/// fingerprint*: SHA-256 over a tag naming the canonical form, the format, the CSV header
+/// (which gives a row's cells their meaning) and the record's raw bytes. A version stores
+/// the fingerprint of the record it was built from (`profile_versions.source_sha256`). Equal
+/// fingerprints mean equal bytes read the same way, hence the same canonical profile: the
+/// record is that open version, unchanged, and is not decoded again. Anything else — new
+/// bytes, another format, a reordered header, a new release of the canonical form — is
+/// decoded and diffed by content as usual, so recognition only ever saves work.
+public struct SourceFingerprinter: Sendable {
+    /// Bump when the canonical form of any reader changes: every fingerprint then misses
+    /// once, and records are decoded and compared by content hash again.
+    static let canonicalFormTag = "connect-audit source record 1"
+
+    private let prefix: [UInt8]
+
+    /// A fingerprinter for records of `format`; `header` is a CSV file's raw header record.
+    public init(format: SnapshotFormat, header: UnsafeBufferPointer<UInt8>? = nil) {
+        var prefix = Array(Self.canonicalFormTag.utf8)
+        prefix.append(0)
+        prefix.append(contentsOf: format.rawValue.utf8)
+        prefix.append(0)
+        if let header { prefix.append(contentsOf: header) }
+        prefix.append(0)
+        self.prefix = prefix
+    }
+
+    /// The fingerprint of one raw record, computed with `hasher` (one per thread).
+    package func fingerprint(_ record: UnsafeBufferPointer<UInt8>, using hasher: SHA256.Hasher) -> SourceFingerprint {
+        prefix.withUnsafeBytes { hasher.digest(of: $0, then: UnsafeRawBufferPointer(record)) }
+    }
+
+    /// The fingerprint of one raw record.
+    public func fingerprint(_ record: UnsafeBufferPointer<UInt8>) -> SourceFingerprint {
+        fingerprint(record, using: SHA256.Hasher())
+    }
+}
+
+/// A source fingerprint is a SHA-256 digest of the record's bytes (with its prefix).
+
+
+/// The open versions of the history as one ingest loaded them, indexed by key and by
+/// source fingerprint. A snapshot is read *against* them: records they recognise point
+/// here by position instead of being decoded.
+public final class OpenVersions: Sendable {
+    /// Every open version, in the order loaded.
+    public let all: [OpenVersion]
+    /// The distinct (instance, account) pairs of the versions: what scoping looks at.
+    public let scopeCells: [ScopeCell]
+    /// The position in `scopeCells` of each version's pair.
+    public let scopeCellOf: [Int]
+    private let byKey: [String: Int]
+    private let bySource: [SourceFingerprint: Int]
+
+    /// Indexes `versions` (one per key).
+    public convenience init(_ versions: [OpenVersion]) {
+        var builder = Builder(capacity: versions.count)
+        for version in versions { builder.add(version) }
+        self.init(builder)
+    }
+
+    /// Takes what `builder` gathered.
+    public init(_ builder: Builder) {
+        all = builder.all
+        scopeCells = builder.scopeCells
+        scopeCellOf = builder.scopeCellOf
+        byKey = builder.byKey
+        bySource = builder.bySource
+    }
+
+    /// Gathers open versions one by one (as rows arrive from the server), indexing each.
+    public struct Builder {
+        fileprivate var all: [OpenVersion] = []
+        fileprivate var byKey: [String: Int] = [:]
+        fileprivate var bySource: [SourceFingerprint: Int] = [:]
+        fileprivate var scopeCells: [ScopeCell] = []
+        fileprivate var scopeCellOf: [Int] = []
+        private var cellIndex: [ScopeCell: Int] = [:]
+
+        /// A builder with room for `capacity` versions.
+        public init(capacity: Int = 0) {
+            all.reserveCapacity(capacity)
+            scopeCellOf.reserveCapacity(capacity)
+            byKey.reserveCapacity(capacity)
+            bySource.reserveCapacity(capacity)
+        }
+
+        /// Adds the open version of a key not added before.
+        public mutating func add(_ version: OpenVersion) {
+            byKey[version.key] = all.count
+            if let source = version.sourceFingerprint { bySource[source] = all.count }
+            // Versions of one instance tend to come together: try the last pair first.
+            if let last = scopeCellOf.last, scopeCells[last].instance == version.scopeInstance,
+               scopeCells[last].account == version.accountID {
+                scopeCellOf.append(last)
+            } else if let index = cellIndex[ScopeCell(instance: version.scopeInstance, account: version.accountID)] {
+                scopeCellOf.append(index)
+            } else {
+                let cell = ScopeCell(instance: version.scopeInstance, account: version.accountID)
+                cellIndex[cell] = scopeCells.count
+                scopeCellOf.append(scopeCells.count)
+                scopeCells.append(cell)
+            }
+            all.append(version)
+        }
+    }
+
+    /// No open versions (an empty history; tests).
+    public static let none = OpenVersions([])
+
+    public var count: Int { all.count }
+
+    /// The position of `key`'s open version.
+    public func index(of key: String) -> Int? { byKey[key] }
+
+    /// The open version of `key`.
+    public subscript(key: String) -> OpenVersion? { byKey[key].map { all[$0] } }
+
+    /// The position of the open version read from a record with `fingerprint`.
+    public func index(ofSource fingerprint: SourceFingerprint) -> Int? { bySource[fingerprint] }
+}
+
+/// An (instance, account) pair: where a profile sits, for scoping. A history has few of
+/// them and many profiles, so scope questions are asked once per pair, not per profile.
+public struct ScopeCell: Hashable, Sendable {
+    public var instance: String
+    public var account: String?
+}
+
+/// A record recognised by its source fingerprint: an open version, unchanged.
+public struct RecognizedRecord: Hashable, Sendable {
+    /// The position of the open version in the `OpenVersions` the snapshot was read against.
+    public var index: Int
+    /// The file it came from (`-` for standard input).
+    public var file: String
+    /// The 1-based line where its record starts.
+    public var line: Int
+
+    public init(index: Int, file: String, line: Int) {
+        self.index = index
+        self.file = file
+        self.line = line
+    }
+}

@@ -1,0 +1,127 @@
+import AuditModel
+import AuditTime
+import Foundation
+
+/// The text spellings of sets and tag sets found in exports (CSV cells, DDSQL strings).
+///
+/// Each parser returns `nil` when the text is not in its form, so callers can say what
+/// they expected.
+enum TextForms {
+    /// A PostgreSQL array literal `{a,"b c",d}` (double-quoted elements with backslash
+    /// escapes); unquoted `NULL` elements are dropped, as a set has no nulls.
+    static func postgresArray(_ text: Substring) -> [String]? {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 2, bytes.first == UInt8(ascii: "{"), bytes.last == UInt8(ascii: "}") else { return nil }
+        var elements: [String] = []
+        var index = 1
+        let end = bytes.count - 1
+        if end == 1 { return [] }
+        while true {
+            while index < end, bytes[index] == UInt8(ascii: " ") { index += 1 }
+            var element: [UInt8] = []
+            var quoted = false
+            if index < end, bytes[index] == UInt8(ascii: "\"") {
+                quoted = true
+                index += 1
+                var closed = false
+                while index < end {
+                    let byte = bytes[index]
+                    if byte == UInt8(ascii: "\\"), index + 1 < end {
+                        element.append(bytes[index + 1])
+                        index += 2
+                    } else if byte == UInt8(ascii: "\"") {
+                        index += 1
+                        closed = true
+                        break
+                    } else {
+                        element.append(byte)
+                        index += 1
+                    }
+                }
+                guard closed else { return nil }
+                while index < end, bytes[index] == UInt8(ascii: " ") { index += 1 }
+            } else {
+                while index < end, bytes[index] != UInt8(ascii: ",") {
+                    if bytes[index] == UInt8(ascii: "\"") || bytes[index] == UInt8(ascii: "{") { return nil }
+                    if bytes[index] == UInt8(ascii: "\\"), index + 1 < end { index += 1 }
+                    element.append(bytes[index])
+                    index += 1
+                }
+                while element.last == UInt8(ascii: " ") { element.removeLast() }
+                if element.isEmpty { return nil }
+            }
+            if quoted || element != Array("NULL".utf8) {
+                elements.append(String(decoding: element, as: UTF8.self))
+            }
+            if index == end { break }
+            guard bytes[index] == UInt8(ascii: ",") else { return nil }
+            index += 1
+        }
+        return elements
+    }
+
+    /// PostgreSQL hstore text, `"k"=>"v", "k2"=>NULL`, as `key:value` strings (a `NULL`
+    /// value becomes `key:`).
+    static func hstore(_ text: Substring) -> [String]? {
+        let bytes = Array(text.utf8)
+        var index = 0
+        var tags: [String] = []
+        func skipSpaces() { while index < bytes.count, bytes[index] == UInt8(ascii: " ") { index += 1 } }
+        func token() -> (text: String, quoted: Bool)? {
+            skipSpaces()
+            guard index < bytes.count else { return nil }
+            var out: [UInt8] = []
+            if bytes[index] == UInt8(ascii: "\"") {
+                index += 1
+                while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
+                    if bytes[index] == UInt8(ascii: "\\"), index + 1 < bytes.count { index += 1 }
+                    out.append(bytes[index])
+                    index += 1
+                }
+                guard index < bytes.count else { return nil }
+                index += 1
+                return (String(decoding: out, as: UTF8.self), true)
+            }
+            while index < bytes.count, bytes[index] != UInt8(ascii: "="), bytes[index] != UInt8(ascii: ","),
+                  bytes[index] != UInt8(ascii: " ") {
+                if bytes[index] == UInt8(ascii: "\\"), index + 1 < bytes.count { index += 1 }
+                out.append(bytes[index])
+                index += 1
+            }
+            return out.isEmpty ? nil : (String(decoding: out, as: UTF8.self), false)
+        }
+        skipSpaces()
+        if index == bytes.count { return [] }
+        while true {
+            guard let key = token() else { return nil }
+            skipSpaces()
+            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "="), bytes[index + 1] == UInt8(ascii: ">") else {
+                return nil
+            }
+            index += 2
+            guard let value = token() else { return nil }
+            let isNull = !value.quoted && value.text.uppercased() == "NULL"
+            tags.append(key.text + ":" + (isNull ? "" : value.text))
+            skipSpaces()
+            if index == bytes.count { return tags }
+            guard bytes[index] == UInt8(ascii: ",") else { return nil }
+            index += 1
+        }
+    }
+
+    /// DDSQL's `hstore_csv`: `k:v,k2:v2`, split on commas (a value cannot hold one).
+    static func keyValueList(_ text: Substring) -> [String] {
+        var tags: [String] = []
+        for piece in text.split(separator: ",") {
+            let trimmed = piece.first == " " || piece.last == " " || piece.first == "\t" || piece.last == "\t"
+                ? String(piece).trimmedSpaces : piece
+            if !trimmed.isEmpty { tags.append(String(trimmed)) }
+        }
+        return tags
+    }
+
+    /// A JSON document, or `nil` when the text is not JSON.
+    static func json(_ text: Substring) -> Any? {
+        try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+    }
+}

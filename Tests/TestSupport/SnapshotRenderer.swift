@@ -1,0 +1,177 @@
+import AuditModel
+import AuditTime
+import Foundation
+import SnapshotReading
+
+/// Writes canonical records back out in each input format: for round-trip tests and for
+/// generating benchmark and sample snapshots. Reading the output gives the same records.
+///
+/// Tag sets are written as JSON arrays of `key:value` strings (or an object in `aws`,
+/// when every tag has a colon and keys are unique), which every reader accepts; DDSQL
+/// timestamps are milliseconds, so that format keeps only millisecond precision.
+package enum SnapshotRenderer {
+    /// Renders `profiles` as one file of `format`.
+    package static func render(_ profiles: [SecurityProfile], as format: SnapshotFormat) -> [UInt8] {
+        switch format {
+        case .ndjson:
+            var out: [UInt8] = []
+            for profile in profiles {
+                out.append(contentsOf: json(ddsqlObject(profile)))
+                out.append(UInt8(ascii: "\n"))
+            }
+            return out
+        case .json:
+            return json(["data": profiles.map(ddsqlObject)], pretty: true)
+        case .aws:
+            var out: [UInt8] = []
+            for profile in profiles {
+                out.append(contentsOf: json(awsObject(profile)))
+                out.append(UInt8(ascii: "\n"))
+            }
+            return out
+        case .csv:
+            return csv(profiles)
+        case .ddsql:
+            return ddsql(profiles)
+        }
+    }
+
+    private static func json(_ value: Any, pretty: Bool = false) -> [UInt8] {
+        let options: JSONSerialization.WritingOptions = pretty ? [.sortedKeys, .prettyPrinted] : [.sortedKeys]
+        // Our own dictionaries of strings and arrays: serializing them cannot fail.
+        let data = try! JSONSerialization.data(withJSONObject: value, options: options.union(.withoutEscapingSlashes))
+        return Array(data)
+    }
+
+    private static func extraValue(_ text: String) -> Any {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) ?? text
+    }
+
+    static func ddsqlObject(_ profile: SecurityProfile) -> [String: Any] {
+        var object: [String: Any] = [:]
+        for field in ProfileField.allCases {
+            switch field.kind {
+            case .key: object[field.rawValue] = profile.key
+            case .text: if let text = profile.text(field) { object[field.rawValue] = text }
+            case .stringSet, .tagSet:
+                let elements = profile.set(field)
+                if !elements.isEmpty { object[field.rawValue] = elements }
+            case .instant: if let instant = profile.lastModifiedTime { object[field.rawValue] = instant.iso8601 }
+            }
+        }
+        for (name, value) in profile.extra { object[name] = extraValue(value) }
+        return object
+    }
+
+    static func awsObject(_ profile: SecurityProfile) -> [String: Any] {
+        var body: [String: Any] = [:]
+        for field in ProfileField.allCases where field != .permissions {
+            guard let name = field.awsName else { continue }
+            switch field.kind {
+            case .key: break
+            case .text: if let text = profile.text(field) { body[name] = text }
+            case .stringSet:
+                let elements = profile.set(field)
+                if !elements.isEmpty { body[name] = elements }
+            case .tagSet:
+                let elements = profile.set(field)
+                guard !elements.isEmpty else { continue }
+                let pairs = elements.map { $0.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false) }
+                let keys = Set(pairs.map { $0[0] })
+                if pairs.allSatisfy({ $0.count == 2 }), keys.count == pairs.count {
+                    body[name] = Dictionary(uniqueKeysWithValues: pairs.map { (String($0[0]), String($0[1])) })
+                } else {
+                    body[name] = elements
+                }
+            case .instant: if let instant = profile.lastModifiedTime { body[name] = instant.iso8601 }
+            }
+        }
+        for (name, value) in profile.extra { body[name] = extraValue(value) }
+        var object: [String: Any] = ["SecurityProfile": body]
+        if !profile.permissions.isEmpty { object["Permissions"] = profile.permissions }
+        return object
+    }
+
+    private static func csv(_ profiles: [SecurityProfile]) -> [UInt8] {
+        let extraNames = Set(profiles.flatMap { $0.extra.keys }).sorted()
+        let columns = ProfileField.allCases.map(\.rawValue) + extraNames
+        var out = [UInt8]()
+        out.append(contentsOf: columns.joined(separator: ",").utf8)
+        out.append(contentsOf: "\r\n".utf8)
+        for profile in profiles {
+            var cells: [String] = []
+            for field in ProfileField.allCases {
+                switch field.kind {
+                case .key: cells.append(profile.key)
+                case .text: cells.append(profile.text(field) ?? "")
+                case .stringSet: cells.append(postgresArray(profile.set(field)))
+                case .tagSet: cells.append(tagCell(profile.set(field)))
+                case .instant: cells.append(profile.lastModifiedTime.map(ddsqlTimestamp) ?? "")
+                }
+            }
+            for name in extraNames {
+                let value = profile.extra[name].map(extraValue)
+                cells.append((value as? String) ?? profile.extra[name] ?? "")
+            }
+            out.append(contentsOf: cells.map(csvCell).joined(separator: ",").utf8)
+            out.append(contentsOf: "\r\n".utf8)
+        }
+        return out
+    }
+
+    private static func ddsql(_ profiles: [SecurityProfile]) -> [UInt8] {
+        var columns: [[String: Any]] = []
+        for field in ProfileField.ddsqlColumns {
+            let values: [Any] = profiles.map { profile in
+                switch field.kind {
+                case .key: return profile.key
+                case .text: return profile.text(field) ?? NSNull()
+                case .stringSet, .tagSet: return profile.set(field)
+                case .instant:
+                    guard let instant = profile.lastModifiedTime else { return NSNull() }
+                    return NSNumber(value: instant.microsecondsSinceEpoch / 1000)
+                }
+            }
+            let type = switch field.kind {
+            case .stringSet, .tagSet: "VARCHAR[]"
+            case .instant: "TIMESTAMP"
+            default: "VARCHAR"
+            }
+            columns.append(["name": field.rawValue, "type": type, "values": values])
+        }
+        return json(["data": ["type": "ddsql_tabular_query_response", "attributes": ["columns": columns]]])
+    }
+
+    /// `2026-11-20 14:03:27.512000`, DDSQL's zoneless UTC timestamp.
+    static func ddsqlTimestamp(_ instant: Instant) -> String {
+        let iso = instant.iso8601
+        return iso.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: "")
+    }
+
+    /// A PostgreSQL array literal with every element quoted.
+    static func postgresArray(_ elements: [String]) -> String {
+        if elements.isEmpty { return "" }
+        return "{" + elements.map { element in
+            "\"" + element.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }.joined(separator: ",") + "}"
+    }
+
+    /// A tag set as DDSQL's CSV writes it, `k:v,k2:v2`, when that spelling is unambiguous;
+    /// otherwise a PostgreSQL array.
+    static func tagCell(_ tags: [String]) -> String {
+        let plain = tags.allSatisfy { tag in
+            tag.contains(":") && !tag.contains(",") && !tag.contains("=>") && tag == String(tag.trimmedSpaces)
+                && !tag.hasPrefix("{") && !tag.hasPrefix("[")
+        }
+        return plain ? tags.joined(separator: ",") : postgresArray(tags)
+    }
+
+    /// RFC 4180 quoting, when a cell needs it.
+    static func csvCell(_ text: String) -> String {
+        // By bytes: "\r\n" is one Character, equal to neither "\r" nor "\n".
+        guard text.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) || text.hasPrefix(" ") || text.hasSuffix(" ") else {
+            return text
+        }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
