@@ -104,13 +104,21 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "PostgresClientTests", dependencies: ["AuditTime", "PostgresClient", "TestSupport"]),
+        .testTarget(name: "AuditModelTests", dependencies: ["AuditModel"]),
+        .testTarget(
+            name: "SnapshotReadingTests",
+            dependencies: [
+                "AuditTime", "AuditModel", "SnapshotReading", "TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(
             name: "AuditCoreTests",
             dependencies: [
                 "AuditTime", "AuditModel", "SnapshotReading", "AuditCore", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
-            ],
-            exclude: ["Fixtures"]
+            ]
         ),
         .testTarget(
             name: "AuditStoreTests",

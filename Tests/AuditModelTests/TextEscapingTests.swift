@@ -1,4 +1,4 @@
-import AuditCore
+import AuditModel
 import AuditModel
 import AuditTime
 import SnapshotReading
