@@ -4,21 +4,6 @@ import AuditTime
 import PostgresClient
 import SnapshotReading
 
-/// A named, approved point in time.
-package struct Baseline: Sendable, Equatable {
-    package var name: String
-    package var approvedAt: Instant
-    package var note: String?
-}
-
-/// A stored version with its validity.
-package struct VersionRecord: Sendable {
-    package var version: Int
-    package var validFrom: Instant
-    package var validTo: Instant?
-    package var profile: SecurityProfile
-}
-
 /// What the store answers for reports, baselines, history and state.
 package struct HistoryQueries {
     private let connection: PostgresConnection

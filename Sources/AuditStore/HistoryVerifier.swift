@@ -4,18 +4,6 @@ import AuditTime
 import PostgresClient
 import SnapshotReading
 
-/// What `verify` found.
-package struct VerifyReport: Sendable {
-    /// Events whose links were checked.
-    package var eventsChecked = 0
-    /// Versions in the history.
-    package var versions = 0
-    /// The first break found, or `nil` when the history holds.
-    package var firstProblem: String?
-
-    package var isValid: Bool { firstProblem == nil }
-}
-
 /// Walks the event hash chain and checks the history's invariants (DESIGN §5).
 package struct HistoryVerifier {
     private let connection: PostgresConnection

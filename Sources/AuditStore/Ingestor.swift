@@ -7,60 +7,6 @@ import PostgresClient
 import SnapshotReading
 import TestSupport
 
-/// What to ingest and how.
-package struct IngestRequest: Sendable {
-    /// The snapshot, read and hashed.
-    package var snapshot: Snapshot
-    /// Where it came from (file names), for the `snapshots` row.
-    package var source: String
-    /// The format it was read as (several with `--parts` are joined).
-    package var format: String
-    /// When the export was taken.
-    package var capturedAt: Instant
-    /// `--scope`, or `nil` for the default (the instances in the snapshot).
-    package var scope: SnapshotScope?
-    /// The largest share of the open profiles in scope one snapshot may delete.
-    package var maxDeleteFraction: Double
-    /// Compute and return the change set, write nothing.
-    package var dryRun: Bool
-    /// Alert rules: matching events get `alert_outbox` rows in the same transaction.
-    package var rules: AlertRules?
-
-    package init(
-        snapshot: Snapshot, source: String, format: String, capturedAt: Instant, scope: SnapshotScope?,
-        maxDeleteFraction: Double = 0.5, dryRun: Bool = false, rules: AlertRules? = nil
-    ) {
-        self.snapshot = snapshot
-        self.source = source
-        self.format = format
-        self.capturedAt = capturedAt
-        self.scope = scope
-        self.maxDeleteFraction = maxDeleteFraction
-        self.dryRun = dryRun
-        self.rules = rules
-    }
-}
-
-/// What an ingest did.
-package enum IngestOutcome: Sendable {
-    /// Stored as snapshot `id`.
-    case ingested(snapshotID: Int64, changes: ChangeSet)
-    /// The same content and scope was stored before, as snapshot `id`: nothing written.
-    case alreadyIngested(snapshotID: Int64, capturedAt: Instant)
-    /// `--dry-run`: the change set, nothing written.
-    case dryRun(changes: ChangeSet)
-}
-
-/// The open versions as an ingest loads them before reading its files (what the readers
-/// recognise records as), and the newest snapshot at that moment, by which the ingest
-/// notices another one committed since.
-package struct OpenState: Sendable {
-    /// Every open version, indexed by key and source fingerprint.
-    package var versions: OpenVersions
-    /// The id of the newest snapshot when this was loaded (0: none).
-    package var newestSnapshotID: Int64
-}
-
 /// Writes a snapshot into the history: one transaction under one advisory lock (DESIGN §5).
 ///
 /// Parse and validate happen before (the caller reads its files with `openState()`'s known
@@ -368,4 +314,3 @@ package struct Ingestor {
         }
     }
 }
-

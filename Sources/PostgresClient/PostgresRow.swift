@@ -1,15 +1,3 @@
-/// The rows of a query, copied out of libpq.
-public struct PostgresRows: Sendable, RandomAccessCollection {
-    /// The column names, in order.
-    public let columns: [String]
-    /// The rows, in the order the server sent them.
-    public let rows: [PostgresRow]
-
-    public var startIndex: Int { rows.startIndex }
-    public var endIndex: Int { rows.endIndex }
-    public subscript(position: Int) -> PostgresRow { rows[position] }
-}
-
 /// One row in PostgreSQL's text format: `nil` is SQL `NULL`, distinct from `""`.
 public struct PostgresRow: Sendable {
     /// The column names, shared by all rows of a result.
@@ -62,12 +50,4 @@ public struct PostgresRow: Sendable {
             throw PostgresError(.decoding, "column \(columns[column]): \(error.message)")
         }
     }
-}
-
-/// The outcome of a statement that returns no rows.
-public struct PostgresCommandResult: Sendable, Equatable {
-    /// The command tag, such as `INSERT 0 1` or `COMMIT`.
-    public let tag: String
-    /// The number of rows the command touched.
-    public let affectedRows: Int
 }

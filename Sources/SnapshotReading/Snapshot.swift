@@ -32,22 +32,16 @@ public struct Snapshot: Sendable {
         // Decoded records are hashed on every core: content, then row digest. Recognised
         // rows bring their row digest (stored with the version). The row digests are then
         // sorted: no string sorting of 100,000 keys.
-        let content = UnsafeMutableBufferPointer<SHA256Digest>.allocate(capacity: records.count)
-        let row = UnsafeMutableBufferPointer<SHA256Digest>.allocate(capacity: records.count)
-        defer { content.deallocate(); row.deallocate() }
-        nonisolated(unsafe) let (contentOut, rowOut) = (content, row)
-        ObjectDecoding.forEachShare(records.count) { _, range in
+        let digests = ParallelWork.map(records.count, workers: ParallelWork.workers(for: records.count)) { range in
             let hasher = SHA256.Hasher()
-            for index in range {
+            return range.map { index in
                 let profile = records[index].profile
                 let digest = profile.contentDigest
-                (contentOut.baseAddress! + index).initialize(to: digest)
-                (rowOut.baseAddress! + index).initialize(
-                    to: .row(key: profile.key, time: profile.lastModifiedTime, contentHash: digest, using: hasher))
+                return (digest, SHA256Digest.row(key: profile.key, time: profile.lastModifiedTime, contentHash: digest, using: hasher))
             }
-        }
-        contentDigests = Array(content)
-        rowDigests = Array(row)
+        }.flatMap { $0 }
+        contentDigests = digests.map(\.0)
+        rowDigests = digests.map(\.1)
         var rows = rowDigests
         rows.reserveCapacity(records.count + recognized.count)
         for record in recognized { rows.append(open.all[record.index].rowDigest) }

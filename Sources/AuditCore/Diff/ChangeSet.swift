@@ -2,68 +2,6 @@ import AuditModel
 import AuditTime
 import SnapshotReading
 
-/// The kinds of change event (DESIGN §3).
-public enum ChangeKind: String, CaseIterable, Sendable, Comparable {
-    case created, modified, touched, deleted, recreated
-
-    /// Declaration order, once: `allCases` builds a new array at every use.
-    private static let order = allCases
-
-    /// The position in declaration order (ascending concern).
-    var rank: Int { Self.order.firstIndex(of: self)! }
-
-    public static func < (lhs: ChangeKind, rhs: ChangeKind) -> Bool { lhs.rank < rhs.rank }
-}
-
-/// A stored version in full, for field diffs.
-public struct StoredVersion: Hashable, Sendable {
-    public var version: Int
-    public var profile: SecurityProfile
-
-    public init(version: Int, profile: SecurityProfile) {
-        self.version = version
-        self.profile = profile
-    }
-}
-
-/// A version the ingest will write.
-public struct NewVersion: Hashable, Sendable {
-    public var version: Int
-    public var profile: SecurityProfile
-    public var contentHash: String
-    /// The source fingerprint of the record it was read from, if its format has one.
-    public var sourceFingerprint: SourceFingerprint? = nil
-    /// What it contributes to a snapshot's digest (`SHA256Digest.row`), if computed already.
-    public var rowDigest: SHA256Digest? = nil
-}
-
-/// A change event before the store numbers and chains it.
-public struct EventDraft: Hashable, Sendable {
-    public var key: String
-    public var kind: ChangeKind
-    public var fromVersion: Int?
-    public var toVersion: Int?
-    /// The profile's `last_modified_time` after the change (before it, for `deleted`).
-    public var lastModifiedTime: Instant?
-    public var diff: ProfileDiff
-    /// `false` when the content changed but `last_modified_time` did not.
-    public var timestampChanged: Bool
-    public var drift: DriftClass
-    public var severity: Severity
-
-    /// The changed fields, sorted: what `changed_fields` stores.
-    public var changedFields: [String] { diff.changedFields }
-}
-
-/// Something the ingest noticed but did not act on.
-public struct SnapshotWarning: Hashable, Sendable {
-    /// The profile concerned, if one.
-    public var key: String?
-    /// `stale_observation`, `instance_missing`, ...
-    public var kind: String
-    public var detail: String
-}
-
 /// What one snapshot changes: the versions to write and close, the events, the warnings.
 public struct ChangeSet: Sendable {
     /// New versions, in key order.
@@ -113,4 +51,3 @@ extension OpenVersion {
             accountID: stored.profile.accountID)
     }
 }
-

@@ -3,16 +3,6 @@ import AuditTime
 import Foundation
 import SnapshotReading
 
-/// How one field changed between two versions of a profile.
-public enum FieldChange: Hashable, Sendable {
-    /// A text field (or an `extra.<name>` value, as JSON text): `nil` is absent.
-    case text(from: String?, to: String?)
-    /// A set field: what was added and removed, each sorted.
-    case set(added: [String], removed: [String])
-    /// `last_modified_time`.
-    case instant(from: Instant?, to: Instant?)
-}
-
 /// The field-by-field difference between two versions of a profile, by field name.
 public struct ProfileDiff: Hashable, Sendable {
     /// Changes by field name (`extra.<name>` for unknown fields).

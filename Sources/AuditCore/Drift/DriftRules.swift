@@ -2,32 +2,6 @@ import AuditModel
 import SnapshotReading
 import AuditTime
 
-/// Which way a change moved access (DESIGN §4), in ascending order of concern.
-public enum DriftClass: String, CaseIterable, Sendable, Comparable {
-    case none, narrowed, changed, unobserved, widened
-
-    /// Declaration order, once: `allCases` builds a new array at every use.
-    private static let order = allCases
-
-    /// The position in declaration order (ascending concern).
-    var rank: Int { Self.order.firstIndex(of: self)! }
-
-    public static func < (lhs: DriftClass, rhs: DriftClass) -> Bool { lhs.rank < rhs.rank }
-}
-
-/// How much a change matters, ascending.
-public enum Severity: String, CaseIterable, Sendable, Comparable {
-    case info, low, medium, high, critical
-
-    /// Declaration order, once: `allCases` builds a new array at every use.
-    private static let order = allCases
-
-    /// The position in declaration order (ascending concern).
-    var rank: Int { Self.order.firstIndex(of: self)! }
-
-    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
-}
-
 /// Classifies a change by the rules of DESIGN §4. Pure: the same change always gets the
 /// same class and severity.
 ///

@@ -3,54 +3,6 @@ import AuditTime
 import Foundation
 import SnapshotReading
 
-/// One line of a report: a change event, or one profile's net drift from a baseline.
-public struct ReportItem: Hashable, Sendable {
-    /// The event's id (`nil` for a baseline comparison).
-    public var eventID: Int64?
-    public var key: String
-    public var name: String?
-    public var accountID: String?
-    public var kind: ChangeKind
-    /// When the change was observed (`nil` for a baseline comparison).
-    public var observedAt: Instant?
-    public var drift: DriftClass
-    public var severity: Severity
-    public var changedFields: [String]
-    /// The field diff as canonical JSON.
-    public var diffJSON: String
-
-    public init(
-        eventID: Int64?, key: String, name: String?, accountID: String?, kind: ChangeKind, observedAt: Instant?,
-        drift: DriftClass, severity: Severity, changedFields: [String], diffJSON: String
-    ) {
-        self.eventID = eventID
-        self.key = key
-        self.name = name
-        self.accountID = accountID
-        self.kind = kind
-        self.observedAt = observedAt
-        self.drift = drift
-        self.severity = severity
-        self.changedFields = changedFields
-        self.diffJSON = diffJSON
-    }
-
-    /// The diff's changes, one per field, for rendering: `(field, description)`.
-    public var diffLines: [(field: String, change: String)] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(diffJSON.utf8)) as? [String: Any] else { return [] }
-        return object.keys.sorted().map { field in
-            let change = object[field] as? [String: Any] ?? [:]
-            if let added = change["added"] as? [String], let removed = change["removed"] as? [String] {
-                let parts = removed.map { "-" + $0 } + added.map { "+" + $0 }
-                return (field, parts.joined(separator: ", "))
-            }
-            let from = (change["from"] as? String).map { "\"\($0)\"" } ?? "(none)"
-            let to = (change["to"] as? String).map { "\"\($0)\"" } ?? "(none)"
-            return (field, "\(from) -> \(to)")
-        }
-    }
-}
-
 /// A drift report: the events of a window, or the drift from a baseline, most severe first.
 public struct DriftReport: Sendable {
     /// What the report covers, in words.

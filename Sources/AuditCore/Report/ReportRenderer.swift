@@ -3,11 +3,6 @@ import AuditTime
 import Foundation
 import SnapshotReading
 
-/// The output formats of `report` and `drift`.
-public enum ReportFormat: String, CaseIterable, Sendable {
-    case text, markdown, json, html
-}
-
 /// Renders a drift report. Pure: the same report gives the same bytes.
 public enum ReportRenderer {
     public static func render(_ report: DriftReport, as format: ReportFormat) -> String {

@@ -1,0 +1,44 @@
+import AuditModel
+import AuditTime
+import Foundation
+import SnapshotReading
+
+/// One rule: which events it matches, and the channels it names. Absent criteria match all.
+public struct AlertRule: Hashable, Sendable {
+    public var name: String
+    public var kinds: Set<ChangeKind>?
+    public var drift: Set<DriftClass>?
+    public var minSeverity: Severity
+    public var accounts: Set<String>?
+    /// A shell-style pattern (`*`, `?`, `[...]`) on the profile's name.
+    public var profileName: String?
+    /// Matches when any of these fields changed.
+    public var changedFields: Set<String>?
+    public var channels: [String]
+
+    package init(
+        name: String, kinds: Set<ChangeKind>?, drift: Set<DriftClass>?, minSeverity: Severity, accounts: Set<String>?,
+        profileName: String?, changedFields: Set<String>?, channels: [String]
+    ) {
+        self.name = name
+        self.kinds = kinds
+        self.drift = drift
+        self.minSeverity = minSeverity
+        self.accounts = accounts
+        self.profileName = profileName
+        self.changedFields = changedFields
+        self.channels = channels
+    }
+}
+
+extension AlertRule {
+    func matches(_ subject: AlertSubject) -> Bool {
+        if let kinds, !kinds.contains(subject.kind) { return false }
+        if let drift, !drift.contains(subject.drift) { return false }
+        if subject.severity < minSeverity { return false }
+        if let accounts, !(subject.accountID.map(accounts.contains) ?? false) { return false }
+        if let profileName, fnmatch(profileName, subject.profileName ?? "", 0) != 0 { return false }
+        if let changedFields, !subject.changedFields.contains(where: changedFields.contains) { return false }
+        return true
+    }
+}

@@ -1,0 +1,16 @@
+import AuditModel
+import SnapshotReading
+import AuditTime
+
+/// How much a change matters, ascending.
+public enum Severity: String, CaseIterable, Sendable, Comparable {
+    case info, low, medium, high, critical
+
+    /// Declaration order, once: `allCases` builds a new array at every use.
+    private static let order = allCases
+
+    /// The position in declaration order (ascending concern).
+    var rank: Int { Self.order.firstIndex(of: self)! }
+
+    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+}

@@ -1,0 +1,9 @@
+import AuditModel
+import AuditTime
+import Foundation
+import SnapshotReading
+
+/// The output formats of `report` and `drift`.
+public enum ReportFormat: String, CaseIterable, Sendable {
+    case text, markdown, json, html
+}
