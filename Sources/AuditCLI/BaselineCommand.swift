@@ -17,11 +17,10 @@ struct BaselineCommand: ParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The baseline's name.") var name: String
-        @Option(help: "The approved time (ISO-8601; default: now).") var at: String?
+        @Option(help: "The approved time (ISO-8601; default: now).") var at: Instant?
         @Option(help: "Why it was approved, by whom.") var note: String?
 
         func validate() throws {
-            if let at, Instant(parsing: at) == nil { throw ValidationError("--at must be an ISO-8601 time") }
             if name.isEmpty { throw ValidationError("the baseline needs a name") }
         }
 
@@ -29,7 +28,7 @@ struct BaselineCommand: ParsableCommand {
             let connection = try database.connect()
             defer { connection.close() }
             let baseline = try HistoryQueries(connection: connection)
-                .approveBaseline(name, at: at.flatMap(Instant.init(parsing:)) ?? Instant.now, note: note)
+                .approveBaseline(name, at: at ?? Instant.now, note: note)
             print("approved baseline \(baseline.name) at \(baseline.approvedAt.iso8601)")
         }
     }

@@ -22,14 +22,14 @@ struct Ingest: ParsableCommand {
     @Argument(help: "Snapshot files; - is standard input.")
     var files: [String]
 
-    @Option(help: "ndjson, json, csv, aws, ddsql, or auto (by name and first bytes).")
-    var format = "auto"
+    @Option(help: "ndjson, json, csv, aws, ddsql, or auto (by name and keys).")
+    var format: InputFormat = .auto
 
     @Option(name: .customLong("captured-at"), help: "When the export was taken (ISO-8601); default: now.")
-    var capturedAt: String?
+    var capturedAt: Instant?
 
     @Option(help: "all, account:ID,..., or instance:ID,...; default: the instances in the snapshot.")
-    var scope: String?
+    var scope: SnapshotScope?
 
     @Option(name: .customLong("max-delete-fraction"), help: "Refuse a snapshot that deletes more than this share of its scope.")
     var maxDeleteFraction = 0.5
@@ -47,22 +47,13 @@ struct Ingest: ParsableCommand {
     var rules: String?
 
     func validate() throws {
-        if format != "auto", SnapshotFormat(rawValue: format) == nil {
-            throw ValidationError("--format must be auto, ndjson, json, csv, aws or ddsql")
-        }
-        if let capturedAt {
-            guard let instant = Instant(parsing: capturedAt) else {
-                throw ValidationError("--captured-at must be an ISO-8601 time such as 2026-11-20T02:00:00Z")
-            }
+        if let instant = capturedAt {
             // A snapshot stamped in the future would make every later nightly ingest "older", for good.
             if let latest = Instant.now.adding(microseconds: Self.futureTolerance), instant > latest {
                 throw ValidationError(
                     "--captured-at \(instant.iso8601) is more than a day ahead of this machine's clock; "
                         + "a snapshot cannot be taken in the future (check the date and the time zone)")
             }
-        }
-        if let scope, SnapshotScope(argument: scope) == nil {
-            throw ValidationError("--scope must be all, account:ID[,ID...] or instance:ID[,ID...]")
         }
         if !(0...1).contains(maxDeleteFraction) {
             throw ValidationError("--max-delete-fraction must be between 0 and 1")
@@ -74,7 +65,6 @@ struct Ingest: ParsableCommand {
     static let futureTolerance: Int64 = 86_400_000_000
 
     func run() throws {
-        let format = SnapshotFormat(rawValue: self.format)
         let alertRules = try rules.map(AlertRulesFile.load)
         let groups = parts ? [files] : files.map { [$0] }
         let connection = try database.connect()
@@ -85,14 +75,14 @@ struct Ingest: ParsableCommand {
             // Loaded before reading, so records an open version was read from are recognised, not decoded.
             let state = try ingestor.openState()
             Progress.say("reading \(group.joined(separator: ", "))")
-            let snapshot = try SnapshotFiles.read(group, format: format, known: state.versions)
+            let snapshot = try SnapshotFiles.read(group, format: format.format, known: state.versions)
             Progress.say("diffing \(snapshot.count) profiles (\(snapshot.recognized.count) unchanged byte for byte)")
             let request = IngestRequest(
                 snapshot: snapshot,
                 source: group.joined(separator: ","),
-                format: self.format,
-                capturedAt: capturedAt.flatMap(Instant.init(parsing:)) ?? Instant.now,
-                scope: scope.flatMap(SnapshotScope.init(argument:)),
+                format: format.name,
+                capturedAt: capturedAt ?? Instant.now,
+                scope: scope,
                 maxDeleteFraction: maxDeleteFraction,
                 dryRun: dryRun,
                 rules: alertRules)

@@ -4,8 +4,6 @@ import AuditModel
 import AuditTime
 import SnapshotReading
 
-extension Severity: ExpressibleByArgument {}
-extension ReportFormat: ExpressibleByArgument {}
 
 /// The options `report` and `drift` share: format, filters and `--fail-on`.
 struct ReportOptions: ParsableArguments {

@@ -13,19 +13,18 @@ struct State: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     @Option(name: .customLong("as-of"), help: "The time (ISO-8601; default: now).")
-    var asOf: String?
+    var asOf: Instant?
 
     @Option(help: "text or json.")
     var output: OutputFormat = .text
 
     func validate() throws {
-        if let asOf, Instant(parsing: asOf) == nil { throw ValidationError("--as-of must be an ISO-8601 time") }
     }
 
     func run() throws {
         let connection = try database.connect()
         defer { connection.close() }
-        let records = try HistoryQueries(connection: connection).profiles(asOf: asOf.flatMap(Instant.init(parsing:)))
+        let records = try HistoryQueries(connection: connection).profiles(asOf: asOf)
         switch output {
         case .json:
             let objects: [[String: Any]] = records.map { record in
@@ -43,7 +42,7 @@ struct State: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
         case .text:
             let print = printForTerminal
-            print("\(records.count) profile(s) as of \(asOf ?? "now")")
+            print("\(records.count) profile(s) as of \(asOf?.iso8601 ?? "now")")
             for record in records {
                 print("\(record.profile.securityProfileName ?? "-")\tv\(record.version)\t\(record.profile.accountID ?? "-")\t\(record.profile.key)")
             }

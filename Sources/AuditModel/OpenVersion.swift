@@ -4,24 +4,24 @@ import AuditTime
 ///
 /// A class of constants: a nightly ingest holds one per open profile and passes them
 /// around by the hundred thousand, so a copy is one reference count, not one per field.
-public final class OpenVersion: Hashable, Sendable {
-    public let key: String
-    public let version: Int
-    public let lastModifiedTime: Instant?
+package final class OpenVersion: Hashable, Sendable {
+    package let key: String
+    package let version: Int
+    package let lastModifiedTime: Instant?
     /// The SHA-256 of its canonical content (`SecurityProfile.contentDigest`); `nil` when the
     /// store did not load it (the diff then compares with the full previous row).
-    public let contentHash: SHA256Digest?
+    package let contentHash: SHA256Digest?
     /// What it contributes to a snapshot's content digest (`SHA256Digest.row`).
-    public let rowDigest: SHA256Digest
+    package let rowDigest: SHA256Digest
     /// The instance (else account) the profile belongs to.
-    public let scopeInstance: String
-    public let accountID: String?
+    package let scopeInstance: String
+    package let accountID: String?
     /// The source fingerprint of the record it was read from, if known.
-    public let sourceFingerprint: SourceFingerprint?
+    package let sourceFingerprint: SourceFingerprint?
 
     /// An open version; give `contentHash`, `rowDigest` or both (the row digest is computed
     /// from the content hash when missing).
-    public init(
+    package init(
         key: String, version: Int, lastModifiedTime: Instant?, contentHash: SHA256Digest?, rowDigest: SHA256Digest? = nil,
         scopeInstance: String, accountID: String?, sourceFingerprint: SourceFingerprint? = nil
     ) {
@@ -38,16 +38,16 @@ public final class OpenVersion: Hashable, Sendable {
         self.sourceFingerprint = sourceFingerprint
     }
 
-    public static func == (lhs: OpenVersion, rhs: OpenVersion) -> Bool {
+    package static func == (lhs: OpenVersion, rhs: OpenVersion) -> Bool {
         (lhs.key, lhs.version, lhs.lastModifiedTime, lhs.rowDigest) == (rhs.key, rhs.version, rhs.lastModifiedTime, rhs.rowDigest)
             && (lhs.scopeInstance, lhs.accountID, lhs.sourceFingerprint) == (rhs.scopeInstance, rhs.accountID, rhs.sourceFingerprint)
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(key)
         hasher.combine(version)
     }
 }
 
 
-public typealias SourceFingerprint = SHA256Digest
+package typealias SourceFingerprint = SHA256Digest

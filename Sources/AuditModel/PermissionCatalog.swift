@@ -3,20 +3,20 @@ import Foundation
 /// Amazon Connect's permission names as connect-audit reads them: legacy aliases and the
 /// administrative permissions, from `Resources/permission-catalog.json` (embedded at build
 /// time, readable by users in the repository).
-public struct PermissionCatalog: Sendable {
+package struct PermissionCatalog: Sendable {
     /// Legacy name → current equivalents.
-    public let aliases: [String: [String]]
+    package let aliases: [String: [String]]
     /// Names (or dotted prefixes) of administrative permissions.
-    public let administrative: [String]
+    package let administrative: [String]
 
     /// Creates a catalog.
-    public init(aliases: [String: [String]], administrative: [String]) {
+    package init(aliases: [String: [String]], administrative: [String]) {
         self.aliases = aliases
         self.administrative = administrative
     }
 
     /// The catalog shipped in the binary.
-    public static let standard: PermissionCatalog = {
+    package static let standard: PermissionCatalog = {
         let bytes = Data(PackageResources.permission_catalog_json)
         guard let object = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any],
               let aliases = object["aliases"] as? [String: [String]],
@@ -26,7 +26,7 @@ public struct PermissionCatalog: Sendable {
     }()
 
     /// The permissions with every legacy name replaced by its current equivalents.
-    public func normalized(_ permissions: [String]) -> Set<String> {
+    package func normalized(_ permissions: [String]) -> Set<String> {
         var out = Set<String>()
         for permission in permissions {
             if let current = aliases[permission] { out.formUnion(current) } else { out.insert(permission) }
@@ -36,7 +36,7 @@ public struct PermissionCatalog: Sendable {
 
     /// Whether `permission` is administrative (security profiles, users and their
     /// permissions, instance settings, unredacted recordings and transcripts).
-    public func isAdministrative(_ permission: String) -> Bool {
+    package func isAdministrative(_ permission: String) -> Bool {
         administrative.contains { permission == $0 || permission.hasPrefix($0 + ".") }
     }
 }

@@ -1,5 +1,5 @@
 /// The fields of a security profile record, by their DDSQL names.
-public enum ProfileField: String, CaseIterable, Sendable, Comparable {
+package enum ProfileField: String, CaseIterable, Sendable, Comparable {
     case key = "_key"
     case accountID = "account_id"
     case allowedAccessControlHierarchyGroupID = "allowed_access_control_hierarchy_group_id"
@@ -18,12 +18,12 @@ public enum ProfileField: String, CaseIterable, Sendable, Comparable {
     case permissions
 
     /// How the field's value is read and compared.
-    public enum Kind: Sendable {
+    package enum Kind: Sendable {
         case key, text, stringSet, tagSet, instant
     }
 
     /// How the field's value is read and compared.
-    public var kind: Kind {
+    package var kind: Kind {
         switch self {
         case .key: return .key
         case .allowedAccessControlTags, .tags: return .tagSet
@@ -34,12 +34,12 @@ public enum ProfileField: String, CaseIterable, Sendable, Comparable {
     }
 
     /// The field for a DDSQL column name, or `nil` for an unknown one (kept in `extra`).
-    public init?(columnName: String) {
+    package init?(columnName: String) {
         self.init(rawValue: columnName)
     }
 
     /// The AWS API's PascalCase name (`SecurityProfileName`), for the `aws` format.
-    public var awsName: String? {
+    package var awsName: String? {
         switch self {
         case .key, .accountID: return nil  // derived from the ARN
         case .allowedAccessControlHierarchyGroupID: return "AllowedAccessControlHierarchyGroupId"
@@ -59,7 +59,7 @@ public enum ProfileField: String, CaseIterable, Sendable, Comparable {
     }
 
     /// The 14 columns of `aws.connect_security_profile`, in the table's order.
-    public static let ddsqlColumns: [ProfileField] = allCases.filter { $0 != .permissions }
+    package static let ddsqlColumns: [ProfileField] = allCases.filter { $0 != .permissions }
 
-    public static func < (lhs: ProfileField, rhs: ProfileField) -> Bool { lhs.rawValue < rhs.rawValue }
+    package static func < (lhs: ProfileField, rhs: ProfileField) -> Bool { lhs.rawValue < rhs.rawValue }
 }

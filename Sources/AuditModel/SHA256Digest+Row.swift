@@ -4,7 +4,7 @@ extension SHA256Digest {
     /// What one row contributes to a snapshot's content digest, and what a version stores
     /// as `row_sha256`: SHA-256 over its key, `last_modified_time` (microseconds) and
     /// content hash, each length-prefixed.
-    public static func row(key: String, time: Instant?, contentHash: SHA256Digest) -> SHA256Digest {
+    package static func row(key: String, time: Instant?, contentHash: SHA256Digest) -> SHA256Digest {
         row(key: key, time: time, contentHash: contentHash, using: SHA256.Hasher())
     }
 

@@ -1,7 +1,7 @@
 import CLibCrypto
 
 /// A SHA-256 digest held as four words: no allocation, cheap to hash, compare and sort.
-public struct SHA256Digest: Hashable, Comparable, Sendable, CustomStringConvertible {
+package struct SHA256Digest: Hashable, Comparable, Sendable, CustomStringConvertible {
     private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
     /// The digest `write` puts into 32 bytes.
@@ -15,20 +15,20 @@ public struct SHA256Digest: Hashable, Comparable, Sendable, CustomStringConverti
     }
 
     /// The digest whose 32 bytes are `bytes`; `nil` for any other length.
-    public init?(bytes: UnsafeBufferPointer<UInt8>) {
+    package init?(bytes: UnsafeBufferPointer<UInt8>) {
         guard bytes.count == 32 else { return nil }
         self.init { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
     }
 
     /// Parses 64 hex digits (as stored in `content_hash`).
-    public init?(hex: String) {
+    package init?(hex: String) {
         var hex = hex
         guard let digest = hex.withUTF8({ Self(hex: $0) }) else { return nil }
         self = digest
     }
 
     /// Parses 64 hex digits given as UTF-8 bytes.
-    public init?(hex digits: UnsafeBufferPointer<UInt8>) {
+    package init?(hex digits: UnsafeBufferPointer<UInt8>) {
         guard digits.count == 64 else { return nil }
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         let parsed = withUnsafeMutableBytes(of: &words) { bytes in
@@ -52,17 +52,17 @@ public struct SHA256Digest: Hashable, Comparable, Sendable, CustomStringConverti
     }
 
     /// 64 lowercase hex digits.
-    public var hex: String { withBytes { SHA256.hex($0) } }
-    public var description: String { hex }
+    package var hex: String { withBytes { SHA256.hex($0) } }
+    package var description: String { hex }
 
     /// The 32 bytes.
     func withBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result { Swift.withUnsafeBytes(of: words, body) }
 
-    public static func == (lhs: SHA256Digest, rhs: SHA256Digest) -> Bool { lhs.words == rhs.words }
+    package static func == (lhs: SHA256Digest, rhs: SHA256Digest) -> Bool { lhs.words == rhs.words }
 
     /// An arbitrary but fixed total order (by words), for sorting digests.
-    public static func < (lhs: SHA256Digest, rhs: SHA256Digest) -> Bool { lhs.words < rhs.words }
+    package static func < (lhs: SHA256Digest, rhs: SHA256Digest) -> Bool { lhs.words < rhs.words }
 
     /// The digest is uniform already: one word is as good a hash as all four.
-    public func hash(into hasher: inout Hasher) { hasher.combine(words.0) }
+    package func hash(into hasher: inout Hasher) { hasher.combine(words.0) }
 }

@@ -1,10 +1,10 @@
 extension SecurityProfile {
     /// SHA-256 (hex) over the canonical encoding of every field except `_key` and
     /// `last_modified_time`: equal for equal content, whatever the input's format or order.
-    public var contentHash: String { contentDigest.hex }
+    package var contentHash: String { contentDigest.hex }
 
     /// `contentHash` as a digest value.
-    public var contentDigest: SHA256Digest {
+    package var contentDigest: SHA256Digest {
         canonicalContent().withUnsafeBytes { SHA256Digest(of: $0) }
     }
 

@@ -10,7 +10,7 @@ import Foundation
 ///
 /// The fields live in one copy-on-write box, so copying a profile (into arrays, change
 /// sets, records) costs one reference count, not one per field.
-public struct SecurityProfile: Hashable, Sendable {
+package struct SecurityProfile: Hashable, Sendable {
     /// The stored fields, already canonical.
     struct Fields: Hashable {
         var key: String
@@ -45,83 +45,83 @@ public struct SecurityProfile: Hashable, Sendable {
     }
 
     /// `_key`: the identity of the profile (its ARN in every known export).
-    public var key: String {
+    package var key: String {
         get { box.fields.key }
         set { mutate { $0.key = newValue.canonicalUnicode } }
     }
-    public var accountID: String? {
+    package var accountID: String? {
         get { box.fields.accountID }
         set { mutate { $0.accountID = newValue.canonicalText } }
     }
-    public var allowedAccessControlHierarchyGroupID: String? {
+    package var allowedAccessControlHierarchyGroupID: String? {
         get { box.fields.allowedAccessControlHierarchyGroupID }
         set { mutate { $0.allowedAccessControlHierarchyGroupID = newValue.canonicalText } }
     }
     /// `key:value` strings, sorted (DDSQL's hstore with "= is contains" semantics).
-    public var allowedAccessControlTags: [String] {
+    package var allowedAccessControlTags: [String] {
         get { box.fields.allowedAccessControlTags }
         set { mutate { $0.allowedAccessControlTags = newValue.canonicalSet } }
     }
-    public var arn: String? {
+    package var arn: String? {
         get { box.fields.arn }
         set { mutate { $0.arn = newValue.canonicalText } }
     }
-    public var description: String? {
+    package var description: String? {
         get { box.fields.description }
         set { mutate { $0.description = newValue.canonicalText } }
     }
-    public var hierarchyRestrictedResources: [String] {
+    package var hierarchyRestrictedResources: [String] {
         get { box.fields.hierarchyRestrictedResources }
         set { mutate { $0.hierarchyRestrictedResources = newValue.canonicalSet } }
     }
-    public var id: String? {
+    package var id: String? {
         get { box.fields.id }
         set { mutate { $0.id = newValue.canonicalText } }
     }
-    public var lastModifiedRegion: String? {
+    package var lastModifiedRegion: String? {
         get { box.fields.lastModifiedRegion }
         set { mutate { $0.lastModifiedRegion = newValue.canonicalText } }
     }
-    public var lastModifiedTime: Instant? {
+    package var lastModifiedTime: Instant? {
         get { box.fields.lastModifiedTime }
         set { mutate { $0.lastModifiedTime = newValue } }
     }
-    public var organizationResourceID: String? {
+    package var organizationResourceID: String? {
         get { box.fields.organizationResourceID }
         set { mutate { $0.organizationResourceID = newValue.canonicalText } }
     }
-    public var securityProfileName: String? {
+    package var securityProfileName: String? {
         get { box.fields.securityProfileName }
         set { mutate { $0.securityProfileName = newValue.canonicalText } }
     }
-    public var tagRestrictedResources: [String] {
+    package var tagRestrictedResources: [String] {
         get { box.fields.tagRestrictedResources }
         set { mutate { $0.tagRestrictedResources = newValue.canonicalSet } }
     }
     /// `key:value` strings, sorted.
-    public var tags: [String] {
+    package var tags: [String] {
         get { box.fields.tags }
         set { mutate { $0.tags = newValue.canonicalSet } }
     }
     /// Permission names, sorted; empty when the export does not carry them.
-    public var permissions: [String] {
+    package var permissions: [String] {
         get { box.fields.permissions }
         set { mutate { $0.permissions = newValue.canonicalSet } }
     }
     /// Unknown input fields, by name, each as canonical JSON text (never dropped).
-    public var extra: [String: String] {
+    package var extra: [String: String] {
         get { box.fields.extra }
         set { mutate { $0.extra = newValue } }
     }
 
     /// Sets one unknown field in place (through `extra`'s getter each write would copy the
     /// whole dictionary: a record of 40,000 unknown fields took 12.7 s).
-    public mutating func setExtra(_ value: String?, for name: String) {
+    package mutating func setExtra(_ value: String?, for name: String) {
         mutate { $0.extra[name.canonicalUnicode] = value?.canonicalUnicode }
     }
 
     /// Creates a profile, bringing every value to canonical form.
-    public init(
+    package init(
         key: String,
         accountID: String? = nil,
         allowedAccessControlHierarchyGroupID: String? = nil,
@@ -166,16 +166,16 @@ public struct SecurityProfile: Hashable, Sendable {
         return out
     }
 
-    public static func == (lhs: SecurityProfile, rhs: SecurityProfile) -> Bool {
+    package static func == (lhs: SecurityProfile, rhs: SecurityProfile) -> Bool {
         lhs.box === rhs.box || lhs.box.fields == rhs.box.fields
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(box.fields)
     }
 
     /// The text of a text field (`nil` for set, instant and key fields).
-    public func text(_ field: ProfileField) -> String? {
+    package func text(_ field: ProfileField) -> String? {
         switch field {
         case .accountID: return accountID
         case .allowedAccessControlHierarchyGroupID: return allowedAccessControlHierarchyGroupID
@@ -191,7 +191,7 @@ public struct SecurityProfile: Hashable, Sendable {
     }
 
     /// The elements of a set field (empty for the others).
-    public func set(_ field: ProfileField) -> [String] {
+    package func set(_ field: ProfileField) -> [String] {
         switch field {
         case .allowedAccessControlTags: return allowedAccessControlTags
         case .hierarchyRestrictedResources: return hierarchyRestrictedResources
@@ -203,7 +203,7 @@ public struct SecurityProfile: Hashable, Sendable {
     }
 
     /// Sets a text field.
-    public mutating func setText(_ value: String?, for field: ProfileField) {
+    package mutating func setText(_ value: String?, for field: ProfileField) {
         switch field {
         case .accountID: accountID = value
         case .allowedAccessControlHierarchyGroupID: allowedAccessControlHierarchyGroupID = value
@@ -219,7 +219,7 @@ public struct SecurityProfile: Hashable, Sendable {
     }
 
     /// Sets a set field.
-    public mutating func setSet(_ value: [String], for field: ProfileField) {
+    package mutating func setSet(_ value: [String], for field: ProfileField) {
         switch field {
         case .allowedAccessControlTags: allowedAccessControlTags = value
         case .hierarchyRestrictedResources: hierarchyRestrictedResources = value
@@ -231,7 +231,7 @@ public struct SecurityProfile: Hashable, Sendable {
     }
 
     /// The Amazon Connect instance in the ARN (`.../instance/ID/...`), if any.
-    public var instanceFromARN: String? {
+    package var instanceFromARN: String? {
         guard let arn = arn ?? (key.hasPrefix("arn:") ? key : nil),
               let range = arn.range(of: ":instance/") else { return nil }
         let rest = arn[range.upperBound...]
@@ -240,7 +240,7 @@ public struct SecurityProfile: Hashable, Sendable {
     }
 
     /// The account in an ARN (`arn:aws:connect:REGION:ACCOUNT:...`), if any.
-    public static func account(fromARN arn: String) -> String? {
+    package static func account(fromARN arn: String) -> String? {
         let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
         guard parts.count >= 5, parts[0] == "arn", !parts[4].isEmpty else { return nil }
         return String(parts[4])

@@ -1,5 +1,5 @@
 /// What a snapshot speaks for: which open profiles its absence of a key deletes (DESIGN §3).
-public enum SnapshotScope: Hashable, Sendable, CustomStringConvertible {
+package enum SnapshotScope: Hashable, Sendable, CustomStringConvertible {
     /// The full inventory: every open profile not in it is deleted.
     case all
     /// Only profiles of these accounts.
@@ -8,7 +8,7 @@ public enum SnapshotScope: Hashable, Sendable, CustomStringConvertible {
     case instances(Set<String>)
 
     /// Parses `--scope`: `all`, `account:ID,...` or `instance:ID,...`.
-    public init?(argument: String) {
+    package init?(argument: String) {
         if argument == "all" {
             self = .all
             return
@@ -25,7 +25,7 @@ public enum SnapshotScope: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The kind, as stored: `all`, `account` or `instance`.
-    public var kind: String {
+    package var kind: String {
         switch self {
         case .all: return "all"
         case .accounts: return "account"
@@ -34,7 +34,7 @@ public enum SnapshotScope: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The ids, sorted (empty for `all`).
-    public var ids: [String] {
+    package var ids: [String] {
         switch self {
         case .all: return []
         case .accounts(let ids), .instances(let ids): return ids.sorted()
@@ -42,7 +42,7 @@ public enum SnapshotScope: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Whether an open profile of `instance` and `account` falls inside this scope.
-    public func contains(instance: String, account: String?) -> Bool {
+    package func contains(instance: String, account: String?) -> Bool {
         switch self {
         case .all: return true
         case .accounts(let ids): return account.map(ids.contains) ?? false
@@ -50,13 +50,13 @@ public enum SnapshotScope: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String { ids.isEmpty ? kind : kind + ":" + ids.joined(separator: ",") }
+    package var description: String { ids.isEmpty ? kind : kind + ":" + ids.joined(separator: ",") }
 }
 
 extension SecurityProfile {
     /// The Amazon Connect instance the profile belongs to, for scoping: the
     /// `organization_resource_id`, else the instance in the ARN, else the account.
-    public var scopeInstance: String {
+    package var scopeInstance: String {
         organizationResourceID ?? instanceFromARN ?? accountID ?? (arn.flatMap(SecurityProfile.account(fromARN:)) ?? "unknown")
     }
 }

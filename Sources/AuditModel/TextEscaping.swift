@@ -11,7 +11,7 @@
 ///   disguised `<https://…|link>` is shown, not acted on;
 /// - HTML: control characters as on a terminal, and the five characters that matter in
 ///   text and attribute values.
-public enum TextEscaping {
+package enum TextEscaping {
     /// Whether a scalar is shown escaped on a terminal.
     static func isUnsafeOnTerminal(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
@@ -22,7 +22,7 @@ public enum TextEscaping {
     }
 
     /// `text` for a terminal or a plain-text file: control characters escaped.
-    public static func terminal(_ text: String) -> String {
+    package static func terminal(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: isUnsafeOnTerminal) else { return text }
         var out = ""
         for scalar in text.unicodeScalars {
@@ -36,7 +36,7 @@ public enum TextEscaping {
     }
 
     /// `text` inside a Markdown table cell or list item.
-    public static func markdown(_ text: String) -> String {
+    package static func markdown(_ text: String) -> String {
         replacing(terminal(text)) { scalar in
             switch scalar {
             case "&", "<", ">": return htmlEntity(scalar)
@@ -47,13 +47,13 @@ public enum TextEscaping {
     }
 
     /// `text` inside a Slack message's text (mrkdwn or plain).
-    public static func slack(_ text: String) -> String {
+    package static func slack(_ text: String) -> String {
         replacing(text) { $0 == "&" || $0 == "<" || $0 == ">" ? htmlEntity($0) : nil }
     }
 
     /// `text` in HTML text or a quoted attribute value; control characters shown as in
     /// `terminal` (HTML forbids most of them, and a report is also read with `cat`).
-    public static func html(_ text: String) -> String {
+    package static func html(_ text: String) -> String {
         replacing(terminal(text), htmlEntity)
     }
 

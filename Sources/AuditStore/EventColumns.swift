@@ -39,12 +39,12 @@ enum EventColumns {
     /// prints it is brought back to canonical JSON, which the hash covers).
     static func decode(_ fields: [String?]) throws -> ChainedEvent {
         func required(_ index: Int) throws -> String {
-            guard let value = fields[index] else { throw PostgresError(.decoding, "change_events.\(columns[index]) is NULL") }
+            guard let value = fields[index] else { throw StoreError.integrity("change_events.\(columns[index]) is NULL") }
             return value
         }
         guard let kind = ChangeKind(rawValue: try required(3)), let drift = DriftClass(rawValue: try required(10)),
               let severity = Severity(rawValue: try required(11))
-        else { throw PostgresError(.decoding, "change_events has an unknown kind, drift or severity") }
+        else { throw StoreError.integrity("change_events has an unknown kind, drift or severity") }
         let diff = try required(9)
         return ChainedEvent(
             id: try Int64(postgresText: required(0)), snapshotID: try Int64(postgresText: required(1)), key: try required(2),

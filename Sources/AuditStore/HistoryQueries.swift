@@ -47,7 +47,7 @@ package struct HistoryQueries {
         guard let kind = ChangeKind(rawValue: try row.decode(String.self, at: 4)),
               let drift = DriftClass(rawValue: try row.decode(String.self, at: 6)),
               let severity = Severity(rawValue: try row.decode(String.self, at: 7))
-        else { throw PostgresError(.decoding, "an event has an unknown kind, drift or severity") }
+        else { throw StoreError.integrity("an event has an unknown kind, drift or severity") }
         let diff = try row.decode(String.self, at: 9)
         return ReportItem(
             eventID: try row.decode(Int64.self, at: 0), key: try row.decode(String.self, at: 1),

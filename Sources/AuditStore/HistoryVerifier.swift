@@ -15,7 +15,7 @@ package struct HistoryVerifier {
     /// Checks everything, stopping at the first break.
     package func verify() throws -> VerifyReport {
         var report = VerifyReport()
-        try connection.withTransaction(isolation: "REPEATABLE READ") { connection in
+        try connection.withTransaction(isolation: .repeatableRead) { connection in
             var chain = EventChain.Verifier()
             var problem: String?
             try connection.copyOut("""

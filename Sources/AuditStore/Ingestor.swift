@@ -153,13 +153,13 @@ package struct Ingestor {
             """) { row in
             guard let key = try row.string(at: 0), let version = try row.int32(at: 1), let instance = instances.text(try row.bytes(at: 3))
             else {
-                throw PostgresError(.decoding, "an open version has NULL in a NOT NULL column")
+                throw StoreError.integrity("an open version has NULL in a NOT NULL column")
             }
             // The stored row digest; for versions written before it existed, the content hash to compute it from.
             let rowDigest = try row.bytes(at: 6).flatMap(SHA256Digest.init(bytes:))
             let hash = try row.bytes(at: 7).flatMap(SHA256Digest.init(hex:))
             guard rowDigest != nil || hash != nil else {
-                throw PostgresError(.decoding, "open version \(version) of \(key) has neither row_sha256 nor a valid content_hash")
+                throw StoreError.integrity("open version \(version) of \(key) has neither row_sha256 nor a valid content_hash")
             }
             open.add(OpenVersion(
                 key: key, version: Int(version), lastModifiedTime: try row.timestamp(at: 2),

@@ -15,6 +15,9 @@ package enum StoreError: Error, Equatable, CustomStringConvertible {
     case concurrentChange(String)
     /// A baseline of that name exists already.
     case baselineExists(String)
+    /// A stored row breaks what the schema promises (a NULL, an unknown kind, a bad digest):
+    /// the database was edited behind the store's back.
+    case integrity(String)
 
     package var description: String {
         switch self {
@@ -32,6 +35,8 @@ package enum StoreError: Error, Equatable, CustomStringConvertible {
                 + " If the export is truncated, export again; if the deletions are real, raise --max-delete-fraction"
         case .baselineExists(let name):
             return "a baseline named \(name) exists already; approved baselines are never moved, choose another name"
+        case .integrity(let detail):
+            return "the history is not as the store wrote it: \(detail); run `connect-audit verify`"
         case .concurrentChange(let detail):
             return "the history changed during the ingest (\(detail)); nothing was written, run the ingest again"
         }

@@ -3,12 +3,12 @@
 
 /// A moment in time, in whole microseconds since 1970-01-01T00:00:00Z: the precision of
 /// PostgreSQL's `timestamptz`, kept exactly (a `Date` is a `Double` and would round).
-public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
+package struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Microseconds since the Unix epoch, UTC.
-    public var microsecondsSinceEpoch: Int64
+    package var microsecondsSinceEpoch: Int64
 
     /// Creates an instant from microseconds since the Unix epoch.
-    public init(microsecondsSinceEpoch: Int64) {
+    package init(microsecondsSinceEpoch: Int64) {
         self.microsecondsSinceEpoch = microsecondsSinceEpoch
     }
 
@@ -17,11 +17,11 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// writer (four-digit years) and every reader of the history share this range, so a
     /// value outside it is refused where it is read (with its file, line and field) instead
     /// of being committed and breaking `verify`, `state` and every later ingest.
-    public static let validRange: ClosedRange<Instant> =
+    package static let validRange: ClosedRange<Instant> =
         Instant(microsecondsSinceEpoch: -62_135_596_800_000_000)...Instant(microsecondsSinceEpoch: 253_402_300_799_999_999)
 
     /// Creates an instant from microseconds, or `nil` outside `validRange`.
-    public init?(checkedMicroseconds micros: Int64) {
+    package init?(checkedMicroseconds micros: Int64) {
         let instant = Instant(microsecondsSinceEpoch: micros)
         guard Instant.validRange.contains(instant) else { return nil }
         self = instant
@@ -30,7 +30,7 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Creates an instant from Unix epoch seconds, rounded to the nearest microsecond
     /// (AWS CLI v1 prints `LastModifiedTime` as a float: rounding, never truncating);
     /// `nil` when not finite or outside `validRange` (epoch milliseconds given as seconds).
-    public init?(epochSeconds: Double) {
+    package init?(epochSeconds: Double) {
         let micros = (epochSeconds * 1_000_000).rounded()
         guard micros.isFinite, abs(micros) < 9.2e18 else { return nil }
         self.init(checkedMicroseconds: Int64(micros))
@@ -38,19 +38,19 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// Creates an instant from Unix epoch milliseconds (the DDSQL API's timestamps), rounded
     /// to the nearest microsecond; `nil` when not finite or outside `validRange`.
-    public init?(epochMilliseconds: Double) {
+    package init?(epochMilliseconds: Double) {
         let micros = (epochMilliseconds * 1_000).rounded()
         guard micros.isFinite, abs(micros) < 9.2e18 else { return nil }
         self.init(checkedMicroseconds: Int64(micros))
     }
 
     /// This instant moved by `micros`, or `nil` when that leaves `validRange` (no overflow trap).
-    public func adding(microseconds micros: Int64) -> Instant? {
+    package func adding(microseconds micros: Int64) -> Instant? {
         let (sum, overflow) = microsecondsSinceEpoch.addingReportingOverflow(micros)
         return overflow ? nil : Instant(checkedMicroseconds: sum)
     }
 
-    public static func < (lhs: Instant, rhs: Instant) -> Bool {
+    package static func < (lhs: Instant, rhs: Instant) -> Bool {
         lhs.microsecondsSinceEpoch < rhs.microsecondsSinceEpoch
     }
 
@@ -58,7 +58,7 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// PostgreSQL reads back exactly. Written digit by digit into 27 bytes (padding each
     /// field as a string cost a twelfth of a first ingest); a year outside 0...9999 (never
     /// from the readers: see `validRange`) is written with as many digits as it has.
-    public var iso8601: String {
+    package var iso8601: String {
         let day = Int64(86_400_000_000)
         var days = microsecondsSinceEpoch / day
         var micros = microsecondsSinceEpoch % day
@@ -99,10 +99,10 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String { iso8601 }
+    package var description: String { iso8601 }
 
     /// `2026-11-20 14:03Z`: to the minute, for people reading reports and histories.
-    public var minuteText: String {
+    package var minuteText: String {
         let iso = iso8601
         return String(iso.prefix(10)) + " " + String(iso.dropFirst(11).prefix(5)) + "Z"
     }
@@ -116,7 +116,7 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// - Returns: `nil` when the text is none of these, names an impossible date, or lies
     ///   outside `validRange` (after rounding and the offset: `9999-12-31T23:59:59.9999999Z`
     ///   rounds into the year 10000).
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         var text = text
         guard let micros = text.withUTF8({ Instant.parse(ArraySlice($0)) }) else { return nil }
         self.init(checkedMicroseconds: micros)

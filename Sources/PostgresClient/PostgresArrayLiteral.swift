@@ -2,9 +2,9 @@
 ///
 /// Elements are always quoted when rendered, so any text survives, and `NULL` elements
 /// are refused when parsed: connect-audit's sets never hold them.
-public enum PostgresArrayLiteral {
+package enum PostgresArrayLiteral {
     /// Renders strings as an array literal.
-    public static func render(_ elements: [String]) -> String {
+    package static func render(_ elements: [String]) -> String {
         var out = "{"
         out.reserveCapacity(elements.reduce(2) { $0 + $1.utf8.count + 3 })
         for (index, element) in elements.enumerated() {
@@ -26,7 +26,7 @@ public enum PostgresArrayLiteral {
     }
 
     /// Parses an array literal of strings; quoted and unquoted elements, with escapes.
-    public static func parse(_ text: String) throws -> [String] {
+    package static func parse(_ text: String) throws -> [String] {
         let bytes = Array(text.utf8)
         guard bytes.first == UInt8(ascii: "{"), bytes.last == UInt8(ascii: "}") else {
             throw PostgresError(.decoding, "expected an array literal {...}, got \(text.prefix(40))")

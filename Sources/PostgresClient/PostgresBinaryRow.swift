@@ -2,15 +2,15 @@ import AuditTime
 import CLibPQ
 
 /// One row of a binary `COPY`: each field's bytes in PostgreSQL's binary send format.
-public struct PostgresBinaryRow {
+package struct PostgresBinaryRow {
     let bytes: UnsafeBufferPointer<UInt8>
     let fields: [Range<Int>?]
 
     /// How many fields the row has.
-    public var count: Int { fields.count }
+    package var count: Int { fields.count }
 
     /// The raw bytes of field `index`, or `nil` for NULL.
-    public func bytes(at index: Int) throws -> UnsafeBufferPointer<UInt8>? {
+    package func bytes(at index: Int) throws -> UnsafeBufferPointer<UInt8>? {
         guard index < fields.count else {
             throw PostgresError(.decoding, "COPY row has \(fields.count) fields; field \(index) asked for")
         }
@@ -18,22 +18,22 @@ public struct PostgresBinaryRow {
     }
 
     /// A `text` (or `varchar`, `name`) field.
-    public func string(at index: Int) throws -> String? {
+    package func string(at index: Int) throws -> String? {
         try bytes(at: index).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// An `integer` field.
-    public func int32(at index: Int) throws -> Int32? {
+    package func int32(at index: Int) throws -> Int32? {
         try integer(at: index, size: 4, "integer").map { Int32(truncatingIfNeeded: $0) }
     }
 
     /// A `bigint` field.
-    public func int64(at index: Int) throws -> Int64? {
+    package func int64(at index: Int) throws -> Int64? {
         try integer(at: index, size: 8, "bigint")
     }
 
     /// A `timestamptz` field (microseconds since 2000-01-01 UTC on the wire).
-    public func timestamp(at index: Int) throws -> Instant? {
+    package func timestamp(at index: Int) throws -> Instant? {
         try integer(at: index, size: 8, "timestamptz").map {
             Instant(microsecondsSinceEpoch: $0 + PostgresBinaryReader.unixEpochIn2000Micros)
         }

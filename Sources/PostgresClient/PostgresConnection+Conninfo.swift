@@ -5,7 +5,7 @@ extension PostgresConnection {
     /// for example to reach another database on the same server.
     ///
     /// Parsing is libpq's own (`PQconninfoParse`), so every form libpq accepts works.
-    public static func conninfo(_ base: String, replacing overrides: [String: String]) throws -> String {
+    package static func conninfo(_ base: String, replacing overrides: [String: String]) throws -> String {
         var errorMessage: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(base, &errorMessage) else {
             let message = errorMessage.map { String(cString: $0) } ?? "out of memory"

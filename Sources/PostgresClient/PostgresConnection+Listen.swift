@@ -2,33 +2,33 @@ import CLibPQ
 import Foundation
 
 /// A notification received on a channel this connection listens to.
-public struct PostgresNotification: Sendable, Equatable {
+package struct PostgresNotification: Sendable, Equatable {
     /// The channel name.
-    public let channel: String
+    package let channel: String
     /// The payload text (empty when none was given).
-    public let payload: String
+    package let payload: String
     /// The process id of the notifying server session.
-    public let senderPID: Int32
+    package let senderPID: Int32
 }
 
 extension PostgresConnection {
     /// Starts listening on `channel`.
-    public func listen(_ channel: String) throws {
+    package func listen(_ channel: String) throws {
         try execute("LISTEN " + escapeIdentifier(channel))
     }
 
     /// Stops listening on `channel`.
-    public func unlisten(_ channel: String) throws {
+    package func unlisten(_ channel: String) throws {
         try execute("UNLISTEN " + escapeIdentifier(channel))
     }
 
     /// Sends `payload` on `channel` (delivered when the current transaction commits).
-    public func notify(_ channel: String, payload: String) throws {
+    package func notify(_ channel: String, payload: String) throws {
         _ = try query("SELECT pg_notify($1, $2)", [channel, payload])
     }
 
     /// Waits at most `timeout` for a notification; `nil` when none came in time.
-    public func waitForNotification(timeout: Duration) throws -> PostgresNotification? {
+    package func waitForNotification(timeout: Duration) throws -> PostgresNotification? {
         let connection = try connection()
         let deadline = ContinuousClock.now + timeout
         while true {

@@ -4,7 +4,7 @@ import Foundation
 extension PostgresConnection {
     /// Runs a statement that returns no rows, with `$1`, `$2`, ... bound to `parameters`.
     @discardableResult
-    public func execute(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) throws -> PostgresCommandResult {
+    package func execute(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) throws -> PostgresCommandResult {
         let result = try run(sql, parameters)
         return PostgresCommandResult(tag: result.commandTag, affectedRows: result.affectedRows)
     }
@@ -12,14 +12,14 @@ extension PostgresConnection {
     /// Runs a query with `$1`, `$2`, ... bound to `parameters`, and copies out every row.
     ///
     /// The whole result is held in memory: for large results use `copyOut`.
-    public func query(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) throws -> PostgresRows {
+    package func query(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) throws -> PostgresRows {
         try run(sql, parameters).rows()
     }
 
     /// Runs one or more statements without parameters (a migration script).
     ///
     /// Several statements run in one implicit transaction unless they contain their own.
-    public func executeScript(_ sql: String) throws {
+    package func executeScript(_ sql: String) throws {
         let connection = try connection()
         guard let pointer = PQexec(connection, sql) else {
             throw PostgresError(.connectionClosed, lastErrorMessage())

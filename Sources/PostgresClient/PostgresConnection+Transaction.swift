@@ -1,18 +1,23 @@
 import CLibPQ
 
+/// A transaction's isolation level, as PostgreSQL spells it in `BEGIN ISOLATION LEVEL`.
+package enum PostgresIsolationLevel: String, Sendable {
+    case readCommitted = "READ COMMITTED"
+    case repeatableRead = "REPEATABLE READ"
+    case serializable = "SERIALIZABLE"
+}
+
 extension PostgresConnection {
     /// Runs `body` in a transaction: commits when it returns, rolls back when it throws.
     ///
     /// A `COMMIT` that the server turns into a `ROLLBACK` (because a statement failed and
     /// the error was swallowed) throws `.transactionRolledBack`: it is never reported as
     /// success.
-    public func withTransaction<T>(
-        isolation: String = "READ COMMITTED",
+    package func withTransaction<T>(
+        isolation: PostgresIsolationLevel = .readCommitted,
         _ body: (PostgresConnection) throws -> T
     ) throws -> T {
-        precondition(["READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"].contains(isolation),
-                     "unknown isolation level \(isolation)")
-        try execute("BEGIN ISOLATION LEVEL \(isolation)")
+        try execute("BEGIN ISOLATION LEVEL \(isolation.rawValue)")
         let value: T
         do {
             value = try body(self)
@@ -25,7 +30,7 @@ extension PostgresConnection {
     }
 
     /// Commits the open transaction, throwing if the server rolled it back instead.
-    public func commit() throws {
+    package func commit() throws {
         let result = try execute("COMMIT")
         guard result.tag == "COMMIT", PQtransactionStatus(try connection()) == PQTRANS_IDLE else {
             throw PostgresError(

@@ -6,7 +6,7 @@ import Logging
 ///
 /// Not `Sendable`: use it from one thread at a time. Every call blocks until the server
 /// answers, so keep it off Swift's cooperative pool for long waits.
-public final class PostgresConnection {
+package final class PostgresConnection {
     /// The `PGconn`; `nil` once closed.
     private var handle: OpaquePointer?
     /// Counts live `PGresult`s of this connection (zero between calls).
@@ -14,7 +14,7 @@ public final class PostgresConnection {
     /// Receives the server's NOTICE and WARNING messages; kept alive as long as `handle`.
     private let notices: NoticeSink
     /// Where notices and diagnostics go.
-    public let logger: Logger
+    package let logger: Logger
 
     /// Connects with a libpq connection string or URL (`postgresql://...`).
     ///
@@ -22,7 +22,7 @@ public final class PostgresConnection {
     /// set to UTC, ISO dates and UTF-8, which the value codecs rely on.
     /// - Throws: `PostgresError` with code `.connectionFailed`, naming host, port and
     ///   database but never the password.
-    public init(_ conninfo: String = "", logger: Logger = Logger(label: "connect-audit.postgres")) throws {
+    package init(_ conninfo: String = "", logger: Logger = Logger(label: "connect-audit.postgres")) throws {
         self.logger = logger
         notices = NoticeSink(logger: logger)
         guard let connection = PQconnectdb(conninfo) else {
@@ -49,20 +49,20 @@ public final class PostgresConnection {
     deinit { close() }
 
     /// Closes the connection; calling it again does nothing.
-    public func close() {
+    package func close() {
         guard let connection = handle else { return }
         handle = nil
         PQfinish(connection)  // Owner: this connection; `handle` is already nil.
     }
 
     /// Whether `close()` has not been called and the link is healthy.
-    public var isOpen: Bool {
+    package var isOpen: Bool {
         guard let handle else { return false }
         return PQstatus(handle) == CONNECTION_OK
     }
 
     /// The number of `PGresult`s alive; zero between calls unless one leaked.
-    public var liveResultCount: Int { results.live }
+    package var liveResultCount: Int { results.live }
 
     /// The open handle, or an error if the connection was closed.
     func connection() throws -> OpaquePointer {
@@ -77,13 +77,13 @@ public final class PostgresConnection {
     }
 
     /// The server's process id for this session (as `pg_backend_pid()`).
-    public var backendPID: Int32 {
+    package var backendPID: Int32 {
         guard let handle else { return 0 }
         return PQbackendPID(handle)
     }
 
     /// Quotes an identifier (a table or channel name) with `PQescapeIdentifier`.
-    public func escapeIdentifier(_ identifier: String) throws -> String {
+    package func escapeIdentifier(_ identifier: String) throws -> String {
         let connection = try connection()
         let bytes = Array(identifier.utf8)
         guard let escaped = bytes.withUnsafeBufferPointer({ buffer in
@@ -138,7 +138,7 @@ public final class PostgresConnection {
     }
 
     /// Hides the password of a `postgresql://` URL or `password=` conninfo, for printing.
-    public static func redacted(_ conninfo: String) -> String {
+    package static func redacted(_ conninfo: String) -> String {
         Redaction.connectionString(conninfo)
     }
 }

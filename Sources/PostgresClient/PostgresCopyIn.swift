@@ -5,16 +5,16 @@ import CLibPQ
 ///
 /// Append every field of a row, then call `endRow()`. Fields are escaped as the text format
 /// requires: backslash, tab, newline and carriage return; `nil` is `\N`.
-public struct PostgresCopyInWriter: ~Copyable {
+package struct PostgresCopyInWriter: ~Copyable {
     /// Bytes gathered before they are handed to libpq.
-    public static let flushThreshold = 256 * 1024
+    package static let flushThreshold = 256 * 1024
 
     private let connection: OpaquePointer
     private let lastError: () -> String
     private var buffer: [UInt8] = []
     private var fieldsInRow = 0
     /// Rows ended so far.
-    public private(set) var rowCount = 0
+    package private(set) var rowCount = 0
 
     init(connection: OpaquePointer, lastError: @escaping () -> String) {
         self.connection = connection
@@ -23,7 +23,7 @@ public struct PostgresCopyInWriter: ~Copyable {
     }
 
     /// Appends a text field, or `NULL` for `nil`.
-    public mutating func append(_ value: String?) throws {
+    package mutating func append(_ value: String?) throws {
         separate()
         guard var value else {
             buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
@@ -33,18 +33,18 @@ public struct PostgresCopyInWriter: ~Copyable {
     }
 
     /// Appends a value in its text form, or `NULL` for `nil`.
-    public mutating func append(_ value: (any PostgresEncodable)?) throws {
+    package mutating func append(_ value: (any PostgresEncodable)?) throws {
         try append(value?.postgresText)
     }
 
     /// Appends an integer field.
-    public mutating func append(_ value: Int) {
+    package mutating func append(_ value: Int) {
         separate()
         buffer.append(contentsOf: String(value).utf8)
     }
 
     /// Ends the current row, sending the buffer when it is full.
-    public mutating func endRow() throws {
+    package mutating func endRow() throws {
         buffer.append(UInt8(ascii: "\n"))
         fieldsInRow = 0
         rowCount += 1
@@ -52,7 +52,7 @@ public struct PostgresCopyInWriter: ~Copyable {
     }
 
     /// Appends all fields of a row and ends it.
-    public mutating func appendRow(_ values: [String?]) throws {
+    package mutating func appendRow(_ values: [String?]) throws {
         for value in values { try append(value) }
         try endRow()
     }
@@ -102,7 +102,7 @@ extension PostgresConnection {
     /// when every result is drained.
     /// - Returns: the number of rows the server stored.
     @discardableResult
-    public func copyIn(_ sql: String, _ body: (inout PostgresCopyInWriter) throws -> Void) throws -> Int {
+    package func copyIn(_ sql: String, _ body: (inout PostgresCopyInWriter) throws -> Void) throws -> Int {
         let connection = try connection()
         try startCopy(sql, expecting: PGRES_COPY_IN)
         var writer = PostgresCopyInWriter(connection: connection, lastError: { [unowned self] in self.lastErrorMessage() })

@@ -8,7 +8,7 @@ extension PostgresConnection {
     /// If `body` throws, the remaining rows are read and dropped, then the error is rethrown.
     /// - Returns: the number of rows read.
     @discardableResult
-    public func copyOut(_ sql: String, _ body: ([String?]) throws -> Void) throws -> Int {
+    package func copyOut(_ sql: String, _ body: ([String?]) throws -> Void) throws -> Int {
         var rows = 0
         try copyOutMessages(sql) { message in
             try body(PostgresCopyText.fields(of: message))
@@ -24,7 +24,7 @@ extension PostgresConnection {
     /// If `body` throws, the remaining rows are read and dropped, then the error is rethrown.
     /// - Returns: the number of rows read.
     @discardableResult
-    public func copyOutBinary(_ sql: String, _ body: (PostgresBinaryRow) throws -> Void) throws -> Int {
+    package func copyOutBinary(_ sql: String, _ body: (PostgresBinaryRow) throws -> Void) throws -> Int {
         var rows = 0
         var ranges: [Range<Int>?] = []
         var headerSeen = false

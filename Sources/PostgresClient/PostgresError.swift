@@ -3,57 +3,69 @@
 /// The fields are copied before the result they came from is cleared. Bound values and
 /// passwords never appear here: messages come from the server or from libpq, and a
 /// connection failure has its password scrubbed (see `PostgresConnection.init`).
-public struct PostgresError: Error, Sendable, CustomStringConvertible {
-    /// What kind of failure this is.
-    public enum Code: String, Sendable {
+package struct PostgresError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure this is: a struct over a private enum (as postgres-nio's
+    /// `PSQLError.Code`), so a new kind breaks no caller's exhaustive `switch`.
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Base: String, Sendable {
+            case connectionFailed, connectionClosed, server, transactionRolledBack, copyFailed, decoding, timeout
+            case unexpectedResponse
+        }
+
+        private let base: Base
+
+        private init(_ base: Base) { self.base = base }
+
         /// The connection could not be established.
-        case connectionFailed
+        package static let connectionFailed = Code(.connectionFailed)
         /// The connection was lost, or was used after `close()`.
-        case connectionClosed
+        package static let connectionClosed = Code(.connectionClosed)
         /// The server rejected a statement; `sqlState` says why.
-        case server
+        package static let server = Code(.server)
         /// `COMMIT` did not commit: the transaction had failed and was rolled back.
-        case transactionRolledBack
+        package static let transactionRolledBack = Code(.transactionRolledBack)
         /// A `COPY` failed on our side (the server's failures are `.server`).
-        case copyFailed
+        package static let copyFailed = Code(.copyFailed)
         /// A value from the server could not be read as the type asked for.
-        case decoding
+        package static let decoding = Code(.decoding)
         /// Waiting for the server took longer than allowed.
-        case timeout
+        package static let timeout = Code(.timeout)
         /// libpq answered in a way this wrapper does not expect.
-        case unexpectedResponse
+        package static let unexpectedResponse = Code(.unexpectedResponse)
+
+        package var description: String { base.rawValue }
     }
 
     /// What kind of failure this is.
-    public var code: Code
+    package internal(set) var code: Code
     /// The primary message, in one line.
-    public var message: String
+    package internal(set) var message: String
     /// The five-character SQLSTATE, when the server sent one.
-    public var sqlState: String?
+    package internal(set) var sqlState: String?
     /// The server's severity (`ERROR`, `FATAL`, ...), not localized.
-    public var severity: String?
+    package internal(set) var severity: String?
     /// The server's detail line.
-    public var detail: String?
+    package internal(set) var detail: String?
     /// The server's hint line.
-    public var hint: String?
+    package internal(set) var hint: String?
     /// The schema of the object involved.
-    public var schema: String?
+    package internal(set) var schema: String?
     /// The table involved.
-    public var table: String?
+    package internal(set) var table: String?
     /// The column involved.
-    public var column: String?
+    package internal(set) var column: String?
     /// The constraint involved.
-    public var constraint: String?
+    package internal(set) var constraint: String?
 
     /// Creates an error of `code` with `message` and no server fields.
-    public init(_ code: Code, _ message: String, sqlState: String? = nil) {
+    package init(_ code: Code, _ message: String, sqlState: String? = nil) {
         self.code = code
         self.message = message
         self.sqlState = sqlState
     }
 
     /// One line: the message, the SQLSTATE, the object involved and the detail.
-    public var description: String {
+    package var description: String {
         var text = message
         if let sqlState { text += " (SQLSTATE \(sqlState))" }
         if let table {

@@ -1,19 +1,19 @@
 /// One row in PostgreSQL's text format: `nil` is SQL `NULL`, distinct from `""`.
-public struct PostgresRow: Sendable {
+package struct PostgresRow: Sendable {
     /// The column names, shared by all rows of a result.
-    public let columns: [String]
+    package let columns: [String]
     /// The values in text format, `nil` for `NULL`.
-    public let values: [String?]
+    package let values: [String?]
 
     /// Creates a row from column names and text values.
-    public init(columns: [String], values: [String?]) {
+    package init(columns: [String], values: [String?]) {
         precondition(columns.count == values.count, "a row needs one value per column")
         self.columns = columns
         self.values = values
     }
 
     /// Decodes column `index` as `T`, failing on `NULL`.
-    public func decode<T: PostgresDecodable>(_ type: T.Type = T.self, at index: Int) throws -> T {
+    package func decode<T: PostgresDecodable>(_ type: T.Type = T.self, at index: Int) throws -> T {
         guard let text = values[index] else {
             throw PostgresError(.decoding, "column \(columns[index]) is NULL, expected \(T.self)")
         }
@@ -21,18 +21,18 @@ public struct PostgresRow: Sendable {
     }
 
     /// Decodes column `index` as `T`, or `nil` for `NULL`.
-    public func decodeIfPresent<T: PostgresDecodable>(_ type: T.Type = T.self, at index: Int) throws -> T? {
+    package func decodeIfPresent<T: PostgresDecodable>(_ type: T.Type = T.self, at index: Int) throws -> T? {
         guard let text = values[index] else { return nil }
         return try decodeText(text, column: index) as T
     }
 
     /// Decodes the column named `name` as `T`, failing on `NULL`.
-    public func decode<T: PostgresDecodable>(_ type: T.Type = T.self, column name: String) throws -> T {
+    package func decode<T: PostgresDecodable>(_ type: T.Type = T.self, column name: String) throws -> T {
         try decode(type, at: index(of: name))
     }
 
     /// Decodes the column named `name` as `T`, or `nil` for `NULL`.
-    public func decodeIfPresent<T: PostgresDecodable>(_ type: T.Type = T.self, column name: String) throws -> T? {
+    package func decodeIfPresent<T: PostgresDecodable>(_ type: T.Type = T.self, column name: String) throws -> T? {
         try decodeIfPresent(type, at: index(of: name))
     }
 

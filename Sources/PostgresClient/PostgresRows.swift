@@ -1,13 +1,13 @@
 
 
 /// The rows of a query, copied out of libpq.
-public struct PostgresRows: Sendable, RandomAccessCollection {
+package struct PostgresRows: Sendable, RandomAccessCollection {
     /// The column names, in order.
-    public let columns: [String]
+    package let columns: [String]
     /// The rows, in the order the server sent them.
-    public let rows: [PostgresRow]
+    package let rows: [PostgresRow]
 
-    public var startIndex: Int { rows.startIndex }
-    public var endIndex: Int { rows.endIndex }
-    public subscript(position: Int) -> PostgresRow { rows[position] }
+    package var startIndex: Int { rows.startIndex }
+    package var endIndex: Int { rows.endIndex }
+    package subscript(position: Int) -> PostgresRow { rows[position] }
 }

@@ -1,28 +1,28 @@
 import Foundation
 
 /// A Swift value that can be sent as a parameter in PostgreSQL's text format.
-public protocol PostgresEncodable {
+package protocol PostgresEncodable {
     /// The value in PostgreSQL's text input format.
     var postgresText: String { get }
 }
 
 /// A Swift value that can be read from PostgreSQL's text output format.
-public protocol PostgresDecodable {
+package protocol PostgresDecodable {
     /// Reads the value from its text output form, throwing `PostgresError.Code.decoding`.
     init(postgresText: String) throws
 }
 
 /// A value that travels both ways.
-public typealias PostgresCodable = PostgresEncodable & PostgresDecodable
+package typealias PostgresCodable = PostgresEncodable & PostgresDecodable
 
 extension String: PostgresCodable {
-    public var postgresText: String { self }
-    public init(postgresText: String) { self = postgresText }
+    package var postgresText: String { self }
+    package init(postgresText: String) { self = postgresText }
 }
 
 extension Int: PostgresCodable {
-    public var postgresText: String { String(self) }
-    public init(postgresText: String) throws {
+    package var postgresText: String { String(self) }
+    package init(postgresText: String) throws {
         guard let value = Int(postgresText) else {
             throw PostgresError(.decoding, "expected an integer, got \(postgresText.prefix(40))")
         }
@@ -31,8 +31,8 @@ extension Int: PostgresCodable {
 }
 
 extension Int64: PostgresCodable {
-    public var postgresText: String { String(self) }
-    public init(postgresText: String) throws {
+    package var postgresText: String { String(self) }
+    package init(postgresText: String) throws {
         guard let value = Int64(postgresText) else {
             throw PostgresError(.decoding, "expected an integer, got \(postgresText.prefix(40))")
         }
@@ -41,8 +41,8 @@ extension Int64: PostgresCodable {
 }
 
 extension Int32: PostgresCodable {
-    public var postgresText: String { String(self) }
-    public init(postgresText: String) throws {
+    package var postgresText: String { String(self) }
+    package init(postgresText: String) throws {
         guard let value = Int32(postgresText) else {
             throw PostgresError(.decoding, "expected an integer, got \(postgresText.prefix(40))")
         }
@@ -51,8 +51,8 @@ extension Int32: PostgresCodable {
 }
 
 extension Double: PostgresCodable {
-    public var postgresText: String { String(self) }
-    public init(postgresText: String) throws {
+    package var postgresText: String { String(self) }
+    package init(postgresText: String) throws {
         guard let value = Double(postgresText) else {
             throw PostgresError(.decoding, "expected a number, got \(postgresText.prefix(40))")
         }
@@ -61,8 +61,8 @@ extension Double: PostgresCodable {
 }
 
 extension Bool: PostgresCodable {
-    public var postgresText: String { self ? "t" : "f" }
-    public init(postgresText: String) throws {
+    package var postgresText: String { self ? "t" : "f" }
+    package init(postgresText: String) throws {
         switch postgresText {
         case "t", "true": self = true
         case "f", "false": self = false
@@ -73,21 +73,21 @@ extension Bool: PostgresCodable {
 
 /// `text[]` and other one-dimensional arrays of strings, in PostgreSQL's array literal form.
 extension Array: PostgresEncodable where Element == String {
-    public var postgresText: String { PostgresArrayLiteral.render(self) }
+    package var postgresText: String { PostgresArrayLiteral.render(self) }
 }
 
 extension Array: PostgresDecodable where Element == String {
-    public init(postgresText: String) throws {
+    package init(postgresText: String) throws {
         self = try PostgresArrayLiteral.parse(postgresText)
     }
 }
 
 /// A `json` or `jsonb` value, carried as its text.
-public struct PostgresJSON: PostgresCodable, Sendable, Equatable {
+package struct PostgresJSON: PostgresCodable, Sendable, Equatable {
     /// The JSON text.
-    public var text: String
+    package var text: String
     /// Wraps JSON text.
-    public init(_ text: String) { self.text = text }
-    public var postgresText: String { text }
-    public init(postgresText: String) { text = postgresText }
+    package init(_ text: String) { self.text = text }
+    package var postgresText: String { text }
+    package init(postgresText: String) { text = postgresText }
 }

@@ -5,9 +5,9 @@
 ///
 /// It works on text as written, so it also hides the password of a connection string
 /// that libpq cannot parse (`postgresql://bob:SeCr%zzEt@…`, `bob:pw@[::1:5432/x`).
-public enum Redaction {
+package enum Redaction {
     /// What replaces a secret.
-    public static let mask = "***"
+    package static let mask = "***"
 
     /// `text` with every known secret and every secret-looking part replaced by `***`:
     /// - each of `known` (header values, tokens; those shorter than 4 characters are
@@ -15,7 +15,7 @@ public enum Redaction {
     /// - the password of every `scheme://user:password@host` URL;
     /// - the value of `password=` and `Authorization:` (its scheme word stays), and the token
     ///   after `Bearer `.
-    public static func secrets(in text: String, known: [String] = []) -> String {
+    package static func secrets(in text: String, known: [String] = []) -> String {
         var out = text
         for secret in known where secret.count >= 4 {
             out = out.replacing(secret, with: mask)
@@ -28,7 +28,7 @@ public enum Redaction {
     }
 
     /// A connection string (URL or `key=value` pairs) fit to print: its password masked.
-    public static func connectionString(_ conninfo: String) -> String {
+    package static func connectionString(_ conninfo: String) -> String {
         secrets(in: conninfo)
     }
 

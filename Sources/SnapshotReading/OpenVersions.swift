@@ -4,25 +4,25 @@ import AuditTime
 /// The open versions of the history as one ingest loaded them, indexed by key and by
 /// source fingerprint. A snapshot is read *against* them: records they recognise point
 /// here by position instead of being decoded.
-public final class OpenVersions: Sendable {
+package final class OpenVersions: Sendable {
     /// Every open version, in the order loaded.
-    public let all: [OpenVersion]
+    package let all: [OpenVersion]
     /// The distinct (instance, account) pairs of the versions: what scoping looks at.
-    public let scopeCells: [ScopeCell]
+    package let scopeCells: [ScopeCell]
     /// The position in `scopeCells` of each version's pair.
-    public let scopeCellOf: [Int]
+    package let scopeCellOf: [Int]
     private let byKey: [String: Int]
     private let bySource: [SourceFingerprint: Int]
 
     /// Indexes `versions` (one per key).
-    public convenience init(_ versions: [OpenVersion]) {
+    package convenience init(_ versions: [OpenVersion]) {
         var builder = Builder(capacity: versions.count)
         for version in versions { builder.add(version) }
         self.init(builder)
     }
 
     /// Takes what `builder` gathered.
-    public init(_ builder: Builder) {
+    package init(_ builder: Builder) {
         all = builder.all
         scopeCells = builder.scopeCells
         scopeCellOf = builder.scopeCellOf
@@ -31,7 +31,7 @@ public final class OpenVersions: Sendable {
     }
 
     /// Gathers open versions one by one (as rows arrive from the server), indexing each.
-    public struct Builder {
+    package struct Builder {
         fileprivate var all: [OpenVersion] = []
         fileprivate var byKey: [String: Int] = [:]
         fileprivate var bySource: [SourceFingerprint: Int] = [:]
@@ -40,7 +40,7 @@ public final class OpenVersions: Sendable {
         private var cellIndex: [ScopeCell: Int] = [:]
 
         /// A builder with room for `capacity` versions.
-        public init(capacity: Int = 0) {
+        package init(capacity: Int = 0) {
             all.reserveCapacity(capacity)
             scopeCellOf.reserveCapacity(capacity)
             byKey.reserveCapacity(capacity)
@@ -48,7 +48,7 @@ public final class OpenVersions: Sendable {
         }
 
         /// Adds the open version of a key not added before.
-        public mutating func add(_ version: OpenVersion) {
+        package mutating func add(_ version: OpenVersion) {
             byKey[version.key] = all.count
             if let source = version.sourceFingerprint { bySource[source] = all.count }
             // Versions of one instance tend to come together: try the last pair first.
@@ -68,23 +68,23 @@ public final class OpenVersions: Sendable {
     }
 
     /// No open versions (an empty history; tests).
-    public static let none = OpenVersions([])
+    package static let none = OpenVersions([])
 
-    public var count: Int { all.count }
+    package var count: Int { all.count }
 
     /// The position of `key`'s open version.
-    public func index(of key: String) -> Int? { byKey[key] }
+    package func index(of key: String) -> Int? { byKey[key] }
 
     /// The open version of `key`.
-    public subscript(key: String) -> OpenVersion? { byKey[key].map { all[$0] } }
+    package subscript(key: String) -> OpenVersion? { byKey[key].map { all[$0] } }
 
     /// The position of the open version read from a record with `fingerprint`.
-    public func index(ofSource fingerprint: SourceFingerprint) -> Int? { bySource[fingerprint] }
+    package func index(ofSource fingerprint: SourceFingerprint) -> Int? { bySource[fingerprint] }
 }
 
 /// An (instance, account) pair: where a profile sits, for scoping. A history has few of
 /// them and many profiles, so scope questions are asked once per pair, not per profile.
-public struct ScopeCell: Hashable, Sendable {
-    public var instance: String
-    public var account: String?
+package struct ScopeCell: Hashable, Sendable {
+    package var instance: String
+    package var account: String?
 }

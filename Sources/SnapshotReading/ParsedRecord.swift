@@ -3,18 +3,18 @@ import AuditTime
 import Foundation
 
 /// A profile read from an input, with where it came from.
-public struct ParsedRecord: Hashable, Sendable {
+package struct ParsedRecord: Hashable, Sendable {
     /// The canonical profile.
-    public var profile: SecurityProfile
+    package var profile: SecurityProfile
     /// The file it came from (`-` for standard input).
-    public var file: String
+    package var file: String
     /// The 1-based line where its record starts (for column-major DDSQL: its row number).
-    public var line: Int
+    package var line: Int
     /// The source fingerprint of its raw bytes (`SourceFingerprinter`), when its format has one.
-    public var sourceFingerprint: SourceFingerprint?
+    package var sourceFingerprint: SourceFingerprint?
 
     /// Creates a record.
-    public init(profile: SecurityProfile, file: String, line: Int, sourceFingerprint: SourceFingerprint? = nil) {
+    package init(profile: SecurityProfile, file: String, line: Int, sourceFingerprint: SourceFingerprint? = nil) {
         self.profile = profile
         self.file = file
         self.line = line

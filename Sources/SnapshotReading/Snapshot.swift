@@ -4,28 +4,28 @@ import Dispatch
 
 /// A snapshot ready to diff: its records with their content hashes, and a digest of the
 /// whole, by which an ingest recognises a snapshot it has already stored.
-public struct Snapshot: Sendable {
+package struct Snapshot: Sendable {
     /// The records decoded in full, in input order.
-    public let records: [ParsedRecord]
+    package let records: [ParsedRecord]
     /// `records[i].profile.contentDigest`, computed once (on every core).
-    public let contentDigests: [SHA256Digest]
+    package let contentDigests: [SHA256Digest]
     /// `records[i]`'s row digest (`SHA256Digest.row`).
-    public let rowDigests: [SHA256Digest]
+    package let rowDigests: [SHA256Digest]
     /// The records recognised by their source fingerprint as open versions, unchanged.
-    public let recognized: [RecognizedRecord]
+    package let recognized: [RecognizedRecord]
     /// The open versions `recognized` point into.
-    public let readAgainst: OpenVersions
+    package let readAgainst: OpenVersions
     /// SHA-256 over the sorted row digests (`SHA256Digest.row`: key, `last_modified_time`,
     /// content hash) of every row: equal for two files that say the same thing, whatever
     /// their format or order (and whether their records were recognised or decoded).
-    public let contentSHA256: String
+    package let contentSHA256: String
     /// The accounts the snapshot's profiles belong to, sorted.
-    public let accounts: [String]
+    package let accounts: [String]
     /// The instances (else accounts) the snapshot's profiles belong to, sorted.
-    public let instances: [String]
+    package let instances: [String]
 
     /// Hashes `records`; `recognized` are open versions of `open`, with their hashes.
-    public init(records: [ParsedRecord], recognized: [RecognizedRecord] = [], readAgainst open: OpenVersions = .none) {
+    package init(records: [ParsedRecord], recognized: [RecognizedRecord] = [], readAgainst open: OpenVersions = .none) {
         self.records = records
         self.recognized = recognized
         self.readAgainst = open
@@ -60,12 +60,12 @@ public struct Snapshot: Sendable {
     }
 
     /// How many rows the snapshot has, decoded or recognised.
-    public var count: Int { records.count + recognized.count }
+    package var count: Int { records.count + recognized.count }
 
     /// The open versions recognised, in input order.
-    public var recognizedVersions: some Collection<OpenVersion> { recognized.lazy.map { self.readAgainst.all[$0.index] } }
+    package var recognizedVersions: some Collection<OpenVersion> { recognized.lazy.map { self.readAgainst.all[$0.index] } }
 
     /// The default scope: the instances this snapshot's profiles belong to.
-    public var impliedScope: SnapshotScope { .instances(Set(instances)) }
+    package var impliedScope: SnapshotScope { .instances(Set(instances)) }
 }
 

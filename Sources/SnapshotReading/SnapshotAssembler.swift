@@ -3,20 +3,20 @@ import AuditTime
 
 /// Joins the parts of one snapshot (one file, or several `--parts`) and checks what no
 /// single file can: every `_key` appears once.
-public enum SnapshotAssembler {
+package enum SnapshotAssembler {
     /// The snapshot of all parts (records in order), read against `open`, or every issue
     /// found (up to the limit).
     ///
     /// - Throws: `SnapshotReadError` when any part had issues, a `_key` repeats (naming
     ///   both places), or there are no rows at all.
-    public static func assemble(_ parts: [SnapshotPart], against open: OpenVersions = .none) throws(SnapshotReadError) -> Snapshot {
+    package static func assemble(_ parts: [SnapshotPart], against open: OpenVersions = .none) throws(SnapshotReadError) -> Snapshot {
         let (records, recognized) = try gather(parts, against: open)
         return Snapshot(records: records, recognized: recognized, readAgainst: open)
     }
 
     /// The records of all parts, in order, checked as `assemble` checks them but not hashed
     /// (what reading alone costs).
-    public static func records(_ parts: [SnapshotPart]) throws(SnapshotReadError) -> [ParsedRecord] {
+    package static func records(_ parts: [SnapshotPart]) throws(SnapshotReadError) -> [ParsedRecord] {
         try gather(parts, against: .none).records
     }
 
@@ -76,13 +76,13 @@ public enum SnapshotAssembler {
     }
 
     /// Reads whole byte buffers as one snapshot's records (tests, small inputs).
-    public static func read(_ files: [(name: String, bytes: [UInt8])], format: SnapshotFormat? = nil) throws(SnapshotReadError) -> [ParsedRecord] {
+    package static func read(_ files: [(name: String, bytes: [UInt8])], format: SnapshotFormat? = nil) throws(SnapshotReadError) -> [ParsedRecord] {
         try snapshot(files, format: format).records
     }
 
     /// Reads whole byte buffers as one snapshot, recognising what one of `known` was read
     /// from (when given; `nil` fingerprints nothing).
-    public static func snapshot(
+    package static func snapshot(
         _ files: [(name: String, bytes: [UInt8])], format: SnapshotFormat? = nil, known: OpenVersions? = nil
     ) throws(SnapshotReadError) -> Snapshot {
         try assemble(files.map { file in

@@ -3,7 +3,7 @@ import AuditTime
 import Foundation
 
 /// The input formats of DESIGN §2.
-public enum SnapshotFormat: String, CaseIterable, Sendable {
+package enum SnapshotFormat: String, CaseIterable, Sendable {
     /// One JSON object per line, DDSQL field names.
     case ndjson
     /// A JSON array of such objects, or an object holding it under `data`, `rows` or `items`.
@@ -24,7 +24,7 @@ public enum SnapshotFormat: String, CaseIterable, Sendable {
     /// `SecurityProfiles` keys, or `Arn` with `SecurityProfileName` (AWS), a first line that
     /// is a whole object followed by more lines (NDJSON), a JSON document; anything not
     /// starting with `{` or `[` is CSV.
-    public static func detect(fileName: String, prefix: ArraySlice<UInt8>) -> SnapshotFormat {
+    package static func detect(fileName: String, prefix: ArraySlice<UInt8>) -> SnapshotFormat {
         let lower = fileName.lowercased()
         if lower.hasSuffix(".ndjson") || lower.hasSuffix(".jsonl") { return .ndjson }
         if lower.hasSuffix(".csv") { return .csv }

@@ -3,20 +3,20 @@ import AuditTime
 
 /// One problem in an input file, placed so the user can fix it: file, line, and the
 /// column or field.
-public struct SnapshotIssue: Error, Hashable, Sendable, CustomStringConvertible {
+package struct SnapshotIssue: Error, Hashable, Sendable, CustomStringConvertible {
     /// The file's name as the user gave it (`-` for standard input).
-    public var file: String
+    package var file: String
     /// The 1-based line where the record (or the problem) starts.
-    public var line: Int
+    package var line: Int
     /// The 1-based column, when known.
-    public var column: Int?
+    package var column: Int?
     /// The field involved, when there is one.
-    public var field: String?
+    package var field: String?
     /// What is wrong and what was expected.
-    public var message: String
+    package var message: String
 
     /// Creates an issue.
-    public init(file: String, line: Int, column: Int? = nil, field: String? = nil, message: String) {
+    package init(file: String, line: Int, column: Int? = nil, field: String? = nil, message: String) {
         self.file = file
         self.line = line
         self.column = column
@@ -26,7 +26,7 @@ public struct SnapshotIssue: Error, Hashable, Sendable, CustomStringConvertible 
 
     /// `file:line[:column]: [field: ]message`, as compilers print it; control characters
     /// (from the file's name, its field names or a parser's quote of its bytes) escaped.
-    public var description: String {
+    package var description: String {
         TextEscaping.terminal(
             "\(file):\(line)" + (column.map { ":\($0)" } ?? "") + ": " + (field.map { "\($0): " } ?? "") + message)
     }

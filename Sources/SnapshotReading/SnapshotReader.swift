@@ -13,17 +13,17 @@ import Foundation
 /// Given the open versions (`known`), every record of NDJSON, a JSON array, AWS output or
 /// CSV gets a source fingerprint; a record whose fingerprint an open version has is
 /// recognised as that version, unchanged, and not decoded (see `SourceFingerprinter`).
-public struct SnapshotReader {
+package struct SnapshotReader {
     /// Lines of NDJSON decoded together, spread over the cores.
     static let batchSize = 8192
 
     /// The format being read.
-    public let format: SnapshotFormat
+    package let format: SnapshotFormat
     /// The file's name, for messages.
-    public let file: String
+    package let file: String
     /// The open versions records are recognised as; `nil`: records are neither
     /// fingerprinted nor recognised.
-    public let known: OpenVersions?
+    package let known: OpenVersions?
 
     private var records: [ParsedRecord] = []
     private var recognized: [RecognizedRecord] = []
@@ -45,11 +45,11 @@ public struct SnapshotReader {
 
     /// Whether more input is worth reading: `false` once a size limit refused the file
     /// (reading `/dev/zero` stops there instead of growing without bound).
-    public private(set) var wantsMore = true
+    package private(set) var wantsMore = true
 
     /// Creates a reader of `format` for the file named `file`; with `known`, records are
     /// fingerprinted and those an open version was read from are recognised, not decoded.
-    public init(format: SnapshotFormat, file: String, known: OpenVersions? = nil) {
+    package init(format: SnapshotFormat, file: String, known: OpenVersions? = nil) {
         self.format = format
         self.file = file
         self.known = known
@@ -62,7 +62,7 @@ public struct SnapshotReader {
 
     /// Feeds the next bytes of the file. A UTF-8 byte order mark at its very start (as
     /// Excel writes CSV) is skipped.
-    public mutating func consume(_ chunk: UnsafeRawBufferPointer) {
+    package mutating func consume(_ chunk: UnsafeRawBufferPointer) {
         guard wantsMore else { return }
         var chunk = chunk
         if atStart, !chunk.isEmpty {
@@ -98,12 +98,12 @@ public struct SnapshotReader {
     static func megabytes(_ bytes: Int) -> String { "\(bytes >> 20) MiB" }
 
     /// Feeds the next bytes of the file.
-    public mutating func consume(_ chunk: [UInt8]) {
+    package mutating func consume(_ chunk: [UInt8]) {
         chunk.withUnsafeBytes { consume($0) }
     }
 
     /// Ends the input and returns what was read.
-    public mutating func finish() -> SnapshotPart {
+    package mutating func finish() -> SnapshotPart {
         if !wantsMore {
             return SnapshotPart(file: file, format: format, records: [], recognized: [], issues: issues.issues, issuesTruncated: issues.truncated)
         }

@@ -12,7 +12,7 @@ import AuditTime
 /// record is that open version, unchanged, and is not decoded again. Anything else — new
 /// bytes, another format, a reordered header, a new release of the canonical form — is
 /// decoded and diffed by content as usual, so recognition only ever saves work.
-public struct SourceFingerprinter: Sendable {
+package struct SourceFingerprinter: Sendable {
     /// Bump when the canonical form of any reader changes: every fingerprint then misses
     /// once, and records are decoded and compared by content hash again.
     static let canonicalFormTag = "connect-audit source record 1"
@@ -20,7 +20,7 @@ public struct SourceFingerprinter: Sendable {
     private let prefix: [UInt8]
 
     /// A fingerprinter for records of `format`; `header` is a CSV file's raw header record.
-    public init(format: SnapshotFormat, header: UnsafeBufferPointer<UInt8>? = nil) {
+    package init(format: SnapshotFormat, header: UnsafeBufferPointer<UInt8>? = nil) {
         var prefix = Array(Self.canonicalFormTag.utf8)
         prefix.append(0)
         prefix.append(contentsOf: format.rawValue.utf8)
@@ -36,7 +36,7 @@ public struct SourceFingerprinter: Sendable {
     }
 
     /// The fingerprint of one raw record.
-    public func fingerprint(_ record: UnsafeBufferPointer<UInt8>) -> SourceFingerprint {
+    package func fingerprint(_ record: UnsafeBufferPointer<UInt8>) -> SourceFingerprint {
         fingerprint(record, using: SHA256.Hasher())
     }
 }

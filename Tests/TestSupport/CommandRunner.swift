@@ -1,17 +1,17 @@
 import Foundation
 
 /// Runs the built `connect-audit` binary as a separate process, as a user would.
-public struct CommandRunner {
+package struct CommandRunner {
     /// The outcome of one run.
-    public struct Outcome: Sendable {
-        public let status: Int32
-        public let stdout: String
-        public let stderr: String
+    package struct Outcome: Sendable {
+        package let status: Int32
+        package let stdout: String
+        package let stderr: String
     }
 
     /// The binary: `CONNECT_AUDIT_BIN`, else `connect-audit` beside the test bundle
     /// (`swift build --build-tests` puts both in the same folder).
-    public static var binary: URL {
+    package static var binary: URL {
         if let path = ProcessInfo.processInfo.environment["CONNECT_AUDIT_BIN"] { return URL(fileURLWithPath: path) }
         let bundle = Bundle.main.bundleURL
         let folder = bundle.pathExtension == "xctest" ? bundle.deletingLastPathComponent() : bundle
@@ -19,7 +19,7 @@ public struct CommandRunner {
     }
 
     /// Starts the binary with `arguments` and `environment` added to this process's.
-    public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+    package static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw TestSetupError("\(binary.path) is not built: run `swift build --build-tests` (scripts/test does)")
         }
@@ -36,13 +36,13 @@ public struct CommandRunner {
     }
 
     /// Runs the binary to the end and returns its status and output.
-    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+    package static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
         let (process, stdout, stderr) = try start(arguments, environment: environment)
         return finish(process, stdout, stderr)
     }
 
     /// Reads a started process's output and waits for it to exit.
-    public static func finish(_ process: Process, _ stdout: Pipe, _ stderr: Pipe) -> Outcome {
+    package static func finish(_ process: Process, _ stdout: Pipe, _ stderr: Pipe) -> Outcome {
         // Read both pipes before waiting, so a full pipe cannot block the child.
         let errorData = LockedData()
         let thread = Thread { errorData.set(stderr.fileHandleForReading.readDataToEndOfFile()) }

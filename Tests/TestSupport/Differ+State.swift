@@ -7,7 +7,7 @@ extension Differ {
     /// Diffs `snapshot` against an in-memory state (open versions by key, and the last
     /// closed version of deleted keys), loading rows as the store would. For tests and
     /// `--dry-run` reasoning; the store does the same with SQL.
-    public static func diff(
+    package static func diff(
         _ snapshot: Snapshot, state: [String: StoredVersion], deleted: [String: StoredVersion] = [:],
         scope: SnapshotScope? = nil, catalog: PermissionCatalog = .standard
     ) -> ChangeSet {

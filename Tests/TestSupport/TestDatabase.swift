@@ -6,12 +6,12 @@ import PostgresClient
 /// The server comes from `DATABASE_URL`, else libpq's `PG*` variables. When none is
 /// reachable the test fails with a message saying how to get one: database tests never
 /// pass silently without a server.
-public enum TestDatabase {
+package enum TestDatabase {
     /// The connection string of the test server.
-    public static var serverConninfo: String { ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "" }
+    package static var serverConninfo: String { ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "" }
 
     /// Connects to the server's maintenance database, failing loudly when none is reachable.
-    public static func connectToServer() throws -> PostgresConnection {
+    package static func connectToServer() throws -> PostgresConnection {
         do {
             return try PostgresConnection(serverConninfo)
         } catch let error as PostgresError {
@@ -23,7 +23,7 @@ public enum TestDatabase {
 
     /// Creates a fresh database (a copy of `template`, when given), passes its connection
     /// string to `body`, then drops it.
-    public static func withDatabase<T>(template: String? = nil, _ body: (String) throws -> T) throws -> T {
+    package static func withDatabase<T>(template: String? = nil, _ body: (String) throws -> T) throws -> T {
         let admin = try connectToServer()
         defer { admin.close() }
         let name = "ca_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
@@ -37,14 +37,14 @@ public enum TestDatabase {
     }
 
     /// The database name in a connection string made by `withDatabase`.
-    public static func databaseName(_ conninfo: String) -> String? {
+    package static func databaseName(_ conninfo: String) -> String? {
         conninfo.split(separator: " ").first { $0.hasPrefix("dbname=") }
             .map { String($0.dropFirst("dbname=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "'")) }
     }
 
     /// Waits, at most `timeout`, until no session but the caller's is connected to
     /// `database` (a killed client's server process may still be rolling back).
-    public static func waitForIdle(_ database: String, timeout: Duration = .seconds(30)) throws {
+    package static func waitForIdle(_ database: String, timeout: Duration = .seconds(30)) throws {
         let admin = try connectToServer()
         defer { admin.close() }
         let deadline = ContinuousClock.now + timeout
@@ -58,7 +58,7 @@ public enum TestDatabase {
     }
 
     /// Creates a fresh database and hands `body` an open connection to it.
-    public static func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+    package static func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         try withDatabase { conninfo in
             let connection = try PostgresConnection(conninfo)
             defer { connection.close() }
@@ -68,7 +68,7 @@ public enum TestDatabase {
 }
 
 /// A test could not set itself up; the message says what to do.
-public struct TestSetupError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct TestSetupError: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }

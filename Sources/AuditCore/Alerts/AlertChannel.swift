@@ -4,9 +4,9 @@ import Foundation
 import SnapshotReading
 
 /// Where an alert goes.
-public struct AlertChannel: Hashable, Sendable {
+package struct AlertChannel: Hashable, Sendable {
     /// How a webhook's body is shaped.
-    public enum Style: String, Sendable, CaseIterable {
+    package enum Style: String, Sendable, CaseIterable {
         /// `{"text": "..."}`, which Slack's incoming webhooks (and many chat tools) take.
         case slack
         /// The event as JSON.
@@ -14,7 +14,7 @@ public struct AlertChannel: Hashable, Sendable {
     }
 
     /// The kinds of channel.
-    public enum Kind: Hashable, Sendable {
+    package enum Kind: Hashable, Sendable {
         /// HTTP POST; header values come from environment variables (secrets stay out of
         /// the file).
         case webhook(url: String, style: Style, headersFromEnvironment: [String: String], timeoutSeconds: Double)
@@ -24,8 +24,8 @@ public struct AlertChannel: Hashable, Sendable {
         case notify(channel: String)
     }
 
-    public var name: String
-    public var kind: Kind
+    package var name: String
+    package var kind: Kind
 
     package init(name: String, kind: Kind) {
         self.name = name

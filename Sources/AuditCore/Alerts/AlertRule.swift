@@ -4,17 +4,17 @@ import Foundation
 import SnapshotReading
 
 /// One rule: which events it matches, and the channels it names. Absent criteria match all.
-public struct AlertRule: Hashable, Sendable {
-    public var name: String
-    public var kinds: Set<ChangeKind>?
-    public var drift: Set<DriftClass>?
-    public var minSeverity: Severity
-    public var accounts: Set<String>?
+package struct AlertRule: Hashable, Sendable {
+    package var name: String
+    package var kinds: Set<ChangeKind>?
+    package var drift: Set<DriftClass>?
+    package var minSeverity: Severity
+    package var accounts: Set<String>?
     /// A shell-style pattern (`*`, `?`, `[...]`) on the profile's name.
-    public var profileName: String?
+    package var profileName: String?
     /// Matches when any of these fields changed.
-    public var changedFields: Set<String>?
-    public var channels: [String]
+    package var changedFields: Set<String>?
+    package var channels: [String]
 
     package init(
         name: String, kinds: Set<ChangeKind>?, drift: Set<DriftClass>?, minSeverity: Severity, accounts: Set<String>?,

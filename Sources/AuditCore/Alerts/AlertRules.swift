@@ -21,12 +21,12 @@ import SnapshotReading
 ///     changed_fields: [tag_restricted_resources, allowed_access_control_tags, permissions]
 ///     channels: [security-slack, audit-log]
 /// ```
-public struct AlertRules: Sendable {
-    public var channels: [String: AlertChannel]
-    public var rules: [AlertRule]
+package struct AlertRules: Sendable {
+    package var channels: [String: AlertChannel]
+    package var rules: [AlertRule]
 
     /// The (rule, channel) pairs an event matches, in rule order.
-    public func matches(_ subject: AlertSubject) -> [(rule: String, channel: AlertChannel)] {
+    package func matches(_ subject: AlertSubject) -> [(rule: String, channel: AlertChannel)] {
         var out: [(String, AlertChannel)] = []
         for rule in rules where rule.matches(subject) {
             for name in rule.channels { if let channel = channels[name] { out.append((rule.name, channel)) } }

@@ -4,11 +4,11 @@ import Foundation
 import SnapshotReading
 
 /// A rules file that cannot be used: where and why.
-public struct AlertRulesError: Error, Sendable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    public var message: String
-    public var description: String { "\(file):\(line): \(message)" }
+package struct AlertRulesError: Error, Sendable, CustomStringConvertible {
+    package var file: String
+    package var line: Int
+    package var message: String
+    package var description: String { "\(file):\(line): \(message)" }
 
     package init(file: String, line: Int, message: String) {
         self.file = file

@@ -4,15 +4,15 @@ import Foundation
 import SnapshotReading
 
 /// What a rule looks at in an event.
-public struct AlertSubject: Sendable {
-    public var kind: ChangeKind
-    public var drift: DriftClass
-    public var severity: Severity
-    public var accountID: String?
-    public var profileName: String?
-    public var changedFields: [String]
+package struct AlertSubject: Sendable {
+    package var kind: ChangeKind
+    package var drift: DriftClass
+    package var severity: Severity
+    package var accountID: String?
+    package var profileName: String?
+    package var changedFields: [String]
 
-    public init(kind: ChangeKind, drift: DriftClass, severity: Severity, accountID: String?, profileName: String?, changedFields: [String]) {
+    package init(kind: ChangeKind, drift: DriftClass, severity: Severity, accountID: String?, profileName: String?, changedFields: [String]) {
         self.kind = kind
         self.drift = drift
         self.severity = severity

@@ -3,15 +3,15 @@ import SnapshotReading
 import AuditTime
 
 /// When to try an alert again: exponential backoff with jitter, or what `Retry-After` says.
-public struct RetryPolicy: Sendable {
+package struct RetryPolicy: Sendable {
     /// The first delay, in seconds.
-    public var base: Double
+    package var base: Double
     /// The longest delay, in seconds.
-    public var cap: Double
+    package var cap: Double
     /// Attempts before an alert is marked failed.
-    public var maxAttempts: Int
+    package var maxAttempts: Int
 
-    public init(base: Double = 1, cap: Double = 300, maxAttempts: Int = 8) {
+    package init(base: Double = 1, cap: Double = 300, maxAttempts: Int = 8) {
         self.base = base
         self.cap = cap
         self.maxAttempts = maxAttempts
@@ -21,7 +21,7 @@ public struct RetryPolicy: Sendable {
     /// random factor in [0.5, 1.5) so many senders do not retry in step. A server's
     /// `Retry-After` is honoured up to `maxRetryAfter`; one that is not a finite number is
     /// ignored (a receiver answering `Retry-After: inf` once stopped every delivery).
-    public func delay(afterAttempts attempts: Int, retryAfter: Double?, jitter: Double) -> Double {
+    package func delay(afterAttempts attempts: Int, retryAfter: Double?, jitter: Double) -> Double {
         let exponential = min(cap, base * Double(1 << min(max(attempts - 1, 0), 30)))
         let jittered = exponential * (0.5 + min(max(jitter, 0), 1))
         guard let retryAfter, retryAfter.isFinite else { return jittered }
@@ -29,5 +29,5 @@ public struct RetryPolicy: Sendable {
     }
 
     /// The longest `Retry-After` honoured, in seconds (a day).
-    public static let maxRetryAfter = 86_400.0
+    package static let maxRetryAfter = 86_400.0
 }

@@ -3,25 +3,25 @@ import AuditTime
 import SnapshotReading
 
 /// A change event as stored: what the SHA-256 chain covers.
-public struct ChainedEvent: Hashable, Sendable {
-    public var id: Int64
-    public var snapshotID: Int64
-    public var key: String
-    public var kind: ChangeKind
-    public var observedAt: Instant
-    public var lastModifiedTime: Instant?
-    public var fromVersion: Int?
-    public var toVersion: Int?
-    public var changedFields: [String]
+package struct ChainedEvent: Hashable, Sendable {
+    package var id: Int64
+    package var snapshotID: Int64
+    package var key: String
+    package var kind: ChangeKind
+    package var observedAt: Instant
+    package var lastModifiedTime: Instant?
+    package var fromVersion: Int?
+    package var toVersion: Int?
+    package var changedFields: [String]
     /// The diff as canonical JSON (`ProfileDiff.json`).
-    public var diffJSON: String
-    public var drift: DriftClass
-    public var severity: Severity
-    public var timestampChanged: Bool
-    public var previousHash: String
-    public var hash: String
+    package var diffJSON: String
+    package var drift: DriftClass
+    package var severity: Severity
+    package var timestampChanged: Bool
+    package var previousHash: String
+    package var hash: String
 
-    public init(
+    package init(
         id: Int64, snapshotID: Int64, key: String, kind: ChangeKind, observedAt: Instant, lastModifiedTime: Instant?,
         fromVersion: Int?, toVersion: Int?, changedFields: [String], diffJSON: String, drift: DriftClass,
         severity: Severity, timestampChanged: Bool, previousHash: String, hash: String

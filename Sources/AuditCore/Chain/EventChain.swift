@@ -4,12 +4,12 @@ import SnapshotReading
 
 /// The SHA-256 chain over change events, in id order: each hash covers the event and the
 /// hash before it, so editing, removing or reordering any event breaks every later link.
-public enum EventChain {
+package enum EventChain {
     /// The `prev_hash` of the first event.
-    public static let genesis = String(repeating: "0", count: 64)
+    package static let genesis = String(repeating: "0", count: 64)
 
     /// The hash of `event` chained after `previousHash` (its own `hash` is ignored).
-    public static func hash(of event: ChainedEvent, after previousHash: String) -> String {
+    package static func hash(of event: ChainedEvent, after previousHash: String) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(512 + event.diffJSON.utf8.count)
         bytes.append(contentsOf: "connect-audit/event/v1".utf8)
@@ -32,7 +32,7 @@ public enum EventChain {
     }
 
     /// Numbers and chains drafts after the last stored event (`lastID`, `lastHash`).
-    public static func chain(
+    package static func chain(
         _ drafts: [EventDraft], snapshotID: Int64, observedAt: Instant, after lastID: Int64, lastHash: String
     ) -> [ChainedEvent] {
         var previous = lastHash
@@ -54,7 +54,7 @@ public enum EventChain {
 
     /// The first event whose link is broken, with the reason; `nil` when the chain holds.
     /// `events` must be in id order, starting from the first event ever stored.
-    public static func firstBreak<Events: Sequence>(in events: Events) -> (id: Int64, reason: String)? where Events.Element == ChainedEvent {
+    package static func firstBreak<Events: Sequence>(in events: Events) -> (id: Int64, reason: String)? where Events.Element == ChainedEvent {
         var verifier = Verifier()
         for event in events {
             if let reason = verifier.check(event) { return (event.id, reason) }
@@ -63,15 +63,15 @@ public enum EventChain {
     }
 
     /// Checks events one at a time, in id order, as they stream from the database.
-    public struct Verifier: Sendable {
+    package struct Verifier: Sendable {
         private var previous = EventChain.genesis
         /// Events checked so far.
-        public private(set) var count = 0
+        package private(set) var count = 0
 
-        public init() {}
+        package init() {}
 
         /// Why `event` breaks the chain, or `nil` when its link holds.
-        public mutating func check(_ event: ChainedEvent) -> String? {
+        package mutating func check(_ event: ChainedEvent) -> String? {
             count += 1
             if event.previousHash != previous {
                 return "prev_hash does not match the hash of the event before it (an event was removed, reordered or inserted)"

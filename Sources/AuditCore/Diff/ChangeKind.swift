@@ -3,7 +3,7 @@ import AuditTime
 import SnapshotReading
 
 /// The kinds of change event (DESIGN §3).
-public enum ChangeKind: String, CaseIterable, Sendable, Comparable {
+package enum ChangeKind: String, CaseIterable, Sendable, Comparable {
     case created, modified, touched, deleted, recreated
 
     /// Declaration order, once: `allCases` builds a new array at every use.
@@ -12,5 +12,5 @@ public enum ChangeKind: String, CaseIterable, Sendable, Comparable {
     /// The position in declaration order (ascending concern).
     var rank: Int { Self.order.firstIndex(of: self)! }
 
-    public static func < (lhs: ChangeKind, rhs: ChangeKind) -> Bool { lhs.rank < rhs.rank }
+    package static func < (lhs: ChangeKind, rhs: ChangeKind) -> Bool { lhs.rank < rhs.rank }
 }

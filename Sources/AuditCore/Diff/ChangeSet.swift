@@ -3,24 +3,24 @@ import AuditTime
 import SnapshotReading
 
 /// What one snapshot changes: the versions to write and close, the events, the warnings.
-public struct ChangeSet: Sendable {
+package struct ChangeSet: Sendable {
     /// New versions, in key order.
-    public var newVersions: [NewVersion] = []
+    package var newVersions: [NewVersion] = []
     /// Open versions to close at the snapshot's capture time: key → version.
-    public var closedVersions: [String: Int] = [:]
+    package var closedVersions: [String: Int] = [:]
     /// Events, in key order.
-    public var events: [EventDraft] = []
-    public var warnings: [SnapshotWarning] = []
+    package var events: [EventDraft] = []
+    package var warnings: [SnapshotWarning] = []
     /// Profiles that did not change.
-    public var unchanged = 0
+    package var unchanged = 0
     /// Open profiles inside the scope before this snapshot.
-    public var openInScope = 0
+    package var openInScope = 0
 
     /// How many events of `kind`.
-    public func count(_ kind: ChangeKind) -> Int { events.reduce(0) { $0 + ($1.kind == kind ? 1 : 0) } }
+    package func count(_ kind: ChangeKind) -> Int { events.reduce(0) { $0 + ($1.kind == kind ? 1 : 0) } }
 
     /// The share of the open profiles in scope this snapshot would delete.
-    public var deletionFraction: Double {
+    package var deletionFraction: Double {
         openInScope == 0 ? 0 : Double(count(.deleted)) / Double(openInScope)
     }
 }
@@ -28,7 +28,7 @@ public struct ChangeSet: Sendable {
 extension ChangeSet {
     /// The state after this change set: `state` (open versions by key) with the closed
     /// versions removed and the new ones added. Used to check the diff's laws.
-    public func applied(to state: [String: StoredVersion]) -> [String: StoredVersion] {
+    package func applied(to state: [String: StoredVersion]) -> [String: StoredVersion] {
         var next = state
         for (key, version) in closedVersions {
             precondition(next[key]?.version == version, "closing a version that is not open")
@@ -44,7 +44,7 @@ extension ChangeSet {
 
 extension OpenVersion {
     /// The summary of a stored version, as the store would load it.
-    public convenience init(_ stored: StoredVersion) {
+    package convenience init(_ stored: StoredVersion) {
         self.init(
             key: stored.profile.key, version: stored.version, lastModifiedTime: stored.profile.lastModifiedTime,
             contentHash: stored.profile.contentDigest, scopeInstance: stored.profile.scopeInstance,

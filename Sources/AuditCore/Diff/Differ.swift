@@ -7,17 +7,17 @@ import SnapshotReading
 /// The diff runs in two steps so the store loads full rows only where needed:
 /// `priorRowsNeeded` names the keys whose previous version must be read in full, and
 /// `diff` takes those rows and produces the change set.
-public enum Differ {
+package enum Differ {
     /// The keys whose full previous rows the diff needs, in input order.
-    public struct PriorRows: Sendable, Equatable {
+    package struct PriorRows: Sendable, Equatable {
         /// Open keys whose content changed: their open version, for the field diff.
-        public var changed: [String]
+        package var changed: [String]
         /// Keys with no open version: their last version if any (a re-creation).
-        public var unseen: [String]
+        package var unseen: [String]
     }
 
     /// Which previous rows `diff` will need, given the open versions (by key).
-    public static func priorRowsNeeded(_ snapshot: Snapshot, open: OpenVersions) -> PriorRows {
+    package static func priorRowsNeeded(_ snapshot: Snapshot, open: OpenVersions) -> PriorRows {
         var changed: [String] = []
         var unseen: [String] = []
         for (index, record) in snapshot.records.enumerated() {
@@ -42,7 +42,7 @@ public enum Differ {
     ///     `priorRowsNeeded(...).unseen`; keys never seen are absent.
     ///   - scope: what the snapshot speaks for; `impliedScope` marks the default, which
     ///     also warns about instances that have open profiles but are absent.
-    public static func diff(
+    package static func diff(
         _ snapshot: Snapshot,
         open: OpenVersions,
         openProfiles: [String: SecurityProfile],

@@ -4,7 +4,7 @@ import Foundation
 import SnapshotReading
 
 /// How one field changed between two versions of a profile.
-public enum FieldChange: Hashable, Sendable {
+package enum FieldChange: Hashable, Sendable {
     /// A text field (or an `extra.<name>` value, as JSON text): `nil` is absent.
     case text(from: String?, to: String?)
     /// A set field: what was added and removed, each sorted.

@@ -4,20 +4,20 @@ import Foundation
 import SnapshotReading
 
 /// The field-by-field difference between two versions of a profile, by field name.
-public struct ProfileDiff: Hashable, Sendable {
+package struct ProfileDiff: Hashable, Sendable {
     /// Changes by field name (`extra.<name>` for unknown fields).
-    public var changes: [String: FieldChange]
+    package var changes: [String: FieldChange]
 
     /// Creates a diff from its changes.
-    public init(changes: [String: FieldChange] = [:]) { self.changes = changes }
+    package init(changes: [String: FieldChange] = [:]) { self.changes = changes }
 
     /// The changed field names, sorted.
-    public var changedFields: [String] { changes.keys.sorted() }
+    package var changedFields: [String] { changes.keys.sorted() }
 
-    public var isEmpty: Bool { changes.isEmpty }
+    package var isEmpty: Bool { changes.isEmpty }
 
     /// Compares every field of `old` (nil: nothing before) with `new`.
-    public static func between(_ old: SecurityProfile?, _ new: SecurityProfile) -> ProfileDiff {
+    package static func between(_ old: SecurityProfile?, _ new: SecurityProfile) -> ProfileDiff {
         let old = old ?? SecurityProfile(key: new.key)
         var changes: [String: FieldChange] = [:]
         for field in ProfileField.allCases where field != .key {
@@ -65,7 +65,7 @@ public struct ProfileDiff: Hashable, Sendable {
     /// The diff as DESIGN §3's JSON: text `{"from", "to"}`, sets `{"added", "removed"}`,
     /// in canonical form (the event hash covers it). `extra.<name>` values are their JSON
     /// text, as strings, so a diff holds only strings and nulls.
-    public var json: String {
+    package var json: String {
         var out = "{"
         for (index, name) in changes.keys.sorted().enumerated() {
             if index > 0 { out += "," }
@@ -97,7 +97,7 @@ public struct ProfileDiff: Hashable, Sendable {
     }
 
     /// Re-canonicalizes JSON text (as `jsonb` prints it) for hashing; `nil` if not JSON.
-    public static func canonicalJSON(text: String) -> String? {
+    package static func canonicalJSON(text: String) -> String? {
         guard let value = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) else { return nil }
         return CanonicalJSON.text(value)
     }

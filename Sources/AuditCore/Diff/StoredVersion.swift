@@ -3,11 +3,11 @@ import AuditTime
 import SnapshotReading
 
 /// A stored version in full, for field diffs.
-public struct StoredVersion: Hashable, Sendable {
-    public var version: Int
-    public var profile: SecurityProfile
+package struct StoredVersion: Hashable, Sendable {
+    package var version: Int
+    package var profile: SecurityProfile
 
-    public init(version: Int, profile: SecurityProfile) {
+    package init(version: Int, profile: SecurityProfile) {
         self.version = version
         self.profile = profile
     }

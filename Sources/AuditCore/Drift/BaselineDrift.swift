@@ -4,9 +4,9 @@ import AuditTime
 
 /// The net difference between the state at a baseline and now, per profile and field,
 /// classified with the same rules as events (DESIGN §4).
-public enum BaselineDrift {
+package enum BaselineDrift {
     /// One item per profile that differs: created since, deleted since, or modified.
-    public static func items(then: [SecurityProfile], now: [SecurityProfile], catalog: PermissionCatalog = .standard) -> [ReportItem] {
+    package static func items(then: [SecurityProfile], now: [SecurityProfile], catalog: PermissionCatalog = .standard) -> [ReportItem] {
         let before = Dictionary(then.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         var items: [ReportItem] = []
         var seen = Set<String>()

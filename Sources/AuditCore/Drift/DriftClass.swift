@@ -3,7 +3,7 @@ import SnapshotReading
 import AuditTime
 
 /// Which way a change moved access (DESIGN §4), in ascending order of concern.
-public enum DriftClass: String, CaseIterable, Sendable, Comparable {
+package enum DriftClass: String, CaseIterable, Sendable, Comparable {
     case none, narrowed, changed, unobserved, widened
 
     /// Declaration order, once: `allCases` builds a new array at every use.
@@ -12,5 +12,5 @@ public enum DriftClass: String, CaseIterable, Sendable, Comparable {
     /// The position in declaration order (ascending concern).
     var rank: Int { Self.order.firstIndex(of: self)! }
 
-    public static func < (lhs: DriftClass, rhs: DriftClass) -> Bool { lhs.rank < rhs.rank }
+    package static func < (lhs: DriftClass, rhs: DriftClass) -> Bool { lhs.rank < rhs.rank }
 }

@@ -10,7 +10,7 @@ import AuditTime
 /// table: a `created` or `recreated` profile that grants administrative permissions is
 /// critical, and adding restrictions (allowed tags, a hierarchy group, restricted
 /// resources) is narrowed/low like removing permissions.
-public enum DriftRules {
+package enum DriftRules {
     /// One part of a change and what it means.
     struct Part: Hashable, Sendable {
         var field: String
@@ -19,7 +19,7 @@ public enum DriftRules {
     }
 
     /// The drift and severity of a change from `old` to `new` (either may be absent).
-    public static func classify(
+    package static func classify(
         kind: ChangeKind, old: SecurityProfile?, new: SecurityProfile?, diff: ProfileDiff,
         catalog: PermissionCatalog = .standard
     ) -> (drift: DriftClass, severity: Severity) {

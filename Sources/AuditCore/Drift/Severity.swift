@@ -3,7 +3,7 @@ import SnapshotReading
 import AuditTime
 
 /// How much a change matters, ascending.
-public enum Severity: String, CaseIterable, Sendable, Comparable {
+package enum Severity: String, CaseIterable, Sendable, Comparable {
     case info, low, medium, high, critical
 
     /// Declaration order, once: `allCases` builds a new array at every use.
@@ -12,5 +12,5 @@ public enum Severity: String, CaseIterable, Sendable, Comparable {
     /// The position in declaration order (ascending concern).
     var rank: Int { Self.order.firstIndex(of: self)! }
 
-    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+    package static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
 }

@@ -4,20 +4,20 @@ import Foundation
 import SnapshotReading
 
 /// A drift report: the events of a window, or the drift from a baseline, most severe first.
-public struct DriftReport: Sendable {
+package struct DriftReport: Sendable {
     /// What the report covers, in words.
-    public var title: String
+    package var title: String
     /// The window, when the report is one.
-    public var from: Instant?
-    public var to: Instant?
+    package var from: Instant?
+    package var to: Instant?
     /// The baseline, when the report compares with one.
-    public var baseline: String?
+    package var baseline: String?
     /// When the report was made (the shell's clock).
-    public var generatedAt: Instant
+    package var generatedAt: Instant
     /// The items, most severe first, widened before other drift, then by time and profile.
-    public private(set) var items: [ReportItem]
+    package private(set) var items: [ReportItem]
 
-    public init(title: String, from: Instant? = nil, to: Instant? = nil, baseline: String? = nil, generatedAt: Instant, items: [ReportItem]) {
+    package init(title: String, from: Instant? = nil, to: Instant? = nil, baseline: String? = nil, generatedAt: Instant, items: [ReportItem]) {
         self.title = title
         self.from = from
         self.to = to
@@ -44,17 +44,17 @@ public struct DriftReport: Sendable {
     }
 
     /// How many items of each severity (every severity present, zero included).
-    public var countsBySeverity: [(Severity, Int)] {
+    package var countsBySeverity: [(Severity, Int)] {
         Severity.allCases.reversed().map { severity in (severity, items.count { $0.severity == severity }) }
     }
 
     /// How many items of each drift class.
-    public var countsByDrift: [(DriftClass, Int)] {
+    package var countsByDrift: [(DriftClass, Int)] {
         DriftClass.allCases.reversed().map { drift in (drift, items.count { $0.drift == drift }) }
     }
 
     /// Whether an item at or above `severity` is in the report (`--fail-on`).
-    public func hasItem(atLeast severity: Severity) -> Bool {
+    package func hasItem(atLeast severity: Severity) -> Bool {
         items.contains { $0.severity >= severity }
     }
 }

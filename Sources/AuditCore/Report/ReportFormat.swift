@@ -4,6 +4,6 @@ import Foundation
 import SnapshotReading
 
 /// The output formats of `report` and `drift`.
-public enum ReportFormat: String, CaseIterable, Sendable {
+package enum ReportFormat: String, CaseIterable, Sendable {
     case text, markdown, json, html
 }

@@ -4,22 +4,22 @@ import Foundation
 import SnapshotReading
 
 /// One line of a report: a change event, or one profile's net drift from a baseline.
-public struct ReportItem: Hashable, Sendable {
+package struct ReportItem: Hashable, Sendable {
     /// The event's id (`nil` for a baseline comparison).
-    public var eventID: Int64?
-    public var key: String
-    public var name: String?
-    public var accountID: String?
-    public var kind: ChangeKind
+    package var eventID: Int64?
+    package var key: String
+    package var name: String?
+    package var accountID: String?
+    package var kind: ChangeKind
     /// When the change was observed (`nil` for a baseline comparison).
-    public var observedAt: Instant?
-    public var drift: DriftClass
-    public var severity: Severity
-    public var changedFields: [String]
+    package var observedAt: Instant?
+    package var drift: DriftClass
+    package var severity: Severity
+    package var changedFields: [String]
     /// The field diff as canonical JSON.
-    public var diffJSON: String
+    package var diffJSON: String
 
-    public init(
+    package init(
         eventID: Int64?, key: String, name: String?, accountID: String?, kind: ChangeKind, observedAt: Instant?,
         drift: DriftClass, severity: Severity, changedFields: [String], diffJSON: String
     ) {
@@ -36,7 +36,7 @@ public struct ReportItem: Hashable, Sendable {
     }
 
     /// The diff's changes, one per field, for rendering: `(field, description)`.
-    public var diffLines: [(field: String, change: String)] {
+    package var diffLines: [(field: String, change: String)] {
         guard let object = try? JSONSerialization.jsonObject(with: Data(diffJSON.utf8)) as? [String: Any] else { return [] }
         return object.keys.sorted().map { field in
             let change = object[field] as? [String: Any] ?? [:]

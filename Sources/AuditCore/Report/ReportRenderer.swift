@@ -4,8 +4,8 @@ import Foundation
 import SnapshotReading
 
 /// Renders a drift report. Pure: the same report gives the same bytes.
-public enum ReportRenderer {
-    public static func render(_ report: DriftReport, as format: ReportFormat) -> String {
+package enum ReportRenderer {
+    package static func render(_ report: DriftReport, as format: ReportFormat) -> String {
         switch format {
         case .text: return text(report)
         case .markdown: return markdown(report)
