@@ -42,9 +42,7 @@ enum EventColumns {
             guard let value = fields[index] else { throw StoreError.integrity("change_events.\(columns[index]) is NULL") }
             return value
         }
-        guard let kind = ChangeKind(rawValue: try required(3)), let drift = DriftClass(rawValue: try required(10)),
-              let severity = Severity(rawValue: try required(11))
-        else { throw StoreError.integrity("change_events has an unknown kind, drift or severity") }
+        let (kind, drift, severity) = try classification(kind: required(3), drift: required(10), severity: required(11))
         let diff = try required(9)
         return ChainedEvent(
             id: try Int64(postgresText: required(0)), snapshotID: try Int64(postgresText: required(1)), key: try required(2),
@@ -54,5 +52,14 @@ enum EventColumns {
             changedFields: try [String](postgresText: required(8)), diffJSON: ProfileDiff.canonicalJSON(text: diff) ?? diff,
             drift: drift, severity: severity, timestampChanged: try Bool(postgresText: required(12)),
             previousHash: try required(13), hash: try required(14))
+    }
+
+    /// An event's kind, drift and severity from their stored text: the one decoder of the
+    /// three (the chain's `COPY` reader and the report queries share it).
+    static func classification(kind: String, drift: String, severity: String) throws -> (ChangeKind, DriftClass, Severity) {
+        guard let kind = ChangeKind(rawValue: kind), let drift = DriftClass(rawValue: drift), let severity = Severity(rawValue: severity) else {
+            throw StoreError.integrity("change_events has an unknown kind, drift or severity (\(kind), \(drift), \(severity))")
+        }
+        return (kind, drift, severity)
     }
 }

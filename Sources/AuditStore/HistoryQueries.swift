@@ -44,10 +44,8 @@ package struct HistoryQueries {
     }
 
     static func item(_ row: PostgresRow) throws -> ReportItem {
-        guard let kind = ChangeKind(rawValue: try row.decode(String.self, at: 4)),
-              let drift = DriftClass(rawValue: try row.decode(String.self, at: 6)),
-              let severity = Severity(rawValue: try row.decode(String.self, at: 7))
-        else { throw StoreError.integrity("an event has an unknown kind, drift or severity") }
+        let (kind, drift, severity) = try EventColumns.classification(
+            kind: row.decode(String.self, at: 4), drift: row.decode(String.self, at: 6), severity: row.decode(String.self, at: 7))
         let diff = try row.decode(String.self, at: 9)
         return ReportItem(
             eventID: try row.decode(Int64.self, at: 0), key: try row.decode(String.self, at: 1),

@@ -127,10 +127,12 @@ package enum Differ {
             if cellInScope[open.scopeCellOf[position]] {
                 changes.openInScope += 1
                 changes.closedVersions[current.key] = current.version
+                // The one place that classifies a deletion is DriftRules.
+                let (drift, severity) = DriftRules.classify(kind: .deleted, old: nil, new: nil, diff: ProfileDiff(), catalog: catalog)
                 changes.events.append(EventDraft(
                     key: current.key, kind: .deleted, fromVersion: current.version, toVersion: nil,
                     lastModifiedTime: current.lastModifiedTime, diff: ProfileDiff(), timestampChanged: false,
-                    drift: .narrowed, severity: .low))
+                    drift: drift, severity: severity))
             } else if scopeIsImplied {
                 missingByInstance[current.scopeInstance, default: 0] += 1
             }
