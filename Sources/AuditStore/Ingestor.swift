@@ -47,6 +47,7 @@ package struct Ingestor {
     ///   `maxDeleteFraction`; `PostgresError` from the server.
     package func ingest(_ request: IngestRequest, state: OpenState? = nil) throws -> IngestOutcome {
         let outcome = try ingestInTransaction(request, state: state)
+        FaultPoint.afterCommit.pass()
         if case .ingested(_, let changes) = outcome, changes.newVersions.count >= Self.vacuumAfter {
             vacuumVersions()
         }
@@ -76,6 +77,7 @@ package struct Ingestor {
         let accounts = request.snapshot.accounts
         return try connection.withTransaction { connection in
             try connection.execute("SELECT pg_advisory_xact_lock($1)", [Self.lockKey])
+            FaultPoint.afterLock.pass()
             // The newest snapshot whose scope overlaps this one's. A repeat is a no-op only
             // against it: content seen in an older snapshot is a revert (night 3 restores what
             // night 2 removed without moving the timestamp) and must be recorded, not skipped.
@@ -126,8 +128,11 @@ package struct Ingestor {
                     deleted: changes.count(.deleted), openInScope: changes.openInScope, limit: request.maxDeleteFraction)
             }
             if request.dryRun { return .dryRun(changes: changes) }
+            FaultPoint.afterDiff.pass()
             let snapshotID = try insertSnapshot(request, scope: scope, accounts: accounts, changes: changes)
+            FaultPoint.afterSnapshotRow.pass()
             try write(changes, snapshotID: snapshotID, capturedAt: request.capturedAt, open: open, rules: request.rules)
+            FaultPoint.beforeCommit.pass()
             return .ingested(snapshotID: snapshotID, changes: changes)
         }
     }
@@ -282,6 +287,7 @@ package struct Ingestor {
                 throw StoreError.concurrentChange("expected to close \(changes.closedVersions.count) versions, closed \(closed.affectedRows)")
             }
         }
+        FaultPoint.afterVersionsClosed.pass()
         if !changes.newVersions.isEmpty {
             try connection.copyIn(
                 "COPY connect_audit.profile_versions (\(ProfileColumns.copyColumns.joined(separator: ", "))) FROM STDIN"
@@ -291,12 +297,14 @@ package struct Ingestor {
                 }
             }
         }
+        FaultPoint.afterVersionsCopied.pass()
         if !changes.events.isEmpty {
             let last = try connection.query("SELECT id, hash FROM connect_audit.change_events ORDER BY id DESC LIMIT 1").first
             let events = EventChain.chain(
                 changes.events, snapshotID: snapshotID, observedAt: capturedAt,
                 after: try last?.decode(Int64.self, at: 0) ?? 0, lastHash: try last?.decode(String.self, at: 1) ?? EventChain.genesis)
             try EventColumns.copy(events, into: connection)
+            FaultPoint.afterEventsCopied.pass()
             if let rules { try AlertOutbox(connection: connection).enqueue(events, changes: changes, open: open, rules: rules) }
             // Delivered when the transaction commits, so watchers see only committed events.
             try connection.notify(Self.eventsChannel, payload: "\(snapshotID) \(events[0].id) \(events[events.count - 1].id)")

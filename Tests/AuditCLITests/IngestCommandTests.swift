@@ -1,5 +1,6 @@
 import AuditCore
 import AuditModel
+import AuditStore
 import AuditTime
 import Foundation
 import PostgresClient
@@ -93,7 +94,7 @@ struct IngestCommandTests {
         }
     }
 
-    @Test("SIGKILL at random moments during a large ingest leaves the state before or after; the rerun completes")
+    @Test("SIGKILL at every named stage of an ingest, and at random moments, leaves the state before or after; the rerun completes")
     func crashSafety() throws {
         let files = try NightlyFiles()
         defer { files.remove() }
@@ -118,31 +119,46 @@ struct IngestCommandTests {
                 expectedAfter = try historyFingerprint(reference)
             }
             #expect(expectedAfter != before)
-            var random = SeededRandom(seed: 7)
-            var states: [String: Int] = [:]
-            for attempt in 0..<20 {
+            /// Runs the ingest on a copy of `base`, kills it (at `point`, or after `delay`),
+            /// and checks the state, `verify` and that running it again finishes the job.
+            func trial(_ label: String, point: FaultPoint?, delay: Double) throws -> String {
                 try TestDatabase.waitForIdle(baseName)
+                var outcome = ""
                 try TestDatabase.withDatabase(template: baseName) { trial in
-                    let (process, out, err) = try CommandRunner.start(ingest2 + ["--database-url", trial])
-                    // The kill lands anywhere from start-up to just past the usual end.
-                    let fraction = Double(random.next() % 1000) / 1000 * 1.1
-                    Thread.sleep(forTimeInterval: Double(duration.components.seconds) * fraction + Double(duration.components.attoseconds) / 1e18 * fraction)
-                    kill(process.processIdentifier, SIGKILL)
+                    let environment = point.map { [FaultPoint.variable: $0.rawValue] } ?? [:]
+                    let (process, out, err) = try CommandRunner.start(ingest2 + ["--database-url", trial], environment: environment)
+                    if point == nil {
+                        Thread.sleep(forTimeInterval: delay)
+                        kill(process.processIdentifier, SIGKILL)
+                    }
                     _ = CommandRunner.finish(process, out, err)
+                    if point != nil {
+                        // The point was reached and the process died there, by SIGKILL.
+                        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL, "\(label)")
+                    }
                     guard let trialName = TestDatabase.databaseName(trial) else { return }
                     try TestDatabase.waitForIdle(trialName)
                     let state = try historyFingerprint(trial)
-                    #expect(state == before || state == expectedAfter, "attempt \(attempt): a half-written state")
-                    states[state == before ? "before" : "after", default: 0] += 1
+                    #expect(state == before || state == expectedAfter, "\(label): a half-written state")
+                    outcome = state == before ? "before" : "after"
                     let verify = try CommandRunner.run(["verify", "--database-url", trial])
-                    #expect(verify.status == 0, "attempt \(attempt): \(verify.stdout)\(verify.stderr)")
+                    #expect(verify.status == 0, "\(label): \(verify.stdout)\(verify.stderr)")
                     let rerun = try CommandRunner.run(ingest2 + ["--database-url", trial])
-                    #expect(rerun.status == 0, "attempt \(attempt): \(rerun.stderr)")
-                    #expect(try historyFingerprint(trial) == expectedAfter, "attempt \(attempt): the rerun did not complete the job")
+                    #expect(rerun.status == 0, "\(label): \(rerun.stderr)")
+                    #expect(try historyFingerprint(trial) == expectedAfter, "\(label): the rerun did not complete the job")
                 }
+                return outcome
             }
-            // Most kills must land mid-ingest, or the test proves nothing.
-            #expect(states["before", default: 0] >= 10, "\(states)")
+            for point in FaultPoint.allCases {
+                let state = try trial(point.rawValue, point: point, delay: 0)
+                #expect(state == (point == .afterCommit ? "after" : "before"), "killed \(point.rawValue): \(state)")
+            }
+            // And a few kills placed by the clock, anywhere from start-up to past the usual end.
+            var random = SeededRandom(seed: 7)
+            let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+            for attempt in 0..<6 {
+                _ = try trial("random kill \(attempt)", point: nil, delay: seconds * Double(random.next() % 1000) / 1000 * 1.1)
+            }
         }
     }
 
