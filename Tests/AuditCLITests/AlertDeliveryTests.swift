@@ -65,6 +65,22 @@ enum AlertFixture {
         return path
     }
 
+    /// Runs `body` on a fresh copy of the sample week ingested with `rules(url:)` (built once
+    /// per test process; the outbox names channels, so any receiver's URL serves), with the
+    /// ids of the webhook alerts.
+    static func withWeek(_ body: (String, [Int64]) throws -> Void) throws {
+        let template = try TemplateDatabases.shared.template("alerts") { conninfo in
+            _ = try ingestWeek(conninfo, rules: try rules(url: "http://127.0.0.1:9/unused"))
+        }
+        try TestDatabase.withDatabase(template: template) { db in
+            let connection = try PostgresConnection(db)
+            let alerts = try connection.query("SELECT id FROM connect_audit.alert_outbox WHERE channel = 'hook' ORDER BY id")
+                .map { try $0.decode(Int64.self, at: 0) }
+            connection.close()
+            try body(db, alerts)
+        }
+    }
+
     /// Ingests the sample week with `rules`; returns the ids of the webhook alerts.
     static func ingestWeek(_ db: String, rules: String) throws -> [Int64] {
         #expect(try CommandRunner.run(["migrate", "--database-url", db]).status == 0)
@@ -104,8 +120,7 @@ struct AlertDeliveryTests {
         let receiver = try AlertReceiver(#"{"fail_first": 1, "fail_status": 429, "retry_after": "\#(value)"}"#)
         defer { receiver.stop() }
         let rules = try AlertFixture.rules(url: receiver.url)
-        try TestDatabase.withDatabase { db in
-            let alerts = try AlertFixture.ingestWeek(db, rules: rules)
+        try AlertFixture.withWeek { db, alerts in
             let outcome = try AlertFixture.deliver(db, rules: rules, maxWait: 600)
             #expect(outcome.status == 0, "\(outcome.stderr)")
             if value == "inf" {
@@ -122,8 +137,7 @@ struct AlertDeliveryTests {
         let receiver = try AlertReceiver(#"{"always": 400, "echo": true}"#)
         defer { receiver.stop() }
         let rules = try AlertFixture.rules(url: receiver.url)
-        try TestDatabase.withDatabase { db in
-            _ = try AlertFixture.ingestWeek(db, rules: rules)
+        try AlertFixture.withWeek { db, _ in
             #expect(try AlertFixture.deliver(db, rules: rules).status == 0)
             #expect(try receiver.requests().first?["authorization"] as? String == "Bearer test-secret")
             let connection = try PostgresConnection(db)
@@ -146,8 +160,7 @@ struct AlertDeliveryTests {
         let receiver = try AlertReceiver(#"{"fail_first": 3, "fail_status": 500}"#)
         defer { receiver.stop() }
         let rules = try AlertFixture.rules(url: receiver.url)
-        try TestDatabase.withDatabase { db in
-            let alerts = try AlertFixture.ingestWeek(db, rules: rules)
+        try AlertFixture.withWeek { db, alerts in
             // The week's high and critical events: three on the first night (admin profiles
             // created), five after.
             #expect(alerts.count == 8)
@@ -171,8 +184,7 @@ struct AlertDeliveryTests {
         let receiver = try AlertReceiver(#"{"fail_first": 1, "fail_status": 429, "retry_after": 2}"#)
         defer { receiver.stop() }
         let rules = try AlertFixture.rules(url: receiver.url)
-        try TestDatabase.withDatabase { db in
-            let alerts = try AlertFixture.ingestWeek(db, rules: rules)
+        try AlertFixture.withWeek { db, alerts in
             #expect(try AlertFixture.deliver(db, rules: rules).status == 0)
             #expect(try AlertFixture.states(db) == ["delivered": alerts.count])
             let requests = try receiver.requests()
@@ -189,8 +201,7 @@ struct AlertDeliveryTests {
         let receiver = try AlertReceiver(#"{"always": 400}"#)
         defer { receiver.stop() }
         let rules = try AlertFixture.rules(url: receiver.url)
-        try TestDatabase.withDatabase { db in
-            let alerts = try AlertFixture.ingestWeek(db, rules: rules)
+        try AlertFixture.withWeek { db, alerts in
             #expect(try AlertFixture.deliver(db, rules: rules).status == 0)
             #expect(try AlertFixture.states(db) == ["failed": alerts.count])
             #expect(try receiver.requests().count == alerts.count)
@@ -209,8 +220,7 @@ struct AlertDeliveryTests {
         let receiver = try AlertReceiver(#"{"hang_first": 1, "hang_seconds": 4}"#)
         defer { receiver.stop() }
         let rules = try AlertFixture.rules(url: receiver.url, timeout: 1)
-        try TestDatabase.withDatabase { db in
-            let alerts = try AlertFixture.ingestWeek(db, rules: rules)
+        try AlertFixture.withWeek { db, alerts in
             let outcome = try AlertFixture.deliver(db, rules: rules)
             #expect(outcome.status == 0, "\(outcome.stderr)")
             #expect(try AlertFixture.states(db) == ["delivered": alerts.count])
@@ -226,8 +236,7 @@ struct AlertDeliveryTests {
         let receiver = try AlertReceiver(#"{"delay": 0.3}"#)
         defer { receiver.stop() }
         let rules = try AlertFixture.rules(url: receiver.url)
-        try TestDatabase.withDatabase { db in
-            let alerts = try AlertFixture.ingestWeek(db, rules: rules)
+        try AlertFixture.withWeek { db, alerts in
             let (process, out, err) = try CommandRunner.start(
                 ["alerts", "deliver", "--database-url", db, "--rules", rules], environment: ["ALERT_TOKEN": "x"])
             // Wait until some, not all, alerts have reached the receiver, then kill.
@@ -252,8 +261,7 @@ struct AlertDeliveryTests {
         let receiver = try AlertReceiver(#"{"delay": 0.1}"#)
         defer { receiver.stop() }
         let rules = try AlertFixture.rules(url: receiver.url)
-        try TestDatabase.withDatabase { db in
-            let alerts = try AlertFixture.ingestWeek(db, rules: rules)
+        try AlertFixture.withWeek { db, alerts in
             let arguments = ["alerts", "deliver", "--database-url", db, "--rules", rules]
             let a = try CommandRunner.start(arguments, environment: ["ALERT_TOKEN": "x"])
             let b = try CommandRunner.start(arguments, environment: ["ALERT_TOKEN": "x"])

@@ -7,8 +7,17 @@ enum DemoDatabase {
     static let root = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// Runs `body` on a fresh copy of the demo database, built once per test process.
     static func withDemo(_ body: (String) throws -> Void) throws {
-        try TestDatabase.withDatabase { conninfo in
+        let template = try TemplateDatabases.shared.template("demo") { conninfo in
+            try build(conninfo)
+        }
+        try TestDatabase.withDatabase(template: template, body)
+    }
+
+    /// Migrates, ingests the sample week night by night and approves Monday's baseline.
+    private static func build(_ conninfo: String) throws {
+        do {
             let migrate = try CommandRunner.run(["migrate", "--database-url", conninfo])
             guard migrate.status == 0 else { throw TestSetupError("migrate failed: \(migrate.stderr)") }
             let samples = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("samples").path).sorted()
@@ -25,7 +34,6 @@ enum DemoDatabase {
                 "baseline", "approve", "monday-review", "--at", "2026-11-16T12:00:00Z", "--database-url", conninfo,
             ])
             guard baseline.status == 0 else { throw TestSetupError("baseline failed: \(baseline.stderr)") }
-            try body(conninfo)
         }
     }
 }
