@@ -110,46 +110,51 @@ enum ObjectDecoding {
         }
     }
 
+    /// Runs `body` (on every core) on each element that `recognition` does not recognise,
+    /// with its raw bytes, and joins the outcomes in element order.
+    static func forEachUnrecognized(
+        _ elements: [JSONStructure.Element], in bytes: UnsafeBufferPointer<UInt8>, file: String, recognition: Recognition?,
+        _ body: @Sendable (_ position: Int, _ element: JSONStructure.Element, _ raw: UnsafeBufferPointer<UInt8>, _ outcome: inout Outcome) -> Void
+    ) -> Outcome {
+        let shared = ParallelWork.SharedBytes(buffer: bytes)
+        return inParallel(elements.count) { range in
+            var outcome = Outcome()
+            outcome.records.reserveCapacity(range.count)
+            for position in range {
+                let element = elements[position]
+                if recognition?.recognizes(position, line: element.line, file: file, into: &outcome) == true { continue }
+                body(position, element, UnsafeBufferPointer(rebasing: shared.buffer[element.range]), &outcome)
+            }
+            return outcome
+        }
+    }
 
     /// Decodes each element of `bytes` as one record (or recognises it, given `recognition`).
     static func decode(
         _ elements: [JSONStructure.Element], in bytes: UnsafeBufferPointer<UInt8>, mapping: ObjectMapping, file: String,
         strict: Bool, recognition: Recognition? = nil
     ) -> Outcome {
-        let shared = ParallelWork.SharedBytes(buffer: bytes)
-        return inParallel(elements.count) { range in
-            let bytes = shared.buffer
-            var outcome = Outcome()
-            outcome.records.reserveCapacity(range.count)
-            for position in range {
-                let element = elements[position]
-                if recognition?.recognizes(position, line: element.line, file: file, into: &outcome) == true { continue }
-                let raw = UnsafeBufferPointer(rebasing: bytes[element.range])
-                if strict, let problem = StrictJSON.problem(in: raw) {
-                    outcome.issues.add(SnapshotIssue(file: file, line: element.line + problem.lineOffset, message: problem.message))
-                    continue
-                }
-                let data = Data(raw)
-                let object: Any
-                do {
-                    object = try JSONSerialization.jsonObject(with: data)
-                } catch {
-                    let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
-                    outcome.issues.add(SnapshotIssue(file: file, line: element.line, message: "invalid JSON: \(reason)"))
-                    continue
-                }
-                guard let fields = object as? [String: Any] else {
-                    outcome.issues.add(SnapshotIssue(
-                        file: file, line: element.line,
-                        message: "expected a JSON object, found \(FieldDecoder.describe(object))"))
-                    continue
-                }
-                let built = build(
-                    fields, mapping: mapping, file: file, line: element.line, sourceFingerprint: recognition?.fingerprints[position])
-                outcome.records.append(contentsOf: built.records)
-                outcome.issues.add(contentsOf: built.issues)
+        forEachUnrecognized(elements, in: bytes, file: file, recognition: recognition) { position, element, raw, outcome in
+            if strict, let problem = StrictJSON.problem(in: raw) {
+                outcome.issues.add(SnapshotIssue(file: file, line: element.line + problem.lineOffset, message: problem.message))
+                return
             }
-            return outcome
+            let object: Any
+            do {
+                object = try JSONSerialization.jsonObject(with: Data(raw))
+            } catch {
+                let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+                outcome.issues.add(SnapshotIssue(file: file, line: element.line, message: "invalid JSON: \(reason)"))
+                return
+            }
+            guard let fields = object as? [String: Any] else {
+                outcome.issues.add(SnapshotIssue(
+                    file: file, line: element.line, message: "expected a JSON object, found \(FieldDecoder.describe(object))"))
+                return
+            }
+            let built = build(fields, mapping: mapping, file: file, line: element.line, sourceFingerprint: recognition?.fingerprints[position])
+            outcome.records.append(contentsOf: built.records)
+            outcome.issues.add(contentsOf: built.issues)
         }
     }
 
@@ -159,32 +164,22 @@ enum ObjectDecoding {
         csvRecords records: [JSONStructure.Element], in bytes: UnsafeBufferPointer<UInt8>,
         header: [String], fields: [ProfileField?], file: String, recognition: Recognition? = nil
     ) -> Outcome {
-        let shared = ParallelWork.SharedBytes(buffer: bytes)
-        return inParallel(records.count) { range in
-            let bytes = shared.buffer
-            var outcome = Outcome()
-            outcome.records.reserveCapacity(range.count)
-            for position in range {
-                let record = records[position]
-                if recognition?.recognizes(position, line: record.line, file: file, into: &outcome) == true { continue }
-                let values: [String]
-                switch CSVRecordFields.parse(UnsafeBufferPointer(rebasing: bytes[record.range])) {
-                case .failure(let problem):
-                    outcome.issues.add(SnapshotIssue(file: file, line: record.line, message: problem.message))
-                    continue
-                case .success(let parsed):
-                    values = parsed
-                }
-                guard values.count == header.count else {
-                    outcome.issues.add(SnapshotIssue(
-                        file: file, line: record.line,
-                        message: "expected \(header.count) fields as in the header, found \(values.count)"))
-                    continue
-                }
-                let (profile, problems) = RecordBuilder.fromColumns(header, fields, values)
-                outcome.add(profile, problems, file: file, line: record.line, sourceFingerprint: recognition?.fingerprints[position])
+        forEachUnrecognized(records, in: bytes, file: file, recognition: recognition) { position, record, raw, outcome in
+            let values: [String]
+            switch CSVRecordFields.parse(raw) {
+            case .failure(let problem):
+                outcome.issues.add(SnapshotIssue(file: file, line: record.line, message: problem.message))
+                return
+            case .success(let parsed):
+                values = parsed
             }
-            return outcome
+            guard values.count == header.count else {
+                outcome.issues.add(SnapshotIssue(
+                    file: file, line: record.line, message: "expected \(header.count) fields as in the header, found \(values.count)"))
+                return
+            }
+            let (profile, problems) = RecordBuilder.fromColumns(header, fields, values)
+            outcome.add(profile, problems, file: file, line: record.line, sourceFingerprint: recognition?.fingerprints[position])
         }
     }
 
