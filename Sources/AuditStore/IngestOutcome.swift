@@ -5,7 +5,6 @@ import Foundation
 import Logging
 import PostgresClient
 import SnapshotReading
-import TestSupport
 
 /// What an ingest did.
 package enum IngestOutcome: Sendable {

@@ -5,7 +5,6 @@ import Foundation
 import Logging
 import PostgresClient
 import SnapshotReading
-import TestSupport
 
 /// What to ingest and how.
 package struct IngestRequest: Sendable {

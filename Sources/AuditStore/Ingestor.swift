@@ -5,7 +5,6 @@ import Foundation
 import Logging
 import PostgresClient
 import SnapshotReading
-import TestSupport
 
 /// Writes a snapshot into the history: one transaction under one advisory lock (DESIGN §5).
 ///
