@@ -1,6 +1,11 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// Cross-module optimization in release builds: the record's accessors and canonical
+/// form are called per field from the readers' module, and must inline there as they did
+/// when both were one module.
+let optimized: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+
 let package = Package(
     name: "connect-audit",
     platforms: [.macOS(.v13)],
@@ -25,7 +30,7 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         // The one time type and calendar, shared by the client and the record.
-        .target(name: "AuditTime"),
+        .target(name: "AuditTime", swiftSettings: optimized),
         .target(
             name: "PostgresClient",
             dependencies: [
@@ -38,12 +43,13 @@ let package = Package(
         .target(
             name: "AuditModel",
             dependencies: ["AuditTime", "CLibCrypto"],
-            resources: [.embedInCode("Resources/permission-catalog.json")]
+            resources: [.embedInCode("Resources/permission-catalog.json")],
+            swiftSettings: optimized
         ),
         // Formats, parallel decoding, source recognition, assembly into a snapshot.
-        .target(name: "SnapshotReading", dependencies: ["AuditTime", "AuditModel"]),
+        .target(name: "SnapshotReading", dependencies: ["AuditTime", "AuditModel"], swiftSettings: optimized),
         // Pure: diff, drift and policy, event chain, report model, alert matching.
-        .target(name: "AuditCore", dependencies: ["AuditTime", "AuditModel", "SnapshotReading"]),
+        .target(name: "AuditCore", dependencies: ["AuditTime", "AuditModel", "SnapshotReading"], swiftSettings: optimized),
         .target(
             name: "AuditStore",
             dependencies: [

@@ -11,11 +11,9 @@ enum CSVRecordFields {
         if let base = bytes.baseAddress, memchr(base, 0, bytes.count) != nil {
             return .failure(CSVProblem(message: "a NUL byte: PostgreSQL cannot store it; is this a text file?"))
         }
-        // Validated once per record: fields split at ASCII bytes, so a valid record has valid
-        // fields. (`String(validating:)` per field took twice `String(decoding:)`'s time.)
-        if !isASCII(bytes), String(validating: bytes, as: UTF8.self) == nil {
-            return .failure(.invalidUTF8(field: firstInvalidField(bytes)))
-        }
+        // An ASCII record (nearly all) needs no UTF-8 check; in another, each field is
+        // checked for repairs as it is made (`isRepaired`), without a second pass.
+        let ascii = isASCII(bytes)
         var fields: [String] = []
         fields.reserveCapacity(16)
         var index = 0
@@ -41,14 +39,21 @@ enum CSVRecordFields {
                     }
                     index += 1
                 }
-                fields.append(String(decoding: field, as: UTF8.self))
+                let value = String(decoding: field, as: UTF8.self)
+                if !ascii, field.withUnsafeBufferPointer({ isRepaired(value, from: $0) }) {
+                    return .failure(.invalidUTF8(field: fields.count + 1))
+                }
+                fields.append(value)
                 guard index == count || bytes[index] == UInt8(ascii: ",") else {
                     return .failure(CSVProblem(message: "unexpected character after a closing quote: quotes inside a quoted field must be doubled"))
                 }
             } else {
                 let start = index
                 while index < count, bytes[index] != UInt8(ascii: ",") { index += 1 }
-                fields.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+                let raw = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                let value = String(decoding: raw, as: UTF8.self)
+                if !ascii, isRepaired(value, from: raw) { return .failure(.invalidUTF8(field: fields.count + 1)) }
+                fields.append(value)
             }
             if index == count { return .success(fields) }
             index += 1  // the comma
@@ -64,21 +69,13 @@ extension CSVRecordFields {
         return seen < 0x80
     }
 
-    /// The 1-based number of the first field (counting commas outside quotes) that holds
-    /// bytes that are not UTF-8: the slow path of a refused record.
-    static func firstInvalidField(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        var field = 1
-        var start = 0
-        var inQuotes = false
-        for index in 0...bytes.count {
-            let atEnd = index == bytes.count
-            if !atEnd, bytes[index] == UInt8(ascii: "\"") { inQuotes.toggle() }
-            guard atEnd || (!inQuotes && bytes[index] == UInt8(ascii: ",")) else { continue }
-            if String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) == nil { return field }
-            field += 1
-            start = index + 1
-        }
-        return field
+    /// Whether `String(decoding:)` repaired `raw` into `text` (bytes that are not UTF-8
+    /// became U+FFFD): a repair changes the length, except when a 3-byte piece of a 4-byte
+    /// sequence becomes one 3-byte U+FFFD, which needs a lead byte of 0xF0 or more.
+    static func isRepaired(_ text: String, from raw: UnsafeBufferPointer<UInt8>) -> Bool {
+        if text.utf8.count != raw.count { return true }
+        guard raw.contains(where: { $0 >= 0xF0 }) else { return false }
+        return String(validating: raw, as: UTF8.self) == nil
     }
 }
 

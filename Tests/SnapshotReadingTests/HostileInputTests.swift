@@ -149,6 +149,11 @@ struct HostileInputTests {
         let found = issues(csv, name: "n.csv")
         #expect(found.map(\.line) == [3])
         #expect(found.first?.message.contains("field 2 is not valid UTF-8") == true)
+        // A cut 4-byte sequence is repaired into a U+FFFD of the same length: still refused.
+        let cut = Array("_key,security_profile_name\na,ok\nb,x".utf8) + [0xF0, 0x9F, 0x98] + Array("y\n".utf8)
+        #expect(issues(cut, name: "n.csv").first?.message.contains("field 2 is not valid UTF-8") == true)
+        let emoji = Array("_key,security_profile_name\na,ok \u{1F600}\n".utf8)
+        #expect(issues(emoji, name: "n.csv").isEmpty)
         let ndjson = Array("{\"_key\": \"caf".utf8) + [0xE9] + Array("\"}\n".utf8)
         #expect(!issues(ndjson, name: "n.ndjson").isEmpty)
     }
