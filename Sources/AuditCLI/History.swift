@@ -44,7 +44,7 @@ struct History: ParsableCommand {
                     [
                         "id": event.eventID ?? 0, "kind": event.kind.rawValue, "observed_at": event.observedAt?.iso8601 ?? NSNull(),
                         "drift": event.drift.rawValue, "severity": event.severity.rawValue, "changed_fields": event.changedFields,
-                        "diff": (try? JSONSerialization.jsonObject(with: Data(event.diffJSON.utf8))) ?? [:],
+                        "diff": (try? JSONSerialization.jsonObject(with: Data(event.diff.json.utf8))) ?? [:],
                     ] as [String: Any]
                 },
             ]

@@ -51,7 +51,7 @@ package struct AlertOutbox {
                 ReportItem(
                     eventID: row.event.id, key: row.event.key, name: subject, accountID: nil, kind: row.event.kind,
                     observedAt: row.event.observedAt, drift: row.event.drift, severity: row.event.severity,
-                    changedFields: row.event.changedFields, diffJSON: "{}"),
+                    changedFields: row.event.changedFields, diff: ProfileDiff()),
                 rule: row.rule, alertID: nil))
         }
     }

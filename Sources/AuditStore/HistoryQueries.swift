@@ -51,8 +51,13 @@ package struct HistoryQueries {
             eventID: try row.decode(Int64.self, at: 0), key: try row.decode(String.self, at: 1),
             name: try row.decodeIfPresent(String.self, at: 2), accountID: try row.decodeIfPresent(String.self, at: 3),
             kind: kind, observedAt: try row.decode(Instant.self, at: 5), drift: drift, severity: severity,
-            // jsonb text is valid JSON already; reports need no canonical form.
-            changedFields: try row.decode([String].self, at: 8), diffJSON: diff)
+            changedFields: try row.decode([String].self, at: 8), diff: try Self.decodeDiff(diff))
+    }
+
+    /// A stored diff, decoded once here for every renderer.
+    static func decodeDiff(_ text: String) throws -> ProfileDiff {
+        guard let diff = ProfileDiff(json: text) else { throw StoreError.integrity("an event's diff is not a field diff: \(text.prefix(80))") }
+        return diff
     }
 
     /// Names `at` as an approved baseline.

@@ -240,3 +240,26 @@ struct DiffJSONTests {
         #expect(ProfileDiff.canonicalJSON(text: spaced) == "{\"tags\":{\"added\":[\"x:1\"],\"removed\":[]}}")
     }
 }
+
+@Suite("the typed diff a report carries")
+struct ProfileDiffJSONTests {
+    @Test("a diff read back from its JSON, or from jsonb's spelling of it, is the same diff")
+    func roundTrip() throws {
+        let old = DiffFixture.profile("p", time: 1_000, description: "before", tagRestricted: ["User", "Queue"])
+        var new = DiffFixture.profile("p", time: 2_000, description: nil, tagRestricted: ["User"], tags: ["team:cx", "env:prod"])
+        new.setExtra("{\"a\":1}", for: "custom")
+        let diff = ProfileDiff.between(old, new)
+        #expect(diff.changes.count == 5)
+        #expect(ProfileDiff(json: diff.json) == diff)
+        // Another spelling of the same JSON (spaces, line breaks, other key order), as jsonb prints it.
+        let object = try JSONSerialization.jsonObject(with: Data(diff.json.utf8))
+        let jsonb = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted]), as: UTF8.self)
+        #expect(ProfileDiff(json: jsonb) == diff)
+        #expect(ProfileDiff(json: "[1]") == nil)
+        #expect(ProfileDiff(json: "{\"x\": 1}") == nil)
+        let lines = Dictionary(uniqueKeysWithValues: diff.lines.map { ($0.field, $0.change) })
+        #expect(lines["tag_restricted_resources"] == "-Queue")
+        #expect(lines["description"] == "\"before\" -> (none)")
+        #expect(lines["last_modified_time"] == "\"1970-01-01T00:16:40.000000Z\" -> \"1970-01-01T00:33:20.000000Z\"")
+    }
+}

@@ -96,6 +96,48 @@ package struct ProfileDiff: Hashable, Sendable {
         out += "}"
     }
 
+    /// Reads the diff back from its JSON (as `json` writes it, or as `jsonb` prints it):
+    /// `last_modified_time` as instants, other `{"from", "to"}` as text, `{"added",
+    /// "removed"}` as sets; `nil` when the text is not such a diff.
+    package init?(json text: String) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return nil }
+        var changes: [String: FieldChange] = [:]
+        for (field, value) in object {
+            guard let change = value as? [String: Any] else { return nil }
+            if let added = change["added"] as? [String], let removed = change["removed"] as? [String] {
+                changes[field] = .set(added: added, removed: removed)
+            } else if change.keys.contains("from") || change.keys.contains("to") {
+                let from = change["from"] as? String
+                let to = change["to"] as? String
+                if field == ProfileField.lastModifiedTime.rawValue {
+                    changes[field] = .instant(from: from.flatMap(Instant.init(parsing:)), to: to.flatMap(Instant.init(parsing:)))
+                } else {
+                    changes[field] = .text(from: from, to: to)
+                }
+            } else {
+                return nil
+            }
+        }
+        self.init(changes: changes)
+    }
+
+    /// Each change as a line for people, by field name: `-removed, +added` for sets,
+    /// `"from" -> "to"` (or `(none)`) otherwise.
+    package var lines: [(field: String, change: String)] {
+        changes.keys.sorted().map { field in
+            switch changes[field]! {
+            case .set(let added, let removed):
+                return (field, (removed.map { "-" + $0 } + added.map { "+" + $0 }).joined(separator: ", "))
+            case .text(let from, let to):
+                return (field, Self.quoted(from) + " -> " + Self.quoted(to))
+            case .instant(let from, let to):
+                return (field, Self.quoted(from?.iso8601) + " -> " + Self.quoted(to?.iso8601))
+            }
+        }
+    }
+
+    private static func quoted(_ text: String?) -> String { text.map { "\"\($0)\"" } ?? "(none)" }
+
     /// Re-canonicalizes JSON text (as `jsonb` prints it) for hashing; `nil` if not JSON.
     package static func canonicalJSON(text: String) -> String? {
         guard let value = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) else { return nil }

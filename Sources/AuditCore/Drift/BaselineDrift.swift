@@ -22,13 +22,13 @@ package enum BaselineDrift {
             items.append(ReportItem(
                 eventID: nil, key: profile.key, name: profile.securityProfileName ?? old?.securityProfileName,
                 accountID: profile.accountID ?? old?.accountID, kind: kind, observedAt: nil, drift: drift, severity: severity,
-                changedFields: kind == .created ? [] : diff.changedFields, diffJSON: kind == .created ? "{}" : diff.json))
+                changedFields: kind == .created ? [] : diff.changedFields, diff: kind == .created ? ProfileDiff() : diff))
         }
         for old in then where !seen.contains(old.key) {
             let (drift, severity) = DriftRules.classify(kind: .deleted, old: old, new: nil, diff: ProfileDiff(), catalog: catalog)
             items.append(ReportItem(
                 eventID: nil, key: old.key, name: old.securityProfileName, accountID: old.accountID, kind: .deleted,
-                observedAt: nil, drift: drift, severity: severity, changedFields: [], diffJSON: "{}"))
+                observedAt: nil, drift: drift, severity: severity, changedFields: [], diff: ProfileDiff()))
         }
         return items
     }

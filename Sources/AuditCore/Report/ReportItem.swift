@@ -16,12 +16,12 @@ package struct ReportItem: Hashable, Sendable {
     package var drift: DriftClass
     package var severity: Severity
     package var changedFields: [String]
-    /// The field diff as canonical JSON.
-    package var diffJSON: String
+    /// The field diff, typed: decoded once where it was read, never re-parsed to render.
+    package var diff: ProfileDiff
 
     package init(
         eventID: Int64?, key: String, name: String?, accountID: String?, kind: ChangeKind, observedAt: Instant?,
-        drift: DriftClass, severity: Severity, changedFields: [String], diffJSON: String
+        drift: DriftClass, severity: Severity, changedFields: [String], diff: ProfileDiff
     ) {
         self.eventID = eventID
         self.key = key
@@ -32,21 +32,9 @@ package struct ReportItem: Hashable, Sendable {
         self.drift = drift
         self.severity = severity
         self.changedFields = changedFields
-        self.diffJSON = diffJSON
+        self.diff = diff
     }
 
     /// The diff's changes, one per field, for rendering: `(field, description)`.
-    package var diffLines: [(field: String, change: String)] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(diffJSON.utf8)) as? [String: Any] else { return [] }
-        return object.keys.sorted().map { field in
-            let change = object[field] as? [String: Any] ?? [:]
-            if let added = change["added"] as? [String], let removed = change["removed"] as? [String] {
-                let parts = removed.map { "-" + $0 } + added.map { "+" + $0 }
-                return (field, parts.joined(separator: ", "))
-            }
-            let from = (change["from"] as? String).map { "\"\($0)\"" } ?? "(none)"
-            let to = (change["to"] as? String).map { "\"\($0)\"" } ?? "(none)"
-            return (field, "\(from) -> \(to)")
-        }
-    }
+    package var diffLines: [(field: String, change: String)] { diff.lines }
 }

@@ -99,7 +99,7 @@ package enum ReportRenderer {
         out += report.items.map { item in
             var event = "{\"account_id\":" + optional(item.accountID)
             event += ",\"changed_fields\":" + CanonicalJSON.text(item.changedFields)
-            event += ",\"diff\":" + (item.diffJSON.isEmpty ? "{}" : item.diffJSON)
+            event += ",\"diff\":" + item.diff.json
             event += ",\"drift\":" + optional(item.drift.rawValue)
             event += ",\"id\":" + (item.eventID.map(String.init) ?? "null")
             event += ",\"kind\":" + optional(item.kind.rawValue)
