@@ -31,11 +31,14 @@ let package = Package(
         ),
         // The one time type and calendar, shared by the client and the record.
         .target(name: "AuditTime", swiftSettings: optimized),
+        // PostgreSQL's array literal: the one codec, for the client and for DDSQL's CSV cells.
+        .target(name: "ArrayLiteral", swiftSettings: optimized),
         .target(
             name: "PostgresClient",
             dependencies: [
                 "CLibPQ",
                 "AuditTime",
+                "ArrayLiteral",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -47,7 +50,7 @@ let package = Package(
             swiftSettings: optimized
         ),
         // Formats, parallel decoding, source recognition, assembly into a snapshot.
-        .target(name: "SnapshotReading", dependencies: ["AuditTime", "AuditModel"], swiftSettings: optimized),
+        .target(name: "SnapshotReading", dependencies: ["AuditTime", "ArrayLiteral", "AuditModel"], swiftSettings: optimized),
         // Pure: diff, drift and policy, event chain, report model, alert matching.
         .target(name: "AuditCore", dependencies: ["AuditTime", "AuditModel", "SnapshotReading"], swiftSettings: optimized),
         .target(
@@ -106,10 +109,10 @@ let package = Package(
         // snapshot rendering in every format, a seeded generator, an in-memory diff.
         .target(
             name: "TestSupport",
-            dependencies: ["AuditTime", "AuditModel", "SnapshotReading", "AuditCore", "PostgresClient"],
+            dependencies: ["AuditTime", "ArrayLiteral", "AuditModel", "SnapshotReading", "AuditCore", "PostgresClient"],
             path: "Tests/TestSupport"
         ),
-        .testTarget(name: "PostgresClientTests", dependencies: ["AuditTime", "PostgresClient", "TestSupport"]),
+        .testTarget(name: "PostgresClientTests", dependencies: ["AuditTime", "ArrayLiteral", "PostgresClient", "TestSupport"]),
         .testTarget(name: "AuditModelTests", dependencies: ["AuditModel"]),
         .testTarget(
             name: "SnapshotReadingTests",

@@ -1,3 +1,4 @@
+import ArrayLiteral
 import Foundation
 
 /// A Swift value that can be sent as a parameter in PostgreSQL's text format.
@@ -73,12 +74,18 @@ extension Bool: PostgresCodable {
 
 /// `text[]` and other one-dimensional arrays of strings, in PostgreSQL's array literal form.
 extension Array: PostgresEncodable where Element == String {
-    package var postgresText: String { PostgresArrayLiteral.render(self) }
+    package var postgresText: String { ArrayLiteral.render(self) }
 }
 
 extension Array: PostgresDecodable where Element == String {
     package init(postgresText: String) throws {
-        self = try PostgresArrayLiteral.parse(postgresText)
+        guard let elements = ArrayLiteral.parse(postgresText) else {
+            throw PostgresError(.decoding, "expected an array literal {...}, got \(postgresText.prefix(40))")
+        }
+        self = try elements.map { element in
+            guard let element else { throw PostgresError(.decoding, "unexpected NULL element in \(postgresText.prefix(40))") }
+            return element
+        }
     }
 }
 

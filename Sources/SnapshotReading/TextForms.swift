@@ -1,3 +1,4 @@
+import ArrayLiteral
 import AuditModel
 import AuditTime
 import Foundation
@@ -7,57 +8,10 @@ import Foundation
 /// Each parser returns `nil` when the text is not in its form, so callers can say what
 /// they expected.
 enum TextForms {
-    /// A PostgreSQL array literal `{a,"b c",d}` (double-quoted elements with backslash
-    /// escapes); unquoted `NULL` elements are dropped, as a set has no nulls.
+    /// A PostgreSQL array literal `{a,"b c",d}` (`ArrayLiteral`); unquoted `NULL` elements
+    /// are dropped, as a set has no nulls.
     static func postgresArray(_ text: Substring) -> [String]? {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 2, bytes.first == UInt8(ascii: "{"), bytes.last == UInt8(ascii: "}") else { return nil }
-        var elements: [String] = []
-        var index = 1
-        let end = bytes.count - 1
-        if end == 1 { return [] }
-        while true {
-            while index < end, bytes[index] == UInt8(ascii: " ") { index += 1 }
-            var element: [UInt8] = []
-            var quoted = false
-            if index < end, bytes[index] == UInt8(ascii: "\"") {
-                quoted = true
-                index += 1
-                var closed = false
-                while index < end {
-                    let byte = bytes[index]
-                    if byte == UInt8(ascii: "\\"), index + 1 < end {
-                        element.append(bytes[index + 1])
-                        index += 2
-                    } else if byte == UInt8(ascii: "\"") {
-                        index += 1
-                        closed = true
-                        break
-                    } else {
-                        element.append(byte)
-                        index += 1
-                    }
-                }
-                guard closed else { return nil }
-                while index < end, bytes[index] == UInt8(ascii: " ") { index += 1 }
-            } else {
-                while index < end, bytes[index] != UInt8(ascii: ",") {
-                    if bytes[index] == UInt8(ascii: "\"") || bytes[index] == UInt8(ascii: "{") { return nil }
-                    if bytes[index] == UInt8(ascii: "\\"), index + 1 < end { index += 1 }
-                    element.append(bytes[index])
-                    index += 1
-                }
-                while element.last == UInt8(ascii: " ") { element.removeLast() }
-                if element.isEmpty { return nil }
-            }
-            if quoted || element != Array("NULL".utf8) {
-                elements.append(String(decoding: element, as: UTF8.self))
-            }
-            if index == end { break }
-            guard bytes[index] == UInt8(ascii: ",") else { return nil }
-            index += 1
-        }
-        return elements
+        ArrayLiteral.parse(text)?.compactMap { $0 }
     }
 
     /// PostgreSQL hstore text, `"k"=>"v", "k2"=>NULL`, as `key:value` strings (a `NULL`

@@ -1,3 +1,4 @@
+import ArrayLiteral
 import AuditTime
 import PostgresClient
 import Testing
@@ -8,14 +9,14 @@ struct PostgresValueTests {
         [], [""], ["a", "b"], ["with,comma", "with\"quote", "back\\slash", "NULL", " spaced "], ["– ✓"],
     ])
     func arrayRoundTrip(elements: [String]) throws {
-        #expect(try PostgresArrayLiteral.parse(PostgresArrayLiteral.render(elements)) == elements)
+        #expect(try [String](postgresText: ArrayLiteral.render(elements)) == elements)
     }
 
     @Test("unquoted array elements are read as PostgreSQL prints them")
     func unquotedArray() throws {
-        #expect(try PostgresArrayLiteral.parse("{User,Queue,\"Routing Profile\"}") == ["User", "Queue", "Routing Profile"])
-        #expect(throws: PostgresError.self) { try PostgresArrayLiteral.parse("{a,NULL}") }
-        #expect(throws: PostgresError.self) { try PostgresArrayLiteral.parse("a,b") }
+        #expect(try [String](postgresText: "{User,Queue,\"Routing Profile\"}") == ["User", "Queue", "Routing Profile"])
+        #expect(throws: PostgresError.self) { try [String](postgresText: "{a,NULL}") }
+        #expect(throws: PostgresError.self) { try [String](postgresText: "a,b") }
     }
 
     @Test("timestamps read PostgreSQL's ISO output with offsets and fractions")

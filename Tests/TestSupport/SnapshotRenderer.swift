@@ -1,3 +1,4 @@
+import ArrayLiteral
 import AuditModel
 import AuditTime
 import Foundation
@@ -148,12 +149,10 @@ package enum SnapshotRenderer {
         return iso.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: "")
     }
 
-    /// A PostgreSQL array literal with every element quoted.
+    /// A PostgreSQL array literal with every element quoted (empty for no elements, as
+    /// DDSQL's CSV writes an empty set).
     static func postgresArray(_ elements: [String]) -> String {
-        if elements.isEmpty { return "" }
-        return "{" + elements.map { element in
-            "\"" + element.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }.joined(separator: ",") + "}"
+        elements.isEmpty ? "" : ArrayLiteral.render(elements)
     }
 
     /// A tag set as DDSQL's CSV writes it, `k:v,k2:v2`, when that spelling is unambiguous;
