@@ -137,6 +137,7 @@ let package = Package(
             name: "AuditCLITests",
             dependencies: [
                 "AuditTime", "AuditModel", "SnapshotReading", "AuditCore", "AuditCLI", "AuditStore", "PostgresClient", "TestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["Fixtures"]
         ),

@@ -1,3 +1,5 @@
+import ArgumentParser
+import AuditCLI
 import AuditCore
 import AuditModel
 import AuditTime
@@ -26,10 +28,15 @@ struct HostileCommandTests {
         ["baseline", "approve", "y9", "--at", "9999-12-31T23:59:59.9999999Z"],
         ["state", "--as-of", "0000-01-01T00:00:00Z"],
     ])
-    func boundedOptions(arguments: [String]) throws {
-        let outcome = try CommandRunner.run(arguments + ["--database-url", Self.nowhere])
-        #expect(outcome.status == 2, "\(arguments): \(outcome.stderr)")
-        #expect(!outcome.stderr.isEmpty)
+    func boundedOptions(arguments: [String]) {
+        // Parsed in-process, as argument-parser's helpers allow: exit code 2 is `.validationFailure`.
+        do {
+            _ = try ConnectAudit.parseAsRoot(arguments + ["--database-url", Self.nowhere])
+            Issue.record("\(arguments) must be refused")
+        } catch {
+            #expect(ConnectAudit.exitCode(for: error) == .validationFailure, "\(arguments): \(ConnectAudit.fullMessage(for: error))")
+            #expect(!ConnectAudit.message(for: error).isEmpty)
+        }
     }
 
     @Test("a long window is clamped to year 1, not a trap")

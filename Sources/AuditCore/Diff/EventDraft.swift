@@ -16,6 +16,21 @@ package struct EventDraft: Hashable, Sendable {
     package var drift: DriftClass
     package var severity: Severity
 
+    package init(
+        key: String, kind: ChangeKind, fromVersion: Int?, toVersion: Int?, lastModifiedTime: Instant?, diff: ProfileDiff,
+        timestampChanged: Bool, drift: DriftClass, severity: Severity
+    ) {
+        self.key = key
+        self.kind = kind
+        self.fromVersion = fromVersion
+        self.toVersion = toVersion
+        self.lastModifiedTime = lastModifiedTime
+        self.diff = diff
+        self.timestampChanged = timestampChanged
+        self.drift = drift
+        self.severity = severity
+    }
+
     /// The changed fields, sorted: what `changed_fields` stores.
     package var changedFields: [String] { diff.changedFields }
 }

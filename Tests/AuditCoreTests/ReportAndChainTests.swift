@@ -1,0 +1,95 @@
+import AuditCore
+import AuditModel
+import AuditTime
+import Foundation
+import SnapshotReading
+import Testing
+
+/// Reports, the baseline drift and the event chain, without a database.
+@Suite("renderers, baseline drift and the event chain, pure")
+struct ReportAndChainTests {
+    static let now = Instant(parsing: "2026-11-23T08:00:00Z")!
+
+    static func report() -> DriftReport {
+        let widened = ProfileDiff(changes: ["tag_restricted_resources": .set(added: [], removed: ["User"])])
+        let renamed = ProfileDiff(changes: ["security_profile_name": .text(from: "Old <b>name</b>", to: "New | name\nforged")])
+        return DriftReport(title: "changes of the week", from: Instant(parsing: "2026-11-16T00:00:00Z"), to: now, generatedAt: now, items: [
+            ReportItem(
+                eventID: 2, key: "arn:k2", name: "Renamed", accountID: "111122223333", kind: .modified, observedAt: now,
+                drift: .none, severity: .info, changedFields: renamed.changedFields, diff: renamed),
+            ReportItem(
+                eventID: 1, key: "arn:k1", name: "Tier1 Agent", accountID: "111122223333", kind: .modified, observedAt: now,
+                drift: .widened, severity: .high, changedFields: widened.changedFields, diff: widened),
+        ])
+    }
+
+    @Test("every format lists the most severe change first, with its diff")
+    func formats() throws {
+        let report = Self.report()
+        let text = ReportRenderer.render(report, as: .text)
+        let lines = text.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("high") && $0.contains("Tier1 Agent") })
+        #expect(text.contains("tag_restricted_resources: -User"))
+        #expect(text.range(of: "Tier1 Agent")!.lowerBound < text.range(of: "Renamed")!.lowerBound)
+        #expect(!lines.contains { $0.hasPrefix("forged") })
+
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(ReportRenderer.render(report, as: .json).utf8)) as? [String: Any])
+        let events = try #require(json["events"] as? [[String: Any]])
+        #expect(events.map { $0["id"] as? Int } == [1, 2])
+        #expect((events[0]["diff"] as? [String: Any])?["tag_restricted_resources"] as? [String: [String]] == ["added": [], "removed": ["User"]])
+        #expect((json["summary"] as? [String: Any])?["total"] as? Int == 2)
+
+        let markdown = ReportRenderer.render(report, as: .markdown)
+        #expect(markdown.contains("| high | widened | modified |"))
+        #expect(!markdown.contains("<b>"))
+
+        let html = ReportRenderer.render(report, as: .html)
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(html.contains("&lt;b&gt;name&lt;/b&gt;"))
+        #expect(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"))
+    }
+
+    @Test("baseline drift: created, modified (timestamp alone is no drift) and deleted, classified as events are")
+    func baselineDrift() {
+        let arn = { (name: String) in "arn:aws:connect:us-east-1:111122223333:instance/i-1/security-profile/\(name)" }
+        let then = [
+            SecurityProfile(key: arn("kept"), lastModifiedTime: Instant(microsecondsSinceEpoch: 1), tagRestrictedResources: ["User"]),
+            SecurityProfile(key: arn("touched"), lastModifiedTime: Instant(microsecondsSinceEpoch: 1)),
+            SecurityProfile(key: arn("gone")),
+        ]
+        let now = [
+            SecurityProfile(key: arn("kept"), lastModifiedTime: Instant(microsecondsSinceEpoch: 2), tagRestrictedResources: []),
+            SecurityProfile(key: arn("touched"), lastModifiedTime: Instant(microsecondsSinceEpoch: 2)),
+            SecurityProfile(key: arn("new")),
+        ]
+        let items = Dictionary(uniqueKeysWithValues: BaselineDrift.items(then: then, now: now).map { ($0.key, $0) })
+        #expect(items.count == 3)
+        #expect(items[arn("kept")]?.drift == .widened)
+        #expect(items[arn("kept")]?.changedFields == ["tag_restricted_resources"])
+        #expect(items[arn("new")]?.kind == .created)
+        #expect(items[arn("gone")]?.kind == .deleted)
+        #expect(items[arn("gone")]?.drift == .narrowed)
+        #expect(items[arn("touched")] == nil)
+    }
+
+    @Test("the event chain links each event to the last; any edit breaks it where it was made")
+    func chain() {
+        let drafts = (0..<3).map { index in
+            EventDraft(
+                key: "k\(index)", kind: .modified, fromVersion: 1, toVersion: 2, lastModifiedTime: nil,
+                diff: ProfileDiff(changes: ["description": .text(from: "a", to: "b\(index)")]), timestampChanged: false,
+                drift: .none, severity: .info)
+        }
+        let events = EventChain.chain(drafts, snapshotID: 1, observedAt: Self.now, after: 0, lastHash: EventChain.genesis)
+        #expect(events.map(\.id) == [1, 2, 3])
+        #expect(events[0].previousHash == EventChain.genesis)
+        #expect(events[1].previousHash == events[0].hash && events[2].previousHash == events[1].hash)
+        #expect(EventChain.firstBreak(in: events) == nil)
+        var edited = events
+        edited[1].diffJSON = "{}"
+        #expect(EventChain.firstBreak(in: edited)?.id == 2)
+        var cut = events
+        cut.remove(at: 1)
+        #expect(EventChain.firstBreak(in: cut)?.id == 3)
+    }
+}
