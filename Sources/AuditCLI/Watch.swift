@@ -31,7 +31,7 @@ struct Watch: ParsableCommand {
             guard let notification = try connection.waitForNotification(timeout: max(.zero, wait)) else { continue }
             let parts = notification.payload.split(separator: " ").compactMap { Int64($0) }
             guard parts.count == 3 else { continue }
-            for event in try queries.events(ids: parts[1]...parts[2]) {
+            for event in try queries.events(ids: parts[1]...parts[2]).compactMap(AlertEvent.init) {
                 print(AlertPayload.json(event, rule: "watch", alertID: nil))
             }
             fflush(nil)

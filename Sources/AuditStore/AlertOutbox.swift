@@ -48,10 +48,10 @@ package struct AlertOutbox {
             guard case .notify(let channel) = row.channel.kind else { continue }
             let subject = profiles[row.event.key]?.securityProfileName ?? names[row.event.key]
             try connection.notify(channel, payload: AlertPayload.json(
-                ReportItem(
-                    eventID: row.event.id, key: row.event.key, name: subject, accountID: nil, kind: row.event.kind,
+                AlertEvent(
+                    eventID: row.event.id, key: row.event.key, name: subject, kind: row.event.kind,
                     observedAt: row.event.observedAt, drift: row.event.drift, severity: row.event.severity,
-                    changedFields: row.event.changedFields, diff: ProfileDiff()),
+                    changedFields: row.event.changedFields),
                 rule: row.rule, alertID: nil))
         }
     }
@@ -137,6 +137,12 @@ package struct AlertOutbox {
             id: try row.decode(Int64.self, at: 0), rule: try row.decode(String.self, at: 1),
             channel: try row.decode(String.self, at: 2), state: try row.decode(String.self, at: 3),
             attempts: try row.decode(Int.self, at: 4), lastError: try row.decodeIfPresent(String.self, at: 5),
-            event: try HistoryQueries.item(eventRow))
+            event: try Self.event(HistoryQueries.item(eventRow)))
+    }
+
+    /// An outbox row's event, which is always a stored one.
+    private static func event(_ item: ReportItem) throws -> AlertEvent {
+        guard let event = AlertEvent(item) else { throw StoreError.integrity("an alert's event has no id or time") }
+        return event
     }
 }

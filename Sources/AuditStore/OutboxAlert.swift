@@ -13,5 +13,5 @@ package struct OutboxAlert: Sendable {
     package var state: String
     package var attempts: Int
     package var lastError: String?
-    package var event: ReportItem
+    package var event: AlertEvent
 }
