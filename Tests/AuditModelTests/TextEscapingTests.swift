@@ -1,7 +1,5 @@
 import AuditModel
 import AuditModel
-import AuditTime
-import SnapshotReading
 import Testing
 
 @Suite("one escaping function per output")
