@@ -8,9 +8,9 @@
 /// Rendered elements are always quoted, so any text survives. Parsing takes what the
 /// server prints and what exports write: quoted elements with backslash escapes, unquoted
 /// ones, spaces around elements; an unquoted `NULL` is a null element (`nil`).
-public enum ArrayLiteral {
+package enum ArrayLiteral {
     /// Renders strings as an array literal.
-    public static func render(_ elements: [String]) -> String {
+    package static func render(_ elements: [String]) -> String {
         var out = "{"
         out.reserveCapacity(elements.reduce(2) { $0 + $1.utf8.count + 3 })
         for (index, element) in elements.enumerated() {
@@ -34,7 +34,7 @@ public enum ArrayLiteral {
     /// The elements of an array literal (`nil` for an unquoted `NULL`), or `nil` when the
     /// text is not one: no braces, an unclosed quote, an empty or nested unquoted element,
     /// or something other than a comma after an element.
-    public static func parse<Text: StringProtocol>(_ text: Text) -> [String?]? {
+    package static func parse<Text: StringProtocol>(_ text: Text) -> [String?]? {
         let bytes = Array(text.utf8)
         guard bytes.count >= 2, bytes.first == UInt8(ascii: "{"), bytes.last == UInt8(ascii: "}") else { return nil }
         var elements: [String?] = []
