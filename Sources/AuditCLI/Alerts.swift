@@ -117,8 +117,10 @@ struct Alerts: ParsableCommand {
             let alerts = try AlertOutbox(connection: connection).list(states: all ? ["pending", "failed", "delivered"] : ["pending", "failed"])
             if alerts.isEmpty { print("no pending or failed alerts") }
             for alert in alerts {
-                printForTerminal("#\(alert.id)\t\(alert.state)\t\(alert.attempts) attempt(s)\t\(alert.rule) -> \(alert.channel)\t"
-                    + "\(alert.event.kind.rawValue) \(alert.event.name ?? alert.event.key)\t\(alert.lastError ?? "")")
+                printRow([
+                    "#\(alert.id)", alert.state, "\(alert.attempts) attempt(s)", "\(alert.rule) -> \(alert.channel)",
+                    "\(alert.event.kind.rawValue) \(alert.event.name ?? alert.event.key)", alert.lastError ?? "",
+                ])
             }
         }
     }

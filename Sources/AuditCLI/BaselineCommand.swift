@@ -44,7 +44,7 @@ struct BaselineCommand: ParsableCommand {
             let baselines = try HistoryQueries(connection: connection).baselines()
             if baselines.isEmpty { print("no baselines; `connect-audit baseline approve NAME` makes one") }
             for baseline in baselines {
-                printForTerminal("\(baseline.name)\t\(baseline.approvedAt.iso8601)\t\(baseline.note ?? "")")
+                printRow([baseline.name, baseline.approvedAt.iso8601, baseline.note ?? ""])
             }
         }
     }

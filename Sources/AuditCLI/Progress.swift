@@ -16,9 +16,13 @@ enum Progress {
 }
 
 /// Prints one line for a person: text from outside (names, keys, descriptions, stored
-/// errors) has its control characters escaped (`TextEscaping.terminal`), while the line's
-/// own tabs stay (they separate columns).
+/// errors) has its control characters escaped (`TextEscaping.terminal`).
 func printForTerminal(_ line: String) {
-    print(line.split(separator: "\t", omittingEmptySubsequences: false)
-        .map { TextEscaping.terminal(String($0)) }.joined(separator: "\t"))
+    print(TextEscaping.terminal(line))
+}
+
+/// Prints one tab-separated row for a person: each cell escaped on its own, so a tab or a
+/// line break inside a name can neither shift the columns nor forge a row.
+func printRow(_ cells: [String]) {
+    print(cells.map(TextEscaping.terminal).joined(separator: "\t"))
 }

@@ -41,10 +41,9 @@ struct State: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
         case .text:
-            let print = printForTerminal
             print("\(records.count) profile(s) as of \(asOf?.iso8601 ?? "now")")
             for record in records {
-                print("\(record.profile.securityProfileName ?? "-")\tv\(record.version)\t\(record.profile.accountID ?? "-")\t\(record.profile.key)")
+                printRow([record.profile.securityProfileName ?? "-", "v\(record.version)", record.profile.accountID ?? "-", record.profile.key])
             }
         }
     }

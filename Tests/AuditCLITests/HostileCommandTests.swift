@@ -80,7 +80,7 @@ struct HostileCommandTests {
     func hostileNames() throws {
         let files = try NightlyFiles()
         defer { files.remove() }
-        let evil = "Evil\u{1B}[2J\rforged\nsevere | row <script>alert(1)</script> <img src=x onerror=alert(2)>"
+        let evil = "Evil\u{1B}[2J\rforged\nsevere | row\tcell <script>alert(1)</script> <img src=x onerror=alert(2)>"
         let arn = "arn:aws:connect:us-east-1:123456789012:instance/i-evil/security-profile/p\u{1B}[31m"
         let night1 = try files.write([SecurityProfile(key: arn, description: "d", securityProfileName: "plain", tagRestrictedResources: ["User"])], name: "1.ndjson")
         let night2 = try files.write([SecurityProfile(key: arn, description: evil, securityProfileName: evil)], name: "2.ndjson")
@@ -105,6 +105,8 @@ struct HostileCommandTests {
                 #expect(!outcome.stdout.contains("<script>"))
                 #expect(!outcome.stdout.contains("<img"))
             }
+            // A tab in a name shifts no column of `state`.
+            #expect(state.stdout.split(separator: "\n").dropFirst().allSatisfy { $0.split(separator: "\t", omittingEmptySubsequences: false).count == 4 })
             // The newline in the name forges no row: no line starts with the text after it.
             #expect(!text.stdout.split(separator: "\n").contains { $0.hasPrefix("severe") })
             #expect(text.stdout.contains("\\u{1B}[2J"))
