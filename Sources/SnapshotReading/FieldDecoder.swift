@@ -7,7 +7,12 @@ import Foundation
 enum FieldDecoder {
     /// Sets `field` of `profile` from `value`.
     static func apply(_ value: Any?, to field: ProfileField, of profile: inout SecurityProfile, unit: NumericInstantUnit) throws(FieldProblem) {
-        let raw = RawValue(value)
+        try apply(RawValue(value), to: field, of: &profile, unit: unit)
+    }
+
+    /// Sets `field` of `profile` from a value already classified (a CSV cell is text or
+    /// absent: no `Any` box, no dynamic cast).
+    static func apply(_ raw: RawValue, to field: ProfileField, of profile: inout SecurityProfile, unit: NumericInstantUnit) throws(FieldProblem) {
         switch field.kind {
         case .key:
             profile.key = try text(raw, field: field) ?? ""

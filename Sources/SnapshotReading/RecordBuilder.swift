@@ -35,7 +35,7 @@ enum RecordBuilder {
             let value = values[index]
             if let field = fields[index] {
                 do throws(FieldProblem) {
-                    try FieldDecoder.apply(value, to: field, of: &profile, unit: .seconds)
+                    try FieldDecoder.apply(value.isEmpty ? .absent : .text(value), to: field, of: &profile, unit: .seconds)
                 } catch {
                     problems.append(error)
                 }
