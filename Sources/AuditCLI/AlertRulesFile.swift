@@ -1,6 +1,5 @@
 import AuditCore
 import AuditModel
-import AuditTime
 import Foundation
 import SnapshotReading
 import Yams

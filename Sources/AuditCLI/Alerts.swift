@@ -2,7 +2,6 @@ import ArgumentParser
 import AuditCore
 import AuditModel
 import AuditStore
-import AuditTime
 import Foundation
 import SnapshotReading
 

@@ -1,9 +1,7 @@
 import ArgumentParser
 import AuditCore
-import AuditModel
 import AuditStore
 import AuditTime
-import SnapshotReading
 
 /// `connect-audit baseline approve NAME` and `baseline list`.
 struct BaselineCommand: ParsableCommand {

@@ -1,11 +1,9 @@
 import AuditCore
 import AuditModel
 import AuditStore
-import AuditTime
 import Foundation
 import PostgresClient
 import SnapshotReading
-import FoundationNetworking
 
 /// What one delivery attempt came to.
 enum DeliveryResult: Equatable {

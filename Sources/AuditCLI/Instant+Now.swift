@@ -1,10 +1,7 @@
 import ArgumentParser
 import AuditCore
-import AuditModel
-import AuditStore
 import AuditTime
 import Foundation
-import SnapshotReading
 
 extension Instant {
     /// The current time, from the clock (the shell reads it; the core never does).

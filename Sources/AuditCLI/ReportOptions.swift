@@ -1,7 +1,6 @@
 import ArgumentParser
 import AuditCore
 import AuditModel
-import AuditTime
 import SnapshotReading
 
 

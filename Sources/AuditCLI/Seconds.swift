@@ -1,9 +1,6 @@
 import ArgumentParser
 import AuditCore
-import AuditModel
-import AuditTime
 import Foundation
-import SnapshotReading
 
 /// Checks of options given in seconds.
 enum Seconds {

@@ -1,7 +1,6 @@
 import AuditCore
 import AuditModel
 import AuditStore
-import AuditTime
 import Foundation
 import PostgresClient
 import SnapshotReading

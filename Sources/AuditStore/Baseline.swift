@@ -1,8 +1,5 @@
 import AuditCore
-import AuditModel
 import AuditTime
-import PostgresClient
-import SnapshotReading
 
 /// A named, approved point in time.
 package struct Baseline: Sendable, Equatable {

@@ -3,7 +3,6 @@ import AuditModel
 import AuditTime
 import Foundation
 import Logging
-import PostgresClient
 import SnapshotReading
 
 /// What an ingest did.

@@ -1,6 +1,5 @@
 import AuditCore
 import AuditModel
-import AuditTime
 import PostgresClient
 import SnapshotReading
 

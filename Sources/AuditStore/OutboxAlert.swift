@@ -1,9 +1,7 @@
 import AuditCore
 import AuditModel
-import AuditTime
 import Foundation
 import PostgresClient
-import SnapshotReading
 
 /// One alert waiting in (or done with) `connect_audit.alert_outbox`, with its event.
 package struct OutboxAlert: Sendable {

@@ -1,8 +1,3 @@
-import AuditCore
-import AuditModel
-import AuditTime
-import PostgresClient
-import SnapshotReading
 
 /// What `verify` found.
 package struct VerifyReport: Sendable {

@@ -1,7 +1,6 @@
 import AuditCore
 import AuditModel
 import AuditTime
-import PostgresClient
 import SnapshotReading
 
 /// A stored version with its validity.

@@ -1,4 +1,3 @@
-import AuditTime
 import CLibPQ
 
 extension PostgresConnection {

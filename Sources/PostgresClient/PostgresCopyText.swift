@@ -1,4 +1,3 @@
-import AuditTime
 import CLibPQ
 
 /// Decodes one row of COPY's text format.

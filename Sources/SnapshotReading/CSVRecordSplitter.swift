@@ -1,5 +1,4 @@
 import AuditModel
-import AuditTime
 import Foundation
 
 /// Reads RFC 4180 CSV in two steps, so the costly one can run on every core:

@@ -1,5 +1,3 @@
-import AuditModel
-import AuditTime
 import Foundation
 
 /// Why one field's value could not be read.

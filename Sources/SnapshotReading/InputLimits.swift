@@ -1,5 +1,4 @@
 import AuditModel
-import AuditTime
 
 /// The largest inputs the readers take. Past one of them the snapshot is refused with a
 /// message naming the limit, instead of the process growing without bound (`ingest

@@ -1,5 +1,4 @@
 import AuditModel
-import AuditTime
 
 /// Finds the elements of a JSON document's main array without decoding them, so each can
 /// be decoded on its own (in parallel, with its own line number for errors).

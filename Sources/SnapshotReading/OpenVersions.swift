@@ -1,5 +1,4 @@
 import AuditModel
-import AuditTime
 
 /// The open versions of the history as one ingest loaded them, indexed by key and by
 /// source fingerprint. A snapshot is read *against* them: records they recognise point

@@ -1,5 +1,4 @@
 import AuditModel
-import AuditTime
 import Foundation
 
 /// A profile read from an input, with where it came from.

@@ -1,5 +1,4 @@
 import AuditModel
-import AuditTime
 import Foundation
 
 /// A raw input value, classified once: JSON values from `JSONSerialization`, or CSV text.

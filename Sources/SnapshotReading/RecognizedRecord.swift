@@ -1,5 +1,4 @@
 import AuditModel
-import AuditTime
 
 /// A record recognised by its source fingerprint: an open version, unchanged.
 package struct RecognizedRecord: Hashable, Sendable {

@@ -1,5 +1,4 @@
 import AuditModel
-import AuditTime
 import Foundation
 
 /// Turns one input record (a JSON object, a CSV row) into a canonical profile, or the

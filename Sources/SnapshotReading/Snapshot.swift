@@ -1,5 +1,4 @@
 import AuditModel
-import AuditTime
 import Dispatch
 
 /// A snapshot ready to diff: its records with their content hashes, and a digest of the

@@ -1,5 +1,4 @@
 import AuditModel
-import AuditTime
 
 /// Joins the parts of one snapshot (one file, or several `--parts`) and checks what no
 /// single file can: every `_key` appears once.

@@ -1,5 +1,4 @@
 import AuditModel
-import AuditTime
 import Foundation
 
 /// The input formats of DESIGN §2.

@@ -1,5 +1,4 @@
 import AuditModel
-import AuditTime
 
 /// Gathers issues up to a limit, so one pass shows a user most of what to fix.
 struct SnapshotIssues {

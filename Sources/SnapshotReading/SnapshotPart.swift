@@ -1,5 +1,3 @@
-import AuditModel
-import AuditTime
 import Dispatch
 import Foundation
 

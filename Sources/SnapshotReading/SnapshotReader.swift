@@ -1,5 +1,4 @@
 import AuditModel
-import AuditTime
 import Dispatch
 import Foundation
 

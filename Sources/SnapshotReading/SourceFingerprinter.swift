@@ -1,5 +1,4 @@
 import AuditModel
-import AuditTime
 
 /// Recognises input records that are byte for byte the record an open version was read
 /// from, so a nightly ingest decodes only what changed (DESIGN §3: "only what changed").

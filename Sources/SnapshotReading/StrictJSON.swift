@@ -1,5 +1,4 @@
 import AuditModel
-import AuditTime
 import Foundation
 
 /// Refuses what Foundation's `JSONSerialization` lets through but a snapshot must never

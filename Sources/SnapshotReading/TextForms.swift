@@ -1,6 +1,5 @@
 import ArrayLiteral
 import AuditModel
-import AuditTime
 import Foundation
 
 /// The text spellings of sets and tag sets found in exports (CSV cells, DDSQL strings).

@@ -2,7 +2,6 @@ import ArgumentParser
 import AuditCLI
 import AuditCore
 import AuditModel
-import AuditTime
 import Foundation
 import SnapshotReading
 import TestSupport

@@ -1,6 +1,5 @@
 import AuditCore
 import AuditModel
-import AuditTime
 import SnapshotReading
 
 extension Differ {

@@ -1,7 +1,5 @@
 import AuditModel
-import AuditTime
 import Foundation
-import SnapshotReading
 
 /// What a rule looks at in an event.
 package struct AlertSubject: Sendable {

@@ -1,6 +1,3 @@
-import AuditModel
-import SnapshotReading
-import AuditTime
 
 /// When to try an alert again: exponential backoff with jitter, or what `Retry-After` says.
 package struct RetryPolicy: Sendable {

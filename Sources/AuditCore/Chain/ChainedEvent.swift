@@ -1,6 +1,5 @@
 import AuditModel
 import AuditTime
-import SnapshotReading
 
 /// A change event as stored: what the SHA-256 chain covers.
 package struct ChainedEvent: Hashable, Sendable {

@@ -1,6 +1,3 @@
-import AuditModel
-import AuditTime
-import SnapshotReading
 
 /// The kinds of change event (DESIGN §3).
 package enum ChangeKind: String, CaseIterable, Sendable, Comparable {

@@ -1,5 +1,4 @@
 import AuditModel
-import AuditTime
 import SnapshotReading
 
 /// What one snapshot changes: the versions to write and close, the events, the warnings.

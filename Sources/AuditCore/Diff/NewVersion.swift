@@ -1,5 +1,4 @@
 import AuditModel
-import AuditTime
 import SnapshotReading
 
 /// A version the ingest will write.

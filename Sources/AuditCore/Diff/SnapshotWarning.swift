@@ -1,5 +1,4 @@
 import AuditModel
-import AuditTime
 import SnapshotReading
 
 /// Something the ingest noticed but did not act on.

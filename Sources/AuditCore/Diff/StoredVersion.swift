@@ -1,5 +1,4 @@
 import AuditModel
-import AuditTime
 import SnapshotReading
 
 /// A stored version in full, for field diffs.

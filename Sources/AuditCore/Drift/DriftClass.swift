@@ -1,6 +1,4 @@
-import AuditModel
 import SnapshotReading
-import AuditTime
 
 /// Which way a change moved access (DESIGN §4), in ascending order of concern.
 package enum DriftClass: String, CaseIterable, Sendable, Comparable {

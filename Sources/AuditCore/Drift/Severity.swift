@@ -1,6 +1,3 @@
-import AuditModel
-import SnapshotReading
-import AuditTime
 
 /// How much a change matters, ascending.
 package enum Severity: String, CaseIterable, Sendable, Comparable {

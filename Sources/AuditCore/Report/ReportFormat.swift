@@ -1,7 +1,5 @@
 import AuditModel
-import AuditTime
 import Foundation
-import SnapshotReading
 
 /// The output formats of `report` and `drift`.
 package enum ReportFormat: String, CaseIterable, Sendable {
