@@ -9,7 +9,9 @@ import SnapshotReading
 package enum IngestOutcome: Sendable {
     /// Stored as snapshot `id`.
     case ingested(snapshotID: Int64, changes: ChangeSet)
-    /// The same content and scope was stored before, as snapshot `id`: nothing written.
+    /// Nothing written: snapshot `id` is the newest of an overlapping scope and has the same
+    /// content and scope, or it is this very snapshot (same content, scope and capture time).
+    /// Content seen only in an older snapshot is a revert, and is ingested.
     case alreadyIngested(snapshotID: Int64, capturedAt: Instant)
     /// `--dry-run`: the change set, nothing written.
     case dryRun(changes: ChangeSet)

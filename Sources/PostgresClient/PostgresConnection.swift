@@ -105,7 +105,7 @@ package final class PostgresConnection {
         let password = PQpass(connection).map { String(cString: $0) }
         let reason = Redaction.secrets(
             in: oneLine(String(cString: PQerrorMessage(connection))),
-            known: [password, passwordText(of: conninfo)].compactMap { $0 })
+            known: [password].compactMap { $0 } + Redaction.urlPasswords(of: conninfo))
         let host = PQhost(connection).map { String(cString: $0) } ?? "localhost"
         let port = PQport(connection).map { String(cString: $0) } ?? "5432"
         let database = PQdb(connection).map { String(cString: $0) } ?? "?"
@@ -116,17 +116,6 @@ package final class PostgresConnection {
             .connectionFailed,
             "could not connect to PostgreSQL \(place): \(reason)."
                 + " Check --database-url, DATABASE_URL or the PG* variables, and that the server is running")
-    }
-
-    /// The password as written in a URL's user part (`user:PASSWORD@`), even when libpq
-    /// cannot parse the URL, and in its percent-decoded form, or `nil`.
-    static func passwordText(of conninfo: String) -> String? {
-        let redacted = Redaction.connectionString(conninfo)
-        guard redacted != conninfo, let scheme = conninfo.range(of: "://") else { return nil }
-        let authority = conninfo[scheme.upperBound...].prefix { !"/?#".contains($0) }
-        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return nil }
-        let raw = String(authority[authority.index(after: colon)..<at])
-        return raw.removingPercentEncoding ?? raw
     }
 
     /// Folds libpq's multi-line messages into one line.

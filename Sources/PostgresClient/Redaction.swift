@@ -1,3 +1,5 @@
+import Foundation
+
 /// The one redaction function for text that may carry a secret: connection strings,
 /// messages that echo one (libpq's parse errors, argument-parser's "unexpected argument"),
 /// and remote error bodies that echo a request's headers. Used before anything is printed,
@@ -20,7 +22,7 @@ package enum Redaction {
         for secret in known where secret.count >= 4 {
             out = out.replacing(secret, with: mask)
         }
-        out = urlPasswords(in: out)
+        out = maskingURLPasswords(in: out)
         for marker in ["password=", "Authorization:", "authorization:", "Bearer ", "bearer "] {
             out = masking(after: marker, in: out)
         }
@@ -32,23 +34,42 @@ package enum Redaction {
         secrets(in: conninfo)
     }
 
+    /// The passwords of the `scheme://user:password@` URLs in `text`, as written and
+    /// percent-decoded: what a message about that text may echo (libpq quotes the decoded
+    /// form of a URL it cannot use).
+    package static func urlPasswords(of text: String) -> [String] {
+        var found: [String] = []
+        forEachPassword(in: text) { password in
+            found.append(String(password))
+            if let decoded = password.removingPercentEncoding, decoded != password { found.append(decoded) }
+        }
+        return found
+    }
+
     /// Masks the password part of each `://user:password@` in `text`.
-    private static func urlPasswords(in text: String) -> String {
+    private static func maskingURLPasswords(in text: String) -> String {
         var out = ""
+        var copied = text.startIndex
+        forEachPassword(in: text) { password in
+            out += text[copied..<password.startIndex] + mask
+            copied = password.endIndex
+        }
+        return out + text[copied...]
+    }
+
+    /// Calls `body` with the password of each `scheme://user:password@host` in `text`, in
+    /// order: the user part ends at the authority's last `@`, even in a URL libpq cannot parse.
+    private static func forEachPassword(in text: String, _ body: (Substring) -> Void) {
         var rest = Substring(text)
         while let scheme = rest.range(of: "://") {
-            out += rest[..<scheme.upperBound]
             let after = rest[scheme.upperBound...]
             let authorityEnd = after.firstIndex(where: { " \t\n\"'/?#<>".contains($0) }) ?? after.endIndex
             let authority = after[..<authorityEnd]
             if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
-                out += authority[...colon] + mask + authority[at...]
-            } else {
-                out += authority
+                body(authority[authority.index(after: colon)..<at])
             }
             rest = after[authorityEnd...]
         }
-        return out + rest
     }
 
     /// Masks what follows each `marker` up to the next space, `&`, quote or line end.
