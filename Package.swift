@@ -69,6 +69,7 @@ let package = Package(
                 .embedInCode("Migrations/0002_source_fingerprints.sql"),
                 .embedInCode("Migrations/0003_close_check_by_row.sql"),
                 .embedInCode("Migrations/0004_overlap_guard_for_open_versions.sql"),
+                .embedInCode("Migrations/0005_applications_and_granular_access.sql"),
             ]
         ),
         .target(

@@ -8,49 +8,15 @@ import Yams
 /// against rules and knows no YAML.
 package enum AlertRulesFile {
     static func load(_ path: String) throws -> AlertRules {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CLIError("cannot read the rules file \(path); check the path")
-        }
-        return try parse(String(decoding: data, as: UTF8.self), file: path)
-    }
-
-    /// The most values (scalars, lists, mappings) a rules file may expand to, aliases
-    /// counted at every use: a 269 KB file aliasing one anchor 2,000 times once took 554 MB.
-    static let maxValues = 100_000
-
-    /// Whether `node` holds at most `budget` values; stops counting as soon as it is over,
-    /// so an alias bomb costs no more than the budget to detect (Yams shares an aliased
-    /// node's storage, the walk would not).
-    static func fits(_ node: Node, budget: inout Int) -> Bool {
-        budget -= 1
-        guard budget >= 0 else { return false }
-        switch node {
-        case .scalar, .alias: return true
-        case .sequence(let sequence): return sequence.allSatisfy { fits($0, budget: &budget) }
-        case .mapping(let mapping): return mapping.allSatisfy { fits($0.key, budget: &budget) && fits($0.value, budget: &budget) }
-        }
+        try parse(try YAMLFile.contents(of: path, what: "rules file"), file: path)
     }
 
     /// Parses a rules file.
-    /// - Throws: `AlertRulesError` naming the line and the reason: bad YAML, an unknown key,
+    /// - Throws: `ConfigFileError` naming the line and the reason: bad YAML, an unknown key,
     ///   a wrong value, a rule naming a channel that is not defined.
-    package static func parse(_ text: String, file: String) throws(AlertRulesError) -> AlertRules {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            throw AlertRulesError(file: file, line: Self.line(of: error), message: "invalid YAML: \(Self.problem(of: error))")
-        } catch {
-            throw AlertRulesError(file: file, line: 1, message: "invalid YAML: \(error)")
-        }
-        guard let root, let top = root.mapping else {
-            throw AlertRulesError(file: file, line: 1, message: "expected a mapping with `channels` and `rules`")
-        }
-        var budget = Self.maxValues
-        guard Self.fits(root, budget: &budget) else {
-            throw AlertRulesError(
-                file: file, line: 1,
-                message: "the file expands to more than \(Self.maxValues) values (through YAML aliases?); a rules file is far smaller")
+    package static func parse(_ text: String, file: String) throws(ConfigFileError) -> AlertRules {
+        guard let root = try YAMLFile.compose(text, file: file), let top = root.mapping else {
+            throw ConfigFileError(file: file, line: 1, message: "expected a mapping with `channels` and `rules`")
         }
         var reader = NodeReader(file: file)
         try reader.allowOnly(["channels", "rules"], in: top, what: "the top level")
@@ -76,55 +42,11 @@ package enum AlertRulesFile {
         }
         return AlertRules(channels: channels, rules: rules)
     }
-
-    private static func line(of error: YamlError) -> Int {
-        switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
-        default: return 1
-        }
-    }
-
-    private static func problem(of error: YamlError) -> String {
-        switch error {
-        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _): return problem
-        default: return "\(error)"
-        }
-    }
 }
 
-/// Reads typed values out of Yams nodes, with the line of each problem.
-private struct NodeReader {
-    let file: String
-
-    func error(_ node: Node, _ message: String) -> AlertRulesError {
-        AlertRulesError(file: file, line: node.mark?.line ?? 1, message: message)
-    }
-
-    func allowOnly(_ keys: Set<String>, in mapping: Node.Mapping, what: String) throws(AlertRulesError) {
-        for key in mapping.keys where !keys.contains(key.string ?? "") {
-            throw error(key, "unknown key \(key.string ?? "?") in \(what); expected one of \(keys.sorted().joined(separator: ", "))")
-        }
-    }
-
-    func string(_ node: Node?, _ what: String, in parent: Node) throws(AlertRulesError) -> String {
-        guard let node else { throw error(parent, "\(what) is missing") }
-        guard case .scalar = node, let text = node.string, !text.isEmpty else { throw error(node, "\(what) must be text") }
-        return text
-    }
-
-    func strings(_ node: Node?, _ what: String) throws(AlertRulesError) -> [String]? {
-        guard let node else { return nil }
-        if case .scalar = node, let text = node.string { return [text] }
-        guard let sequence = node.sequence else { throw error(node, "\(what) must be a list") }
-        var out: [String] = []
-        for element in sequence {
-            guard case .scalar = element, let text = element.string else { throw error(element, "\(what) must list text values") }
-            out.append(text)
-        }
-        return out
-    }
-
-    func channel(_ name: String, _ node: Node) throws(AlertRulesError) -> AlertChannel {
+/// The rules file's own values.
+extension NodeReader {
+    func channel(_ name: String, _ node: Node) throws(ConfigFileError) -> AlertChannel {
         guard let mapping = node.mapping else { throw error(node, "channel \(name) must be a mapping with a `type`") }
         let type = try string(mapping["type"], "the `type` of channel \(name)", in: node)
         switch type {
@@ -167,7 +89,7 @@ private struct NodeReader {
         }
     }
 
-    func rule(_ node: Node) throws(AlertRulesError) -> AlertRule {
+    func rule(_ node: Node) throws(ConfigFileError) -> AlertRule {
         guard let mapping = node.mapping else { throw error(node, "a rule must be a mapping") }
         try allowOnly(["name", "kinds", "drift", "min_severity", "accounts", "profile_name", "changed_fields", "channels"], in: mapping, what: "a rule")
         let name = try string(mapping["name"], "the `name` of a rule", in: node)

@@ -18,7 +18,10 @@ struct Drift: ParsableCommand {
 
     @OptionGroup var output: ReportOptions
 
+    @OptionGroup var policyOptions: PolicyOptions
+
     func run() throws {
+        let policy = try policyOptions.load()
         let connection = try database.connect()
         defer { connection.close() }
         let queries = HistoryQueries(connection: connection)
@@ -27,7 +30,7 @@ struct Drift: ParsableCommand {
         }
         let then = try queries.profiles(asOf: approved.approvedAt).map(\.profile)
         let now = try queries.profiles(asOf: nil).map(\.profile)
-        let items = BaselineDrift.items(then: then, now: now).filter { item in
+        let items = BaselineDrift.items(then: then, now: now, policy: policy).filter { item in
             item.severity >= output.minSeverity && (output.account == nil || item.accountID == output.account)
         }
         let report = DriftReport(

@@ -46,6 +46,8 @@ struct Ingest: ParsableCommand {
     @Option(help: "Alert rules (YAML): matching events get alerts, written with them.")
     var rules: String?
 
+    @OptionGroup var policyOptions: PolicyOptions
+
     func validate() throws {
         if let instant = capturedAt {
             // A snapshot stamped in the future would make every later nightly ingest "older", for good.
@@ -66,6 +68,7 @@ struct Ingest: ParsableCommand {
 
     func run() throws {
         let alertRules = try rules.map(AlertRulesFile.load)
+        let policy = try policyOptions.load()
         let groups = parts ? [files] : files.map { [$0] }
         let connection = try database.connect()
         defer { connection.close() }
@@ -85,7 +88,8 @@ struct Ingest: ParsableCommand {
                 scope: scope,
                 maxDeleteFraction: maxDeleteFraction,
                 dryRun: dryRun,
-                rules: alertRules)
+                rules: alertRules,
+                policy: policy)
             let report = IngestReport(source: request.source, rows: snapshot.count, outcome: try ingestor.ingest(request, state: state))
             if output == .text { print(report.text) }
             reports.append(report)

@@ -16,6 +16,12 @@ package enum ProfileField: String, CaseIterable, Sendable, Comparable {
     case tags
     /// Not in the DDSQL table: what `ListSecurityProfilePermissions` returns, when exported.
     case permissions
+    /// Not in the DDSQL table: `ListSecurityProfileApplications`' applications, as a set of
+    /// `Namespace:Permission` strings.
+    case applications
+    /// Not in the DDSQL table: the profile's `GranularAccessControlConfiguration`, as
+    /// canonical JSON text.
+    case granularAccessControl = "granular_access_control"
 
     /// How the field's value is read and compared.
     package enum Kind: Sendable {
@@ -27,7 +33,7 @@ package enum ProfileField: String, CaseIterable, Sendable, Comparable {
         switch self {
         case .key: return .key
         case .allowedAccessControlTags, .tags: return .tagSet
-        case .hierarchyRestrictedResources, .tagRestrictedResources, .permissions: return .stringSet
+        case .hierarchyRestrictedResources, .tagRestrictedResources, .permissions, .applications: return .stringSet
         case .lastModifiedTime: return .instant
         default: return .text
         }
@@ -55,11 +61,20 @@ package enum ProfileField: String, CaseIterable, Sendable, Comparable {
         case .tagRestrictedResources: return "TagRestrictedResources"
         case .tags: return "Tags"
         case .permissions: return "Permissions"
+        case .applications: return "Applications"
+        case .granularAccessControl: return "GranularAccessControlConfiguration"
         }
     }
 
+    /// The fields a source may not carry at all (DESIGN §1): a record without one has not
+    /// observed it, and its previous value is carried forward.
+    package static let tracked: [ProfileField] = [.permissions, .applications, .granularAccessControl]
+
+    /// Whether the field is one of `tracked`.
+    package var isTracked: Bool { Self.tracked.contains(self) }
+
     /// The 14 columns of `aws.connect_security_profile`, in the table's order.
-    package static let ddsqlColumns: [ProfileField] = allCases.filter { $0 != .permissions }
+    package static let ddsqlColumns: [ProfileField] = allCases.filter { !$0.isTracked }
 
     package static func < (lhs: ProfileField, rhs: ProfileField) -> Bool { lhs.rawValue < rhs.rawValue }
 }

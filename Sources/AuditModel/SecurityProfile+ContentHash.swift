@@ -9,12 +9,16 @@ extension SecurityProfile {
     }
 
     /// The bytes `contentHash` digests: each field by name, tagged and length-prefixed, so no
-    /// two different records share an encoding; `extra` last, by sorted name.
+    /// two different records share an encoding; `extra` last, by sorted name. `applications`
+    /// and `granular_access_control` (added after v1) are encoded only when present, so every
+    /// hash stored before them stays valid.
     func canonicalContent() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(1024)
         out.append(contentsOf: "connect-audit/profile/v1".utf8)
         for field in ProfileField.allCases where field != .key && field != .lastModifiedTime {
+            if field == .applications && applications.isEmpty { continue }
+            if field == .granularAccessControl && granularAccessControl == nil { continue }
             out.appendChunk(field.rawValue)
             switch field.kind {
             case .text:

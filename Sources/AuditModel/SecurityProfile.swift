@@ -28,6 +28,8 @@ package struct SecurityProfile: Hashable, Sendable {
         var tagRestrictedResources: [String]
         var tags: [String]
         var permissions: [String]
+        var applications: [String]
+        var granularAccessControl: String?
         var extra: [String: String]
     }
 
@@ -38,6 +40,11 @@ package struct SecurityProfile: Hashable, Sendable {
     }
 
     private var box: Box
+
+    /// The tracked fields (`ProfileField.tracked`) this record's source did not carry: not
+    /// part of the content, equality or hash. Readers start with all of them and clear each
+    /// one they set; profiles made any other way observed every field.
+    package var unobserved: Set<ProfileField> = []
 
     private mutating func mutate(_ change: (inout Fields) -> Void) {
         if !isKnownUniquelyReferenced(&box) { box = Box(box.fields) }
@@ -106,7 +113,26 @@ package struct SecurityProfile: Hashable, Sendable {
     /// Permission names, sorted; empty when the export does not carry them.
     package var permissions: [String] {
         get { box.fields.permissions }
-        set { mutate { $0.permissions = newValue.canonicalSet } }
+        set {
+            mutate { $0.permissions = newValue.canonicalSet }
+            unobserved.remove(.permissions)
+        }
+    }
+    /// `Namespace:Permission` strings of the profile's applications.
+    package var applications: [String] {
+        get { box.fields.applications }
+        set {
+            mutate { $0.applications = newValue.canonicalSet }
+            unobserved.remove(.applications)
+        }
+    }
+    /// The `GranularAccessControlConfiguration`, as canonical JSON text.
+    package var granularAccessControl: String? {
+        get { box.fields.granularAccessControl }
+        set {
+            mutate { $0.granularAccessControl = newValue.canonicalText }
+            unobserved.remove(.granularAccessControl)
+        }
     }
     /// Unknown input fields, by name, each as canonical JSON text (never dropped).
     package var extra: [String: String] {
@@ -137,6 +163,8 @@ package struct SecurityProfile: Hashable, Sendable {
         tagRestrictedResources: [String] = [],
         tags: [String] = [],
         permissions: [String] = [],
+        applications: [String] = [],
+        granularAccessControl: String? = nil,
         extra: [String: String] = [:]
     ) {
         box = Box(Fields(
@@ -155,6 +183,8 @@ package struct SecurityProfile: Hashable, Sendable {
             tagRestrictedResources: tagRestrictedResources.canonicalSet,
             tags: tags.canonicalSet,
             permissions: permissions.canonicalSet,
+            applications: applications.canonicalSet,
+            granularAccessControl: granularAccessControl.canonicalText,
             extra: Self.canonical(extra)))
     }
 
@@ -185,6 +215,7 @@ package struct SecurityProfile: Hashable, Sendable {
         case .lastModifiedRegion: return lastModifiedRegion
         case .organizationResourceID: return organizationResourceID
         case .securityProfileName: return securityProfileName
+        case .granularAccessControl: return granularAccessControl
         case .key: return key
         default: return nil
         }
@@ -198,6 +229,7 @@ package struct SecurityProfile: Hashable, Sendable {
         case .tagRestrictedResources: return tagRestrictedResources
         case .tags: return tags
         case .permissions: return permissions
+        case .applications: return applications
         default: return []
         }
     }
@@ -213,6 +245,7 @@ package struct SecurityProfile: Hashable, Sendable {
         case .lastModifiedRegion: lastModifiedRegion = value
         case .organizationResourceID: organizationResourceID = value
         case .securityProfileName: securityProfileName = value
+        case .granularAccessControl: granularAccessControl = value
         case .key: key = value ?? ""
         default: preconditionFailure("\(field.rawValue) is not a text field")
         }
@@ -226,6 +259,7 @@ package struct SecurityProfile: Hashable, Sendable {
         case .tagRestrictedResources: tagRestrictedResources = value
         case .tags: tags = value
         case .permissions: permissions = value
+        case .applications: applications = value
         default: preconditionFailure("\(field.rawValue) is not a set field")
         }
     }

@@ -24,10 +24,12 @@ package struct IngestRequest: Sendable {
     package var dryRun: Bool
     /// Alert rules: matching events get `alert_outbox` rows in the same transaction.
     package var rules: AlertRules?
+    /// The drift policy in force: how this snapshot's events are classified.
+    package var policy: DriftPolicy
 
     package init(
         snapshot: Snapshot, source: String, format: String, capturedAt: Instant, scope: SnapshotScope?,
-        maxDeleteFraction: Double = 0.5, dryRun: Bool = false, rules: AlertRules? = nil
+        maxDeleteFraction: Double = 0.5, dryRun: Bool = false, rules: AlertRules? = nil, policy: DriftPolicy = .standard
     ) {
         self.snapshot = snapshot
         self.source = source
@@ -37,5 +39,6 @@ package struct IngestRequest: Sendable {
         self.maxDeleteFraction = maxDeleteFraction
         self.dryRun = dryRun
         self.rules = rules
+        self.policy = policy
     }
 }

@@ -121,7 +121,7 @@ package struct Ingestor {
             let lastVersions = try loadLastVersions(needed.unseen)
             let changes = Differ.diff(
                 snapshot, open: open, openProfiles: openProfiles, lastVersions: lastVersions,
-                scope: scope, scopeIsImplied: request.scope == nil)
+                scope: scope, scopeIsImplied: request.scope == nil, policy: request.policy)
             if changes.deletionFraction > request.maxDeleteFraction {
                 throw StoreError.tooManyDeletions(
                     deleted: changes.count(.deleted), openInScope: changes.openInScope, limit: request.maxDeleteFraction)

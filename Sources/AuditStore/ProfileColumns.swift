@@ -13,7 +13,7 @@ enum ProfileColumns {
         "profile_key", "last_modified_time", "account_id", "allowed_access_control_hierarchy_group_id",
         "allowed_access_control_tags", "arn", "description", "hierarchy_restricted_resources", "id",
         "last_modified_region", "organization_resource_id", "security_profile_name", "tag_restricted_resources",
-        "tags", "permissions", "extra",
+        "tags", "permissions", "applications", "granular_access_control", "extra",
     ]
 
     /// The columns `COPY` writes for a new version.
@@ -49,6 +49,8 @@ enum ProfileColumns {
         try writer.append(profile.tagRestrictedResources)
         try writer.append(profile.tags)
         try writer.append(profile.permissions)
+        try writer.append(profile.applications)
+        try writer.append(profile.granularAccessControl)
         try writer.append(extraJSON(profile.extra))
         try writer.endRow()
     }
@@ -82,6 +84,8 @@ enum ProfileColumns {
             tagRestrictedResources: try row.decode([String].self, column: "tag_restricted_resources"),
             tags: try row.decode([String].self, column: "tags"),
             permissions: try row.decode([String].self, column: "permissions"),
+            applications: try row.decode([String].self, column: "applications"),
+            granularAccessControl: try row.decodeIfPresent(String.self, column: "granular_access_control"),
             extra: extra)
     }
 }

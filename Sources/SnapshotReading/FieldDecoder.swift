@@ -13,6 +13,15 @@ enum FieldDecoder {
     /// Sets `field` of `profile` from a value already classified (a CSV cell is text or
     /// absent: no `Any` box, no dynamic cast).
     static func apply(_ raw: RawValue, to field: ProfileField, of profile: inout SecurityProfile, unit: NumericInstantUnit) throws(FieldProblem) {
+        switch field {
+        case .applications:
+            profile.applications = try applications(raw)
+            return
+        case .granularAccessControl:
+            profile.granularAccessControl = try granularAccessControl(raw)
+            return
+        default: break
+        }
         switch field.kind {
         case .key:
             profile.key = try text(raw, field: field) ?? ""
@@ -130,7 +139,7 @@ enum FieldDecoder {
         }
     }
 
-    private static func strings(_ array: [Any], field: ProfileField) throws(FieldProblem) -> [String] {
+    static func strings(_ array: [Any], field: ProfileField) throws(FieldProblem) -> [String] {
         var out: [String] = []
         out.reserveCapacity(array.count)
         for element in array {

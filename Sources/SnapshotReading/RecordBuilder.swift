@@ -8,7 +8,7 @@ enum RecordBuilder {
     static func fromDDSQL<Fields: Sequence>(
         _ fields: Fields, unit: NumericInstantUnit
     ) -> (SecurityProfile?, [FieldProblem]) where Fields.Element == (key: String, value: Any) {
-        var profile = SecurityProfile(key: "")
+        var profile = SecurityProfile.unread()
         var problems: [FieldProblem] = []
         for (name, value) in fields {
             if let field = ProfileField(columnName: name) {
@@ -28,7 +28,7 @@ enum RecordBuilder {
     /// Builds a profile from one CSV row: `fields[i]` is the field of column `names[i]`,
     /// resolved once per file; unknown columns go to `extra` as JSON strings.
     static func fromColumns(_ names: [String], _ fields: [ProfileField?], _ values: [String]) -> (SecurityProfile?, [FieldProblem]) {
-        var profile = SecurityProfile(key: "")
+        var profile = SecurityProfile.unread()
         var problems: [FieldProblem] = []
         for index in values.indices {
             let value = values[index]
@@ -78,7 +78,7 @@ enum RecordBuilder {
             outer = object
             outer["SecurityProfile"] = nil
         }
-        var profile = SecurityProfile(key: "")
+        var profile = SecurityProfile.unread()
         var problems: [FieldProblem] = []
         for (name, value) in body.merging(outer, uniquingKeysWith: { inner, _ in inner }) {
             if let field = awsFields[name] {

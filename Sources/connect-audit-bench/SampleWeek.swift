@@ -28,6 +28,7 @@ struct SampleWeek: ParsableCommand {
         var allowedTags: [String] = ["Department:Support", "Region:EMEA"]
         var group: String? = "a1b2c3d4-0000-4000-8000-000000000001"
         var permissions: [String] = ["BasicAgentAccess", "OutboundCallAccess"]
+        var applications: [String] = []
         var description: String
         var tags: [String] = ["env:prod", "team:cx"]
         var modified: String = "2026-11-10T09:00:00Z"
@@ -44,7 +45,7 @@ struct SampleWeek: ParsableCommand {
             hierarchyRestrictedResources: spec.group == nil ? [] : ["User"], id: id, lastModifiedRegion: region(spec.instance),
             lastModifiedTime: Instant(parsing: spec.modified), organizationResourceID: spec.instance,
             securityProfileName: spec.name, tagRestrictedResources: spec.tagRestricted, tags: spec.tags,
-            permissions: spec.permissions)
+            permissions: spec.permissions, applications: spec.applications)
     }
 
     static func monday() -> [String: Spec] {
@@ -56,23 +57,26 @@ struct SampleWeek: ParsableCommand {
             Spec(name: "Tier2 Agent – EMEA", instance: emea, account: prod,
                  permissions: ["BasicAgentAccess", "OutboundCallAccess", "CallRecordings.Redacted.Access"],
                  description: "Agents in EMEA support, \"tier 2\": may listen to recordings, not download"),
-            Spec(name: "Supervisor – EMEA", instance: emea, account: prod, permissions: ["BasicAgentAccess", "RealTimeMetrics.Access"],
+            Spec(name: "Supervisor – EMEA", instance: emea, account: prod,
+                 permissions: ["BasicAgentAccess", "AccessMetrics.RealTimeMetrics.Access", "RestrictContactAccessByHierarchy.View"],
                  description: "Team leads, EMEA"),
             Spec(name: "Temp Contractor – EMEA", instance: emea, account: prod, permissions: ["BasicAgentAccess"],
                  description: "Seasonal contractors, EMEA", tags: ["env:prod", "team:cx", "contract:2026-q4"]),
             Spec(name: "Quality Analyst – EMEA", instance: emea, account: prod,
-                 permissions: ["BasicAgentAccess", "ListenCallRecordings"], description: "Quality analysts, legacy permission names"),
+                 permissions: ["BasicAgentAccess", "ListenCallRecordings", "DownloadCallRecordings"],
+                 description: "Quality analysts, legacy permission names"),
             Spec(name: "Tier1 Agent – US", instance: us, account: prod, allowedTags: ["Department:Support", "Region:US"],
                  description: "Front-line agents, US"),
             Spec(name: "Supervisor – US", instance: us, account: prod, allowedTags: ["Department:Support", "Region:US"],
-                 group: "a1b2c3d4-0000-4000-8000-000000000002", permissions: ["BasicAgentAccess", "RealTimeMetrics.Access"],
+                 group: "a1b2c3d4-0000-4000-8000-000000000002", permissions: ["BasicAgentAccess", "AccessMetrics.RealTimeMetrics.Access"],
                  description: "Team leads, US"),
             Spec(name: "QA Analyst – US", instance: us, account: prod, allowedTags: ["Department:Quality", "Region:US"],
                  permissions: ["BasicAgentAccess", "CallRecordings.Redacted.Access"], description: "Quality reviews, US"),
             Spec(name: "Back Office – US", instance: us, account: prod, tagRestricted: ["User"], allowedTags: ["Department:Billing"],
-                 permissions: ["BasicAgentAccess"], description: "Billing back office, no telephony", tags: ["env:prod", "team:billing"]),
+                 permissions: ["BasicAgentAccess"], description: "Billing back office, no telephony",
+                 tags: ["env:prod", "team:billing", "managed-by:terraform"]),
             Spec(name: "Workforce Manager – US", instance: us, account: prod, allowedTags: ["Region:US"],
-                 permissions: ["RealTimeMetrics.Access", "HistoricalMetrics.Access"], description: "Schedules and forecasts"),
+                 permissions: ["AccessMetrics.RealTimeMetrics.Access", "AccessMetrics.HistoricalMetrics.Access"], description: "Schedules and forecasts"),
             Spec(name: "Sandbox Tester", instance: lab, account: sandbox, tagRestricted: ["User"], allowedTags: ["Env:Lab"],
                  permissions: ["BasicAgentAccess", "OutboundCallAccess"], description: "Test personas for the lab instance",
                  tags: ["env:lab", "team:platform"]),
@@ -89,10 +93,10 @@ struct SampleWeek: ParsableCommand {
     func run() throws {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         var specs = Self.monday()
-        func write(_ day: String, _ format: SnapshotFormat, _ extension: String) throws {
+        func write(_ day: String, _ format: SnapshotFormat, _ extension: String, columns: [ProfileField] = ProfileField.allCases) throws {
             let profiles = specs.values.sorted { $0.name < $1.name }.map(Self.profile)
             let path = "\(out)/\(day).\(`extension`)"
-            try Data(SnapshotRenderer.render(profiles, as: format)).write(to: URL(fileURLWithPath: path))
+            try Data(SnapshotRenderer.render(profiles, as: format, columns: columns)).write(to: URL(fileURLWithPath: path))
             print("wrote \(path): \(profiles.count) profiles")
         }
         try write("2026-11-16", .ndjson, "ndjson")
@@ -102,18 +106,24 @@ struct SampleWeek: ParsableCommand {
         specs["QA Analyst – US"]?.description = "Quality reviews, US and Canada"
         specs["QA Analyst – US"]?.modified = "2026-11-17T15:40:00Z"
         try write("2026-11-17", .ndjson, "ndjson")
-        // Wednesday (AWS API export): a break-glass admin appears (critical); a permission gained (high).
+        // Wednesday (AWS API export, with permissions and applications): a break-glass admin
+        // appears (critical); a Restrict* permission lost (widened/high); an application
+        // permission gained (widened/high).
         specs["Break-glass Admin"] = Spec(
             name: "Break-glass Admin", instance: Self.emea, account: Self.prod, tagRestricted: [], allowedTags: [], group: nil,
             permissions: ["SecurityProfiles.Edit", "Users.EditPermission", "BasicAgentAccess"],
             description: "Emergency access", tags: ["env:prod"], modified: "2026-11-18T23:05:00Z")
-        specs["Supervisor – EMEA"]?.permissions.append("CallRecordings.Unredacted.Download")
+        specs["Supervisor – EMEA"]?.permissions.removeAll { $0 == "RestrictContactAccessByHierarchy.View" }
         specs["Supervisor – EMEA"]?.modified = "2026-11-18T08:30:00Z"
+        specs["Tier2 Agent – EMEA"]?.applications = ["AcmeCRM:CustomerLookup"]
+        specs["Tier2 Agent – EMEA"]?.modified = "2026-11-18T09:15:00Z"
         try write("2026-11-18", .aws, "aws.json")
-        // Thursday (DDSQL CSV): a tag edit that did not move the timestamp; a save without visible change.
+        // Thursday (DDSQL CSV: no permissions, applications or granular access; they are
+        // carried forward, never read as removed): a tag edit that did not move the
+        // timestamp; a save without visible change.
         specs["Back Office – US"]?.tags.append("cost-center:cc-2040")
         specs["Workforce Manager – US"]?.modified = "2026-11-19T11:00:00Z"
-        try write("2026-11-19", .csv, "csv")
+        try write("2026-11-19", .csv, "csv", columns: ProfileField.ddsqlColumns)
         // Friday: a contractor profile deleted; allowed tags emptied while still tag-restricted
         // (critical); a hierarchy group replaced (changed/medium).
         specs["Temp Contractor – EMEA"] = nil
@@ -123,22 +133,33 @@ struct SampleWeek: ParsableCommand {
         specs["Supervisor – US"]?.modified = "2026-11-20T16:45:00Z"
         try write("2026-11-20", .ndjson, "ndjson")
         // Saturday: the contractor profile re-created; a console save renamed legacy permissions
-        // (no drift); the lab tester lost its hierarchy restriction (widened/high).
+        // to their documented equivalents (no drift); the lab tester lost its hierarchy
+        // restriction (widened/high).
         specs["Temp Contractor – EMEA"] = Spec(
             name: "Temp Contractor – EMEA", instance: Self.emea, account: Self.prod, permissions: ["BasicAgentAccess"],
             description: "Seasonal contractors, EMEA (re-created)", tags: ["env:prod", "team:cx", "contract:2027-q1"],
             modified: "2026-11-21T09:00:00Z")
-        specs["Quality Analyst – EMEA"]?.permissions = ["BasicAgentAccess", "CallRecordings.Unredacted.Access", "ContactTranscripts.Unredacted.Access"]
+        specs["Quality Analyst – EMEA"]?.permissions = [
+            "BasicAgentAccess", "CallRecordings.Unredacted.Access", "ContactTranscripts.Unredacted.Access",
+            "CallRecordings.Unredacted.DownloadButton", "CallRecordings.Redacted.DownloadButton",
+            "ContactTranscripts.Unredacted.DownloadButton",
+        ]
         specs["Quality Analyst – EMEA"]?.modified = "2026-11-21T10:00:00Z"
         specs["Sandbox Tester"]?.group = nil
         specs["Sandbox Tester"]?.modified = "2026-11-21T12:00:00Z"
         try write("2026-11-21", .ndjson, "ndjson")
-        // Sunday: the restriction put back (narrowed/low); a permission removed (narrowed/low);
-        // and a stale row: a replica exported an older Admin profile (warning, no change).
+        // Sunday: the restriction put back (narrowed/low); a Restrict* permission gained back
+        // (narrowed/low); a read-only permission gained (widened/medium); a change only in the
+        // `managed-by` tag (ignored by the example policy: info, no alert); and a stale row: a
+        // replica exported an older Admin profile (warning, no change).
         specs["Tier1 Agent – EMEA"]?.tagRestricted = ["User", "Queue", "RoutingProfile"]
         specs["Tier1 Agent – EMEA"]?.modified = "2026-11-22T08:00:00Z"
-        specs["Supervisor – EMEA"]?.permissions.removeAll { $0 == "RealTimeMetrics.Access" }
+        specs["Supervisor – EMEA"]?.permissions.append("RestrictContactAccessByHierarchy.View")
         specs["Supervisor – EMEA"]?.modified = "2026-11-22T09:00:00Z"
+        specs["Workforce Manager – US"]?.permissions.append("Scheduling.View")
+        specs["Workforce Manager – US"]?.modified = "2026-11-22T10:30:00Z"
+        specs["Back Office – US"]?.tags = ["env:prod", "team:billing", "managed-by:terraform-cloud", "cost-center:cc-2040"]
+        specs["Back Office – US"]?.modified = "2026-11-22T11:00:00Z"
         specs["Admin – EMEA"]?.description = "Contact centre administrators (old replica)"
         specs["Admin – EMEA"]?.modified = "2026-11-01T00:00:00Z"
         try write("2026-11-22", .ndjson, "ndjson")

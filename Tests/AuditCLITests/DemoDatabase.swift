@@ -15,7 +15,8 @@ enum DemoDatabase {
         try TestDatabase.withDatabase(template: template, body)
     }
 
-    /// Migrates, ingests the sample week night by night and approves Monday's baseline.
+    /// Migrates, ingests the sample week night by night under the example policy (as
+    /// `scripts/demo` does) and approves Monday's baseline.
     private static func build(_ conninfo: String) throws {
         do {
             let migrate = try CommandRunner.run(["migrate", "--database-url", conninfo])
@@ -26,6 +27,7 @@ enum DemoDatabase {
                 let night = String(file.prefix(10))
                 let ingest = try CommandRunner.run([
                     "ingest", "--database-url", conninfo, "--captured-at", "\(night)T02:00:00Z",
+                    "--policy", root.appendingPathComponent("examples/policy.yaml").path,
                     root.appendingPathComponent("samples/\(file)").path,
                 ])
                 guard ingest.status == 0 else { throw TestSetupError("ingest \(file) failed: \(ingest.stderr)") }

@@ -21,23 +21,32 @@ struct ReportCommandTests {
             let lines = events.map { "\($0["severity"] ?? "")/\($0["drift"] ?? "")/\($0["kind"] ?? "")/\($0["profile_name"] ?? "")" }
             #expect(lines == [
                 "critical/widened/created/Break-glass Admin",
-                "critical/widened/modified/Supervisor – EMEA",
                 "critical/widened/modified/Tier2 Agent – EMEA",
                 "high/widened/modified/Tier1 Agent – EMEA",
+                // RestrictContactAccessByHierarchy.View lost: a Restrict* permission takes access away.
+                "high/widened/modified/Supervisor – EMEA",
+                // An application permission gained (AWS export, Wednesday).
+                "high/widened/modified/Tier2 Agent – EMEA",
                 "high/widened/modified/Sandbox Tester",
                 "medium/widened/recreated/Temp Contractor – EMEA",
+                // Scheduling.View gained: read-only.
+                "medium/widened/modified/Workforce Manager – US",
                 "medium/unobserved/touched/Workforce Manager – US",
                 "medium/changed/modified/Supervisor – US",
                 "low/narrowed/deleted/Temp Contractor – EMEA",
+                // The Restrict* permission back.
                 "low/narrowed/modified/Supervisor – EMEA",
                 "low/narrowed/modified/Tier1 Agent – EMEA",
                 "info/none/modified/QA Analyst – US",
                 "info/none/modified/Back Office – US",
+                // Legacy names migrated to their documented equivalents: no drift.
                 "info/none/modified/Quality Analyst – EMEA",
+                // Only the managed-by tag, which the example policy ignores.
+                "info/none/modified/Back Office – US",
             ])
             let summary = try #require(report["summary"] as? [String: Any])
-            #expect(summary["total"] as? Int == 14)
-            #expect((summary["by_severity"] as? [String: Int])?["critical"] == 3)
+            #expect(summary["total"] as? Int == 17)
+            #expect((summary["by_severity"] as? [String: Int])?["critical"] == 2)
             let tier1 = try #require(events.first { ($0["profile_name"] as? String) == "Tier1 Agent – EMEA" })
             let diff = try #require(tier1["diff"] as? [String: Any])
             #expect((diff["tag_restricted_resources"] as? [String: Any])?["removed"] as? [String] == ["Queue"])
@@ -53,7 +62,7 @@ struct ReportCommandTests {
         try DemoDatabase.withDemo { db in
             let text = try CommandRunner.run(["report", "--database-url", db] + Self.week)
             #expect(text.status == 0)
-            #expect(text.stdout.contains("14 change(s): 3 critical, 2 high, 3 medium, 3 low, 3 info; access widened in 6"))
+            #expect(text.stdout.contains("17 change(s): 2 critical, 4 high, 4 medium, 3 low, 4 info; access widened in 8"))
             #expect(text.stdout.contains("tag_restricted_resources: -Queue"))
             let markdown = try CommandRunner.run(["report", "--database-url", db, "--format", "markdown"] + Self.week)
             #expect(markdown.stdout.hasPrefix("# connect-audit: changes from 2026-11-16 12:00Z to 2026-11-23 00:00Z"))
@@ -74,8 +83,9 @@ struct ReportCommandTests {
         try DemoDatabase.withDemo { db in
             let sunday = ["--from", "2026-11-22T00:00:00Z", "--to", "2026-11-23T00:00:00Z"]
             #expect(try CommandRunner.run(["report", "--database-url", db, "--fail-on", "critical"] + Self.week).status == 3)
-            #expect(try CommandRunner.run(["report", "--database-url", db, "--fail-on", "medium"] + sunday).status == 0)
-            #expect(try CommandRunner.run(["report", "--database-url", db, "--fail-on", "low"] + sunday).status == 3)
+            // Sunday's most severe change: a read-only permission gained (medium).
+            #expect(try CommandRunner.run(["report", "--database-url", db, "--fail-on", "high"] + sunday).status == 0)
+            #expect(try CommandRunner.run(["report", "--database-url", db, "--fail-on", "medium"] + sunday).status == 3)
             #expect(try CommandRunner.run(["drift", "--database-url", db, "--baseline", "monday-review", "--fail-on", "critical"]).status == 3)
             let empty = ["--from", "2026-10-01T00:00:00Z", "--to", "2026-10-02T00:00:00Z"]
             let none = try CommandRunner.run(["report", "--database-url", db, "--fail-on", "info"] + empty)
@@ -91,13 +101,14 @@ struct ReportCommandTests {
             #expect(outcome.status == 0, "\(outcome.stderr)")
             let events = try #require(try json(outcome.stdout)["events"] as? [[String: Any]])
             let lines = events.map { "\($0["severity"] ?? "")/\($0["kind"] ?? "")/\($0["profile_name"] ?? "")" }
-            // Tier1's restriction was removed and put back: no net drift. The contractor
+            // Tier1's restriction and Supervisor – EMEA's Restrict* permission were removed and
+            // put back: no net drift. The contractor
             // was deleted and re-created with other text: info only.
             #expect(lines == [
                 "critical/created/Break-glass Admin",
-                "critical/modified/Supervisor – EMEA",
                 "critical/modified/Tier2 Agent – EMEA",
                 "high/modified/Sandbox Tester",
+                "medium/modified/Workforce Manager – US",
                 "medium/modified/Supervisor – US",
                 "info/modified/Back Office – US",
                 "info/modified/QA Analyst – US",

@@ -93,7 +93,8 @@ struct SnapshotReaderTests {
         #expect(first.hierarchyRestrictedResources == ["User"])
         #expect(first.lastModifiedTime?.microsecondsSinceEpoch == 1_795_183_407_512_000)
         #expect(first.description == nil && first.id == nil)
-        #expect(first.extra == ["applications": #"[{"ApplicationPermissions":["a"],"Namespace":"x"}]"#])
+        #expect(first.extra.isEmpty)
+        #expect(first.applications == ["x:a"])
         let second = records[1].profile
         #expect(second.description == "back\\slash => arrow")
         #expect(second.tagRestrictedResources == ["Queue", "User"])

@@ -11,8 +11,11 @@ import SnapshotReading
 /// when every tag has a colon and keys are unique), which every reader accepts; DDSQL
 /// timestamps are milliseconds, so that format keeps only millisecond precision.
 package enum SnapshotRenderer {
-    /// Renders `profiles` as one file of `format`.
-    package static func render(_ profiles: [SecurityProfile], as format: SnapshotFormat) -> [UInt8] {
+    /// Renders `profiles` as one file of `format`; a CSV has a column for each of `columns`
+    /// (and each `extra` name), so a DDSQL export's CSV is `ProfileField.ddsqlColumns`.
+    package static func render(
+        _ profiles: [SecurityProfile], as format: SnapshotFormat, columns: [ProfileField] = ProfileField.allCases
+    ) -> [UInt8] {
         switch format {
         case .ndjson:
             var out: [UInt8] = []
@@ -31,7 +34,7 @@ package enum SnapshotRenderer {
             }
             return out
         case .csv:
-            return csv(profiles)
+            return csv(profiles, columns: columns)
         case .ddsql:
             return ddsql(profiles)
         }
@@ -66,8 +69,12 @@ package enum SnapshotRenderer {
 
     static func awsObject(_ profile: SecurityProfile) -> [String: Any] {
         var body: [String: Any] = [:]
-        for field in ProfileField.allCases where field != .permissions {
+        for field in ProfileField.allCases where field != .permissions && field != .applications {
             guard let name = field.awsName else { continue }
+            if field == .granularAccessControl {
+                if let text = profile.granularAccessControl { body[name] = extraValue(text) }
+                continue
+            }
             switch field.kind {
             case .key: break
             case .text: if let text = profile.text(field) { body[name] = text }
@@ -90,18 +97,29 @@ package enum SnapshotRenderer {
         for (name, value) in profile.extra { body[name] = extraValue(value) }
         var object: [String: Any] = ["SecurityProfile": body]
         if !profile.permissions.isEmpty { object["Permissions"] = profile.permissions }
+        if !profile.applications.isEmpty {
+            // ListSecurityProfileApplications' shape: one object per namespace.
+            var byNamespace: [String: [String]] = [:]
+            for entry in profile.applications {
+                let parts = entry.split(separator: ":", maxSplits: 1)
+                byNamespace[String(parts[0]), default: []].append(String(parts[1]))
+            }
+            object["Applications"] = byNamespace.keys.sorted().map { namespace in
+                ["Namespace": namespace, "ApplicationPermissions": byNamespace[namespace] ?? [], "Type": "THIRD_PARTY_APPLICATION"] as [String: Any]
+            }
+        }
         return object
     }
 
-    private static func csv(_ profiles: [SecurityProfile]) -> [UInt8] {
+    private static func csv(_ profiles: [SecurityProfile], columns fields: [ProfileField]) -> [UInt8] {
         let extraNames = Set(profiles.flatMap { $0.extra.keys }).sorted()
-        let columns = ProfileField.allCases.map(\.rawValue) + extraNames
+        let columns = fields.map(\.rawValue) + extraNames
         var out = [UInt8]()
         out.append(contentsOf: columns.joined(separator: ",").utf8)
         out.append(contentsOf: "\r\n".utf8)
         for profile in profiles {
             var cells: [String] = []
-            for field in ProfileField.allCases {
+            for field in fields {
                 switch field.kind {
                 case .key: cells.append(profile.key)
                 case .text: cells.append(profile.text(field) ?? "")

@@ -10,6 +10,8 @@ package struct ChangeSet: Sendable {
     /// Events, in key order.
     package var events: [EventDraft] = []
     package var warnings: [SnapshotWarning] = []
+    /// Keys whose event lies only in what the policy ignores: recorded, never alerted.
+    package var ignoredByPolicy: Set<String> = []
     /// Profiles that did not change.
     package var unchanged = 0
     /// Open profiles inside the scope before this snapshot.

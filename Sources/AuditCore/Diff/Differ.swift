@@ -49,7 +49,7 @@ package enum Differ {
         lastVersions: [String: StoredVersion],
         scope: SnapshotScope,
         scopeIsImplied: Bool,
-        catalog: PermissionCatalog = .standard
+        policy: DriftPolicy = .standard
     ) -> ChangeSet {
         precondition(
             snapshot.recognized.isEmpty || snapshot.readAgainst === open,
@@ -64,16 +64,21 @@ package enum Differ {
             changes.unchanged += 1
         }
         for (index, record) in snapshot.records.enumerated() {
-            let profile = record.profile
-            let hash = snapshot.contentDigests[index]
+            var profile = record.profile
+            var hash = snapshot.contentDigests[index]
             let key = profile.key
             let position = open.index(of: key)
             if let position { seen[position] = true }
+            // A field the source did not carry keeps its previous value (DESIGN §1).
+            if !profile.unobserved.isEmpty, let previous = openProfiles[key] ?? lastVersions[key]?.profile {
+                profile = profile.carryingForward(from: previous)
+                hash = profile.contentDigest
+            }
             /// Version `number` of this record's profile, to write.
             func newVersion(_ number: Int) -> NewVersion {
                 NewVersion(
                     version: number, profile: profile, contentHash: hash.hex, sourceFingerprint: record.sourceFingerprint,
-                    rowDigest: snapshot.rowDigests[index])
+                    rowDigest: hash == snapshot.contentDigests[index] ? snapshot.rowDigests[index] : nil)
             }
             guard let current = position.map({ open.all[$0] }) else {
                 let previous = lastVersions[key]
@@ -84,7 +89,7 @@ package enum Differ {
                 changes.newVersions.append(newVersion(version))
                 changes.events.append(event(
                     kind, key: key, from: previous?.version, to: version, old: previous?.profile, new: profile,
-                    diff: diff, timestampChanged: previous?.profile.lastModifiedTime != profile.lastModifiedTime, catalog: catalog))
+                    diff: diff, timestampChanged: previous?.profile.lastModifiedTime != profile.lastModifiedTime, policy: policy))
                 continue
             }
             if scope.contains(instance: current.scopeInstance, account: current.accountID) { changes.openInScope += 1 }
@@ -109,18 +114,19 @@ package enum Differ {
                 changes.newVersions.append(newVersion(current.version + 1))
                 changes.events.append(event(
                     .touched, key: key, from: current.version, to: current.version + 1, old: nil, new: profile,
-                    diff: diff, timestampChanged: true, catalog: catalog))
+                    diff: diff, timestampChanged: true, policy: policy))
                 continue
             }
             guard let previous = openProfiles[key] else {
                 preconditionFailure("the store must load the open version of every changed key (\(key))")
             }
             let diff = ProfileDiff.between(previous, profile)
+            if DriftRules.isIgnored(kind: .modified, diff: diff, policy: policy) { changes.ignoredByPolicy.insert(key) }
             changes.closedVersions[key] = current.version
             changes.newVersions.append(newVersion(current.version + 1))
             changes.events.append(event(
                 .modified, key: key, from: current.version, to: current.version + 1, old: previous, new: profile,
-                diff: diff, timestampChanged: current.lastModifiedTime != profile.lastModifiedTime, catalog: catalog))
+                diff: diff, timestampChanged: current.lastModifiedTime != profile.lastModifiedTime, policy: policy))
         }
         var missingByInstance: [String: Int] = [:]
         for (position, current) in open.all.enumerated() where !seen[position] {
@@ -128,7 +134,7 @@ package enum Differ {
                 changes.openInScope += 1
                 changes.closedVersions[current.key] = current.version
                 // The one place that classifies a deletion is DriftRules.
-                let (drift, severity) = DriftRules.classify(kind: .deleted, old: nil, new: nil, diff: ProfileDiff(), catalog: catalog)
+                let (drift, severity) = DriftRules.classify(kind: .deleted, old: nil, new: nil, diff: ProfileDiff(), policy: policy)
                 changes.events.append(EventDraft(
                     key: current.key, kind: .deleted, fromVersion: current.version, toVersion: nil,
                     lastModifiedTime: current.lastModifiedTime, diff: ProfileDiff(), timestampChanged: false,
@@ -142,6 +148,7 @@ package enum Differ {
                 key: nil, kind: "instance_missing",
                 detail: "instance \(instance) has \(count) open profile(s) but none in this snapshot; they were kept. If the instance is gone, ingest with --scope instance:\(instance) or --scope all"))
         }
+        changes.warnings += unknownPermissionWarnings(changes.newVersions, catalog: policy.catalog)
         // Deterministic whatever the input order: events and versions in key order.
         changes.events = changes.events.sortedByKey(\.key)
         changes.newVersions = changes.newVersions.sortedByKey(\.profile.key)
@@ -151,12 +158,29 @@ package enum Differ {
 
     private static func event(
         _ kind: ChangeKind, key: String, from: Int?, to: Int?, old: SecurityProfile?, new: SecurityProfile,
-        diff: ProfileDiff, timestampChanged: Bool, catalog: PermissionCatalog
+        diff: ProfileDiff, timestampChanged: Bool, policy: DriftPolicy
     ) -> EventDraft {
-        let (drift, severity) = DriftRules.classify(kind: kind, old: old, new: new, diff: diff, catalog: catalog)
+        let (drift, severity) = DriftRules.classify(kind: kind, old: old, new: new, diff: diff, policy: policy)
         return EventDraft(
             key: key, kind: kind, fromVersion: from, toVersion: to, lastModifiedTime: new.lastModifiedTime,
             diff: diff, timestampChanged: timestampChanged, drift: drift, severity: severity)
+    }
+
+    /// One `unknown_permission` warning per permission name the catalog does not know among
+    /// the versions this snapshot writes, naming how many profiles hold it and one of them.
+    static func unknownPermissionWarnings(_ versions: [NewVersion], catalog: PermissionCatalog) -> [SnapshotWarning] {
+        var holders: [String: (count: Int, example: String)] = [:]
+        for version in versions {
+            for permission in version.profile.permissions where !catalog.knows(permission) {
+                let example = holders[permission].map { min($0.example, version.profile.key) } ?? version.profile.key
+                holders[permission] = ((holders[permission]?.count ?? 0) + 1, example)
+            }
+        }
+        return holders.sorted { $0.key < $1.key }.map { permission, holder in
+            SnapshotWarning(
+                key: nil, kind: "unknown_permission",
+                detail: "permission \(permission) is not in the permission catalog (\(holder.count) profile(s), e.g. \(holder.example)); it is weighed as other (gaining it is widened/high). Name its class in a policy file (permissions: administrative/sensitive/restrictive/read_only/other) to classify it")
+        }
     }
 
     private enum TimeOrder { case same, newer, older }

@@ -5,7 +5,7 @@ import SnapshotReading
 /// classified with the same rules as events (DESIGN §4).
 package enum BaselineDrift {
     /// One item per profile that differs: created since, deleted since, or modified.
-    package static func items(then: [SecurityProfile], now: [SecurityProfile], catalog: PermissionCatalog = .standard) -> [ReportItem] {
+    package static func items(then: [SecurityProfile], now: [SecurityProfile], policy: DriftPolicy = .standard) -> [ReportItem] {
         let before = Dictionary(then.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         var items: [ReportItem] = []
         var seen = Set<String>()
@@ -17,14 +17,14 @@ package enum BaselineDrift {
             var diff = ProfileDiff.between(old, profile)
             // A timestamp alone is no drift from a baseline: content is what was approved.
             diff.changes[ProfileField.lastModifiedTime.rawValue] = nil
-            let (drift, severity) = DriftRules.classify(kind: kind, old: old, new: profile, diff: diff, catalog: catalog)
+            let (drift, severity) = DriftRules.classify(kind: kind, old: old, new: profile, diff: diff, policy: policy)
             items.append(ReportItem(
                 eventID: nil, key: profile.key, name: profile.securityProfileName ?? old?.securityProfileName,
                 accountID: profile.accountID ?? old?.accountID, kind: kind, observedAt: nil, drift: drift, severity: severity,
                 changedFields: kind == .created ? [] : diff.changedFields, diff: kind == .created ? ProfileDiff() : diff))
         }
         for old in then where !seen.contains(old.key) {
-            let (drift, severity) = DriftRules.classify(kind: .deleted, old: old, new: nil, diff: ProfileDiff(), catalog: catalog)
+            let (drift, severity) = DriftRules.classify(kind: .deleted, old: old, new: nil, diff: ProfileDiff(), policy: policy)
             items.append(ReportItem(
                 eventID: nil, key: old.key, name: old.securityProfileName, accountID: old.accountID, kind: .deleted,
                 observedAt: nil, drift: drift, severity: severity, changedFields: [], diff: ProfileDiff()))
