@@ -35,6 +35,8 @@ struct State: ParsableCommand {
                     "tag_restricted_resources": record.profile.tagRestrictedResources,
                     "allowed_access_control_tags": record.profile.allowedAccessControlTags,
                     "permissions": record.profile.permissions,
+                    "applications": record.profile.applications,
+                    "granular_access_control": record.profile.granularAccessControl ?? NSNull(),
                     "valid_from": record.validFrom.iso8601,
                 ]
             }
