@@ -42,11 +42,13 @@ enum ProfileGen {
             tagRestrictedResources: sets[2],
             tags: sets[3],
             permissions: sets[4],
+            applications: sets[1].map { "App:p" + $0 },
+            granularAccessControl: texts[6].isEmpty ? nil : ExtraValue.canonicalJSON(["DataTableAccessControlConfiguration": ["x": texts[6]]]),
             extra: extra)
     }
 
     /// Adjusts a profile to what `format` can express: DDSQL keeps milliseconds and has no
-    /// permissions column; AWS derives `_key` and `account_id` from the ARN.
+    /// permissions, applications or granular access columns; AWS derives `_key` and `account_id` from the ARN.
     static func expressible(_ profile: SecurityProfile, in format: SnapshotFormat, account: String) -> SecurityProfile {
         var profile = profile
         switch format {
@@ -55,6 +57,8 @@ enum ProfileGen {
                 Instant(microsecondsSinceEpoch: ($0.microsecondsSinceEpoch / 1000 - ($0.microsecondsSinceEpoch % 1000 < 0 ? 1 : 0)) * 1000)
             }
             profile.permissions = []
+            profile.applications = []
+            profile.granularAccessControl = nil
             profile.extra = [:]
         case .aws:
             let arn = "arn:aws:connect:us-east-1:\(account):instance/i-1/security-profile/" + profile.key
