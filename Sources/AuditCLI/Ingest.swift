@@ -40,6 +40,11 @@ struct Ingest: ParsableCommand {
     @Flag(help: "All files are pages of one snapshot (DDSQL's 10,000-row pages).")
     var parts = false
 
+    @Flag(
+        name: .customLong("count-is-complete"),
+        help: "A last DDSQL page of exactly 5,000 or 10,000 rows (a row_limit) is the whole table, not a cut-off page.")
+    var countIsComplete = false
+
     @Option(help: "text or json.")
     var output: OutputFormat = .text
 
@@ -78,7 +83,7 @@ struct Ingest: ParsableCommand {
             // Loaded before reading, so records an open version was read from are recognised, not decoded.
             let state = try ingestor.openState()
             Progress.say("reading \(group.joined(separator: ", "))")
-            let snapshot = try SnapshotFiles.read(group, format: format.format, known: state.versions)
+            let snapshot = try SnapshotFiles.read(group, format: format.format, known: state.versions, countIsComplete: countIsComplete)
             Progress.say("diffing \(snapshot.count) profiles (\(snapshot.recognized.count) unchanged byte for byte)")
             let request = IngestRequest(
                 snapshot: snapshot,

@@ -17,10 +17,13 @@ package enum SnapshotFiles {
     ///     not decoded; `nil` decodes everything and fingerprints nothing.
     /// - Throws: `SnapshotReadError` for bad input (every part is read first, so all
     ///   problems are reported together), `CLIError` when a file cannot be opened.
-    package static func read(_ paths: [String], format: SnapshotFormat?, known: OpenVersions? = nil) throws -> Snapshot {
+    ///   - countIsComplete: a last DDSQL page of exactly a `row_limit`'s rows is the whole table.
+    package static func read(
+        _ paths: [String], format: SnapshotFormat?, known: OpenVersions? = nil, countIsComplete: Bool = false
+    ) throws -> Snapshot {
         var parts: [SnapshotPart] = []
         for path in paths { parts.append(try readPart(path, format: format, known: known)) }
-        return try SnapshotAssembler.assemble(parts, against: known ?? .none)
+        return try SnapshotAssembler.assemble(parts, against: known ?? .none, countIsComplete: countIsComplete)
     }
 
     /// Reads each path as one part of a snapshot, to records only: no fingerprints, no

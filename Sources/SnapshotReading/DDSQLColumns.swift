@@ -2,10 +2,23 @@ import AuditModel
 import Dispatch
 import Foundation
 
-/// The DDSQL API's column-major response: `data.attributes.columns[{name, type, values}]`.
+/// The DDSQL API's column-major response: `data.attributes.columns[{name, type, values}]`,
+/// with `state` `completed` (a `running` response holds only a `query_id` to poll: shapes
+/// from Datadog's API reference and `datadog-api-client-python`'s
+/// `DdsqlTabularQueryResponseAttributes`).
 enum DDSQLColumns {
     static func records(from document: Any, file: String) -> ObjectDecoding.Outcome {
         var outcome = ObjectDecoding.Outcome()
+        let attributes = ((document as? [String: Any])?["data"] as? [String: Any])?["attributes"] as? [String: Any]
+        if let state = attributes?["state"] as? String, state != "completed" {
+            let queryID = attributes?["query_id"] as? String
+            outcome.issues.add(SnapshotIssue(
+                file: file, line: 1, field: "state",
+                message: "the DDSQL query is \(state), not completed: this response holds no rows yet. "
+                    + "Poll POST /api/v2/ddsql/query/tabular/fetch with query_id \(queryID.map(FieldDecoder.quote) ?? "(none given)") until its state is completed, "
+                    + "then ingest that response (or use `connect-audit pull ddsql`, which polls)"))
+            return outcome
+        }
         guard let columns = ((document as? [String: Any])?["data"] as? [String: Any])
             .flatMap({ ($0["attributes"] as? [String: Any])?["columns"] as? [Any] })
         else {

@@ -71,6 +71,7 @@ enum RecordBuilder {
     /// "Permissions": [...]}` or a bare `SecurityProfile` object. `_key` is the ARN and
     /// `account_id` comes from it.
     static func fromAWS(_ object: [String: Any]) -> (SecurityProfile?, [FieldProblem]) {
+        if let refusal = partialAWSOutput(object) { return (nil, [refusal]) }
         var body = object
         var outer: [String: Any] = [:]
         if let wrapped = object["SecurityProfile"] as? [String: Any] {
@@ -98,5 +99,36 @@ enum RecordBuilder {
             problems.append(FieldProblem(field: "Arn", message: "missing: the ARN is the profile's identity (_key)"))
         }
         return (problems.isEmpty ? profile : nil, problems)
+    }
+
+    /// The members of `SecurityProfileSearchSummary` (botocore's Connect model), what one
+    /// `SearchSecurityProfiles` result holds: no restrictions, no timestamps.
+    static let searchSummaryKeys: Set<String> = ["Id", "OrganizationResourceId", "Arn", "SecurityProfileName", "Description", "Tags"]
+
+    /// A refusal when `object` is AWS output that is only part of the truth (DESIGN §2) and
+    /// would read as deletions or lost restrictions: `ListSecurityProfiles` summaries, a
+    /// `SearchSecurityProfiles` result (one, or the whole response), or a page that still has
+    /// a `NextToken`.
+    static func partialAWSOutput(_ object: [String: Any]) -> FieldProblem? {
+        if object["SecurityProfileSummaryList"] != nil {
+            return FieldProblem(
+                field: "SecurityProfileSummaryList",
+                message: "this is ListSecurityProfiles output: names and ids only, without restrictions, tags or permissions; "
+                    + "read each profile with `aws connect describe-security-profile` (and list-security-profile-permissions), or use `connect-audit pull aws`")
+        }
+        let searchResponse = object["ApproximateTotalCount"] != nil  // SearchSecurityProfiles' whole response
+        if searchResponse || (object["SecurityProfile"] == nil && !object.isEmpty && Set(object.keys).isSubset(of: searchSummaryKeys)) {
+            return FieldProblem(
+                field: "SecurityProfile",
+                message: "this is a SearchSecurityProfiles result: it lacks the restrictions and timestamps, so it would read as restrictions removed; "
+                    + "use `aws connect describe-security-profile` output for each profile, or `connect-audit pull aws`")
+        }
+        if let token = object["NextToken"], !FieldDecoder.isAbsent(token) {
+            return FieldProblem(
+                field: "NextToken",
+                message: "this page still has a NextToken: its list (permissions, applications) continues on the next page; "
+                    + "follow every NextToken and merge the pages, or use `connect-audit pull aws`, which does")
+        }
+        return nil
     }
 }

@@ -8,7 +8,13 @@ package enum SnapshotAssembler {
     ///
     /// - Throws: `SnapshotReadError` when any part had issues, a `_key` repeats (naming
     ///   both places), or there are no rows at all.
-    package static func assemble(_ parts: [SnapshotPart], against open: OpenVersions = .none) throws(SnapshotReadError) -> Snapshot {
+    ///
+    /// - Parameter countIsComplete: the user says a last DDSQL page of exactly 5,000 or
+    ///   10,000 rows is the whole table (see `truncatedPageCounts`).
+    package static func assemble(
+        _ parts: [SnapshotPart], against open: OpenVersions = .none, countIsComplete: Bool = false
+    ) throws(SnapshotReadError) -> Snapshot {
+        if !countIsComplete, let issue = likelyTruncatedPage(parts) { throw SnapshotReadError(issues: [issue], truncated: false) }
         let (records, recognized) = try gather(parts, against: open)
         return Snapshot(records: records, recognized: recognized, readAgainst: open)
     }
@@ -17,6 +23,24 @@ package enum SnapshotAssembler {
     /// (what reading alone costs).
     package static func records(_ parts: [SnapshotPart]) throws(SnapshotReadError) -> [ParsedRecord] {
         try gather(parts, against: .none).records
+    }
+
+    /// The DDSQL API's default and largest `row_limit` (5,000 when omitted, at most 10,000:
+    /// Datadog's API reference, `DdsqlTabularQueryRequestAttributes.row_limit`). A response
+    /// holding exactly that many rows was almost surely cut off.
+    package static let truncatedPageCounts: Set<Int> = [5_000, 10_000]
+
+    /// An issue when the last DDSQL part has exactly a `row_limit`'s rows: more pages
+    /// surely follow, and reading it alone would delete the profiles on them.
+    static func likelyTruncatedPage(_ parts: [SnapshotPart]) -> SnapshotIssue? {
+        guard let last = parts.last, last.format == .ddsql, last.issues.isEmpty else { return nil }
+        let rows = last.records.count + last.recognized.count
+        guard truncatedPageCounts.contains(rows) else { return nil }
+        return SnapshotIssue(
+            file: last.file, line: 1,
+            message: "exactly \(rows) rows, the DDSQL API's \(rows == 5_000 ? "default" : "largest") row_limit: this page was almost surely cut off, "
+                + "and the profiles on the next pages would read as deleted. Pass every page with --parts (keyset pages: WHERE _key > the last _key), "
+                + "use `connect-audit pull ddsql`, which pages, or pass --count-is-complete if the table really holds \(rows) profiles")
     }
 
     private static func gather(
@@ -82,7 +106,8 @@ package enum SnapshotAssembler {
     /// Reads whole byte buffers as one snapshot, recognising what one of `known` was read
     /// from (when given; `nil` fingerprints nothing).
     package static func snapshot(
-        _ files: [(name: String, bytes: [UInt8])], format: SnapshotFormat? = nil, known: OpenVersions? = nil
+        _ files: [(name: String, bytes: [UInt8])], format: SnapshotFormat? = nil, known: OpenVersions? = nil,
+        countIsComplete: Bool = false
     ) throws(SnapshotReadError) -> Snapshot {
         try assemble(files.map { file in
             var reader = SnapshotReader(
@@ -90,6 +115,6 @@ package enum SnapshotAssembler {
                 file: file.name, known: known)
             reader.consume(file.bytes)
             return reader.finish()
-        }, against: known ?? .none)
+        }, against: known ?? .none, countIsComplete: countIsComplete)
     }
 }

@@ -19,8 +19,9 @@ package enum SnapshotFormat: String, CaseIterable, Sendable {
     /// `.ndjson`/`.jsonl` and `.csv` decide by name. Otherwise the structure decides, by the
     /// *keys* of the first object, never by a value (a DDSQL row whose
     /// `tag_restricted_resources` holds `SecurityProfile` stays a DDSQL row, DESIGN §2):
-    /// a top-level `data` object (DDSQL's tabular response), `SecurityProfile` or
-    /// `SecurityProfiles` keys, or `Arn` with `SecurityProfileName` (AWS), a first line that
+    /// a top-level `data` object (DDSQL's tabular response), `SecurityProfile`,
+    /// `SecurityProfiles` or `SecurityProfileSummaryList` keys, or `Arn` with
+    /// `SecurityProfileName` (AWS, where the partial outputs are refused), a first line that
     /// is a whole object followed by more lines (NDJSON), a JSON document; anything not
     /// starting with `{` or `[` is CSV.
     package static func detect(fileName: String, prefix: ArraySlice<UInt8>) -> SnapshotFormat {
@@ -33,7 +34,7 @@ package enum SnapshotFormat: String, CaseIterable, Sendable {
         let shape = Array(prefix).withUnsafeBufferPointer { JSONStructure.leadingKeys(of: $0) }
         if shape.topLevel.contains("data"), shape.dataIsObject { return .ddsql }
         func isAWS(_ keys: Set<String>) -> Bool {
-            keys.contains("SecurityProfile") || keys.contains("SecurityProfiles")
+            keys.contains("SecurityProfile") || keys.contains("SecurityProfiles") || keys.contains("SecurityProfileSummaryList")
                 || (keys.contains("Arn") && keys.contains("SecurityProfileName"))
         }
         if isAWS(shape.topLevel) || isAWS(shape.firstElement) { return .aws }

@@ -266,6 +266,7 @@ package struct SnapshotReader {
         // One document, or (when more follows a sound first document) one object per line.
         let strictness = StrictJSON.problem(in: pending)
         if let strictness, !strictness.isTrailingContent, refusedAsLoose(strictness) { return }
+        if strictness == nil, refusedAsPartialDocument() { return }
         if strictness == nil, let elements = pending.withUnsafeBufferPointer({ JSONStructure.mainArrayElements(of: $0, keys: ["SecurityProfiles"]) }) {
             take(ObjectDecoding.Batch(bytes: pending, elements: elements, kind: .objects(.aws), fingerprinter: fingerprinter(.aws)))
             return
@@ -283,6 +284,19 @@ package struct SnapshotReader {
         queuePending()
         pending = []
         decodeBatch(mapping: .aws)
+    }
+
+    /// Refuses, with one message, a whole AWS document that is a partial listing: a
+    /// `SearchSecurityProfiles` response (it has `ApproximateTotalCount`), or any document
+    /// whose top level still has a `NextToken`; `true` when it was refused.
+    private mutating func refusedAsPartialDocument() -> Bool {
+        let keys = pending.withUnsafeBufferPointer { JSONStructure.leadingKeys(of: $0) }.topLevel
+        guard keys.contains("ApproximateTotalCount") || keys.contains("NextToken") || keys.contains("SecurityProfileSummaryList"),
+              let object = try? JSONSerialization.jsonObject(with: Data(pending)) as? [String: Any]
+        else { return false }
+        guard let refusal = RecordBuilder.partialAWSOutput(object) else { return false }
+        issues.add(SnapshotIssue(file: file, line: 1, field: refusal.field, message: refusal.message))
+        return true
     }
 
     private mutating func finishDDSQL() {
