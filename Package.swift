@@ -72,9 +72,15 @@ let package = Package(
                 .embedInCode("Migrations/0005_applications_and_granular_access.sql"),
             ]
         ),
+        // Pullers (DDSQL, AWS with SigV4): the network stays out of the model, reading and core.
+        .target(
+            name: "SnapshotSources",
+            dependencies: ["AuditTime", "AuditModel", "CLibCrypto"]
+        ),
         .target(
             name: "AuditCLI",
             dependencies: [
+                "SnapshotSources",
                 "AuditTime",
                 "AuditModel",
                 "SnapshotReading",
@@ -115,6 +121,11 @@ let package = Package(
         ),
         .testTarget(name: "PostgresClientTests", dependencies: ["AuditTime", "ArrayLiteral", "PostgresClient", "TestSupport"]),
         .testTarget(name: "AuditModelTests", dependencies: ["AuditModel"]),
+        .testTarget(
+            name: "SnapshotSourcesTests",
+            dependencies: ["AuditTime", "AuditModel", "SnapshotReading", "SnapshotSources", "TestSupport"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(
             name: "SnapshotReadingTests",
             dependencies: [

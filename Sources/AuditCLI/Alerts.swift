@@ -4,6 +4,7 @@ import AuditModel
 import AuditStore
 import Foundation
 import SnapshotReading
+import SnapshotSources
 
 /// `connect-audit alerts deliver|list|retry`.
 struct Alerts: ParsableCommand {

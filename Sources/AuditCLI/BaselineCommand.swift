@@ -2,6 +2,7 @@ import ArgumentParser
 import AuditCore
 import AuditStore
 import AuditTime
+import SnapshotSources
 
 /// `connect-audit baseline approve NAME` and `baseline list`.
 struct BaselineCommand: ParsableCommand {

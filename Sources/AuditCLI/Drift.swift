@@ -4,6 +4,7 @@ import AuditModel
 import AuditStore
 import AuditTime
 import SnapshotReading
+import SnapshotSources
 
 /// `connect-audit drift --baseline NAME`: the net difference between then and now.
 struct Drift: ParsableCommand {

@@ -5,6 +5,7 @@ import AuditStore
 import AuditTime
 import Foundation
 import SnapshotReading
+import SnapshotSources
 
 /// `connect-audit ingest FILE...`: each file is one snapshot (with `--parts`, all are one),
 /// ingested in the order given.
@@ -25,7 +26,7 @@ struct Ingest: ParsableCommand {
     @Option(help: "ndjson, json, csv, aws, ddsql, or auto (by name and keys).")
     var format: InputFormat = .auto
 
-    @Option(name: .customLong("captured-at"), help: "When the export was taken (ISO-8601); default: now.")
+    @Option(name: .customLong("captured-at"), help: "When the export was taken (ISO-8601); default: when the pull started (FILE.pull.json), else now.")
     var capturedAt: Instant?
 
     @Option(help: "all, account:ID,..., or instance:ID,...; default: the instances in the snapshot.")
@@ -67,6 +68,16 @@ struct Ingest: ParsableCommand {
         }
     }
 
+    /// When the pull that wrote these files started (the earliest, for several parts), from
+    /// their `FILE.pull.json` records; `nil` when none has one.
+    static func pulledAt(_ files: [String]) throws -> Instant? {
+        do {
+            return try files.compactMap { try PulledFile.capturedAt(of: $0) }.min()
+        } catch let error as PullError {
+            throw CLIError(error.description)
+        }
+    }
+
     /// How far ahead of the clock `--captured-at` may be: a day, more than any time zone
     /// mix-up or clock skew.
     static let futureTolerance: Int64 = 86_400_000_000
@@ -89,7 +100,7 @@ struct Ingest: ParsableCommand {
                 snapshot: snapshot,
                 source: group.joined(separator: ","),
                 format: format.name,
-                capturedAt: capturedAt ?? Instant.now,
+                capturedAt: try capturedAt ?? Self.pulledAt(group) ?? Instant.now,
                 scope: scope,
                 maxDeleteFraction: maxDeleteFraction,
                 dryRun: dryRun,

@@ -4,6 +4,7 @@ import AuditModel
 import AuditStore
 import AuditTime
 import SnapshotReading
+import SnapshotSources
 
 /// `connect-audit report`: the changes of a window, most severe first.
 struct Report: ParsableCommand {

@@ -2,8 +2,7 @@ import AuditCore
 import AuditModel
 import AuditStore
 import Foundation
-import PostgresClient
-import SnapshotReading
+import SnapshotSources
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -27,61 +26,28 @@ enum WebhookSender {
         }
         request.httpBody = Data(body.utf8)
 
-        let outcome = Outcome()
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout
-        let session = URLSession(configuration: configuration)
-        defer { session.finishTasksAndInvalidate() }
-        session.dataTask(with: request) { data, response, error in
-            outcome.finish(data: data, response: response as? HTTPURLResponse, error: error)
-        }.resume()
-        return outcome.wait()
+        let response: HTTPResponse
+        do throws(NetworkError) {
+            response = try HTTPClient(timeout: timeout).send(request)
+        } catch {
+            return .retry(reason: "network error: \(error.description)", retryAfter: nil)
+        }
+        switch response.status {
+        case 200..<300: return .delivered
+        case 408, 429, 500...599:
+            return .retry(reason: "HTTP \(response.status): \(response.bodyPreview)", retryAfter: retryAfter(response))
+        default: return .failed(reason: "HTTP \(response.status): \(response.bodyPreview)")
+        }
     }
 
-    /// Hands the completion handler's result to the waiting thread.
-    private final class Outcome: @unchecked Sendable {
-        private let condition = NSCondition()
-        private var result: DeliveryResult?
-
-        func finish(data: Data?, response: HTTPURLResponse?, error: (any Error)?) {
-            let value: DeliveryResult
-            if let error {
-                value = .retry(reason: "network error: \(error.localizedDescription)", retryAfter: nil)
-            } else if let response {
-                let status = response.statusCode
-                let text = String(decoding: (data ?? Data()).prefix(500), as: UTF8.self)
-                switch status {
-                case 200..<300: value = .delivered
-                case 408, 429, 500...599:
-                    value = .retry(reason: "HTTP \(status): \(text)", retryAfter: Self.retryAfter(response))
-                default: value = .failed(reason: "HTTP \(status): \(text)")
-                }
-            } else {
-                value = .retry(reason: "no response", retryAfter: nil)
-            }
-            condition.lock()
-            result = value
-            condition.signal()
-            condition.unlock()
-        }
-
-        func wait() -> DeliveryResult {
-            condition.lock()
-            defer { condition.unlock() }
-            while result == nil { condition.wait() }
-            return result ?? .retry(reason: "no response", retryAfter: nil)
-        }
-
-        /// `Retry-After` in seconds, or as an HTTP date; `nil` when it is neither or not a
-        /// finite number (`inf`, `nan`; `RetryPolicy` bounds what is left).
-        static func retryAfter(_ response: HTTPURLResponse) -> Double? {
-            guard let value = response.value(forHTTPHeaderField: "Retry-After") else { return nil }
-            if let seconds = Double(value.trimmingCharacters(in: .whitespaces)) { return seconds.isFinite ? seconds : nil }
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-            return formatter.date(from: value).map { max(0, $0.timeIntervalSinceNow) }
-        }
+    /// `Retry-After` in seconds, or as an HTTP date; `nil` when it is neither or not a
+    /// finite number (`inf`, `nan`; `RetryPolicy` bounds what is left).
+    static func retryAfter(_ response: HTTPResponse) -> Double? {
+        guard let value = response.header("Retry-After") else { return nil }
+        if let seconds = Double(value.trimmingCharacters(in: .whitespaces)) { return seconds.isFinite ? seconds : nil }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: value).map { max(0, $0.timeIntervalSinceNow) }
     }
 }

@@ -84,6 +84,40 @@ extension SHA256 {
 }
 
 extension SHA256 {
+    /// A digest over bytes that arrive in pieces (a file as it is written or read); one
+    /// owner, one digest.
+    package final class Stream {
+        private let context: OpaquePointer
+        private var finished = false
+
+        package init() {
+            guard let context = EVP_MD_CTX_new(), EVP_DigestInit_ex(context, SHA256.algorithm, nil) == 1 else {
+                preconditionFailure("libcrypto cannot start a SHA-256 digest")
+            }
+            self.context = context
+        }
+
+        deinit { EVP_MD_CTX_free(context) }
+
+        /// Adds the next bytes.
+        package func update(_ bytes: UnsafeRawBufferPointer) {
+            precondition(!finished, "a finished digest takes no more bytes")
+            precondition(EVP_DigestUpdate(context, bytes.baseAddress, bytes.count) == 1, "libcrypto's SHA-256 failed")
+        }
+
+        /// The digest of every byte added; the stream takes no more.
+        package func finish() -> SHA256Digest {
+            finished = true
+            return SHA256Digest { output in
+                var length: UInt32 = 0
+                let ok = EVP_DigestFinal_ex(context, output.baseAddress?.assumingMemoryBound(to: UInt8.self), &length) == 1
+                precondition(ok && length == 32, "libcrypto's SHA-256 failed")
+            }
+        }
+    }
+}
+
+extension SHA256 {
     /// 32 digest bytes as 64 lowercase hex digits.
     package static func hex(_ digest: UnsafeRawBufferPointer) -> String {
         hexString(Array(digest))

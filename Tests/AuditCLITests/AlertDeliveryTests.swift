@@ -5,45 +5,18 @@ import TestSupport
 
 /// The webhook receiver of `Fixtures/alert_receiver.py`, on 127.0.0.1.
 final class AlertReceiver {
-    let process = Process()
-    let port: Int
-    let log: URL
+    private let server: StandInServer
 
     init(_ behaviour: String) throws {
-        log = FileManager.default.temporaryDirectory.appendingPathComponent("receiver-\(UUID().uuidString).jsonl")
-        let script = DemoDatabase.root.appendingPathComponent("Tests/AuditCLITests/Fixtures/alert_receiver.py")
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, log.path, behaviour]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        // The first line is the port; reading blocks until the server is listening.
-        var text = ""
-        while !text.contains("\n") {
-            let chunk = out.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { throw TestSetupError("the receiver exited before listening") }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
-        guard let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw TestSetupError("bad port \(text)") }
-        self.port = port
+        server = try StandInServer(script: "Tests/AuditCLITests/Fixtures/alert_receiver.py", behaviour: behaviour)
     }
 
-    var url: String { "http://127.0.0.1:\(port)/hook" }
+    var url: String { server.base + "/hook" }
 
     /// The requests received, in order.
-    func requests() throws -> [[String: Any]] {
-        guard let text = try? String(contentsOf: log, encoding: .utf8) else { return [] }
-        return try text.split(separator: "\n").map { line in
-            try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
-        }
-    }
+    func requests() throws -> [[String: Any]] { try server.requests() }
 
-    func stop() {
-        // SIGKILL: the test runner's children may inherit a blocked SIGTERM.
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        try? FileManager.default.removeItem(at: log)
-    }
+    func stop() { server.stop() }
 }
 
 /// A demo week ingested with rules that send every high and critical event to a webhook.

@@ -1,0 +1,144 @@
+import AuditModel
+import AuditTime
+import Foundation
+
+/// A pulled snapshot on disk: written whole or not at all (a partial snapshot reads as
+/// deletions), with a record beside it, `FILE.pull.json`, of when the pull started (what
+/// `ingest` takes as `captured_at`), where from, how many rows, and the file's SHA-256 so
+/// an edited file is never taken for the pulled one.
+package final class PulledFile {
+    /// What `FILE.pull.json` holds.
+    package struct Record: Codable, Equatable, Sendable {
+        /// `ddsql` or `aws`.
+        package var source: String
+        /// When the pull started (ISO-8601): the snapshot's `captured_at`.
+        package var startedAt: String
+        package var finishedAt: String
+        package var rows: Int
+        /// SHA-256 of the file, hex.
+        package var sha256: String
+        /// The API endpoint (no credentials).
+        package var endpoint: String
+
+        enum CodingKeys: String, CodingKey {
+            case source, rows, sha256, endpoint
+            case startedAt = "started_at"
+            case finishedAt = "finished_at"
+        }
+    }
+
+    /// Where the record of `path` is.
+    package static func recordPath(for path: String) -> String { path + ".pull.json" }
+
+    private let path: String
+    private let temporary: String
+    private let handle: FileHandle
+    private let digest = SHA256.Stream()
+    private var buffer: [UInt8] = []
+    private var committed = false
+
+    /// Starts writing `path`: the bytes go to a temporary file beside it until `commit`.
+    package init(path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw PullError("the folder of \(path) does not exist; create it first")
+        }
+        self.path = path
+        temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o640)
+        guard descriptor >= 0 else {
+            throw PullError("cannot write beside \(path): \(String(cString: strerror(errno))); check the folder's permissions")
+        }
+        handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+    }
+
+    /// Appends bytes (buffered).
+    package func write(_ bytes: some Sequence<UInt8>) throws {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    private func flush() throws {
+        guard !buffer.isEmpty else { return }
+        buffer.withUnsafeBytes { digest.update($0) }
+        do {
+            try handle.write(contentsOf: buffer)
+        } catch {
+            throw PullError("cannot write \(path): \(error.localizedDescription)")
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Makes the file whole at `path` (flushed to disk, then renamed over any old one) and
+    /// writes its record; returns the record.
+    package func commit(source: String, startedAt: Instant, finishedAt: Instant, rows: Int, endpoint: String) throws -> Record {
+        try flush()
+        do {
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            throw PullError("cannot write \(path): \(error.localizedDescription)")
+        }
+        let record = Record(
+            source: source, startedAt: startedAt.iso8601, finishedAt: finishedAt.iso8601, rows: rows,
+            sha256: digest.finish().hex, endpoint: endpoint)
+        // An old record must never vouch for the new file, even for a moment.
+        unlink(Self.recordPath(for: path))
+        guard rename(temporary, path) == 0 else {
+            throw PullError("cannot move the pulled file into place at \(path): \(String(cString: strerror(errno)))")
+        }
+        committed = true
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        let recordTemporary = Self.recordPath(for: temporary)
+        do {
+            try encoder.encode(record).write(to: URL(fileURLWithPath: recordTemporary))
+        } catch {
+            throw PullError("cannot write \(Self.recordPath(for: path)): \(error.localizedDescription)")
+        }
+        guard rename(recordTemporary, Self.recordPath(for: path)) == 0 else {
+            throw PullError("cannot write \(Self.recordPath(for: path)): \(String(cString: strerror(errno)))")
+        }
+        return record
+    }
+
+    /// Removes the temporary file of a pull that did not finish: no file is left.
+    package func abandon() {
+        guard !committed else { return }
+        try? handle.close()
+        unlink(temporary)
+    }
+
+    /// When the pull that wrote `path` started, from its record; `nil` when it has none.
+    /// - Throws: `PullError` when the record does not match the file (edited after the pull?).
+    package static func capturedAt(of path: String) throws -> Instant? {
+        let recordPath = recordPath(for: path)
+        guard let data = FileManager.default.contents(atPath: recordPath) else { return nil }
+        guard let record = try? JSONDecoder().decode(Record.self, from: data), let started = Instant(parsing: record.startedAt) else {
+            throw PullError("\(recordPath) is not a pull record; remove it, or pass --captured-at")
+        }
+        guard let actual = try fileDigest(path), actual == record.sha256 else {
+            throw PullError("\(path) is not the file its pull record \(recordPath) describes (changed after the pull?): pass --captured-at, or pull again")
+        }
+        return started
+    }
+
+    /// SHA-256 of a file's bytes, hex; `nil` when it cannot be read.
+    static func fileDigest(_ path: String) throws -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let digest = SHA256.Stream()
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            chunk.withUnsafeBytes { digest.update($0) }
+        }
+        return digest.finish().hex
+    }
+}
+
+/// A pull that failed: what happened and what to do.
+package struct PullError: Error, Sendable, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
+}

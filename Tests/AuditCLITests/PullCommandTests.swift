@@ -1,0 +1,62 @@
+import Foundation
+import PostgresClient
+import Testing
+import TestSupport
+
+@Suite("pull ddsql, then ingest, through the binary")
+struct PullCommandTests {
+    static let script = "Tests/SnapshotSourcesTests/Fixtures/ddsql_server.py"
+
+    @Test("a pulled file ingests to exactly the table's profiles, captured when the pull started; secrets never printed")
+    func pullThenIngest() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pull-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let server = try StandInServer(
+            script: Self.script,
+            behaviour: #"{"rows": 2500, "api_key": "k-api-3f9", "app_key": "k-app-7c1", "running_polls": 1, "fail_429": 1, "fail_500": 1}"#)
+        defer { server.stop() }
+        let out = folder.appendingPathComponent("night.ndjson").path
+        let keys = ["DD_API_KEY": "k-api-3f9", "DD_APP_KEY": "k-app-7c1"]
+        let pull = try CommandRunner.run(
+            ["pull", "ddsql", "--out", out, "--endpoint", server.base, "--page-size", "1000", "--retry-base", "0.01"], environment: keys)
+        #expect(pull.status == 0, "\(pull.stderr)")
+        #expect(pull.stdout.contains("pulled 2500 profiles"))
+        for secret in keys.values { #expect(!pull.stdout.contains(secret) && !pull.stderr.contains(secret)) }
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + ".pull.json"))) as? [String: Any]
+        let startedAt = try #require(record?["started_at"] as? String)
+        #expect(!(try String(contentsOfFile: out + ".pull.json", encoding: .utf8)).contains("k-api"))
+
+        try TestDatabase.withDatabase { db in
+            #expect(try CommandRunner.run(["migrate", "--database-url", db]).status == 0)
+            let ingest = try CommandRunner.run(["ingest", "--database-url", db, out])
+            #expect(ingest.status == 0, "\(ingest.stderr)")
+            let connection = try PostgresConnection(db)
+            defer { connection.close() }
+            let profiles = try connection.query("SELECT count(*) FROM connect_audit.current_profiles").first?.decode(Int64.self, at: 0)
+            #expect(profiles == 2500)
+            let captured = try connection.query("SELECT to_char(captured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM connect_audit.snapshots").first?.decode(String.self, at: 0)
+            #expect(captured == startedAt)
+            // Edited after the pull: the record no longer vouches for the file.
+            try (try String(contentsOfFile: out, encoding: .utf8) + "\n").write(toFile: out, atomically: true, encoding: .utf8)
+            let edited = try CommandRunner.run(["ingest", "--database-url", db, out])
+            #expect(edited.status == 1)
+            #expect(edited.stderr.contains("changed after the pull"))
+        }
+
+        let wrong = try CommandRunner.run(
+            ["pull", "ddsql", "--out", folder.appendingPathComponent("wrong.ndjson").path, "--endpoint", server.base],
+            environment: ["DD_API_KEY": "k-wrong-api-5d2", "DD_APP_KEY": "k-wrong-app-9e4"])
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr.contains("HTTP 403"))
+        #expect(!wrong.stderr.contains("k-wrong"))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("wrong.ndjson").path))
+
+        let clear = try CommandRunner.run(["pull", "ddsql", "--out", out, "--endpoint", "http://api.datadoghq.com"], environment: keys)
+        #expect(clear.status == 1)
+        #expect(clear.stderr.contains("must use https"))
+        let missing = try CommandRunner.run(["pull", "ddsql", "--out", out, "--endpoint", server.base], environment: ["DD_API_KEY": "", "DD_APP_KEY": ""])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("set DD_API_KEY and DD_APP_KEY"))
+    }
+}
