@@ -194,7 +194,7 @@ package struct DDSQLPuller {
         var lastKey: String?
     }
 
-    /// Turns column-major results into NDJSON lines (DDSQL field names; TIMESTAMP values
+    /// Turns column-major results into NDJSON lines (DDSQL field names in the columns' order; TIMESTAMP values
     /// from Unix milliseconds to ISO-8601, which the NDJSON reader takes as written),
     /// checking the page is what was asked for: `_key` present, ascending, after `last`,
     /// at most `limit` rows.
@@ -203,6 +203,15 @@ package struct DDSQLPuller {
               let keys = keyColumn["values"] as? [Any]
         else { throw PullError("the DDSQL answer has no _key column") }
         guard keys.count <= limit else { throw PullError("the DDSQL API returned \(keys.count) rows for a row_limit of \(limit)") }
+        // Each column's values cast once per page (a cast per row would copy the column per row).
+        var named: [(name: String, values: [Any], isTime: Bool)] = []
+        for column in columns {
+            guard let name = column["name"] as? String, let values = column["values"] as? [Any], values.count == keys.count else {
+                throw PullError("a DDSQL column has no name, or not one value per row")
+            }
+            let isTime = (column["type"] as? String)?.uppercased() == "TIMESTAMP" || name == ProfileField.lastModifiedTime.rawValue
+            named.append((name, values, isTime))
+        }
         var lines: [[UInt8]] = []
         lines.reserveCapacity(keys.count)
         var previous = last
@@ -212,24 +221,24 @@ package struct DDSQLPuller {
                 throw PullError("the DDSQL API returned _key \(key) after \(previous): pages are not in _key order, so rows could be missed; nothing was written")
             }
             previous = key
-            var object: [String: Any] = [:]
-            for column in columns {
-                guard let name = column["name"] as? String, let values = column["values"] as? [Any], row < values.count else {
-                    throw PullError("a DDSQL column has fewer values than _key")
-                }
-                var value = values[row]
-                let isTime = (column["type"] as? String)?.uppercased() == "TIMESTAMP" || name == ProfileField.lastModifiedTime.rawValue
-                if isTime, let number = value as? NSNumber, !(value is Bool), let milliseconds = Int64(exactly: number.doubleValue) {
+            // Written in column order with the canonical writer: JSONSerialization's writer
+            // (sorting keys through ICU) took 86% of a pull.
+            var line = "{"
+            for (index, column) in named.enumerated() {
+                var value = column.values[row]
+                if column.isTime, let number = value as? NSNumber, !(value is Bool), let milliseconds = Int64(exactly: number.doubleValue) {
                     guard let instant = Instant(epochMilliseconds: Double(milliseconds)) else {
-                        throw PullError("row \(row + 1): \(name) \(milliseconds) ms is outside 0001..9999")
+                        throw PullError("row \(row + 1): \(column.name) \(milliseconds) ms is outside 0001..9999")
                     }
                     value = instant.iso8601
                 }
-                object[name] = value
+                if index > 0 { line += "," }
+                CanonicalJSON.writeString(column.name, into: &line)
+                line += ":"
+                CanonicalJSON.write(value, into: &line)
             }
-            var line = Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
-            line.append(UInt8(ascii: "\n"))
-            lines.append(line)
+            line += "}\n"
+            lines.append(Array(line.utf8))
         }
         return Page(lines: lines, lastKey: previous)
     }
