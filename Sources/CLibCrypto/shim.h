@@ -1,7 +1,8 @@
 #ifndef CONNECT_AUDIT_CLIBCRYPTO_SHIM_H
 #define CONNECT_AUDIT_CLIBCRYPTO_SHIM_H
 
-/* Only the message-digest API: SHA-256 through EVP. */
+/* SHA-256 through EVP; HMAC-SHA256 for AWS Signature Version 4. */
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #endif
