@@ -27,8 +27,10 @@ ensure_deps() {
     pkg-config --exists libcrypto 2>/dev/null || missing+=(libssl-dev)
     command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
     [ -n "$(pg_bindir 2>/dev/null)" ] || missing+=(postgresql)
-    # The alert tests' webhook receiver and the URL helper below are Python.
+    # The tests' stand-in servers (webhook, DDSQL, Amazon Connect, metadata) and the URL
+    # helper below are Python; the AWS CLI proves the Connect stand-in's signature checks.
     command -v python3 >/dev/null 2>&1 || missing+=(python3)
+    command -v aws >/dev/null 2>&1 || missing+=(awscli)
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" -eq 0 ]; then
         say "installing ${missing[*]} with apt-get"

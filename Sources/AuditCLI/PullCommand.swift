@@ -3,13 +3,13 @@ import AuditTime
 import Foundation
 import SnapshotSources
 
-/// `connect-audit pull ddsql` (and, later, `pull aws`): a snapshot from the source into a file.
+/// `connect-audit pull ddsql` and `pull aws`: a snapshot from the source into a file.
 struct PullCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pull",
         abstract: "Fetch a snapshot from its source into a file, which `ingest` then reads.",
         discussion: "The file is written whole or not at all; FILE.pull.json beside it records when the pull started (ingest's captured_at).",
-        subcommands: [DDSQL.self])
+        subcommands: [DDSQL.self, AWS.self])
 
     struct DDSQL: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -39,7 +39,9 @@ struct PullCommand: ParsableCommand {
             guard let apiKey = environment["DD_API_KEY"], !apiKey.isEmpty,
                   let applicationKey = environment["DD_APP_KEY"], !applicationKey.isEmpty
             else { throw CLIError("set DD_API_KEY and DD_APP_KEY (an application key with the timeseries_query permission) in the environment") }
-            let base = try PullEndpoint.url(endpoint, default: DDSQLPuller.endpoint(site: environment["DD_SITE"] ?? "datadoghq.com"), what: "DD_SITE")
+            let base = try PullEndpoint.url(
+                endpoint, name: "--endpoint", default: DDSQLPuller.endpoint(site: environment["DD_SITE"] ?? "datadoghq.com"),
+                problem: "DD_SITE is not a site name; use e.g. datadoghq.com or datadoghq.eu")
             var puller = DDSQLPuller(endpoint: base, apiKey: apiKey, applicationKey: applicationKey)
             puller.pageSize = pageSize
             puller.queryTimeout = queryTimeout
@@ -56,19 +58,73 @@ struct PullCommand: ParsableCommand {
     }
 }
 
+extension PullCommand {
+    struct AWS: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "aws",
+            abstract: "Pull security profiles straight from the Amazon Connect API (SigV4) into the aws format.",
+            discussion: """
+                Credentials as the AWS tools find them: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN;                 the shared files (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE, AWS_PROFILE or --profile); container                 credentials; EC2 instance metadata (IMDSv2). Secrets are never printed.
+                """)
+
+        @Option(help: "A region to read (repeat for several; default: $AWS_REGION or $AWS_DEFAULT_REGION).") var region: [String] = []
+        @Option(help: "Only this instance id (repeat for several; default: every active instance).") var instance: [String] = []
+        @Option(help: "The file to write (aws format, one profile per line).") var out: String
+        @Option(name: .customLong("endpoint-url"), help: "One endpoint for every region (tests, private endpoints).") var endpointURL: String?
+        @Option(help: "The shared files' profile to use (default: $AWS_PROFILE, else default).") var profile: String?
+        @Option(help: "Profiles read at once, 1 to 32.") var concurrency = 4
+        @Option(name: .customLong("max-rps"), help: "Requests per second over all workers (0: no limit); Connect's limits are a few a second.") var maxRPS = 4.0
+        @Option(name: .customLong("retry-base"), help: .hidden) var retryBase = 0.5
+
+        func validate() throws {
+            guard (1...32).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 32") }
+            guard maxRPS.isFinite, maxRPS >= 0, maxRPS <= 10_000 else { throw ValidationError("--max-rps must be from 0 (no limit) to 10000") }
+            try Seconds.check(retryBase, option: "--retry-base")
+        }
+
+        func run() throws {
+            let environment = ProcessInfo.processInfo.environment
+            let regions = region.isEmpty ? [environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? ""].filter { !$0.isEmpty } : region
+            guard !regions.isEmpty else { throw CLIError("name the regions to read with --region (or set AWS_REGION)") }
+            let override = try endpointURL.map { try PullEndpoint.url($0, name: "--endpoint-url") }
+            let summary: AWSPuller.Summary
+            do {
+                let credentials = try RefreshingCredentials(chain: AWSCredentialChain(environment: environment, profile: profile))
+                var puller = AWSPuller(regions: regions, credentials: credentials)
+                puller.instances = Set(instance)
+                puller.endpointOverride = override
+                puller.concurrency = concurrency
+                puller.requestsPerSecond = maxRPS
+                puller.backoff.base = retryBase
+                puller.progress = { done, total in if done % 100 == 0 || done == total { Progress.say("read \(done) of \(total) profiles") } }
+                summary = try puller.pull(to: out)
+            } catch let error as PullError {
+                throw CLIError(error.description)
+            }
+            let rate = summary.seconds > 0 ? Double(summary.requests) / summary.seconds : 0
+            print("pulled \(summary.profiles) profiles of \(summary.instances) instance(s) in \(summary.regions) region(s) into \(out): "
+                + "\(summary.requests) requests (\(summary.retries) retried) in \(String(format: "%.1f", summary.seconds)) s, "
+                + "\(String(format: "%.0f", rate)) requests/s; captured_at \(summary.record?.startedAt ?? "-")")
+        }
+    }
+}
+
 /// The base URL of a puller: the option, else the default; plain `http` only to this machine.
 enum PullEndpoint {
-    static func url(_ option: String?, default fallback: URL?, what: String) throws -> URL {
+    /// - Parameters:
+    ///   - option: the option's value, if given; `name` is the option, for messages.
+    ///   - fallback: the default; `problem` says why there is none.
+    static func url(_ option: String?, name: String, default fallback: URL? = nil, problem: String = "") throws -> URL {
         guard let text = option else {
-            guard let fallback else { throw CLIError("\(what) is not a valid site name; use e.g. datadoghq.com or datadoghq.eu") }
+            guard let fallback else { throw CLIError(problem) }
             return fallback
         }
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, url.user == nil, url.password == nil else {
-            throw CLIError("--endpoint must be a URL such as https://api.datadoghq.com, without credentials in it")
+            throw CLIError("\(name) must be a URL such as https://host, without credentials in it")
         }
         let loopback = host == "127.0.0.1" || host == "localhost" || host == "::1" || host == "[::1]"
         guard scheme == "https" || (scheme == "http" && loopback) else {
-            throw CLIError("--endpoint must use https (plain http only to 127.0.0.1 or localhost): the keys must not cross the network in clear")
+            throw CLIError("\(name) must use https (plain http only to 127.0.0.1 or localhost): secrets must not cross the network in clear")
         }
         return url
     }

@@ -92,6 +92,9 @@ enum RecordBuilder {
                 profile.setExtra(ExtraValue.canonicalJSON(value), for: name)
             }
         }
+        // DescribeSecurityProfile's body carries GranularAccessControlConfiguration whenever
+        // the profile has one: its absence there is an observed "none", never "not observed".
+        if profile.unobserved.contains(.granularAccessControl) { profile.granularAccessControl = nil }
         if let arn = profile.arn {
             profile.key = arn
             profile.accountID = SecurityProfile.account(fromARN: arn)

@@ -16,7 +16,8 @@ package enum SnapshotFormat: String, CaseIterable, Sendable {
 
     /// Guesses the format from a file's name and its first bytes (`auto`).
     ///
-    /// `.ndjson`/`.jsonl` and `.csv` decide by name. Otherwise the structure decides, by the
+    /// `.csv` decides by name; `.ndjson`/`.jsonl` too, unless the first object is AWS output
+    /// (`SecurityProfile` key: `pull aws` writes one a line). Otherwise the structure decides, by the
     /// *keys* of the first object, never by a value (a DDSQL row whose
     /// `tag_restricted_resources` holds `SecurityProfile` stays a DDSQL row, DESIGN §2):
     /// a top-level `data` object (DDSQL's tabular response), `SecurityProfile`,
@@ -26,18 +27,20 @@ package enum SnapshotFormat: String, CaseIterable, Sendable {
     /// starting with `{` or `[` is CSV.
     package static func detect(fileName: String, prefix: ArraySlice<UInt8>) -> SnapshotFormat {
         let lower = fileName.lowercased()
-        if lower.hasSuffix(".ndjson") || lower.hasSuffix(".jsonl") { return .ndjson }
         if lower.hasSuffix(".csv") { return .csv }
         let prefix = prefix.starts(with: byteOrderMark) ? prefix.dropFirst(3) : prefix
-        guard let first = prefix.first(where: { !isSpace($0) }) else { return lower.hasSuffix(".json") ? .json : .csv }
-        guard first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else { return .csv }
+        let linesByName = lower.hasSuffix(".ndjson") || lower.hasSuffix(".jsonl")
+        guard let first = prefix.first(where: { !isSpace($0) }) else { return linesByName ? .ndjson : lower.hasSuffix(".json") ? .json : .csv }
+        guard first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else { return linesByName ? .ndjson : .csv }
         let shape = Array(prefix).withUnsafeBufferPointer { JSONStructure.leadingKeys(of: $0) }
-        if shape.topLevel.contains("data"), shape.dataIsObject { return .ddsql }
         func isAWS(_ keys: Set<String>) -> Bool {
             keys.contains("SecurityProfile") || keys.contains("SecurityProfiles") || keys.contains("SecurityProfileSummaryList")
                 || (keys.contains("Arn") && keys.contains("SecurityProfileName"))
         }
+        // AWS output one object per line (what `pull aws` writes) is AWS whatever its name.
         if isAWS(shape.topLevel) || isAWS(shape.firstElement) { return .aws }
+        if linesByName { return .ndjson }
+        if shape.topLevel.contains("data"), shape.dataIsObject { return .ddsql }
         if first == UInt8(ascii: "{"), shape.firstObjectEndsLine,
            !["data", "rows", "items"].contains(where: shape.topLevel.contains) {
             // A first line that is a whole object, and not a wrapper holding the rows: NDJSON.

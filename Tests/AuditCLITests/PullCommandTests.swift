@@ -59,4 +59,43 @@ struct PullCommandTests {
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("set DD_API_KEY and DD_APP_KEY"))
     }
+
+    @Test("pull aws over three regions with a shared credentials profile, then ingest: exactly the profiles served")
+    func pullAWSThenIngest() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pull-aws-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let served = folder.appendingPathComponent("served.jsonl").path
+        let server = try StandInServer(
+            script: "Tests/SnapshotSourcesTests/Fixtures/connect_server.py",
+            behaviour: #"{"access_key": "AKIDCLI", "secret": "cli/secret+value", "token": "cli-session", "regions": ["eu-west-1", "us-east-1", "ap-southeast-2"], "instances": 2, "profiles": 170, "page_cap": 7, "throttle_every": 17, "dump": "\#(served)"}"#)
+        defer { server.stop() }
+        let credentials = folder.appendingPathComponent("credentials").path
+        try "[audit]\naws_access_key_id = AKIDCLI\naws_secret_access_key = cli/secret+value\naws_session_token = cli-session\n"
+            .write(toFile: credentials, atomically: true, encoding: .utf8)
+        let environment = ["AWS_SHARED_CREDENTIALS_FILE": credentials, "AWS_PROFILE": "audit", "AWS_EC2_METADATA_DISABLED": "true",
+                           "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "HOME": folder.path]
+        let out = folder.appendingPathComponent("night.aws.jsonl").path
+        let pull = try CommandRunner.run(
+            ["pull", "aws", "--region", "eu-west-1", "--region", "us-east-1", "--region", "ap-southeast-2", "--out", out,
+             "--endpoint-url", server.base, "--max-rps", "0", "--concurrency", "4", "--retry-base", "0.005"],
+            environment: environment)
+        #expect(pull.status == 0, "\(pull.stderr)")
+        #expect(pull.stdout.contains("pulled 1020 profiles of 6 instance(s) in 3 region(s)"))
+        for secret in ["cli/secret+value", "cli-session"] { #expect(!pull.stdout.contains(secret) && !pull.stderr.contains(secret)) }
+        try TestDatabase.withDatabase { db in
+            #expect(try CommandRunner.run(["migrate", "--database-url", db]).status == 0)
+            let ingest = try CommandRunner.run(["ingest", "--database-url", db, out])
+            #expect(ingest.status == 0, "\(ingest.stderr)")
+            // The same profiles, field for field: the served dump is the same snapshot content.
+            let check = try CommandRunner.run(["ingest", "--database-url", db, "--format", "aws", "--dry-run", served])
+            #expect(check.status == 0, "\(check.stderr)")
+            #expect(check.stdout.contains("already ingested as snapshot #1"), "\(check.stdout)")
+            let connection = try PostgresConnection(db)
+            defer { connection.close() }
+            #expect(try connection.query("SELECT count(*) FROM connect_audit.current_profiles").first?.decode(Int64.self, at: 0) == 1020)
+            #expect(try connection.query("SELECT count(*) FROM connect_audit.current_profiles WHERE cardinality(permissions) > 7").first?.decode(Int64.self, at: 0) ?? 0 > 0)
+            #expect(try connection.query("SELECT count(*) FROM connect_audit.current_profiles WHERE cardinality(applications) > 0").first?.decode(Int64.self, at: 0) ?? 0 > 0)
+        }
+    }
 }

@@ -1,0 +1,141 @@
+import AuditModel
+import Foundation
+import SnapshotReading
+import SnapshotSources
+import Testing
+import TestSupport
+
+/// Runs the Connect stand-in with `behaviour` (plus its keys).
+func withConnectServer<T>(_ behaviour: [String: Any], _ body: (StandInServer) throws -> T) throws -> T {
+    var behaviour = behaviour
+    behaviour["access_key"] = behaviour["access_key"] ?? "AKIDSTANDIN"
+    behaviour["secret"] = behaviour["secret"] ?? "stand-in/secret+key"
+    let json = String(decoding: try JSONSerialization.data(withJSONObject: behaviour), as: UTF8.self)
+    let server = try StandInServer(script: "Tests/SnapshotSourcesTests/Fixtures/connect_server.py", behaviour: json)
+    defer { server.stop() }
+    return try body(server)
+}
+
+@Suite("pull aws against a local stand-in of the Amazon Connect API that checks every signature")
+struct AWSPullerTests {
+    static let regions = ["eu-west-1", "us-east-1", "ap-southeast-2"]
+
+    func puller(_ server: StandInServer, environment: [String: String], profile: String? = nil) throws -> AWSPuller {
+        var puller = AWSPuller(regions: Self.regions, credentials: try RefreshingCredentials(chain: AWSCredentialChain(environment: environment, profile: profile)))
+        puller.endpointOverride = URL(string: server.base)
+        puller.requestsPerSecond = 0
+        puller.concurrency = 4
+        puller.backoff = Backoff(attempts: 8, base: 0.005, cap: 0.02)
+        return puller
+    }
+
+    static let keys = ["AWS_ACCESS_KEY_ID": "AKIDSTANDIN", "AWS_SECRET_ACCESS_KEY": "stand-in/secret+key", "AWS_EC2_METADATA_DISABLED": "true"]
+
+    @Test("1,020 profiles over three regions, small pages and throttling: exactly the profiles served, every page gathered")
+    func threeRegions() throws {
+        try withFolder { folder in
+            let dump = folder.appendingPathComponent("served.jsonl").path
+            try withConnectServer(["regions": Self.regions, "instances": 2, "profiles": 170, "page_cap": 7, "throttle_every": 13, "dump": dump]) { server in
+                let out = folder.appendingPathComponent("night.aws.jsonl").path
+                let summary = try puller(server, environment: Self.keys).pull(to: out)
+                #expect(summary.profiles == 1_020)
+                #expect(summary.instances == 6)
+                #expect(summary.retries > 0)
+                let pulled = try SnapshotAssembler.snapshot([(out, Array(try Data(contentsOf: URL(fileURLWithPath: out))))], format: .aws)
+                let served = try SnapshotAssembler.snapshot([(dump, Array(try Data(contentsOf: URL(fileURLWithPath: dump))))], format: .aws)
+                #expect(pulled.count == 1_020)
+                let expected = Dictionary(uniqueKeysWithValues: served.records.map { ($0.profile.key, $0.profile) })
+                var mismatched: [String] = []
+                for record in pulled.records where expected[record.profile.key] != record.profile { mismatched.append(record.profile.key) }
+                #expect(mismatched.isEmpty, "\(mismatched.prefix(3))")
+                // Paging was exercised: some profile has more permissions than one page holds, some applications.
+                #expect(pulled.records.contains { $0.profile.permissions.count > 7 })
+                #expect(pulled.records.contains { $0.profile.applications.count == 3 })
+                #expect(pulled.records.allSatisfy { $0.profile.unobserved.isEmpty })
+                // The failed instance was skipped, and no request was refused for its signature.
+                let requests = try server.requests()
+                #expect(!requests.contains { ($0["path"] as? String)?.contains("/failed") == true })
+                #expect(requests.allSatisfy { $0["status"] as? Int != 403 })
+                #expect(Set(requests.compactMap { $0["region"] as? String }) == Set(Self.regions))
+            }
+        }
+    }
+
+    @Test("credentials from a shared credentials file and profile, with a session token, sign every call")
+    func sharedFileProfile() throws {
+        try withFolder { folder in
+            let credentials = folder.appendingPathComponent("credentials").path
+            try "[auditor]\naws_access_key_id = AKIDSTANDIN\naws_secret_access_key = stand-in/secret+key\naws_session_token = session-xyz\n"
+                .write(toFile: credentials, atomically: true, encoding: .utf8)
+            try withConnectServer(["regions": ["eu-west-1"], "instances": 1, "profiles": 12, "page_cap": 5, "token": "session-xyz"]) { server in
+                let environment = ["HOME": folder.path, "AWS_SHARED_CREDENTIALS_FILE": credentials, "AWS_PROFILE": "auditor", "AWS_EC2_METADATA_DISABLED": "true"]
+                var regional = try puller(server, environment: environment)
+                regional.regions = ["eu-west-1"]
+                let summary = try regional.pull(to: folder.appendingPathComponent("night.jsonl").path)
+                #expect(summary.profiles == 12)
+                // Without the token the stand-in refuses: it is really checked.
+                var tokenless = try puller(server, environment: Self.keys)
+                tokenless.regions = ["eu-west-1"]
+                #expect(throws: PullError.self) { try tokenless.pull(to: folder.appendingPathComponent("other.jsonl").path) }
+            }
+        }
+    }
+
+    @Test("a wrong secret fails with the service's message, writes no file, never shows the secret")
+    func wrongSecret() throws {
+        try withFolder { folder in
+            try withConnectServer(["regions": ["eu-west-1"], "instances": 1, "profiles": 3]) { server in
+                let wrong = ["AWS_ACCESS_KEY_ID": "AKIDSTANDIN", "AWS_SECRET_ACCESS_KEY": "not-the-secret-42", "AWS_EC2_METADATA_DISABLED": "true"]
+                var regional = try puller(server, environment: wrong)
+                regional.regions = ["eu-west-1"]
+                do {
+                    _ = try regional.pull(to: folder.appendingPathComponent("night.jsonl").path)
+                    Issue.record("pulled with a wrong secret")
+                } catch let error as PullError {
+                    #expect(error.description.contains("InvalidSignatureException"))
+                    #expect(error.description.contains("signature we calculated does not match"))
+                    #expect(!error.description.contains("not-the-secret-42"))
+                }
+                #expect(try server.requests().count == 1, "a signature error is not retried")
+                #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+            }
+        }
+    }
+
+    @Test("the real AWS CLI, pointed at the stand-in, is accepted with the right secret and refused with a wrong one")
+    func awsCLIAgreesWithTheStandIn() throws {
+        try withConnectServer(["regions": ["eu-west-1"], "instances": 1, "profiles": 5, "page_cap": 2]) { server in
+            func aws(_ arguments: [String], secret: String) throws -> (status: Int32, out: String, err: String) {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                process.arguments = ["aws"] + arguments + ["--endpoint-url", server.base, "--region", "eu-west-1", "--output", "json"]
+                var environment = ProcessInfo.processInfo.environment
+                for name in ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"] { environment[name] = nil }
+                environment["AWS_ACCESS_KEY_ID"] = "AKIDSTANDIN"
+                environment["AWS_SECRET_ACCESS_KEY"] = secret
+                environment["AWS_EC2_METADATA_DISABLED"] = "true"
+                process.environment = environment
+                let out = Pipe(), err = Pipe()
+                process.standardOutput = out
+                process.standardError = err
+                try process.run()
+                let output = out.fileHandleForReading.readDataToEndOfFile()
+                let errors = err.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+            }
+            let instances = try aws(["connect", "list-instances"], secret: "stand-in/secret+key")
+            #expect(instances.status == 0, "\(instances.err)")
+            let listed = try JSONSerialization.jsonObject(with: Data(instances.out.utf8)) as? [String: Any]
+            let id = try #require(((listed?["InstanceSummaryList"] as? [[String: Any]])?.first)?["Id"] as? String)
+            // The CLI follows NextToken through pages of two with its own paginator.
+            let profiles = try aws(["connect", "list-security-profiles", "--instance-id", id], secret: "stand-in/secret+key")
+            #expect(profiles.status == 0, "\(profiles.err)")
+            let summaries = (try JSONSerialization.jsonObject(with: Data(profiles.out.utf8)) as? [String: Any])?["SecurityProfileSummaryList"] as? [Any]
+            #expect(summaries?.count == 5)
+            let refused = try aws(["connect", "list-instances"], secret: "wrong")
+            #expect(refused.status != 0)
+            #expect(refused.err.contains("InvalidSignatureException"))
+        }
+    }
+}

@@ -1,0 +1,258 @@
+"""A stand-in for the Amazon Connect REST-JSON API, on 127.0.0.1 only, for the pull tests.
+
+Usage: connect_server.py LOG_FILE BEHAVIOUR_JSON
+Prints its port as its first line, then serves until killed. Each request is appended to
+LOG_FILE as one JSON line: method, path, region signed for, status answered.
+
+Paths and shapes follow botocore's service model (botocore/data/connect/2017-08-08/
+service-2.json, protocol rest-json, signing name "connect") and its paginators:
+  GET /instance                                                  -> InstanceSummaryList, NextToken
+  GET /security-profiles-summary/{InstanceId}                    -> SecurityProfileSummaryList, NextToken
+  GET /security-profiles/{InstanceId}/{SecurityProfileId}        -> SecurityProfile
+  GET /security-profiles-permissions/{InstanceId}/{SecurityProfileId}   -> Permissions, NextToken, LastModified*
+  GET /security-profiles-applications/{InstanceId}/{SecurityProfileId}  -> Applications, NextToken, LastModified*
+  query: maxResults, nextToken; errors: x-amzn-ErrorType and {"Message": ...}; throttling is HTTP 429.
+
+Every request's Signature Version 4 is verified here, independently of the client (this
+file's own canonical request, from the raw request line and headers): the key id, the
+session token when one is set, the scope's service, the time (15 minutes), the signature.
+The region of the answer is the region the request was signed for.
+
+BEHAVIOUR: {"access_key", "secret", "token" (optional), "regions": [...],
+            "instances": per region, "profiles": per instance, "page_cap": largest page,
+            "throttle_every": N (every Nth request answers 429 ThrottlingException),
+            "dump": PATH (every profile in the aws format, as a pull should write it)}
+"""
+import base64
+import datetime
+import hashlib
+import hmac
+import json
+import random
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, quote
+
+log_path = sys.argv[1]
+behaviour = json.loads(sys.argv[2])
+lock = threading.Lock()
+state = {"requests": 0}
+ACCOUNT = "111122223333"
+PERMISSIONS = [
+    "BasicAgentAccess", "OutboundCallAccess", "AccessMetrics", "AccessMetrics.RealTimeMetrics.Access",
+    "AccessMetrics.HistoricalMetrics.Access", "ContactSearch.View", "MyContacts.View", "Users.View", "Users.Edit",
+    "Users.EditPermission", "SecurityProfiles.View", "SecurityProfiles.Edit", "RoutingPolicies.View", "Queues.View",
+    "Queues.Edit", "Prompts.View", "Prompts.Edit", "ContactFlows.View", "ContactFlows.Edit", "ContactFlows.Publish",
+    "CallRecordings.Redacted.Access", "CallRecordings.Unredacted.Access", "ContactTranscripts.Redacted.Access",
+    "RestrictContactAccessByHierarchy.View", "RestrictTaskCreation.Access", "ManagerListenIn", "ScreenRecording.Access",
+    "HoursOfOperation.View", "TransferDestinations.View", "AgentStates.View", "Rules.View", "Evaluation.View",
+    "Cases.View", "CustomerProfiles.View", "TaskTemplates.View", "Views.View", "HistoricalChanges.View",
+    "AgentGrouping.View", "PhoneNumbers.View", "MetricsReports.View", "Forecasting.View",
+]
+
+
+def uuid(rng):
+    return "%08x-%04x-4%03x-8%03x-%012x" % (rng.getrandbits(32), rng.getrandbits(16), rng.getrandbits(12),
+                                            rng.getrandbits(12), rng.getrandbits(48))
+
+
+def build():
+    rng = random.Random(11)
+    world = {}
+    for region in behaviour.get("regions", ["eu-west-1"]):
+        instances = []
+        for i in range(behaviour.get("instances", 2)):
+            iid = uuid(rng)
+            arn = "arn:aws:connect:%s:%s:instance/%s" % (region, ACCOUNT, iid)
+            profiles = []
+            for p in range(behaviour.get("profiles", 10)):
+                pid = uuid(rng)
+                parn = "%s/security-profile/%s" % (arn, pid)
+                body = {
+                    "Id": pid, "OrganizationResourceId": iid, "Arn": parn,
+                    "SecurityProfileName": "Profile %s %d %d" % (region, i, p),
+                    "Description": ["Agents", "Supervisors, \"tier 2\"", "Admins – EMEA", ""][p % 4] or None,
+                    "Tags": {"team": "cx%d" % (p % 3), "env": "prod"},
+                    "LastModifiedTime": 1790000000 + p * 17 + i * 0.125,
+                    "LastModifiedRegion": region,
+                }
+                if p % 3 == 0:
+                    body["TagRestrictedResources"] = ["User", "Queue"]
+                    body["AllowedAccessControlTags"] = {"Department": "Support"}
+                if p % 5 == 0:
+                    body["HierarchyRestrictedResources"] = ["User"]
+                    body["AllowedAccessControlHierarchyGroupId"] = uuid(rng)
+                if p % 11 == 0:
+                    body["GranularAccessControlConfiguration"] = {"DataTableAccessControlConfiguration": {
+                        "PrimaryAttributeAccessControlConfiguration": {"PrimaryAttributeValues": [
+                            {"AccessType": "ALLOW", "AttributeName": "Region", "Values": ["EMEA"]}]}}}
+                body = {k: v for k, v in body.items() if v is not None}
+                permissions = rng.sample(PERMISSIONS, rng.randint(0, 30))
+                applications = []
+                if p % 4 == 1:
+                    applications = [{"Namespace": "AcmeCRM", "ApplicationPermissions": ["Read", "Write"][: 1 + p % 2],
+                                     "Type": "THIRD_PARTY_APPLICATION"}]
+                    if p % 8 == 1:
+                        applications.append({"Namespace": "Tools", "ApplicationPermissions": ["Export"], "Type": "MCP"})
+                profiles.append({"body": body, "permissions": permissions, "applications": applications})
+            instances.append({"Id": iid, "Arn": arn, "InstanceStatus": "ACTIVE", "InstanceAlias": "cc-%s-%d" % (region, i),
+                              "IdentityManagementType": "CONNECT_MANAGED", "profiles": profiles})
+        # An instance whose creation failed: its profiles cannot be read, a pull skips it.
+        instances.append({"Id": uuid(rng), "Arn": "arn:aws:connect:%s:%s:instance/failed" % (region, ACCOUNT),
+                          "InstanceStatus": "CREATION_FAILED", "IdentityManagementType": "CONNECT_MANAGED", "profiles": None})
+        world[region] = instances
+    return world
+
+
+world = build()
+if "dump" in behaviour:
+    lines = []
+    for instances in world.values():
+        for instance in instances:
+            for profile in instance["profiles"] or []:
+                lines.append(json.dumps({"SecurityProfile": profile["body"], "Permissions": profile["permissions"],
+                                         "Applications": profile["applications"]}, sort_keys=True))
+    with open(behaviour["dump"], "w") as dump:
+        dump.write("\n".join(sorted(lines)) + "\n")
+
+
+def token_for(offset):
+    # Opaque, with characters that need percent-encoding in a query.
+    return "tok/" + base64.b64encode(("offset=%d;+" % offset).encode()).decode()
+
+
+def offset_of(token):
+    if not token:
+        return 0
+    try:
+        return int(base64.b64decode(token[4:]).decode().split(";")[0].split("=")[1])
+    except Exception:
+        return None
+
+
+def sign(key, text):
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
+
+
+class Handler(BaseHTTPRequestHandler):
+    disable_nagle_algorithm = True
+    protocol_version = "HTTP/1.1"
+
+    def reply(self, status, body, error_type=None):
+        data = json.dumps(body).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        if error_type:
+            self.send_header("x-amzn-ErrorType", error_type + ":http://internal.amazon.com/coral/com.amazonaws.connect/")
+        self.end_headers()
+        self.wfile.write(data)
+        return status
+
+    def verify(self):
+        """The region signed for, or an error answer's (status, body, type)."""
+        authorization = self.headers.get("Authorization", "")
+        if not authorization.startswith("AWS4-HMAC-SHA256 "):
+            return None, (403, {"message": "Missing Authentication Token"}, "MissingAuthenticationTokenException")
+        fields = dict(part.strip().split("=", 1) for part in authorization[len("AWS4-HMAC-SHA256 "):].split(","))
+        credential = fields.get("Credential", "").split("/")
+        if len(credential) != 5 or credential[4] != "aws4_request":
+            return None, (403, {"message": "Authorization header requires a valid Credential"}, "IncompleteSignatureException")
+        key_id, day, region, service, _ = credential
+        if key_id != behaviour["access_key"]:
+            return None, (403, {"message": "The security token included in the request is invalid."}, "UnrecognizedClientException")
+        signed = fields.get("SignedHeaders", "").split(";")
+        if service != "connect" or "host" not in signed or "x-amz-date" not in signed:
+            return None, (403, {"message": "Credential should be scoped to correct service: 'connect'."}, "InvalidSignatureException")
+        amz_date = self.headers.get("X-Amz-Date", "")
+        try:
+            when = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+        except ValueError:
+            return None, (403, {"message": "X-Amz-Date is not a valid date"}, "IncompleteSignatureException")
+        if abs((datetime.datetime.now(datetime.timezone.utc) - when).total_seconds()) > 900 or not amz_date.startswith(day):
+            return None, (403, {"message": "Signature expired"}, "InvalidSignatureException")
+        if behaviour.get("token") and (self.headers.get("X-Amz-Security-Token") != behaviour["token"]
+                                       or "x-amz-security-token" not in signed):
+            return None, (403, {"message": "The security token included in the request is invalid."}, "UnrecognizedClientException")
+        path, _, query = self.path.partition("?")
+        canonical_query = "&".join(sorted(
+            "%s=%s" % (quote(k, safe="-_.~"), quote(v, safe="-_.~")) for k, v in parse_qsl(query, keep_blank_values=True)))
+        canonical_headers = "".join(
+            "%s:%s\n" % (name, ",".join(" ".join(v.split()) for v in (self.headers.get_all(name) or []))) for name in signed)
+        canonical = "\n".join([self.command, quote(path, safe="/~"), canonical_query, canonical_headers, ";".join(signed),
+                               hashlib.sha256(b"").hexdigest()])
+        scope = "/".join([day, region, service, "aws4_request"])
+        to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
+        key = sign(sign(sign(sign(("AWS4" + behaviour["secret"]).encode(), day), region), service), "aws4_request")
+        expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, fields.get("Signature", "")):
+            return None, (403, {"message": "The request signature we calculated does not match the signature you provided. "
+                                           "Check your AWS Secret Access Key and signing method."}, "InvalidSignatureException")
+        return region, None
+
+    def do_GET(self):
+        with lock:
+            state["requests"] += 1
+            number = state["requests"]
+        region, error = self.verify()
+        if error:
+            status = self.reply(error[0], error[1], error[2])
+        elif behaviour.get("throttle_every") and number % behaviour["throttle_every"] == 0:
+            status = self.reply(429, {"Message": "Rate exceeded"}, "ThrottlingException")
+        else:
+            status = self.route(region)
+        with lock:
+            with open(log_path, "a") as log:
+                log.write(json.dumps({"method": "GET", "path": self.path, "region": region, "status": status}) + "\n")
+
+    def page(self, items, key, extra=None):
+        _, _, query = self.path.partition("?")
+        params = dict(parse_qsl(query, keep_blank_values=True))
+        offset = offset_of(params.get("nextToken"))
+        if offset is None:
+            return self.reply(400, {"Message": "Invalid NextToken"}, "InvalidParameterException")
+        size = min(int(params.get("maxResults", "1000")), behaviour.get("page_cap", 1000))
+        body = dict(extra or {})
+        body[key] = items[offset:offset + size]
+        if offset + size < len(items):
+            body["NextToken"] = token_for(offset + size)
+        return self.reply(200, body)
+
+    def route(self, region):
+        parts = self.path.partition("?")[0].strip("/").split("/")
+        instances = world.get(region)
+        if instances is None:
+            return self.reply(400, {"Message": "no such region in this stand-in"}, "InvalidRequestException")
+        if parts == ["instance"]:
+            summaries = [{k: v for k, v in instance.items() if k != "profiles"} for instance in instances]
+            return self.page(summaries, "InstanceSummaryList")
+        instance = next((i for i in instances if len(parts) > 1 and i["Id"] == parts[1]), None)
+        if instance is None:
+            return self.reply(404, {"Message": "Instance not found"}, "ResourceNotFoundException")
+        if instance["profiles"] is None:
+            return self.reply(400, {"Message": "Instance is not active"}, "InvalidRequestException")
+        if parts[0] == "security-profiles-summary" and len(parts) == 2:
+            summaries = [{"Id": p["body"]["Id"], "Arn": p["body"]["Arn"], "Name": p["body"]["SecurityProfileName"],
+                          "LastModifiedTime": p["body"]["LastModifiedTime"], "LastModifiedRegion": region}
+                         for p in instance["profiles"]]
+            return self.page(summaries, "SecurityProfileSummaryList")
+        profile = next((p for p in instance["profiles"] if len(parts) == 3 and p["body"]["Id"] == parts[2]), None)
+        if profile is None:
+            return self.reply(404, {"Message": "Security profile not found"}, "ResourceNotFoundException")
+        modified = {"LastModifiedTime": profile["body"]["LastModifiedTime"], "LastModifiedRegion": region}
+        if parts[0] == "security-profiles":
+            return self.reply(200, {"SecurityProfile": profile["body"]})
+        if parts[0] == "security-profiles-permissions":
+            return self.page(profile["permissions"], "Permissions", modified)
+        if parts[0] == "security-profiles-applications":
+            return self.page(profile["applications"], "Applications", modified)
+        return self.reply(404, {"Message": "Unknown operation"}, "UnknownOperationException")
+
+    def log_message(self, *args):
+        pass
+
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
