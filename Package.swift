@@ -29,6 +29,12 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // zlib's inflate: CloudTrail delivers its log files gzipped.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // The one time type and calendar, shared by the client and the record.
         .target(name: "AuditTime", swiftSettings: optimized),
         // PostgreSQL's array literal: the one codec, for the client and for DDSQL's CSV cells.
@@ -70,6 +76,7 @@ let package = Package(
                 .embedInCode("Migrations/0003_close_check_by_row.sql"),
                 .embedInCode("Migrations/0004_overlap_guard_for_open_versions.sql"),
                 .embedInCode("Migrations/0005_applications_and_granular_access.sql"),
+                .embedInCode("Migrations/0006_trail_events.sql"),
             ]
         ),
         // Pullers (DDSQL, AWS with SigV4): the network stays out of the model, reading and core.
@@ -81,6 +88,7 @@ let package = Package(
             name: "AuditCLI",
             dependencies: [
                 "SnapshotSources",
+                "CZlib",
                 "AuditTime",
                 "AuditModel",
                 "SnapshotReading",

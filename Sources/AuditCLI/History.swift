@@ -45,6 +45,9 @@ struct History: ParsableCommand {
                         "id": event.eventID ?? 0, "kind": event.kind.rawValue, "observed_at": event.observedAt?.iso8601 ?? NSNull(),
                         "drift": event.drift.rawValue, "severity": event.severity.rawValue, "changed_fields": event.changedFields,
                         "diff": (try? JSONSerialization.jsonObject(with: Data(event.diff.json.utf8))) ?? [:],
+                        "attribution": event.attributions.map { attribution in
+                            (try? JSONSerialization.jsonObject(with: Data(attribution.json.utf8))) ?? [:]
+                        },
                     ] as [String: Any]
                 },
             ]
@@ -67,6 +70,7 @@ struct History: ParsableCommand {
             for event in events {
                 print("  #\(event.eventID ?? 0)  \(event.observedAt?.minuteText ?? "-")  \(event.kind.rawValue)  \(event.drift.rawValue)/\(event.severity.rawValue)")
                 for (field, change) in event.diffLines { print("      \(field): \(change)") }
+                for attribution in event.attributions { print("      changed \(attribution.summary)") }
             }
         }
     }

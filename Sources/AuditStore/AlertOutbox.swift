@@ -78,13 +78,17 @@ package struct AlertOutbox {
 
     /// Locks the next due pending alert (in event order) for this transaction, skipping
     /// alerts another deliverer holds: two deliverers never send the same alert at once.
+    /// The alert carries who made the change, when the trail says so by now.
     package func claimNext() throws -> OutboxAlert? {
-        try connection.query("""
+        guard var alert = try connection.query("""
             \(Self.selectAlert)
             WHERE o.id = (SELECT id FROM connect_audit.alert_outbox
                           WHERE state = 'pending' AND next_attempt_at <= now()
                           ORDER BY event_id, id LIMIT 1 FOR UPDATE SKIP LOCKED)
             """).first.map(Self.alert)
+        else { return nil }
+        alert.event.attributions = try TrailStore(connection: connection).attributions(of: [alert.event.eventID])[alert.event.eventID] ?? []
+        return alert
     }
 
     /// Seconds until the next pending alert is due, or `nil` when none is pending.

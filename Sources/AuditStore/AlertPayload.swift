@@ -9,6 +9,7 @@ import SnapshotReading
 package enum AlertPayload {
     package static func json(_ event: AlertEvent, rule: String, alertID: Int64?) -> String {
         var out = "{\"alert_id\":" + (alertID.map(String.init) ?? "null")
+        out += ",\"attribution\":[" + event.attributions.map(\.json).joined(separator: ",") + "]"
         out += ",\"changed_fields\":" + CanonicalJSON.text(event.changedFields)
         out += ",\"drift\":" + CanonicalJSON.text(event.drift.rawValue)
         out += ",\"event_id\":" + String(event.eventID)
@@ -24,7 +25,8 @@ package enum AlertPayload {
     /// One line for chat tools.
     package static func slackText(_ event: AlertEvent, rule: String) -> String {
         let fields = event.changedFields.isEmpty ? "" : " (" + event.changedFields.joined(separator: ", ") + ")"
-        let text = "[\(event.severity.rawValue)] \(event.drift.rawValue): \(event.kind.rawValue) \(event.name ?? event.key)\(fields) - rule \(rule)"
+        let who = event.attributions.first.map { " " + $0.summary } ?? ""
+        let text = "[\(event.severity.rawValue)] \(event.drift.rawValue): \(event.kind.rawValue) \(event.name ?? event.key)\(fields)\(who) - rule \(rule)"
         return TextEscaping.slack(text)
     }
 }

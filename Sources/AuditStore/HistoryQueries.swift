@@ -26,21 +26,21 @@ package struct HistoryQueries {
             WHERE observed_at >= $1 AND observed_at < $2 AND severity >= $3::connect_audit.severity
               AND ($4::text IS NULL OR account_id = $4)
             ORDER BY event_id
-            """, [from, to, minSeverity.rawValue, account]).map(Self.item)
+            """, [from, to, minSeverity.rawValue, account]).map(Self.item).attributed(by: connection)
     }
 
     /// The events with ids in `ids`, in id order.
     package func events(ids: ClosedRange<Int64>) throws -> [ReportItem] {
         try connection.query("""
             \(Self.eventColumns) WHERE event_id BETWEEN $1 AND $2 ORDER BY event_id
-            """, [ids.lowerBound, ids.upperBound]).map(Self.item)
+            """, [ids.lowerBound, ids.upperBound]).map(Self.item).attributed(by: connection)
     }
 
     /// Every event of one profile, oldest first.
     package func events(ofKey key: String) throws -> [ReportItem] {
         try connection.query("""
             \(Self.eventColumns) WHERE profile_key = $1 ORDER BY event_id
-            """, [key]).map(Self.item)
+            """, [key]).map(Self.item).attributed(by: connection)
     }
 
     static func item(_ row: PostgresRow) throws -> ReportItem {
@@ -122,5 +122,12 @@ package struct HistoryQueries {
             validFrom: try row.decode(Instant.self, column: "valid_from"),
             validTo: try row.decodeIfPresent(Instant.self, column: "valid_to"),
             profile: try ProfileColumns.decode(row))
+    }
+}
+
+extension [ReportItem] {
+    /// These items with who made each change, where the trail says so.
+    func attributed(by connection: PostgresConnection) throws -> [ReportItem] {
+        try TrailStore(connection: connection).attributed(self)
     }
 }

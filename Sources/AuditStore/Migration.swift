@@ -17,6 +17,7 @@ package struct Migration: Sendable, Equatable {
         Migration(fileName: "0003_close_check_by_row.sql", bytes: PackageResources._003_close_check_by_row_sql),
         Migration(fileName: "0004_overlap_guard_for_open_versions.sql", bytes: PackageResources._004_overlap_guard_for_open_versions_sql),
         Migration(fileName: "0005_applications_and_granular_access.sql", bytes: PackageResources._005_applications_and_granular_access_sql),
+        Migration(fileName: "0006_trail_events.sql", bytes: PackageResources._006_trail_events_sql),
     ]
 
     /// A migration named `fileName` (which starts with its number) running `sql`.

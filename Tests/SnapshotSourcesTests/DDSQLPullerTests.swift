@@ -17,14 +17,6 @@ func withDDSQLServer<T>(_ behaviour: [String: Any], _ body: (StandInServer) thro
     return try body(server)
 }
 
-/// A fresh folder, removed after `body`.
-func withFolder<T>(_ body: (URL) throws -> T) throws -> T {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pull-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: folder) }
-    return try body(folder)
-}
-
 @Suite("pull ddsql against a local stand-in of Datadog's DDSQL API")
 struct DDSQLPullerTests {
     func puller(_ server: StandInServer, apiKey: String = "api-key") -> DDSQLPuller {

@@ -14,6 +14,8 @@ package struct AlertEvent: Hashable, Sendable {
     package var drift: DriftClass
     package var severity: Severity
     package var changedFields: [String]
+    /// Who made the change, where CloudTrail records say so when the alert is sent.
+    package var attributions: [Attribution] = []
 
     package init(
         eventID: Int64, key: String, name: String?, kind: ChangeKind, observedAt: Instant, drift: DriftClass,
@@ -36,5 +38,6 @@ package struct AlertEvent: Hashable, Sendable {
         self.init(
             eventID: eventID, key: item.key, name: item.name, kind: item.kind, observedAt: observedAt, drift: item.drift,
             severity: item.severity, changedFields: item.changedFields)
+        attributions = item.attributions
     }
 }

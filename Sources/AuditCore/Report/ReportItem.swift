@@ -18,6 +18,8 @@ package struct ReportItem: Hashable, Sendable {
     package var changedFields: [String]
     /// The field diff, typed: decoded once where it was read, never re-parsed to render.
     package var diff: ProfileDiff
+    /// Who made the change, where CloudTrail records say so (empty when unknown).
+    package var attributions: [Attribution] = []
 
     package init(
         eventID: Int64?, key: String, name: String?, accountID: String?, kind: ChangeKind, observedAt: Instant?,

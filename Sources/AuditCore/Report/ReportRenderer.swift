@@ -50,6 +50,7 @@ package enum ReportRenderer {
             for (field, change) in item.diffLines {
                 lines.append("    \(cell(field)): \(cell(change))")
             }
+            for attribution in item.attributions { lines.append("    changed \(cell(attribution.summary))") }
         }
         return lines.joined(separator: "\n")
     }
@@ -68,12 +69,13 @@ package enum ReportRenderer {
             lines.append("| \(item.severity.rawValue) | \(item.drift.rawValue) | \(item.kind.rawValue) | \(when(item.observedAt)) | "
                 + "\(cell(item.name ?? item.key)) | \(cell(item.accountID ?? "-")) | \(cell(item.changedFields.joined(separator: ", "))) |")
         }
-        let detailed = report.items.filter { !$0.diffLines.isEmpty }
+        let detailed = report.items.filter { !$0.diffLines.isEmpty || !$0.attributions.isEmpty }
         if !detailed.isEmpty {
             lines += ["", "## Field changes", ""]
             for item in detailed {
                 lines.append("- **\(cell(item.name ?? item.key))** (\(item.kind.rawValue), \(item.severity.rawValue))")
                 for (field, change) in item.diffLines { lines.append("  - \(cell(field)): \(cell(change))") }
+                for attribution in item.attributions { lines.append("  - changed \(cell(attribution.summary))") }
             }
         }
         return lines.joined(separator: "\n")
@@ -83,7 +85,8 @@ package enum ReportRenderer {
 
     /// Stable fields: `report` (title, from, to, baseline, generated_at), `summary` (total,
     /// by_severity, by_drift), `events` (id, profile_key, profile_name, account_id, kind,
-    /// observed_at, drift, severity, changed_fields, diff).
+    /// observed_at, drift, severity, changed_fields, diff, attribution: who made it, from
+    /// CloudTrail, `[]` when unknown).
     static func json(_ report: DriftReport) -> String {
         var out = "{\"report\":{"
         out += "\"baseline\":" + optional(report.baseline)
@@ -98,6 +101,7 @@ package enum ReportRenderer {
         out += "},\"total\":\(report.items.count)},\"events\":["
         out += report.items.map { item in
             var event = "{\"account_id\":" + optional(item.accountID)
+            event += ",\"attribution\":[" + item.attributions.map(\.json).joined(separator: ",") + "]"
             event += ",\"changed_fields\":" + CanonicalJSON.text(item.changedFields)
             event += ",\"diff\":" + item.diff.json
             event += ",\"drift\":" + optional(item.drift.rawValue)
@@ -148,6 +152,7 @@ package enum ReportRenderer {
             html += "<h2>\(heading)</h2>\n<table><tr><th>severity</th><th>drift</th><th>kind</th><th>when</th><th>profile</th><th>account</th><th>changes</th></tr>\n"
             for item in items {
                 let changes = item.diffLines.map { "<li><code>\(escape($0.field))</code>: \(escape($0.change))</li>" }.joined()
+                    + item.attributions.map { "<li>changed \(escape($0.summary))</li>" }.joined()
                 html += "<tr class=\"\(item.severity.rawValue)\"><td>\(item.severity.rawValue)</td><td>\(item.drift.rawValue)</td>"
                     + "<td>\(item.kind.rawValue)</td><td>\(escape(when(item.observedAt)))</td>"
                     + "<td>\(escape(item.name ?? "-"))<br><code>\(escape(item.key))</code></td><td>\(escape(item.accountID ?? "-"))</td>"

@@ -1,0 +1,61 @@
+import AuditModel
+import AuditTime
+
+/// One CloudTrail record of a write to an Amazon Connect security profile, as kept in
+/// `trail_events`.
+package struct TrailEvent: Sendable, Equatable {
+    package var eventID: String
+    package var eventTime: Instant
+    /// `CreateSecurityProfile`, `UpdateSecurityProfile`, `DeleteSecurityProfile`,
+    /// `TagResource` or `UntagResource`.
+    package var eventName: String
+    package var region: String?
+    package var accountID: String?
+    package var instanceID: String
+    package var securityProfileID: String
+    /// `userIdentity.arn`: the role session (`assumed-role/ROLE/SESSION`), user or IAM user.
+    package var principalARN: String?
+    /// `userIdentity.type`: `AssumedRole`, `IAMUser`, `Root`, `FederatedUser`, `AWSService`, ...
+    package var principalType: String?
+    /// `userIdentity.sessionContext.sessionIssuer.arn`: the role behind a session.
+    package var sessionIssuerARN: String?
+    package var sourceIP: String?
+    package var userAgent: String?
+    /// Set when the call failed (it changed nothing).
+    package var errorCode: String?
+    /// The whole record, as canonical JSON.
+    package var record: String
+
+    /// The Amazon Connect writes to a security profile that are kept.
+    package static let writes: Set<String> = [
+        "CreateSecurityProfile", "UpdateSecurityProfile", "DeleteSecurityProfile", "TagResource", "UntagResource",
+    ]
+}
+
+/// What reading trail files found.
+package struct TrailReading: Sendable {
+    /// Security-profile writes, in input order.
+    package var events: [TrailEvent] = []
+    /// Read-only calls dropped (`readOnly: true`, or a Describe/List/Get/Search name).
+    package var readOnly = 0
+    /// Records of other AWS services dropped.
+    package var otherServices = 0
+    /// Amazon Connect writes to anything but a security profile, dropped.
+    package var otherWrites = 0
+    /// Failed calls that name no profile (a failed create has no id), dropped.
+    package var unresolvedFailures = 0
+    /// Records that could not be read: file and position, and why.
+    package var problems: [SnapshotIssue] = []
+
+    package init() {}
+
+    /// Adds another file's reading.
+    package mutating func add(_ other: TrailReading) {
+        events += other.events
+        readOnly += other.readOnly
+        otherServices += other.otherServices
+        otherWrites += other.otherWrites
+        unresolvedFailures += other.unresolvedFailures
+        problems += other.problems
+    }
+}
