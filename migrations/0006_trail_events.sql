@@ -33,7 +33,8 @@ CREATE TRIGGER trail_events_append_only BEFORE UPDATE OR DELETE ON connect_audit
 -- a creation only by CreateSecurityProfile):
 --   exact      the one write whose eventTime is within 3 seconds of the new version's
 --              last_modified_time (CloudTrail's eventTime has whole seconds; the service
---              stamps the profile while it handles the call);
+--              stamps the profile while it handles the call): the stamp is the evidence,
+--              whatever the snapshot's capture time says;
 --   window     else the one write after the previous snapshot that covered the profile and
 --              no later than this snapshot (a profile's first snapshot has no window);
 --   ambiguous  several writes of the same rank: one row each.
@@ -62,8 +63,7 @@ windows AS (
 ),
 candidates AS (
     SELECT w.event_id, t.event_id AS trail_event_id,
-           w.stamped_at IS NOT NULL AND t.event_time <= w.captured_at
-               AND abs(extract(epoch FROM w.stamped_at - t.event_time)) <= 3 AS is_exact,
+           w.stamped_at IS NOT NULL AND abs(extract(epoch FROM w.stamped_at - t.event_time)) <= 3 AS is_exact,
            w.previous_at IS NOT NULL AND t.event_time > w.previous_at AND t.event_time <= w.captured_at AS in_window
     FROM windows w
     JOIN connect_audit.trail_events t

@@ -13,6 +13,7 @@ struct SampleWeek: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "samples", abstract: "Write the demo's week of snapshots.")
 
     @Option(help: "Output folder.") var out = "samples"
+    @Option(help: "The week's CloudTrail log file.") var trail = "examples/sample-week-cloudtrail.json"
 
     static let prod = "123456789012"
     static let sandbox = "210987654321"
@@ -93,6 +94,7 @@ struct SampleWeek: ParsableCommand {
     func run() throws {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         var specs = Self.monday()
+        var writes: [SampleTrail.Write] = []
         func write(_ day: String, _ format: SnapshotFormat, _ extension: String, columns: [ProfileField] = ProfileField.allCases) throws {
             let profiles = specs.values.sorted { $0.name < $1.name }.map(Self.profile)
             let path = "\(out)/\(day).\(`extension`)"
@@ -103,6 +105,9 @@ struct SampleWeek: ParsableCommand {
         // Tuesday: a tag restriction removed (widened/high); a description edited (none/info).
         specs["Tier1 Agent – EMEA"]?.tagRestricted = ["User", "RoutingProfile"]
         specs["Tier1 Agent – EMEA"]?.modified = "2026-11-17T10:12:00Z"
+        // alice's call stamped the profile a second later; a Describe at the same moment is a decoy.
+        writes.append(.init(eventName: "UpdateSecurityProfile", profile: specs["Tier1 Agent – EMEA"]!, time: "2026-11-17T10:11:59Z", who: "alice"))
+        writes.append(.init(eventName: "DescribeSecurityProfile", profile: specs["Tier1 Agent – EMEA"]!, time: "2026-11-17T10:11:59Z", who: "mallory", readOnly: true))
         specs["QA Analyst – US"]?.description = "Quality reviews, US and Canada"
         specs["QA Analyst – US"]?.modified = "2026-11-17T15:40:00Z"
         try write("2026-11-17", .ndjson, "ndjson")
@@ -115,6 +120,8 @@ struct SampleWeek: ParsableCommand {
             description: "Emergency access", tags: ["env:prod"], modified: "2026-11-18T23:05:00Z")
         specs["Supervisor – EMEA"]?.permissions.removeAll { $0 == "RestrictContactAccessByHierarchy.View" }
         specs["Supervisor – EMEA"]?.modified = "2026-11-18T08:30:00Z"
+        writes.append(.init(eventName: "UpdateSecurityProfile", profile: specs["Supervisor – EMEA"]!, time: "2026-11-18T08:29:58Z", who: "bob"))
+        writes.append(.init(eventName: "CreateSecurityProfile", profile: specs["Break-glass Admin"]!, time: "2026-11-18T23:04:59Z", who: "bob"))
         specs["Tier2 Agent – EMEA"]?.applications = ["AcmeCRM:CustomerLookup"]
         specs["Tier2 Agent – EMEA"]?.modified = "2026-11-18T09:15:00Z"
         try write("2026-11-18", .aws, "aws.json")
@@ -126,6 +133,7 @@ struct SampleWeek: ParsableCommand {
         try write("2026-11-19", .csv, "csv", columns: ProfileField.ddsqlColumns)
         // Friday: a contractor profile deleted; allowed tags emptied while still tag-restricted
         // (critical); a hierarchy group replaced (changed/medium).
+        writes.append(.init(eventName: "DeleteSecurityProfile", profile: specs["Temp Contractor – EMEA"]!, time: "2026-11-19T16:20:00Z", who: "carol"))
         specs["Temp Contractor – EMEA"] = nil
         specs["Tier2 Agent – EMEA"]?.allowedTags = []
         specs["Tier2 Agent – EMEA"]?.modified = "2026-11-20T14:03:27.512Z"
@@ -147,6 +155,9 @@ struct SampleWeek: ParsableCommand {
         specs["Quality Analyst – EMEA"]?.modified = "2026-11-21T10:00:00Z"
         specs["Sandbox Tester"]?.group = nil
         specs["Sandbox Tester"]?.modified = "2026-11-21T12:00:00Z"
+        // Two writes between the snapshots and none at the stamp: ambiguous.
+        writes.append(.init(eventName: "UpdateSecurityProfile", profile: specs["Sandbox Tester"]!, time: "2026-11-20T09:00:00Z", who: "dave"))
+        writes.append(.init(eventName: "TagResource", profile: specs["Sandbox Tester"]!, time: "2026-11-20T09:05:00Z", who: "erin"))
         try write("2026-11-21", .ndjson, "ndjson")
         // Sunday: the restriction put back (narrowed/low); a Restrict* permission gained back
         // (narrowed/low); a read-only permission gained (widened/medium); a change only in the
@@ -163,6 +174,8 @@ struct SampleWeek: ParsableCommand {
         specs["Admin – EMEA"]?.description = "Contact centre administrators (old replica)"
         specs["Admin – EMEA"]?.modified = "2026-11-01T00:00:00Z"
         try write("2026-11-22", .ndjson, "ndjson")
+        try SampleTrail.logFile(writes).write(to: URL(fileURLWithPath: trail))
+        print("wrote \(trail): \(writes.count) CloudTrail records")
     }
 }
 

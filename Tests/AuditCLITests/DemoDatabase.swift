@@ -15,8 +15,8 @@ enum DemoDatabase {
         try TestDatabase.withDatabase(template: template, body)
     }
 
-    /// Migrates, ingests the sample week night by night under the example policy (as
-    /// `scripts/demo` does) and approves Monday's baseline.
+    /// Migrates, ingests the sample week night by night under the example policy and its
+    /// CloudTrail records (as `scripts/demo` does) and approves Monday's baseline.
     private static func build(_ conninfo: String) throws {
         do {
             let migrate = try CommandRunner.run(["migrate", "--database-url", conninfo])
@@ -32,6 +32,10 @@ enum DemoDatabase {
                 ])
                 guard ingest.status == 0 else { throw TestSetupError("ingest \(file) failed: \(ingest.stderr)") }
             }
+            let trail = try CommandRunner.run([
+                "trail", "ingest", "--database-url", conninfo, root.appendingPathComponent("examples/sample-week-cloudtrail.json").path,
+            ])
+            guard trail.status == 0 else { throw TestSetupError("trail ingest failed: \(trail.stderr)") }
             let baseline = try CommandRunner.run([
                 "baseline", "approve", "monday-review", "--at", "2026-11-16T12:00:00Z", "--database-url", conninfo,
             ])
