@@ -5,15 +5,11 @@ import SnapshotSources
 import Testing
 import TestSupport
 
-/// Runs the Connect stand-in with `behaviour` (plus its keys).
+/// Runs the Connect stand-in with `behaviour` (plus its keys, unless given).
 func withConnectServer<T>(_ behaviour: [String: Any], _ body: (StandInServer) throws -> T) throws -> T {
-    var behaviour = behaviour
-    behaviour["access_key"] = behaviour["access_key"] ?? "AKIDSTANDIN"
-    behaviour["secret"] = behaviour["secret"] ?? "stand-in/secret+key"
-    let json = String(decoding: try JSONSerialization.data(withJSONObject: behaviour), as: UTF8.self)
-    let server = try StandInServer(script: "Tests/SnapshotSourcesTests/Fixtures/connect_server.py", behaviour: json)
-    defer { server.stop() }
-    return try body(server)
+    let keys: [String: Any] = ["access_key": "AKIDSTANDIN", "secret": "stand-in/secret+key"]
+    return try StandInServer.with(
+        script: "Tests/SnapshotSourcesTests/Fixtures/connect_server.py", behaviour: keys.merging(behaviour) { _, given in given }, body)
 }
 
 @Suite("pull aws against a local stand-in of the Amazon Connect API that checks every signature")

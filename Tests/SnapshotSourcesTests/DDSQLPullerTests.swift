@@ -8,13 +8,9 @@ import TestSupport
 
 /// Runs the DDSQL stand-in with `behaviour` (keys `api-key`/`app-key` unless given).
 func withDDSQLServer<T>(_ behaviour: [String: Any], _ body: (StandInServer) throws -> T) throws -> T {
-    var behaviour = behaviour
-    behaviour["api_key"] = behaviour["api_key"] ?? "api-key"
-    behaviour["app_key"] = behaviour["app_key"] ?? "app-key"
-    let json = String(decoding: try JSONSerialization.data(withJSONObject: behaviour), as: UTF8.self)
-    let server = try StandInServer(script: "Tests/SnapshotSourcesTests/Fixtures/ddsql_server.py", behaviour: json)
-    defer { server.stop() }
-    return try body(server)
+    let keys: [String: Any] = ["api_key": "api-key", "app_key": "app-key"]
+    return try StandInServer.with(
+        script: "Tests/SnapshotSourcesTests/Fixtures/ddsql_server.py", behaviour: keys.merging(behaviour) { _, given in given }, body)
 }
 
 @Suite("pull ddsql against a local stand-in of Datadog's DDSQL API")

@@ -33,6 +33,14 @@ package final class StandInServer {
         self.port = port
     }
 
+    /// Runs `script` with `behaviour` (as JSON) for the length of `body`.
+    package static func with<T>(script: String, behaviour: [String: Any], _ body: (StandInServer) throws -> T) throws -> T {
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: behaviour), as: UTF8.self)
+        let server = try StandInServer(script: script, behaviour: json)
+        defer { server.stop() }
+        return try body(server)
+    }
+
     /// `http://127.0.0.1:PORT`.
     package var base: String { "http://127.0.0.1:\(port)" }
 
