@@ -77,6 +77,7 @@ let package = Package(
                 .embedInCode("Migrations/0004_overlap_guard_for_open_versions.sql"),
                 .embedInCode("Migrations/0005_applications_and_granular_access.sql"),
                 .embedInCode("Migrations/0006_trail_events.sql"),
+                .embedInCode("Migrations/0007_discovered.sql"),
             ]
         ),
         // Pullers (DDSQL, AWS with SigV4): the network stays out of the model, reading and core.

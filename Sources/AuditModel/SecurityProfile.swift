@@ -266,10 +266,13 @@ package struct SecurityProfile: Hashable, Sendable {
 
     /// The Amazon Connect instance in the ARN (`.../instance/ID/...`), if any.
     package var instanceFromARN: String? {
-        guard let arn = arn ?? (key.hasPrefix("arn:") ? key : nil),
-              let range = arn.range(of: ":instance/") else { return nil }
-        let rest = arn[range.upperBound...]
-        let id = rest.prefix { $0 != "/" }
+        Self.instance(inKey: arn ?? key)
+    }
+
+    /// The Amazon Connect instance in an ARN (`arn:...:instance/ID/...`), if it is one.
+    package static func instance(inKey key: String) -> String? {
+        guard key.hasPrefix("arn:"), let range = key.range(of: ":instance/") else { return nil }
+        let id = key[range.upperBound...].prefix { $0 != "/" }
         return id.isEmpty ? nil : String(id)
     }
 

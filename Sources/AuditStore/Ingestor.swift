@@ -121,7 +121,8 @@ package struct Ingestor {
             let lastVersions = try loadLastVersions(needed.unseen)
             let changes = Differ.diff(
                 snapshot, open: open, openProfiles: openProfiles, lastVersions: lastVersions,
-                scope: scope, scopeIsImplied: request.scope == nil, policy: request.policy)
+                scope: scope, scopeIsImplied: request.scope == nil, policy: request.policy,
+                knownInstances: try knownInstances())
             if changes.deletionFraction > request.maxDeleteFraction {
                 throw StoreError.tooManyDeletions(
                     deleted: changes.count(.deleted), openInScope: changes.openInScope, limit: request.maxDeleteFraction)
@@ -258,19 +259,26 @@ package struct Ingestor {
         return versions
     }
 
+    /// Every instance an earlier snapshot held (their new profiles are `created`; any other
+    /// instance's are `discovered`).
+    private func knownInstances() throws -> Set<String> {
+        Set(try connection.query("SELECT DISTINCT unnest(instances) FROM connect_audit.snapshots").map { try $0.decode(String.self, at: 0) })
+    }
+
     private func insertSnapshot(_ request: IngestRequest, scope: SnapshotScope, accounts: [String], changes: ChangeSet) throws -> Int64 {
         let instances = request.snapshot.instances
         return try connection.query("""
             INSERT INTO connect_audit.snapshots
                 (source, format, captured_at, content_sha256, scope_kind, scope_ids, accounts, instances, row_count,
-                 created_count, modified_count, touched_count, deleted_count, recreated_count, unchanged_count, warning_count)
-            VALUES ($1, $2, $3, $4, $5::connect_audit.scope_kind, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                 created_count, modified_count, touched_count, deleted_count, recreated_count, unchanged_count, warning_count,
+                 discovered_count)
+            VALUES ($1, $2, $3, $4, $5::connect_audit.scope_kind, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
             RETURNING id
             """, [
                 request.source, request.format, request.capturedAt, request.snapshot.contentSHA256,
                 scope.kind, scope.ids, accounts, instances, request.snapshot.count,
                 changes.count(.created), changes.count(.modified), changes.count(.touched), changes.count(.deleted),
-                changes.count(.recreated), changes.unchanged, changes.warnings.count,
+                changes.count(.recreated), changes.unchanged, changes.warnings.count, changes.count(.discovered),
             ])[0].decode(Int64.self, at: 0)
     }
 

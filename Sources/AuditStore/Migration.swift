@@ -18,6 +18,7 @@ package struct Migration: Sendable, Equatable {
         Migration(fileName: "0004_overlap_guard_for_open_versions.sql", bytes: PackageResources._004_overlap_guard_for_open_versions_sql),
         Migration(fileName: "0005_applications_and_granular_access.sql", bytes: PackageResources._005_applications_and_granular_access_sql),
         Migration(fileName: "0006_trail_events.sql", bytes: PackageResources._006_trail_events_sql),
+        Migration(fileName: "0007_discovered.sql", bytes: PackageResources._007_discovered_sql),
     ]
 
     /// A migration named `fileName` (which starts with its number) running `sql`.

@@ -134,9 +134,9 @@ struct AlertDeliveryTests {
         defer { receiver.stop() }
         let rules = try AlertFixture.rules(url: receiver.url)
         try AlertFixture.withWeek { db, alerts in
-            // The week's high and critical events: three on the first night (profiles created
-            // with administrative or sensitive permissions), six after.
-            #expect(alerts.count == 9)
+            // The week's high and critical events: none on the first night (its profiles are
+            // discovered: an initial load is no change), six after.
+            #expect(alerts.count == 6)
             let outcome = try AlertFixture.deliver(db, rules: rules)
             #expect(outcome.status == 0, "\(outcome.stderr)")
             #expect(try AlertFixture.states(db) == ["delivered": alerts.count])
@@ -272,10 +272,9 @@ struct AlertDeliveryTests {
                 let body = try JSONSerialization.jsonObject(with: Data((request["body"] as? String ?? "").utf8)) as? [String: Any]
                 return body?["text"] as? String
             }
-            // Created with administrative or sensitive permissions: Admin – EMEA, Sandbox Admin,
-            // Quality Analyst (ListenCallRecordings: unredacted recordings); then Break-glass
-            // Admin, Tier2 Agent – EMEA (allowed tags emptied while tag-restricted).
-            #expect(texts.count == 5)
+            // Break-glass Admin (created with administrative permissions) and Tier2 Agent – EMEA
+            // (allowed tags emptied while tag-restricted); Monday's profiles are discovered.
+            #expect(texts.count == 2)
             #expect(texts.allSatisfy { $0.hasPrefix("[critical] widened: ") && $0.hasSuffix("- rule critical-to-chat") })
             #expect(texts.contains { $0.contains("Break-glass Admin") })
         }
@@ -297,13 +296,16 @@ struct AlertDeliveryTests {
                 guard !chunk.isEmpty else { break }
                 said += String(decoding: chunk, as: UTF8.self)
             }
-            let night = DemoDatabase.root.appendingPathComponent("samples/2026-11-16.ndjson").path
-            let ingest = try CommandRunner.run(["ingest", "--database-url", db, "--rules", rules, "--captured-at", "2026-11-16T02:00:00Z", night])
-            #expect(ingest.status == 0, "\(ingest.stderr)")
-            // 20 created events: read watch's lines until all arrived (bounded).
+            // Monday discovers 20 profiles (no alert); Tuesday changes two: one widened.
+            for day in ["2026-11-16", "2026-11-17"] {
+                let night = DemoDatabase.root.appendingPathComponent("samples/\(day).ndjson").path
+                let ingest = try CommandRunner.run(["ingest", "--database-url", db, "--rules", rules, "--captured-at", "\(day)T02:00:00Z", night])
+                #expect(ingest.status == 0, "\(ingest.stderr)")
+            }
+            // 22 events: read watch's lines until all arrived (bounded).
             var printed = ""
             let deadline = ContinuousClock.now + .seconds(20)
-            while printed.split(separator: "\n").count < 20, ContinuousClock.now < deadline {
+            while printed.split(separator: "\n").count < 22, ContinuousClock.now < deadline {
                 let chunk = out.fileHandleForReading.availableData
                 if chunk.isEmpty { break }
                 printed += String(decoding: chunk, as: UTF8.self)
@@ -311,12 +313,14 @@ struct AlertDeliveryTests {
             kill(watch.processIdentifier, SIGKILL)
             watch.waitUntilExit()
             let lines = printed.split(separator: "\n")
-            #expect(lines.count == 20)
-            #expect(lines.allSatisfy { $0.contains("\"kind\":\"created\"") })
-            // Every created event is widened: the NOTIFY channel got one alert each.
+            #expect(lines.count == 22)
+            #expect(lines.filter { $0.contains("\"kind\":\"discovered\"") }.count == 20)
+            #expect(lines.filter { $0.contains("\"kind\":\"modified\"") }.count == 2)
+            // Only the widened change reached the NOTIFY channel: discovered profiles raise no alert.
             var notes: [PostgresNotification] = []
-            while let note = try listener.waitForNotification(timeout: .seconds(notes.count < 20 ? 5 : 0)) { notes.append(note) }
-            #expect(notes.count == 20)
+            while let note = try listener.waitForNotification(timeout: .seconds(notes.isEmpty ? 5 : 1)) { notes.append(note) }
+            #expect(notes.count == 1)
+            #expect(notes.first?.payload.contains("Tier1 Agent") == true)
             #expect(notes.allSatisfy { $0.channel == "test_alerts" && $0.payload.contains("\"rule\":\"widened-to-pg\"") })
         }
     }

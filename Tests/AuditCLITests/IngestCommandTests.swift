@@ -59,6 +59,28 @@ func historyFingerprint(_ conninfo: String) throws -> [String?] {
 
 @Suite("connect-audit ingest and verify")
 struct IngestCommandTests {
+    @Test("a first ingest of 1,500 profiles with a widened rule queues no alert; the next night's widening does")
+    func firstLoadRaisesNoAlert() throws {
+        let files = try NightlyFiles()
+        defer { files.remove() }
+        let rules = files.folder.appendingPathComponent("rules.yaml").path
+        try "channels:\n  out: {type: stdout}\nrules:\n  - {name: widened, drift: [widened], channels: [out]}\n".write(toFile: rules, atomically: true, encoding: .utf8)
+        try TestDatabase.withDatabase { db in
+            #expect(try CommandRunner.run(["migrate", "--database-url", db]).status == 0)
+            let night1 = try files.write(NightlyFiles.profiles(count: 1_500, night: 1), name: "night-1.ndjson")
+            let first = try CommandRunner.run(["ingest", "--database-url", db, "--rules", rules, "--captured-at", "2026-11-01T02:00:00Z", night1])
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(first.stdout.contains("1500 discovered, 0 created"))
+            let connection = try PostgresConnection(db)
+            defer { connection.close() }
+            #expect(try connection.query("SELECT count(*) FROM connect_audit.alert_outbox").first?.decode(Int64.self, at: 0) == 0)
+            let night2 = try files.write(NightlyFiles.profiles(count: 1_500, night: 2), name: "night-2.ndjson")
+            #expect(try CommandRunner.run(["ingest", "--database-url", db, "--rules", rules, "--captured-at", "2026-11-02T02:00:00Z", night2]).status == 0)
+            // 150 edited profiles lost a restriction (widened) and 15 were created (widened).
+            #expect(try connection.query("SELECT count(*) FROM connect_audit.alert_outbox").first?.decode(Int64.self, at: 0) == 165)
+        }
+    }
+
     @Test("ingest prints counts per kind; bad input is one clear error and nothing is written")
     func ingestAndBadInput() throws {
         let files = try NightlyFiles()
@@ -71,14 +93,14 @@ struct IngestCommandTests {
                 "ingest", "--database-url", conninfo, "--captured-at", "2026-11-01T02:00:00Z", night1,
             ])
             #expect(ok.status == 0, "\(ok.stderr)")
-            #expect(ok.stdout.contains("200 created, 0 modified, 0 touched, 0 deleted, 0 recreated, 0 unchanged"))
+            #expect(ok.stdout.contains("200 discovered, 0 created, 0 modified, 0 touched, 0 deleted, 0 recreated, 0 unchanged"), "\(ok.stdout)")
             let json = try CommandRunner.run([
                 "ingest", "--database-url", conninfo, "--captured-at", "2026-11-02T02:00:00Z", "--output", "json", night2,
             ])
             #expect(json.status == 0, "\(json.stderr)")
             let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
             let counts = parsed?.first?["counts"] as? [String: Int]
-            #expect(counts == ["created": 2, "modified": 20, "touched": 20, "deleted": 4, "recreated": 0, "unchanged": 156])
+            #expect(counts == ["discovered": 0, "created": 2, "modified": 20, "touched": 20, "deleted": 4, "recreated": 0, "unchanged": 156])
 
             let bad = try files.write([], name: "broken.ndjson")
             try Data("{\"_key\": \"a\"}\n{\"_key\": \"b\", \"last_modified_time\": \"yesterday\"}\n".utf8).write(to: URL(fileURLWithPath: bad))

@@ -138,7 +138,7 @@ struct ReportCommandTests {
             let versions = try #require(object["versions"] as? [[String: Any]])
             #expect(versions.map { $0["version"] as? Int } == [3, 2, 1])
             let events = try #require(object["events"] as? [[String: Any]])
-            #expect(events.map { $0["kind"] as? String } == ["modified", "modified", "created"])
+            #expect(events.map { $0["kind"] as? String } == ["modified", "modified", "discovered"])
             let text = try CommandRunner.run(["history", "Tier1 Agent – EMEA", "--database-url", db])
             #expect(text.stdout.contains("tag_restricted_resources: -Queue"))
             let missing = try CommandRunner.run(["history", "No Such Profile", "--database-url", db])

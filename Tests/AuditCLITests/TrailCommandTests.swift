@@ -68,15 +68,16 @@ struct TrailCommandTests {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
             return path
         }
-        // Night 1: A, B, C, D appear (no earlier snapshot: only an exact match attributes them).
+        // Night 1: A, B, C, D appear: the instance's first snapshot discovers them (no change, no attribution).
         let night1 = try write("n1.ndjson", [F.row("a", lmt: "2026-11-09T10:00:00.400Z"), F.row("b", lmt: "2026-11-09T12:00:00Z"),
                                              F.row("c", lmt: "2026-11-09T12:00:00Z"), F.row("d", lmt: "2026-11-09T12:00:00Z")].joined(separator: "\n"))
-        // Night 2: A modified (stamped 1.7 s after alice's call), B touched, C and D deleted.
+        // Night 2: A modified (stamped 1.7 s after alice's call), B touched, E created, C and D deleted.
         let night2 = try write("n2.ndjson", [F.row("a", lmt: "2026-11-10T15:30:02.700Z", description: "new words"),
-                                             F.row("b", lmt: "2026-11-10T09:00:00Z")].joined(separator: "\n"))
+                                             F.row("b", lmt: "2026-11-10T09:00:00Z"), F.row("e", lmt: "2026-11-10T11:00:00.900Z")].joined(separator: "\n"))
         // Night 3: D re-created; A modified again, with two writes in the window and none exact.
         let night3 = try write("n3.ndjson", [F.row("a", lmt: "2026-11-11T18:00:00Z", description: "third words"),
-                                             F.row("b", lmt: "2026-11-10T09:00:00Z"), F.row("d", lmt: "2026-11-11T12:00:00.200Z")].joined(separator: "\n"))
+                                             F.row("b", lmt: "2026-11-10T09:00:00Z"), F.row("d", lmt: "2026-11-11T12:00:00.200Z"),
+                                             F.row("e", lmt: "2026-11-10T11:00:00.900Z")].joined(separator: "\n"))
         let records: [[String: Any]] = [
             F.record("e1", "CreateSecurityProfile", at: "2026-11-09T10:00:00Z", profile: "a"),
             F.record("e2", "CreateSecurityProfile", at: "2026-11-01T09:00:00Z", profile: "b", who: "bob"),  // long before: B's creation is unattributed
@@ -92,6 +93,7 @@ struct TrailCommandTests {
             F.record("e12", "TagResource", at: "2026-11-11T10:00:00Z", profile: "a", who: "frank"),
             F.record("e13", "UpdateSecurityProfile", at: "2026-11-11T10:30:00Z", profile: "a", who: "mallory", error: "AccessDeniedException"),
             F.record("e14", "TagResource", at: "2026-11-11T10:00:00Z", profile: nil, who: "mallory"),  // tags a queue
+            F.record("e15", "CreateSecurityProfile", at: "2026-11-10T11:00:00Z", profile: "e", who: "gina"),
         ]
         // Three shapes: a gzipped log file, lookup-events output, EventBridge lines.
         let logFile = try write("trail.json", F.json(["Records": Array(records[0..<6])]))
@@ -121,13 +123,13 @@ struct TrailCommandTests {
     }
 
     static let expected = [
-        "a created exact alice e1",
         "a modified ambiguous erin e11",
         "a modified ambiguous frank e12",
         "a modified exact alice e3",
         "b touched window bob e7",
         "c deleted window carol e9",
         "d recreated exact dave e10",
+        "e created exact gina e15",
     ]
 
     @Test("every kind attributed through decoys, in either order of arrival, from all three shapes")
@@ -149,9 +151,9 @@ struct TrailCommandTests {
                 #expect(try CommandRunner.run(["migrate", "--database-url", db]).status == 0)
                 let outcome = try ingestTrail(db)
                 #expect(outcome.status == 0, "\(outcome.stderr)")
-                #expect(outcome.stdout.contains("11 security-profile write(s): 11 new, 0 already stored; dropped 1 read-only, 1 of other services, 1 other Connect call(s)"), "\(outcome.stdout)")
+                #expect(outcome.stdout.contains("12 security-profile write(s): 12 new, 0 already stored; dropped 1 read-only, 1 of other services, 1 other Connect call(s)"), "\(outcome.stdout)")
                 // The same files again change nothing.
-                #expect(try ingestTrail(db).stdout.contains("0 new, 11 already stored"))
+                #expect(try ingestTrail(db).stdout.contains("0 new, 12 already stored"))
                 try ingestNights(db)
                 // The report and history show who.
                 let report = try CommandRunner.run(["report", "--database-url", db, "--from", "2026-11-01T00:00:00Z", "--to", "2026-11-13T00:00:00Z"])

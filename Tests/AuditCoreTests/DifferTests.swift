@@ -38,6 +38,28 @@ enum DiffFixture {
 
 @Suite("the diff, row by row of DESIGN §3")
 struct DifferTests {
+    @Test("a new key of an instance no snapshot held is discovered (none/info); of a known instance, created")
+    func discovered() throws {
+        let known = F.profile("k1", instance: F.instanceA)
+        let newInKnown = F.profile("k2", instance: F.instanceA)
+        let newInstance = F.profile("k3", instance: F.instanceB)
+        let changes = Differ.diff(
+            F.snapshot([known, newInKnown, newInstance]), state: F.state([known]), knownInstances: [F.instanceA])
+        let kinds = Dictionary(uniqueKeysWithValues: changes.events.map { ($0.key, $0.kind) })
+        #expect(kinds == [newInKnown.key: .created, newInstance.key: .discovered])
+        let found = try #require(changes.events.first { $0.kind == .discovered })
+        #expect((found.drift, found.severity) == (.none, .info))
+        #expect(found.toVersion == 1 && found.fromVersion == nil)
+        // An alert rule matches a discovered profile only when it names the kind.
+        let subject = AlertSubject(kind: .discovered, drift: .none, severity: .info, accountID: nil, profileName: "k3", changedFields: [])
+        let everything = AlertRule(name: "all", kinds: nil, drift: nil, minSeverity: .info, accounts: nil, profileName: nil, changedFields: nil, channels: ["c"])
+        var named = everything
+        named.kinds = [.discovered]
+        let rules = AlertRules(channels: ["c": AlertChannel(name: "c", kind: .stdout)], rules: [everything])
+        #expect(rules.matches(subject).isEmpty)
+        #expect(AlertRules(channels: rules.channels, rules: [named]).matches(subject).count == 1)
+    }
+
     typealias F = DiffFixture
 
     @Test("a key never seen is created, version 1, widened/medium")

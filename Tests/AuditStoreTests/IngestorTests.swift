@@ -63,14 +63,16 @@ struct IngestorTests {
     @Test("a week of snapshots exercising every event kind gives the expected versions, events and warnings")
     func everyKind() throws {
         try F.withMigrated { connection in
-            // Night 1: three profiles.
+            // Night 1: three profiles of an instance seen for the first time (discovered).
             try F.ingest([F.profile("admin"), F.profile("agent"), F.profile("temp")], day: 1, into: connection)
-            // Night 2: admin loses a restriction (modified), agent touched, temp deleted.
-            try F.ingest([F.profile("admin", time: 2_000, tagRestricted: []), F.profile("agent", time: 2_000)], day: 2, into: connection)
+            // Night 2: admin loses a restriction (modified), agent touched, fresh created, temp deleted.
+            try F.ingest([
+                F.profile("admin", time: 2_000, tagRestricted: []), F.profile("agent", time: 2_000), F.profile("fresh", time: 2_000),
+            ], day: 2, into: connection)
             // Night 3: temp comes back (recreated); agent's tags change without a new timestamp; admin stale.
             try F.ingest([
                 F.profile("admin", time: 1_500, tagRestricted: ["Queue"]), F.profile("agent", time: 2_000, tags: ["team:cx", "owner:ana"]),
-                F.profile("temp", time: 3_000, description: "back"),
+                F.profile("fresh", time: 2_000), F.profile("temp", time: 3_000, description: "back"),
             ], day: 3, into: connection)
 
             let events = try F.rows("""
@@ -79,11 +81,12 @@ struct IngestorTests {
                 FROM connect_audit.profile_timeline ORDER BY event_id
                 """, connection)
             #expect(events == [
-                ["admin", "created", nil, "1", "widened", "medium", "", "t"],
-                ["agent", "created", nil, "1", "widened", "medium", "", "t"],
-                ["temp", "created", nil, "1", "widened", "medium", "", "t"],
+                ["admin", "discovered", nil, "1", "none", "info", "", "t"],
+                ["agent", "discovered", nil, "1", "none", "info", "", "t"],
+                ["temp", "discovered", nil, "1", "none", "info", "", "t"],
                 ["admin", "modified", "1", "2", "widened", "high", "last_modified_time,tag_restricted_resources", "t"],
                 ["agent", "touched", "1", "2", "unobserved", "medium", "last_modified_time", "t"],
+                ["fresh", "created", nil, "1", "widened", "medium", "", "t"],
                 ["temp", "deleted", "1", nil, "narrowed", "low", "", "f"],
                 ["agent", "modified", "2", "3", "none", "info", "tags", "f"],
                 ["temp", "recreated", "1", "2", "widened", "medium", "description,last_modified_time", "t"],
@@ -92,19 +95,21 @@ struct IngestorTests {
             #expect(warnings == [["3", "stale_observation", "t"]])
 
             let current = try F.rows("SELECT security_profile_name, version FROM connect_audit.current_profiles ORDER BY 1", connection)
-            #expect(current == [["admin", "2"], ["agent", "3"], ["temp", "2"]])
+            #expect(current == [["admin", "2"], ["agent", "3"], ["fresh", "1"], ["temp", "2"]])
             let night1 = try F.rows("SELECT security_profile_name, version FROM connect_audit.profiles_as_of('2026-11-01T12:00:00Z') ORDER BY 1", connection)
             #expect(night1 == [["admin", "1"], ["agent", "1"], ["temp", "1"]])
             let night2 = try F.rows("SELECT security_profile_name, tag_restricted_resources::text FROM connect_audit.profiles_as_of('2026-11-02T12:00:00Z') ORDER BY 1", connection)
-            #expect(night2 == [["admin", "{}"], ["agent", "{User}"]])
+            #expect(night2 == [["admin", "{}"], ["agent", "{User}"], ["fresh", "{User}"]])
             // The stale row of night 3 changed nothing: admin still has no tag restriction.
             let admin = try F.rows("SELECT tag_restricted_resources::text FROM connect_audit.current_profiles WHERE security_profile_name = 'admin'", connection)
             #expect(admin == [["{}"]])
             let counts = try F.rows("""
-                SELECT created_count, modified_count, touched_count, deleted_count, recreated_count, unchanged_count, warning_count
+                SELECT discovered_count, created_count, modified_count, touched_count, deleted_count, recreated_count, unchanged_count, warning_count
                 FROM connect_audit.snapshots ORDER BY id
                 """, connection)
-            #expect(counts == [["3", "0", "0", "0", "0", "0", "0"], ["0", "1", "1", "1", "0", "0", "0"], ["0", "1", "0", "0", "1", "0", "1"]])
+            #expect(counts == [
+                ["3", "0", "0", "0", "0", "0", "0", "0"], ["0", "1", "1", "1", "1", "0", "0", "0"], ["0", "0", "1", "0", "0", "1", "1", "1"],
+            ])
             #expect(try HistoryVerifier(connection: connection).verify().isValid)
         }
     }
@@ -207,7 +212,7 @@ struct IngestorTests {
                 Issue.record("expected a dry run, got \(outcome)")
                 return
             }
-            #expect(changes.count(.created) == 1)
+            #expect(changes.count(.discovered) == 1, "the first snapshot of an instance discovers its profiles")
             #expect(try F.count("SELECT count(*) FROM connect_audit.snapshots", connection) == 0)
             #expect(try F.count("SELECT count(*) FROM connect_audit.profile_versions", connection) == 0)
         }

@@ -8,7 +8,7 @@ extension Differ {
     /// `--dry-run` reasoning; the store does the same with SQL.
     package static func diff(
         _ snapshot: Snapshot, state: [String: StoredVersion], deleted: [String: StoredVersion] = [:],
-        scope: SnapshotScope? = nil, policy: DriftPolicy = .standard
+        scope: SnapshotScope? = nil, policy: DriftPolicy = .standard, knownInstances: Set<String>? = nil
     ) -> ChangeSet {
         let open = OpenVersions(state.values.map(OpenVersion.init))
         let needed = priorRowsNeeded(snapshot, open: open)
@@ -18,6 +18,7 @@ extension Differ {
         for key in needed.unseen { last[key] = deleted[key] }
         return diff(
             snapshot, open: open, openProfiles: openProfiles, lastVersions: last,
-            scope: scope ?? snapshot.impliedScope, scopeIsImplied: scope == nil, policy: policy)
+            scope: scope ?? snapshot.impliedScope, scopeIsImplied: scope == nil, policy: policy,
+            knownInstances: knownInstances)
     }
 }

@@ -33,6 +33,8 @@ package struct AlertRule: Hashable, Sendable {
 extension AlertRule {
     func matches(_ subject: AlertSubject) -> Bool {
         if let kinds, !kinds.contains(subject.kind) { return false }
+        // An initial load is no change: only a rule that names `discovered` matches it.
+        if subject.kind == .discovered && kinds?.contains(.discovered) != true { return false }
         if let drift, !drift.contains(subject.drift) { return false }
         if subject.severity < minSeverity { return false }
         if let accounts, !(subject.accountID.map(accounts.contains) ?? false) { return false }

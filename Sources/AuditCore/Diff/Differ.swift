@@ -42,6 +42,8 @@ package enum Differ {
     ///     `priorRowsNeeded(...).unseen`; keys never seen are absent.
     ///   - scope: what the snapshot speaks for; `impliedScope` marks the default, which
     ///     also warns about instances that have open profiles but are absent.
+    ///   - knownInstances: every instance (scope cell) an earlier snapshot held; a new
+    ///     profile of any other is `discovered`. `nil`: every new profile is `created`.
     package static func diff(
         _ snapshot: Snapshot,
         open: OpenVersions,
@@ -49,7 +51,8 @@ package enum Differ {
         lastVersions: [String: StoredVersion],
         scope: SnapshotScope,
         scopeIsImplied: Bool,
-        policy: DriftPolicy = .standard
+        policy: DriftPolicy = .standard,
+        knownInstances: Set<String>? = nil
     ) -> ChangeSet {
         precondition(
             snapshot.recognized.isEmpty || snapshot.readAgainst === open,
@@ -83,7 +86,9 @@ package enum Differ {
             guard let current = position.map({ open.all[$0] }) else {
                 let previous = lastVersions[key]
                 let version = (previous?.version ?? 0) + 1
-                let kind: ChangeKind = previous == nil ? .created : .recreated
+                // A profile of an instance no snapshot held before is discovered (DESIGN §3).
+                let discovered = previous == nil && knownInstances.map { !$0.contains(profile.scopeInstance) } == true
+                let kind: ChangeKind = previous != nil ? .recreated : discovered ? .discovered : .created
                 // A created profile's content is its version row; its event carries no diff.
                 let diff = previous.map { ProfileDiff.between($0.profile, profile) } ?? ProfileDiff()
                 changes.newVersions.append(newVersion(version))

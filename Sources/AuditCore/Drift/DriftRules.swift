@@ -57,6 +57,8 @@ package enum DriftRules {
         kind: ChangeKind, old: SecurityProfile?, new: SecurityProfile?, diff: ProfileDiff, policy: DriftPolicy
     ) -> [Part] {
         switch kind {
+        case .discovered:
+            return [Part(field: "_key", drift: .none, severity: .info)]
         case .deleted:
             return [Part(field: "_key", drift: .narrowed, severity: .low)]
         case .touched:

@@ -15,7 +15,20 @@ package struct DriftReport: Sendable {
     /// When the report was made (the shell's clock).
     package var generatedAt: Instant
     /// The items, most severe first, widened before other drift, then by time and profile.
+    /// Discovered profiles are not among them: see `discoveries`.
     package private(set) var items: [ReportItem]
+    /// Profiles discovered (an instance's first snapshot), one line per instance: an initial
+    /// load is listed, not itemised.
+    package private(set) var discoveries: [Discovery] = []
+
+    /// The profiles of one instance first seen in the window.
+    package struct Discovery: Hashable, Sendable {
+        package var instance: String
+        package var accountID: String?
+        package var profiles: Int
+        /// When the first of them was observed.
+        package var observedAt: Instant?
+    }
 
     package init(title: String, from: Instant? = nil, to: Instant? = nil, baseline: String? = nil, generatedAt: Instant, items: [ReportItem]) {
         self.title = title
@@ -23,6 +36,16 @@ package struct DriftReport: Sendable {
         self.to = to
         self.baseline = baseline
         self.generatedAt = generatedAt
+        var discovered: [String: Discovery] = [:]
+        for item in items where item.kind == .discovered {
+            let instance = SecurityProfile.instance(inKey: item.key) ?? item.accountID ?? item.key
+            var entry = discovered[instance] ?? Discovery(instance: instance, accountID: item.accountID, profiles: 0, observedAt: item.observedAt)
+            entry.profiles += 1
+            if let time = item.observedAt, entry.observedAt.map({ time < $0 }) ?? true { entry.observedAt = time }
+            discovered[instance] = entry
+        }
+        discoveries = discovered.values.sorted { ($0.observedAt?.microsecondsSinceEpoch ?? 0, $0.instance) < ($1.observedAt?.microsecondsSinceEpoch ?? 0, $1.instance) }
+        let items = items.filter { $0.kind != .discovered }
         // Most severe first; then widened before other drift; then time, name, key. Sorted
         // by index over small keys: moving whole items while sorting cost a quarter of a
         // year-long report.

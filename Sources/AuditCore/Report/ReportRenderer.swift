@@ -18,6 +18,14 @@ package enum ReportRenderer {
         instant?.minuteText ?? "-"
     }
 
+    /// One line per instance whose profiles were discovered (an initial load, not changes).
+    static func discoveryLines(_ report: DriftReport) -> [String] {
+        report.discoveries.map { found in
+            "discovered \(found.profiles) profile(s) in instance \(found.instance)" + (found.accountID.map { " (account \($0))" } ?? "")
+                + (found.observedAt.map { ", first observed \($0.minuteText)" } ?? "")
+        }
+    }
+
     static func summary(_ report: DriftReport) -> String {
         let counts = report.countsBySeverity.filter { $0.1 > 0 }.map { "\($0.1) \($0.0.rawValue)" }
         let widened = report.items.count { $0.drift == .widened }
@@ -31,7 +39,7 @@ package enum ReportRenderer {
     /// profiles passes through `TextEscaping.terminal`.
     static func text(_ report: DriftReport) -> String {
         let cell = TextEscaping.terminal
-        var lines = ["connect-audit: \(cell(report.title))", summary(report), ""]
+        var lines = ["connect-audit: \(cell(report.title))", summary(report)] + discoveryLines(report).map(cell) + [""]
         guard !report.items.isEmpty else { return (lines + ["No changes."]).joined(separator: "\n") }
         let header = ["SEVERITY", "DRIFT", "KIND", "WHEN", "PROFILE", "ACCOUNT"]
         let rows = report.items.map { item in
@@ -60,6 +68,7 @@ package enum ReportRenderer {
     static func markdown(_ report: DriftReport) -> String {
         let cell = TextEscaping.markdown
         var lines = ["# connect-audit: \(cell(report.title))", "", summary(report), ""]
+        if !report.discoveries.isEmpty { lines += discoveryLines(report).map { "- \(cell($0))" } + [""] }
         lines += ["| severity | count |", "|---|---|"]
         lines += report.countsBySeverity.map { "| \($0.0.rawValue) | \($0.1) |" }
         lines.append("")
@@ -84,7 +93,8 @@ package enum ReportRenderer {
     // MARK: json
 
     /// Stable fields: `report` (title, from, to, baseline, generated_at), `summary` (total,
-    /// by_severity, by_drift), `events` (id, profile_key, profile_name, account_id, kind,
+    /// by_severity, by_drift), `discovered` (instance, account_id, profiles, first_observed_at),
+    /// `events` (id, profile_key, profile_name, account_id, kind,
     /// observed_at, drift, severity, changed_fields, diff, attribution: who made it, from
     /// CloudTrail, `[]` when unknown).
     static func json(_ report: DriftReport) -> String {
@@ -98,7 +108,12 @@ package enum ReportRenderer {
         out += report.countsByDrift.map { "\"\($0.0.rawValue)\":\($0.1)" }.joined(separator: ",")
         out += "},\"by_severity\":{"
         out += report.countsBySeverity.map { "\"\($0.0.rawValue)\":\($0.1)" }.joined(separator: ",")
-        out += "},\"total\":\(report.items.count)},\"events\":["
+        out += "},\"total\":\(report.items.count)},\"discovered\":["
+        out += report.discoveries.map { found in
+            "{\"account_id\":" + optional(found.accountID) + ",\"first_observed_at\":" + optional(found.observedAt?.iso8601)
+                + ",\"instance\":" + optional(found.instance) + ",\"profiles\":\(found.profiles)}"
+        }.joined(separator: ",")
+        out += "],\"events\":["
         out += report.items.map { item in
             var event = "{\"account_id\":" + optional(item.accountID)
             event += ",\"attribution\":[" + item.attributions.map(\.json).joined(separator: ",") + "]"
@@ -137,6 +152,7 @@ package enum ReportRenderer {
             </style></head><body>
             <h1>connect-audit: \(escape(report.title))</h1>
             <p>\(escape(summary(report)))</p>
+            \(discoveryLines(report).map { "<p>\(escape($0))</p>\n" }.joined())
             <table><tr><th>severity</th><th>changes</th></tr>
 
             """
