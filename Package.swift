@@ -78,6 +78,7 @@ let package = Package(
                 .embedInCode("Migrations/0005_applications_and_granular_access.sql"),
                 .embedInCode("Migrations/0006_trail_events.sql"),
                 .embedInCode("Migrations/0007_discovered.sql"),
+                .embedInCode("Migrations/0008_alert_digests.sql"),
             ]
         ),
         // Pullers (DDSQL, AWS with SigV4): the network stays out of the model, reading and core.

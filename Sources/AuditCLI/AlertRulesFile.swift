@@ -51,7 +51,7 @@ extension NodeReader {
         let type = try string(mapping["type"], "the `type` of channel \(name)", in: node)
         switch type {
         case "webhook":
-            try allowOnly(["type", "url", "style", "headers_from_env", "timeout"], in: mapping, what: "webhook channel \(name)")
+            try allowOnly(["type", "url", "style", "headers_from_env", "timeout", "digest_over"], in: mapping, what: "webhook channel \(name)")
             let url = try string(mapping["url"], "the `url` of channel \(name)", in: node)
             guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https" else {
                 throw error(mapping["url"] ?? node, "channel \(name): `url` must be an http or https URL")
@@ -77,16 +77,46 @@ extension NodeReader {
                 guard let seconds = timeoutNode.float, seconds > 0 else { throw error(timeoutNode, "channel \(name): `timeout` must be seconds > 0") }
                 timeout = seconds
             }
-            return AlertChannel(name: name, kind: .webhook(url: url, style: style, headersFromEnvironment: headers, timeoutSeconds: timeout))
+            return AlertChannel(
+                name: name, kind: .webhook(url: url, style: style, headersFromEnvironment: headers, timeoutSeconds: timeout),
+                digestOver: try digestOver(mapping, name))
+        case "slack", "teams":
+            try allowOnly(["type", "url_from_env", "timeout", "digest_over"], in: mapping, what: "\(type) channel \(name)")
+            let variable = try string(mapping["url_from_env"], "the `url_from_env` of channel \(name) (the webhook URL is a secret)", in: node)
+            let timeout = try timeoutSeconds(mapping, name)
+            let kind: AlertChannel.Kind = type == "slack"
+                ? .slack(urlFromEnvironment: variable, timeoutSeconds: timeout) : .teams(urlFromEnvironment: variable, timeoutSeconds: timeout)
+            return AlertChannel(name: name, kind: kind, digestOver: try digestOver(mapping, name))
+        case "pagerduty":
+            try allowOnly(["type", "routing_key_from_env", "url", "timeout", "digest_over"], in: mapping, what: "pagerduty channel \(name)")
+            let variable = try string(mapping["routing_key_from_env"], "the `routing_key_from_env` of channel \(name)", in: node)
+            let url = mapping["url"] == nil ? AlertChannel.pagerDutyEvents : try string(mapping["url"], "the `url` of channel \(name)", in: node)
+            return AlertChannel(
+                name: name, kind: .pagerduty(routingKeyFromEnvironment: variable, url: url, timeoutSeconds: try timeoutSeconds(mapping, name)),
+                digestOver: try digestOver(mapping, name))
         case "stdout":
-            try allowOnly(["type"], in: mapping, what: "stdout channel \(name)")
-            return AlertChannel(name: name, kind: .stdout)
+            try allowOnly(["type", "digest_over"], in: mapping, what: "stdout channel \(name)")
+            return AlertChannel(name: name, kind: .stdout, digestOver: try digestOver(mapping, name))
         case "notify":
             try allowOnly(["type", "channel"], in: mapping, what: "notify channel \(name)")
             return AlertChannel(name: name, kind: .notify(channel: try string(mapping["channel"], "the `channel` of \(name)", in: node)))
         default:
-            throw error(mapping["type"] ?? node, "channel \(name) has unknown type \(type); expected webhook, stdout or notify")
+            throw error(mapping["type"] ?? node, "channel \(name) has unknown type \(type); expected slack, teams, pagerduty, webhook, stdout or notify")
         }
+    }
+
+    /// `digest_over` (default 20): more alerts than this from one ingest make one digest.
+    func digestOver(_ mapping: Node.Mapping, _ name: String) throws(ConfigFileError) -> Int {
+        guard let node = mapping["digest_over"] else { return 20 }
+        guard let value = node.int, value >= 1 else { throw error(node, "channel \(name): `digest_over` must be a whole number >= 1") }
+        return value
+    }
+
+    /// `timeout` in seconds (default 10).
+    func timeoutSeconds(_ mapping: Node.Mapping, _ name: String) throws(ConfigFileError) -> Double {
+        guard let node = mapping["timeout"] else { return 10 }
+        guard let seconds = node.float, seconds > 0, seconds <= 600 else { throw error(node, "channel \(name): `timeout` must be seconds from 0 to 600") }
+        return seconds
     }
 
     func rule(_ node: Node) throws(ConfigFileError) -> AlertRule {

@@ -46,6 +46,31 @@ struct Alerts: ParsableCommand {
             var delivered = 0, retried = 0, failed = 0
             while true {
                 let claimed: Bool = try connection.withTransaction { _ in
+                    if let (digest, attempts) = try outbox.claimNextDigest() {
+                        guard let channel = alertRules.channels[digest.channel] else {
+                            try outbox.markDigest(digest.id, delivered: false, error: "channel \(digest.channel) is not in \(rules)")
+                            failed += 1
+                            return true
+                        }
+                        switch Self.send(digest, via: channel) {
+                        case .delivered:
+                            try outbox.markDigest(digest.id, delivered: true)
+                            delivered += 1
+                        case .failed(let reason):
+                            try outbox.markDigest(digest.id, delivered: false, error: reason)
+                            failed += 1
+                        case .retry(let reason, let retryAfter):
+                            if attempts + 1 >= policy.maxAttempts {
+                                try outbox.markDigest(digest.id, delivered: false, error: "gave up after \(attempts + 1) attempts: \(reason)")
+                                failed += 1
+                            } else {
+                                let delay = policy.delay(afterAttempts: attempts + 1, retryAfter: retryAfter, jitter: Double.random(in: 0..<1, using: &random))
+                                try outbox.markDigest(digest.id, delivered: false, retryAfter: delay, error: reason)
+                                retried += 1
+                            }
+                        }
+                        return true
+                    }
                     guard let alert = try outbox.claimNext() else { return false }
                     guard let channel = alertRules.channels[alert.channel] else {
                         try outbox.markFailed(alert.id, error: "channel \(alert.channel) is not in \(rules)")
@@ -84,6 +109,7 @@ struct Alerts: ParsableCommand {
         }
 
         static func send(_ alert: OutboxAlert, via channel: AlertChannel) -> DeliveryResult {
+            let key = String(alert.id)
             switch channel.kind {
             case .stdout:
                 print(AlertPayload.json(alert.event, rule: alert.rule, alertID: alert.id))
@@ -92,29 +118,96 @@ struct Alerts: ParsableCommand {
             case .notify:
                 return .delivered  // sent by the ingest's own transaction
             case .webhook(let url, let style, let headersFromEnvironment, let timeout):
-                var headers: [String: String] = [:]
-                for (header, variable) in headersFromEnvironment {
-                    guard let value = ProcessInfo.processInfo.environment[variable] else {
-                        return .failed(reason: "environment variable \(variable) (header \(header)) is not set")
-                    }
-                    headers[header] = value
+                let headers: [String: String]
+                switch Self.environmentValues(headersFromEnvironment) {
+                case .success(let values): headers = values
+                case .failure(let missing): return .failed(reason: missing.reason)
                 }
                 // A receiver may echo the request's headers: their values never reach the outbox.
                 return WebhookSender.send(alert, url: url, style: style, headers: headers, timeout: timeout)
                     .redacting(known: Array(headers.values))
+            case .slack(let variable, let timeout):
+                return Self.post(ChannelPayloads.slack(alert.event, rule: alert.rule), urlFrom: variable, timeout: timeout, key: key)
+            case .teams(let variable, let timeout):
+                return Self.post(ChannelPayloads.teams(alert.event, rule: alert.rule), urlFrom: variable, timeout: timeout, key: key)
+            case .pagerduty(let variable, let url, let timeout):
+                guard let routingKey = ProcessInfo.processInfo.environment[variable], !routingKey.isEmpty else {
+                    return .failed(reason: "environment variable \(variable) (the PagerDuty routing key) is not set")
+                }
+                return WebhookSender.post(
+                    ChannelPayloads.pagerDuty(alert.event, rule: alert.rule, alertID: alert.id, routingKey: routingKey),
+                    to: url, headers: [:], timeout: timeout, idempotencyKey: key).redacting(known: [routingKey])
             }
+        }
+
+        /// One digest over its channel.
+        static func send(_ digest: AlertDigest, via channel: AlertChannel) -> DeliveryResult {
+            let key = "digest-\(digest.id)"
+            switch channel.kind {
+            case .stdout:
+                print(ChannelPayloads.json(digest))
+                fflush(nil)
+                return .delivered
+            case .notify:
+                return .delivered  // notify channels never digest
+            case .webhook(let url, _, let headersFromEnvironment, let timeout):
+                switch Self.environmentValues(headersFromEnvironment) {
+                case .success(let headers):
+                    return WebhookSender.post(ChannelPayloads.json(digest), to: url, headers: headers, timeout: timeout, idempotencyKey: key)
+                        .redacting(known: Array(headers.values))
+                case .failure(let missing):
+                    return .failed(reason: missing.reason)
+                }
+            case .slack(let variable, let timeout):
+                return Self.post(ChannelPayloads.slack(digest), urlFrom: variable, timeout: timeout, key: key)
+            case .teams(let variable, let timeout):
+                return Self.post(ChannelPayloads.teams(digest), urlFrom: variable, timeout: timeout, key: key)
+            case .pagerduty(let variable, let url, let timeout):
+                guard let routingKey = ProcessInfo.processInfo.environment[variable], !routingKey.isEmpty else {
+                    return .failed(reason: "environment variable \(variable) (the PagerDuty routing key) is not set")
+                }
+                return WebhookSender.post(ChannelPayloads.pagerDuty(digest, routingKey: routingKey), to: url, headers: [:], timeout: timeout, idempotencyKey: key)
+                    .redacting(known: [routingKey])
+            }
+        }
+
+        /// A missing environment variable.
+        struct Missing: Error {
+            var reason: String
+        }
+
+        /// The values of header → variable, or which variable is not set.
+        static func environmentValues(_ headersFromEnvironment: [String: String]) -> Result<[String: String], Missing> {
+            var headers: [String: String] = [:]
+            for (header, variable) in headersFromEnvironment {
+                guard let value = ProcessInfo.processInfo.environment[variable] else {
+                    return .failure(Missing(reason: "environment variable \(variable) (header \(header)) is not set"))
+                }
+                headers[header] = value
+            }
+            return .success(headers)
+        }
+
+        /// POSTs to the URL held by an environment variable (a Slack or Teams webhook URL is a secret).
+        static func post(_ body: String, urlFrom variable: String, timeout: Double, key: String) -> DeliveryResult {
+            guard let url = ProcessInfo.processInfo.environment[variable], !url.isEmpty else {
+                return .failed(reason: "environment variable \(variable) (the webhook URL) is not set")
+            }
+            return WebhookSender.post(body, to: url, headers: [:], timeout: timeout, idempotencyKey: key).redacting(known: [url])
         }
     }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List pending and failed alerts.")
         @OptionGroup var database: DatabaseOptions
-        @Flag(help: "Delivered alerts too.") var all = false
+        @Flag(help: "Delivered and digested alerts too.") var all = false
+        @Option(help: "Only the alerts of this digest (its message names it).") var digest: Int64?
 
         func run() throws {
             let connection = try database.connect()
             defer { connection.close() }
-            let alerts = try AlertOutbox(connection: connection).list(states: all ? ["pending", "failed", "delivered"] : ["pending", "failed"])
+            let states = all || digest != nil ? ["pending", "failed", "delivered", "digested"] : ["pending", "failed"]
+            let alerts = try AlertOutbox(connection: connection).list(states: states, digest: digest)
             if alerts.isEmpty { print("no pending or failed alerts") }
             for alert in alerts {
                 printRow([

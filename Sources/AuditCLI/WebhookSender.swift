@@ -7,23 +7,31 @@ import SnapshotSources
 import FoundationNetworking
 #endif
 
-/// Sends one alert to a webhook: HTTP POST of JSON, the outbox id as the idempotency key.
+/// Sends alerts and digests over HTTP: POST of JSON, an idempotency key (the outbox or
+/// digest id) so a receiver can de-duplicate at-least-once deliveries.
 enum WebhookSender {
+    /// One alert to a `webhook` channel, in its style.
     static func send(
         _ alert: OutboxAlert, url: String, style: AlertChannel.Style, headers: [String: String], timeout: Double
     ) -> DeliveryResult {
-        guard let endpoint = URL(string: url) else { return .failed(reason: "invalid URL") }
-        var request = URLRequest(url: endpoint, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        // Receivers de-duplicate on this: deliveries are at least once.
-        request.setValue(String(alert.id), forHTTPHeaderField: "Idempotency-Key")
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let body: String
         switch style {
         case .json: body = AlertPayload.json(alert.event, rule: alert.rule, alertID: alert.id)
         case .slack: body = "{\"text\":" + CanonicalJSON.text(AlertPayload.slackText(alert.event, rule: alert.rule)) + "}"
         }
+        return post(body, to: url, headers: headers, timeout: timeout, idempotencyKey: String(alert.id))
+    }
+
+    /// POSTs a JSON body; 2xx delivered; network errors, 408, 429 and 5xx retried; any
+    /// other answer failed.
+    static func post(_ body: String, to url: String, headers: [String: String], timeout: Double, idempotencyKey: String) -> DeliveryResult {
+        guard let endpoint = URL(string: url), endpoint.scheme == "https" || endpoint.scheme == "http" else { return .failed(reason: "invalid URL") }
+        var request = URLRequest(url: endpoint, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        // Receivers de-duplicate on this: deliveries are at least once.
+        request.setValue(idempotencyKey, forHTTPHeaderField: "Idempotency-Key")
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         request.httpBody = Data(body.utf8)
 
         let response: HTTPResponse

@@ -28,7 +28,18 @@ package struct AlertOutbox {
             for (rule, channel) in rules.matches(subject) { rows.append((event, rule, channel)) }
         }
         guard !rows.isEmpty else { return }
-        try connection.copyIn("COPY connect_audit.alert_outbox (event_id, rule, channel, state, delivered_at) FROM STDIN") { writer in
+        // More alerts for a channel than its digest_over: one digest message for them all.
+        var perChannel: [String: (channel: AlertChannel, count: Int)] = [:]
+        for row in rows { perChannel[row.channel.name, default: (row.channel, 0)].count += 1 }
+        var digestOf: [String: Int64] = [:]
+        if let snapshotID = events.first?.snapshotID {
+            for (name, entry) in perChannel.sorted(by: { $0.key < $1.key }) where entry.channel.digests && entry.count > entry.channel.digestOver {
+                digestOf[name] = try connection.query(
+                    "INSERT INTO connect_audit.alert_digests (snapshot_id, channel) VALUES ($1, $2) RETURNING id", [snapshotID, name]
+                )[0].decode(Int64.self, at: 0)
+            }
+        }
+        try connection.copyIn("COPY connect_audit.alert_outbox (event_id, rule, channel, state, delivered_at, digest_id) FROM STDIN") { writer in
             for row in rows {
                 try writer.append(row.event.id)
                 try writer.append(row.rule)
@@ -37,9 +48,10 @@ package struct AlertOutbox {
                     try writer.append("delivered")
                     try writer.append("now")
                 } else {
-                    try writer.append("pending")
+                    try writer.append(digestOf[row.channel.name] == nil ? "pending" : "digested")
                     try writer.append(nil as String?)
                 }
+                try writer.append(digestOf[row.channel.name])
                 try writer.endRow()
             }
         }
@@ -91,13 +103,44 @@ package struct AlertOutbox {
         return alert
     }
 
-    /// Seconds until the next pending alert is due, or `nil` when none is pending.
+    /// Seconds until the next pending alert or digest is due, or `nil` when none is pending.
     package func secondsUntilNextDue() throws -> Double? {
         // min() of no rows is NULL: nothing pending. (greatest() would turn it into 0.)
         try connection.query("""
             SELECT extract(epoch FROM min(next_attempt_at) - now())::float8
-            FROM connect_audit.alert_outbox WHERE state = 'pending'
+            FROM (SELECT next_attempt_at FROM connect_audit.alert_outbox WHERE state = 'pending'
+                  UNION ALL SELECT next_attempt_at FROM connect_audit.alert_digests WHERE state = 'pending') due
             """)[0].decodeIfPresent(Double.self, at: 0).map { max(0, $0) }
+    }
+
+    /// Locks the next due pending digest for this transaction (as `claimNext` does for
+    /// alerts), with the events of all its alerts; and how many attempts it had.
+    package func claimNextDigest() throws -> (digest: AlertDigest, attempts: Int)? {
+        guard let row = try connection.query("""
+            SELECT id, snapshot_id, channel, attempts FROM connect_audit.alert_digests
+            WHERE id = (SELECT id FROM connect_audit.alert_digests WHERE state = 'pending' AND next_attempt_at <= now()
+                        ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+            """).first else { return nil }
+        let id = try row.decode(Int64.self, at: 0)
+        var events: [Int64: AlertEvent] = [:]
+        for alert in try connection.query("\(Self.selectAlert) WHERE o.digest_id = $1 ORDER BY o.event_id, o.id", [id]).map(Self.alert) {
+            events[alert.event.eventID] = alert.event
+        }
+        let digest = AlertDigest(
+            id: id, channel: try row.decode(String.self, at: 2), snapshotID: try row.decode(Int64.self, at: 1), events: Array(events.values))
+        return (digest, try row.decode(Int.self, at: 3))
+    }
+
+    /// Records a digest's delivery attempt: delivered, retried after `seconds`, or failed.
+    package func markDigest(_ id: Int64, delivered: Bool, retryAfter seconds: Double? = nil, error: String? = nil) throws {
+        let state = delivered ? "delivered" : seconds == nil ? "failed" : "pending"
+        try connection.execute("""
+            UPDATE connect_audit.alert_digests
+            SET state = $2, attempts = attempts + 1, last_error = $3,
+                delivered_at = CASE WHEN $2 = 'delivered' THEN now() END,
+                next_attempt_at = now() + make_interval(secs => coalesce($4, 0))
+            WHERE id = $1
+            """, [id, state, error, seconds])
     }
 
     package func markDelivered(_ id: Int64) throws {
@@ -121,9 +164,11 @@ package struct AlertOutbox {
             """, [id, error])
     }
 
-    /// Alerts in `states`, oldest event first.
-    package func list(states: [String]) throws -> [OutboxAlert] {
-        try connection.query("\(Self.selectAlert) WHERE o.state = ANY($1::text[]) ORDER BY o.event_id, o.id", [states]).map(Self.alert)
+    /// Alerts in `states` (of one digest, if given), oldest event first.
+    package func list(states: [String], digest: Int64? = nil) throws -> [OutboxAlert] {
+        try connection.query("""
+            \(Self.selectAlert) WHERE o.state = ANY($1::text[]) AND ($2::bigint IS NULL OR o.digest_id = $2) ORDER BY o.event_id, o.id
+            """, [states, digest]).map(Self.alert)
     }
 
     /// Puts a failed alert back to pending, due now. Returns whether one was.

@@ -21,13 +21,33 @@ package struct AlertChannel: Hashable, Sendable {
         case stdout
         /// PostgreSQL `NOTIFY` on the named channel, sent in the ingest's transaction.
         case notify(channel: String)
+        /// A Slack incoming webhook, Block Kit message; its URL (a secret) from the environment.
+        case slack(urlFromEnvironment: String, timeoutSeconds: Double)
+        /// A Microsoft Teams Workflows webhook, Adaptive Card; its URL from the environment.
+        case teams(urlFromEnvironment: String, timeoutSeconds: Double)
+        /// PagerDuty Events API v2 (`url`, default `https://events.pagerduty.com/v2/enqueue`);
+        /// the routing key from the environment.
+        case pagerduty(routingKeyFromEnvironment: String, url: String, timeoutSeconds: Double)
     }
 
     package var name: String
     package var kind: Kind
+    /// When one ingest matches more alerts than this for the channel, it gets one digest
+    /// message instead of one each (`notify` channels never digest: machines read them).
+    package var digestOver: Int
 
-    package init(name: String, kind: Kind) {
+    /// PagerDuty's Events API v2 endpoint.
+    package static let pagerDutyEvents = "https://events.pagerduty.com/v2/enqueue"
+
+    package init(name: String, kind: Kind, digestOver: Int = 20) {
         self.name = name
         self.kind = kind
+        self.digestOver = digestOver
+    }
+
+    /// Whether the channel may get digests.
+    package var digests: Bool {
+        if case .notify = kind { return false }
+        return true
     }
 }

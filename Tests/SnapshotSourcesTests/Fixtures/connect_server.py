@@ -140,6 +140,10 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def reply(self, status, body, error_type=None):
+        # Logged before the answer goes out, so a client that has its answer finds the entry.
+        with lock:
+            with open(log_path, "a") as log:
+                log.write(json.dumps({"method": "GET", "path": self.path, "region": getattr(self, "region", None), "status": status}) + "\n")
         data = json.dumps(body).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -196,15 +200,13 @@ class Handler(BaseHTTPRequestHandler):
             state["requests"] += 1
             number = state["requests"]
         region, error = self.verify()
+        self.region = region
         if error:
-            status = self.reply(error[0], error[1], error[2])
+            self.reply(error[0], error[1], error[2])
         elif behaviour.get("throttle_every") and number % behaviour["throttle_every"] == 0:
-            status = self.reply(429, {"Message": "Rate exceeded"}, "ThrottlingException")
+            self.reply(429, {"Message": "Rate exceeded"}, "ThrottlingException")
         else:
-            status = self.route(region)
-        with lock:
-            with open(log_path, "a") as log:
-                log.write(json.dumps({"method": "GET", "path": self.path, "region": region, "status": status}) + "\n")
+            self.route(region)
 
     def page(self, items, key, extra=None):
         _, _, query = self.path.partition("?")

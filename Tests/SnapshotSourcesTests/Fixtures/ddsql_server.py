@@ -113,6 +113,11 @@ class Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
 
     def reply(self, status, body, headers=None):
+        # Logged before the answer goes out, so a client that has its answer finds the entry.
+        entry = dict(self.entry, status=status)
+        with lock:
+            with open(log_path, "a") as log:
+                log.write(json.dumps(entry) + "\n")
         data = json.dumps(body).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -130,11 +135,8 @@ class Handler(BaseHTTPRequestHandler):
             number = state["requests"]
         keys_ok = (self.headers.get("DD-API-KEY") == behaviour.get("api_key")
                    and self.headers.get("DD-APPLICATION-KEY") == behaviour.get("app_key"))
-        status = self.handle_request(raw, number, keys_ok)
-        entry = {"path": self.path, "status": status, "keys_ok": keys_ok, "body": raw.decode("utf-8")}
-        with lock:
-            with open(log_path, "a") as log:
-                log.write(json.dumps(entry) + "\n")
+        self.entry = {"path": self.path, "keys_ok": keys_ok, "body": raw.decode("utf-8")}
+        self.handle_request(raw, number, keys_ok)
 
     def handle_request(self, raw, number, keys_ok):
         if not keys_ok:

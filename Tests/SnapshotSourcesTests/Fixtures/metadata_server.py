@@ -28,15 +28,16 @@ state = {"issued": 0, "tokens": set()}
 
 class Handler(BaseHTTPRequestHandler):
     def reply(self, status, text, kind="text/plain"):
+        # Logged before the answer goes out, so a client that has its answer finds the entry.
+        with lock:
+            with open(log_path, "a") as log:
+                log.write(json.dumps({"method": self.command, "path": self.path, "status": status}) + "\n")
         data = text.encode()
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-        with lock:
-            with open(log_path, "a") as log:
-                log.write(json.dumps({"method": self.command, "path": self.path, "status": status}) + "\n")
 
     def credentials(self):
         with lock:

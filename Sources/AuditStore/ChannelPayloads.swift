@@ -1,0 +1,142 @@
+import AuditCore
+import AuditModel
+import AuditTime
+import Foundation
+
+/// The bodies each channel's receiver documents:
+/// - Slack incoming webhooks take Block Kit (`text` as the notification fallback, `blocks`
+///   with a `header` of plain text, `section` fields in mrkdwn, a `context`): Slack's
+///   "Sending messages using incoming webhooks" and "Block Kit" reference.
+/// - Teams Workflows webhooks take a `message` whose attachment is an Adaptive Card
+///   (`contentType` `application/vnd.microsoft.card.adaptive`, `TextBlock`, `FactSet`):
+///   Microsoft's "Send Adaptive Cards using an Incoming Webhook".
+/// - PagerDuty's Events API v2 takes `routing_key`, `event_action` `trigger`,
+///   `dedup_key`, and a `payload` of `summary` (at most 1,024 characters), `source`,
+///   `severity` (`critical`, `error`, `warning`, `info`), `timestamp`, `component`,
+///   `group`, `class`, `custom_details`.
+/// Text from profiles is escaped for each (`TextEscaping.slack`; JSON strings everywhere).
+package enum ChannelPayloads {
+    static func json(_ value: Any) -> String { CanonicalJSON.text(value) }
+
+    /// Who, for a line of text, or nil.
+    static func who(_ event: AlertEvent) -> String? { event.attributions.first?.summary }
+
+    static func title(_ event: AlertEvent) -> String {
+        "[\(event.severity.rawValue)] \(event.drift.rawValue): \(event.kind.rawValue) \(event.name ?? event.key)"
+    }
+
+    /// The facts of one alert, in order.
+    static func facts(_ event: AlertEvent, rule: String) -> [(String, String)] {
+        var facts = [
+            ("Severity", event.severity.rawValue), ("Drift", event.drift.rawValue), ("Kind", event.kind.rawValue),
+            ("Profile", event.name ?? event.key), ("Changed", event.changedFields.isEmpty ? "-" : event.changedFields.joined(separator: ", ")),
+            ("Observed", event.observedAt.iso8601), ("Rule", rule),
+        ]
+        if let who = who(event) { facts.append(("Who", who)) }
+        return facts
+    }
+
+    // MARK: Slack
+
+    package static func slack(_ event: AlertEvent, rule: String) -> String {
+        let escape = TextEscaping.slack
+        let fields = facts(event, rule: rule).prefix(10).map { ["type": "mrkdwn", "text": "*\($0.0)*\n\(escape($0.1))"] }
+        return json([
+            "text": escape(title(event)),
+            "blocks": [
+                ["type": "header", "text": ["type": "plain_text", "text": String(title(event).prefix(150))]] as [String: Any],
+                ["type": "section", "fields": fields] as [String: Any],
+                ["type": "context", "elements": [["type": "mrkdwn", "text": escape("event #\(event.eventID) · \(event.key)")]]] as [String: Any],
+            ],
+        ])
+    }
+
+    package static func slack(_ digest: AlertDigest) -> String {
+        let escape = TextEscaping.slack
+        let lines = digest.top.map { "• " + escape(title($0)) }.joined(separator: "\n")
+        return json([
+            "text": escape(digest.headline),
+            "blocks": [
+                ["type": "header", "text": ["type": "plain_text", "text": String(digest.headline.prefix(150))]] as [String: Any],
+                ["type": "section", "text": ["type": "mrkdwn", "text": "*The \(digest.top.count) most severe*\n" + lines]] as [String: Any],
+                ["type": "context", "elements": [["type": "mrkdwn", "text": escape(digest.howToSeeTheRest)]]] as [String: Any],
+            ],
+        ])
+    }
+
+    // MARK: Teams
+
+    static func card(_ body: [[String: Any]]) -> String {
+        json([
+            "type": "message",
+            "attachments": [[
+                "contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": NSNull(),
+                "content": ["$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard", "version": "1.4", "body": body] as [String: Any],
+            ] as [String: Any]],
+        ])
+    }
+
+    package static func teams(_ event: AlertEvent, rule: String) -> String {
+        card([
+            ["type": "TextBlock", "text": title(event), "weight": "Bolder", "size": "Medium", "wrap": true],
+            ["type": "FactSet", "facts": facts(event, rule: rule).map { ["title": $0.0, "value": $0.1] }],
+        ])
+    }
+
+    package static func teams(_ digest: AlertDigest) -> String {
+        card([
+            ["type": "TextBlock", "text": digest.headline, "weight": "Bolder", "size": "Medium", "wrap": true],
+            ["type": "FactSet", "facts": digest.top.map { ["title": $0.severity.rawValue, "value": title($0)] }],
+            ["type": "TextBlock", "text": digest.howToSeeTheRest, "isSubtle": true, "wrap": true],
+        ])
+    }
+
+    // MARK: PagerDuty
+
+    /// PagerDuty's severities for ours.
+    static func pagerDutySeverity(_ severity: Severity) -> String {
+        switch severity {
+        case .critical: return "critical"
+        case .high: return "error"
+        case .medium: return "warning"
+        case .low, .info: return "info"
+        }
+    }
+
+    package static func pagerDuty(_ event: AlertEvent, rule: String, alertID: Int64, routingKey: String) -> String {
+        var details: [String: Any] = ["event_id": event.eventID, "profile_key": event.key, "kind": event.kind.rawValue,
+                                      "drift": event.drift.rawValue, "changed_fields": event.changedFields, "rule": rule]
+        if let who = who(event) { details["who"] = who }
+        return json([
+            "routing_key": routingKey, "event_action": "trigger",
+            // The alert's idempotency key: a re-sent alert updates the same PagerDuty alert.
+            "dedup_key": "connect-audit-alert-\(alertID)",
+            "payload": [
+                "summary": String(title(event).prefix(1_024)), "source": "connect-audit", "severity": pagerDutySeverity(event.severity),
+                "timestamp": event.observedAt.iso8601, "component": event.name ?? event.key, "class": event.drift.rawValue,
+                "custom_details": details,
+            ] as [String: Any],
+        ])
+    }
+
+    package static func pagerDuty(_ digest: AlertDigest, routingKey: String) -> String {
+        json([
+            "routing_key": routingKey, "event_action": "trigger", "dedup_key": "connect-audit-digest-\(digest.id)",
+            "payload": [
+                "summary": String(digest.headline.prefix(1_024)), "source": "connect-audit",
+                "severity": pagerDutySeverity(digest.events.first?.severity ?? .info), "class": "digest",
+                "custom_details": ["most_severe": digest.top.map(title), "see_all": digest.howToSeeTheRest],
+            ] as [String: Any],
+        ])
+    }
+
+    // MARK: JSON (webhook json style, stdout)
+
+    package static func json(_ digest: AlertDigest) -> String {
+        "{\"alerts\":\(digest.events.count),\"by_drift\":{" + digest.byDrift.map { "\"\($0.0.rawValue)\":\($0.1)" }.joined(separator: ",")
+            + "},\"by_severity\":{" + digest.bySeverity.map { "\"\($0.0.rawValue)\":\($0.1)" }.joined(separator: ",")
+            + "},\"channel\":" + CanonicalJSON.text(digest.channel) + ",\"digest_id\":\(digest.id)"
+            + ",\"most_severe\":[" + digest.top.map { AlertPayload.json($0, rule: "", alertID: nil) }.joined(separator: ",") + "]"
+            + ",\"see_all\":" + CanonicalJSON.text(digest.howToSeeTheRest) + ",\"snapshot_id\":\(digest.snapshotID)}"
+    }
+}

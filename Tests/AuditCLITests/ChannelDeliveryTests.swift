@@ -1,0 +1,110 @@
+import Foundation
+import PostgresClient
+import Testing
+import TestSupport
+
+@Suite("Slack, Teams and PagerDuty payloads, and digests, against a local receiver", .serialized)
+struct ChannelDeliveryTests {
+    /// Ingests two nights of `count` generated profiles with `rules`; night 2 edits a tenth of
+    /// them (each loses a tag restriction: modified, widened, high).
+    static func twoNights(_ db: String, count: Int, rules: String, files: NightlyFiles) throws {
+        #expect(try CommandRunner.run(["migrate", "--database-url", db]).status == 0)
+        for night in 1...2 {
+            let file = try files.write(NightlyFiles.profiles(count: count, night: night), name: "night-\(night)-\(count).ndjson")
+            let outcome = try CommandRunner.run(["ingest", "--database-url", db, "--rules", rules, "--captured-at", "2026-11-0\(night)T02:00:00Z", file])
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+        }
+    }
+
+    static func bodies(_ receiver: AlertReceiver) throws -> [[String: Any]] {
+        try receiver.requests().compactMap { request in
+            try JSONSerialization.jsonObject(with: Data((request["body"] as? String ?? "").utf8)) as? [String: Any]
+        }
+    }
+
+    @Test("one alert through each channel: Block Kit to Slack, an Adaptive Card to Teams, an Events API v2 trigger to PagerDuty")
+    func payloads() throws {
+        let receiver = try AlertReceiver("{}")
+        defer { receiver.stop() }
+        let files = try NightlyFiles()
+        defer { files.remove() }
+        let rules = files.folder.appendingPathComponent("rules.yaml").path
+        try """
+            channels:
+              chat: {type: slack, url_from_env: TEST_SLACK_URL}
+              room: {type: teams, url_from_env: TEST_TEAMS_URL}
+              pager: {type: pagerduty, routing_key_from_env: TEST_PD_KEY, url: "\(receiver.url)"}
+            rules:
+              - {name: widened, drift: [widened], kinds: [modified], channels: [chat, room, pager]}
+            """.write(toFile: rules, atomically: true, encoding: .utf8)
+        try TestDatabase.withDatabase { db in
+            try Self.twoNights(db, count: 10, rules: rules, files: files)
+            let deliver = try CommandRunner.run(
+                ["alerts", "deliver", "--database-url", db, "--rules", rules, "--max-wait", "5"],
+                environment: ["TEST_SLACK_URL": receiver.url, "TEST_TEAMS_URL": receiver.url, "TEST_PD_KEY": "pd-routing-key-7"])
+            #expect(deliver.status == 0, "\(deliver.stderr)")
+            #expect(deliver.stderr.contains("delivered 3"), "\(deliver.stderr)")
+            let bodies = try Self.bodies(receiver)
+            #expect(bodies.count == 3)
+            let slack = try #require(bodies.first { $0["blocks"] != nil })
+            let blocks = try #require(slack["blocks"] as? [[String: Any]])
+            #expect(blocks.first?["type"] as? String == "header")
+            #expect((blocks.first?["text"] as? [String: Any])?["type"] as? String == "plain_text")
+            let fields = try #require(blocks[1]["fields"] as? [[String: Any]])
+            #expect(fields.contains { ($0["text"] as? String)?.hasPrefix("*Severity*\nhigh") == true })
+            #expect((slack["text"] as? String)?.contains("[high] widened: modified Profile 3") == true)
+            let teams = try #require(bodies.first { $0["type"] as? String == "message" })
+            let attachment = try #require((teams["attachments"] as? [[String: Any]])?.first)
+            #expect(attachment["contentType"] as? String == "application/vnd.microsoft.card.adaptive")
+            let card = try #require(attachment["content"] as? [String: Any])
+            #expect(card["type"] as? String == "AdaptiveCard")
+            #expect((card["body"] as? [[String: Any]])?.map { $0["type"] as? String } == ["TextBlock", "FactSet"])
+            let pager = try #require(bodies.first { $0["routing_key"] != nil })
+            #expect(pager["routing_key"] as? String == "pd-routing-key-7")
+            #expect(pager["event_action"] as? String == "trigger")
+            #expect((pager["dedup_key"] as? String)?.hasPrefix("connect-audit-alert-") == true)
+            let payload = try #require(pager["payload"] as? [String: Any])
+            #expect(payload["severity"] as? String == "error", "high maps to PagerDuty's error")
+            #expect(payload["source"] as? String == "connect-audit")
+            #expect((payload["summary"] as? String)?.isEmpty == false)
+            // The secrets came from the environment and never reached the outbox.
+            let list = try CommandRunner.run(["alerts", "list", "--all", "--database-url", db])
+            #expect(!list.stdout.contains("pd-routing-key-7"))
+        }
+    }
+
+    @Test("60 matching changes in one night reach a channel as one digest; the outbox still holds all 60")
+    func digest() throws {
+        let receiver = try AlertReceiver("{}")
+        defer { receiver.stop() }
+        let files = try NightlyFiles()
+        defer { files.remove() }
+        let rules = files.folder.appendingPathComponent("rules.yaml").path
+        try """
+            channels:
+              chat: {type: slack, url_from_env: TEST_SLACK_URL}
+            rules:
+              - {name: widened, drift: [widened], kinds: [modified], channels: [chat]}
+            """.write(toFile: rules, atomically: true, encoding: .utf8)
+        try TestDatabase.withDatabase { db in
+            try Self.twoNights(db, count: 600, rules: rules, files: files)
+            let connection = try PostgresConnection(db)
+            defer { connection.close() }
+            #expect(try connection.query("SELECT count(*) FROM connect_audit.alert_outbox WHERE state = 'digested' AND digest_id IS NOT NULL").first?.decode(Int64.self, at: 0) == 60)
+            #expect(try connection.query("SELECT count(*) FROM connect_audit.alert_digests").first?.decode(Int64.self, at: 0) == 1)
+            let deliver = try CommandRunner.run(["alerts", "deliver", "--database-url", db, "--rules", rules, "--max-wait", "5"], environment: ["TEST_SLACK_URL": receiver.url])
+            #expect(deliver.status == 0, "\(deliver.stderr)")
+            let bodies = try Self.bodies(receiver)
+            #expect(bodies.count == 1)
+            let text = bodies.first?["text"] as? String
+            #expect(text == "60 alerts from one ingest: 60 high")
+            let blocks = bodies.first?["blocks"] as? [[String: Any]] ?? []
+            let list = ((blocks.count > 1 ? blocks[1]["text"] : nil) as? [String: Any])?["text"] as? String ?? ""
+            #expect(list.split(separator: "\n").filter { $0.hasPrefix("•") }.count == 10)
+            #expect(try connection.query("SELECT state FROM connect_audit.alert_digests").first?.decode(String.self, at: 0) == "delivered")
+            let digestID = try #require(try connection.query("SELECT id FROM connect_audit.alert_digests").first?.decode(Int64.self, at: 0))
+            let listed = try CommandRunner.run(["alerts", "list", "--digest", String(digestID), "--database-url", db])
+            #expect(listed.stdout.split(separator: "\n").count == 60)
+        }
+    }
+}
