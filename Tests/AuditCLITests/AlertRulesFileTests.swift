@@ -108,8 +108,11 @@ struct ReadmeRulesTests {
         let section = try #require(text.components(separatedBy: "## Alerts").dropFirst().first)
         let yaml = try #require(section.components(separatedBy: "```yaml\n").dropFirst().first?.components(separatedBy: "```").first)
         let rules = try AlertRulesFile.parse(yaml, file: "README.md")
-        #expect(rules.rules.count == 3)
-        #expect(Set(rules.channels.keys) == ["security-slack", "soc-intake", "audit-log", "pg"])
+        #expect(rules.rules.count == 4)
+        #expect(Set(rules.channels.keys) == ["security-slack", "cx-team", "on-call", "legacy-hook", "soc-intake", "audit-log", "pg"])
+        #expect(rules.channels["security-slack"]?.kind == .slack(urlFromEnvironment: "SLACK_WEBHOOK_URL", timeoutSeconds: 10))
+        #expect(rules.channels["cx-team"]?.digestOver == 10)
+        #expect(rules.channels["on-call"]?.kind == .pagerduty(routingKeyFromEnvironment: "PAGERDUTY_ROUTING_KEY", url: "https://events.pagerduty.com/v2/enqueue", timeoutSeconds: 10))
     }
 }
 
