@@ -2,6 +2,7 @@ import ArgumentParser
 import AuditCore
 import AuditModel
 import AuditStore
+import PostgresClient
 import Foundation
 import SnapshotReading
 import SnapshotSources
@@ -39,6 +40,21 @@ struct Alerts: ParsableCommand {
             let alertRules = try AlertRulesFile.load(rules)
             let connection = try database.connect()
             defer { connection.close() }
+            let totals = try Self.deliverPending(
+                connection: connection, rules: alertRules, rulesFile: rules, maxWait: maxWait, maxAttempts: maxAttempts)
+            FileHandle.standardError.write(Data("\(totals.line)\n".utf8))
+        }
+
+        /// What a delivery run did.
+        struct Totals {
+            var delivered = 0, retried = 0, failed = 0, pending = 0
+            var line: String { "delivered \(delivered), retried \(retried), failed \(failed); \(pending) still pending" }
+        }
+
+        /// Sends pending digests and alerts until none is due within `maxWait` seconds.
+        static func deliverPending(
+            connection: PostgresConnection, rules alertRules: AlertRules, rulesFile rules: String, maxWait: Double, maxAttempts: Int
+        ) throws -> Totals {
             let outbox = AlertOutbox(connection: connection)
             let policy = RetryPolicy(maxAttempts: maxAttempts)
             let deadline = ContinuousClock.now + .seconds(maxWait)
@@ -105,8 +121,9 @@ struct Alerts: ParsableCommand {
                 Thread.sleep(forTimeInterval: max(0.01, wait))
             }
             let pending = try outbox.list(states: ["pending"]).count
-            FileHandle.standardError.write(Data("delivered \(delivered), retried \(retried), failed \(failed); \(pending) still pending\n".utf8))
+            return Totals(delivered: delivered, retried: retried, failed: failed, pending: pending)
         }
+
 
         static func send(_ alert: OutboxAlert, via channel: AlertChannel) -> DeliveryResult {
             let key = String(alert.id)

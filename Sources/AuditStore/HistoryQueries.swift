@@ -36,6 +36,13 @@ package struct HistoryQueries {
             """, [ids.lowerBound, ids.upperBound]).map(Self.item).attributed(by: connection)
     }
 
+    /// The events of one snapshot, in id order.
+    package func events(snapshot id: Int64) throws -> [ReportItem] {
+        try connection.query("""
+            \(Self.eventColumns) WHERE snapshot_id = $1 ORDER BY event_id
+            """, [id]).map(Self.item).attributed(by: connection)
+    }
+
     /// Every event of one profile, oldest first.
     package func events(ofKey key: String) throws -> [ReportItem] {
         try connection.query("""

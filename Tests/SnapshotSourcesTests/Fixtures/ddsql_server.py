@@ -22,7 +22,7 @@ The SQL is not interpreted beyond the keyset page the puller sends:
 
 BEHAVIOUR: {"rows": N, "api_key": K, "app_key": K, "running_polls": P,
             "fail_429": N, "fail_500": N, "rate_limit_reset": S, "dump": PATH,
-            "shuffle_page": PAGE_NUMBER}
+            "shuffle_page": PAGE_NUMBER, "edit_every": N (every Nth row lost a restriction: a later night)}
 """
 import json
 import random
@@ -66,6 +66,10 @@ def make_table(count):
             "tag_restricted_resources": ["User", "Queue"] if i % 5 == 0 else [],
             "tags": "env:prod,team:cx%d" % (i % 3),
         })
+        if behaviour.get("edit_every") and i % behaviour["edit_every"] == 0:
+            # A later night: the profile lost its Queue restriction (widened) a second later.
+            rows[-1]["tag_restricted_resources"] = ["User"]
+            rows[-1]["last_modified_time"] += 1000
     rows.sort(key=lambda row: row["_key"])
     return rows
 

@@ -1,0 +1,129 @@
+import ArgumentParser
+import AuditCore
+import AuditModel
+import AuditStore
+import AuditTime
+import Foundation
+import PostgresClient
+import SnapshotReading
+import SnapshotSources
+
+/// `connect-audit nightly --config FILE`: pull → ingest (policy, rules) → reports in a dated
+/// folder → alerts delivered; one summary line.
+///
+/// Exit codes: 0 done; 1 an error (nothing half done: a pull writes its file whole or not
+/// at all, an ingest is one transaction); 3 a change at or above `fail_on`. A run killed
+/// anywhere and started again finishes the job without repeating it: the pull is taken
+/// again, its snapshot is the one already ingested (a no-op), the reports are written
+/// again, and alerts already delivered are not sent twice.
+struct Nightly: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the nightly job from a configuration file: pull, ingest, report, alert.",
+        discussion: "Exits 0, 1 (error, nothing half done) or 3 (a change at or above fail_on). Two runs never overlap (a lock file).")
+
+    @Option(help: "The nightly configuration (YAML).") var config: String
+    @Option(name: .customLong("retry-base"), help: .hidden) var retryBase = 0.5
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let settings = try NightlyConfig.load(config, environment: environment)
+        for folder in [settings.pulls, settings.reportsDir] {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        let lock = try NightlyLock(path: settings.lock)
+        defer { lock.release() }
+        let day = String(Instant.now.iso8601.prefix(10))
+
+        // 1. Pull.
+        let pulled: String
+        let pulledRows: Int
+        do {
+            switch settings.source {
+            case .ddsql(let endpoint, let pageSize):
+                guard let apiKey = environment["DD_API_KEY"], !apiKey.isEmpty, let appKey = environment["DD_APP_KEY"], !appKey.isEmpty else {
+                    throw CLIError("set DD_API_KEY and DD_APP_KEY in the environment for the ddsql source")
+                }
+                let base = try PullEndpoint.url(
+                    endpoint, name: "source.ddsql.endpoint", default: DDSQLPuller.endpoint(site: environment["DD_SITE"] ?? "datadoghq.com"),
+                    problem: "DD_SITE is not a site name")
+                var puller = DDSQLPuller(endpoint: base, apiKey: apiKey, applicationKey: appKey)
+                puller.pageSize = pageSize
+                puller.backoff.base = retryBase
+                pulled = settings.pulls + "/\(day).ndjson"
+                pulledRows = try puller.pull(to: pulled).rows
+            case .aws(let regions, let instances, let endpointURL, let profile, let concurrency, let maxRPS):
+                var puller = AWSPuller(regions: regions, credentials: try RefreshingCredentials(chain: AWSCredentialChain(environment: environment, profile: profile)))
+                puller.instances = Set(instances)
+                puller.endpointOverride = try endpointURL.map { try PullEndpoint.url($0, name: "source.aws.endpoint_url") }
+                puller.concurrency = concurrency
+                puller.requestsPerSecond = maxRPS
+                puller.backoff.base = retryBase
+                pulled = settings.pulls + "/\(day).aws.jsonl"
+                pulledRows = try puller.pull(to: pulled).profiles
+            }
+        } catch let error as PullError {
+            throw CLIError("pull failed, nothing ingested: \(error.description)")
+        }
+
+        // 2. Ingest, with the policy and rules.
+        let connection = try PostgresConnection(settings.database ?? environment["DATABASE_URL"] ?? "")
+        defer { connection.close() }
+        try Migrator(connection: connection).apply()
+        let policy = try settings.policy.map(PolicyFile.load) ?? .standard
+        let rules = try settings.rules.map(AlertRulesFile.load)
+        let ingestor = Ingestor(connection: connection)
+        let state = try ingestor.openState()
+        let snapshot = try SnapshotFiles.read([pulled], format: nil, known: state.versions)
+        guard let capturedAt = try PulledFile.capturedAt(of: pulled) else { throw CLIError("\(pulled) has no pull record") }
+        let outcome = try ingestor.ingest(IngestRequest(
+            snapshot: snapshot, source: pulled, format: SnapshotFormat.detect(fileName: pulled, prefix: []).rawValue,
+            capturedAt: capturedAt, scope: nil, rules: rules, policy: policy), state: state)
+        let snapshotID: Int64
+        switch outcome {
+        case .ingested(let id, _), .alreadyIngested(let id, _): snapshotID = id
+        case .dryRun: throw CLIError("internal: a nightly ingest is never a dry run")
+        }
+
+        // 3. Reports of this snapshot's changes, in a dated folder.
+        let items = try HistoryQueries(connection: connection).events(snapshot: snapshotID)
+        let report = DriftReport(
+            title: "nightly \(day): snapshot #\(snapshotID) captured \(capturedAt.minuteText)", generatedAt: .now, items: items)
+        let folder = settings.reportsDir + "/\(day)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for format in settings.formats {
+            let ext = format == .markdown ? "md" : format == .text ? "txt" : format.rawValue
+            try Data(ReportRenderer.render(report, as: format).utf8).write(to: URL(fileURLWithPath: folder + "/report.\(ext)"), options: .atomic)
+        }
+
+        // 4. Alerts.
+        var alertLine = "no alert rules"
+        if let rules, let rulesFile = settings.rules {
+            alertLine = try Alerts.Deliver.deliverPending(connection: connection, rules: rules, rulesFile: rulesFile, maxWait: 60, maxAttempts: 8).line
+        }
+        let counts = report.countsBySeverity.filter { $0.1 > 0 }.map { "\($0.1) \($0.0.rawValue)" }.joined(separator: ", ")
+        let repeated = if case .alreadyIngested = outcome { " (already ingested: nothing new)" } else { "" }
+        print("nightly \(day): pulled \(pulledRows) profiles; snapshot #\(snapshotID)\(repeated): \(report.items.count) change(s)"
+            + (counts.isEmpty ? "" : " (\(counts))") + "; reports in \(folder); alerts: \(alertLine)")
+        if let failOn = settings.failOn, report.hasItem(atLeast: failOn) { throw ExitCode(3) }
+    }
+}
+
+/// An exclusive lock on a file (`flock`), held while a nightly run lasts; released by the
+/// kernel if the process dies.
+final class NightlyLock {
+    private let descriptor: Int32
+
+    init(path: String) throws {
+        descriptor = open(path, O_RDWR | O_CREAT, 0o640)
+        guard descriptor >= 0 else { throw CLIError("cannot open the lock file \(path): \(String(cString: strerror(errno)))") }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw CLIError("another nightly run holds \(path); two runs never overlap (wait for it, or check it is stuck)")
+        }
+    }
+
+    func release() {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}

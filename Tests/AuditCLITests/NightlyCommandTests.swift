@@ -1,0 +1,79 @@
+import Foundation
+import PostgresClient
+import Testing
+import TestSupport
+
+@Suite("nightly: pull, ingest, report, alert from one configuration file")
+struct NightlyCommandTests {
+    static let script = "Tests/SnapshotSourcesTests/Fixtures/ddsql_server.py"
+
+    @Test("end to end against the DDSQL stand-in; killed mid-run and run again, it finishes without duplicates")
+    func endToEnd() throws {
+        try withFolder { folder in
+            try TestDatabase.withDatabase { db in
+                let rules = folder.appendingPathComponent("alerts.yaml").path
+                try "channels:\n  out: {type: stdout, digest_over: 100}\nrules:\n  - {name: widened, drift: [widened], channels: [out]}\n"
+                    .write(toFile: rules, atomically: true, encoding: .utf8)
+                let keys = ["DD_API_KEY": "nightly-api", "DD_APP_KEY": "nightly-app", "TEST_NIGHTLY_DB": db]
+                func configure(_ server: StandInServer) throws -> String {
+                    let path = folder.appendingPathComponent("nightly.yaml").path
+                    try """
+                        database: ${TEST_NIGHTLY_DB}
+                        source:
+                          ddsql: {endpoint: "\(server.base)", page_size: 100}
+                        rules: alerts.yaml
+                        pulls: nights
+                        reports: {dir: reports, formats: [html, json, markdown]}
+                        fail_on: high
+                        """.write(toFile: path, atomically: true, encoding: .utf8)
+                    return path
+                }
+                func counts() throws -> [Int64] {
+                    let connection = try PostgresConnection(db)
+                    defer { connection.close() }
+                    return try ["snapshots", "change_events", "alert_outbox"].map { table in
+                        try connection.query("SELECT count(*) FROM connect_audit.\(table)").first?.decode(Int64.self, at: 0) ?? -1
+                    }
+                }
+                let behaviour: [String: Any] = ["rows": 300, "api_key": "nightly-api", "app_key": "nightly-app"]
+                // Night 1: the first load: 300 discovered, nothing to alert, exit 0.
+                try StandInServer.with(script: Self.script, behaviour: behaviour) { server in
+                    let config = try configure(server)
+                    let first = try CommandRunner.run(["nightly", "--config", config, "--retry-base", "0.01"], environment: keys)
+                    #expect(first.status == 0, "\(first.stderr)")
+                    #expect(first.stdout.contains("pulled 300 profiles; snapshot #1: 0 change(s)"), "\(first.stdout)")
+                    for name in ["report.html", "report.json", "report.md"] {
+                        let day = try #require(try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("reports").path).first { !$0.hasPrefix(".") })
+                        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("reports/\(day)/\(name)").path), "\(name)")
+                    }
+                    #expect(try counts() == [1, 300, 0])
+                }
+                // Night 2: 30 profiles lost a restriction. Killed before its commit, then run again.
+                try StandInServer.with(script: Self.script, behaviour: behaviour.merging(["edit_every": 10]) { $1 }) { server in
+                    let config = try configure(server)
+                    let killed = try CommandRunner.run(
+                        ["nightly", "--config", config, "--retry-base", "0.01"],
+                        environment: keys.merging(["CONNECT_AUDIT_FAULT_POINT": "before-commit"]) { $1 })
+                    #expect(killed.status != 0 && killed.status != 3)
+                    #expect(try counts() == [1, 300, 0], "a killed run leaves nothing half done")
+                    let again = try CommandRunner.run(["nightly", "--config", config, "--retry-base", "0.01"], environment: keys)
+                    #expect(again.status == 3, "30 widened/high changes meet fail_on: high\n\(again.stderr)")
+                    #expect(again.stdout.contains(": 30 change(s) (30 high)"), "\(again.stdout)")
+                    #expect(again.stdout.contains("alerts: delivered 30"), "\(again.stdout)")
+                    #expect(try counts() == [2, 330, 30])
+                    // Once more: the same night is already ingested; no event or alert twice.
+                    let third = try CommandRunner.run(["nightly", "--config", config, "--retry-base", "0.01"], environment: keys)
+                    #expect(third.stdout.contains("already ingested"), "\(third.stdout)")
+                    #expect(third.stdout.contains("alerts: delivered 0"), "\(third.stdout)")
+                    #expect(try counts() == [2, 330, 30])
+                }
+                // A broken configuration names its line.
+                let broken = folder.appendingPathComponent("broken.yaml").path
+                try "source:\n  ddsql: {}\nreports: {dir: r}\ndatabase: ${NOT_SET_ANYWHERE_42}\n".write(toFile: broken, atomically: true, encoding: .utf8)
+                let refused = try CommandRunner.run(["nightly", "--config", broken], environment: keys)
+                #expect(refused.status == 1)
+                #expect(refused.stderr.contains("broken.yaml:4: environment variable NOT_SET_ANYWHERE_42 is not set"), "\(refused.stderr)")
+            }
+        }
+    }
+}
