@@ -32,6 +32,8 @@ ensure_deps() {
     # helper below are Python; the AWS CLI proves the Connect stand-in's signature checks.
     command -v python3 >/dev/null 2>&1 || missing+=(python3)
     command -v aws >/dev/null 2>&1 || missing+=(awscli)
+    # The HTML report's browser check renders it with headless Chromium.
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" -eq 0 ]; then
         say "installing ${missing[*]} with apt-get"

@@ -137,47 +137,5 @@ package enum ReportRenderer {
 
     // MARK: html
 
-    /// One self-contained file: inline style, no scripts, no external references.
-    static func html(_ report: DriftReport) -> String {
-        let escape = TextEscaping.html
-        var html = """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8">
-            <title>connect-audit: \(escape(report.title))</title>
-            <style>
-            body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#222}
-            table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
-            .critical{background:#f8d0d0}.high{background:#fde2c8}.medium{background:#fff4c2}.low{background:#e6f2e6}.info{background:#f2f2f2}
-            code{font-size:12px}ul{margin:0;padding-left:1.2em}
-            </style></head><body>
-            <h1>connect-audit: \(escape(report.title))</h1>
-            <p>\(escape(summary(report)))</p>
-            \(discoveryLines(report).map { "<p>\(escape($0))</p>\n" }.joined())
-            <table><tr><th>severity</th><th>changes</th></tr>
-
-            """
-        for (severity, count) in report.countsBySeverity {
-            html += "<tr class=\"\(severity.rawValue)\"><td>\(severity.rawValue)</td><td>\(count)</td></tr>\n"
-        }
-        html += "</table>\n"
-        let sections: [(String, [ReportItem])] = [
-            ("Access widened", report.items.filter { $0.drift == .widened }),
-            ("Other changes", report.items.filter { $0.drift != .widened }),
-        ]
-        for (heading, items) in sections where !items.isEmpty {
-            html += "<h2>\(heading)</h2>\n<table><tr><th>severity</th><th>drift</th><th>kind</th><th>when</th><th>profile</th><th>account</th><th>changes</th></tr>\n"
-            for item in items {
-                let changes = item.diffLines.map { "<li><code>\(escape($0.field))</code>: \(escape($0.change))</li>" }.joined()
-                    + item.attributions.map { "<li>changed \(escape($0.summary))</li>" }.joined()
-                html += "<tr class=\"\(item.severity.rawValue)\"><td>\(item.severity.rawValue)</td><td>\(item.drift.rawValue)</td>"
-                    + "<td>\(item.kind.rawValue)</td><td>\(escape(when(item.observedAt)))</td>"
-                    + "<td>\(escape(item.name ?? "-"))<br><code>\(escape(item.key))</code></td><td>\(escape(item.accountID ?? "-"))</td>"
-                    + "<td>" + (changes.isEmpty ? "" : "<ul>\(changes)</ul>") + "</td></tr>\n"
-            }
-            html += "</table>\n"
-        }
-        if report.items.isEmpty { html += "<p>No changes.</p>\n" }
-        html += "<p><small>Generated \(escape(report.generatedAt.iso8601)) by connect-audit.</small></p>\n</body></html>\n"
-        return html
-    }
+    static func html(_ report: DriftReport) -> String { HTMLReport.render(report) }
 }
