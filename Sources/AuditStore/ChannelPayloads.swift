@@ -29,7 +29,7 @@ package enum ChannelPayloads {
     static func facts(_ event: AlertEvent, rule: String) -> [(String, String)] {
         var facts = [
             ("Severity", event.severity.rawValue), ("Drift", event.drift.rawValue), ("Kind", event.kind.rawValue),
-            ("Profile", event.name ?? event.key), ("Changed", event.changedFields.isEmpty ? "-" : event.changedFields.joined(separator: ", ")),
+            ("Profile", event.name ?? event.key), ("Account", event.accountID ?? "-"), ("Changed", event.changedFields.isEmpty ? "-" : event.changedFields.joined(separator: ", ")),
             ("Observed", event.observedAt.iso8601), ("Rule", rule),
         ]
         if let who = who(event) { facts.append(("Who", who)) }
@@ -114,6 +114,7 @@ package enum ChannelPayloads {
             "payload": [
                 "summary": String(title(event).prefix(1_024)), "source": "connect-audit", "severity": pagerDutySeverity(event.severity),
                 "timestamp": event.observedAt.iso8601, "component": event.name ?? event.key, "class": event.drift.rawValue,
+                "group": event.accountID ?? "-",
                 "custom_details": details,
             ] as [String: Any],
         ])

@@ -52,6 +52,7 @@ struct ChannelDeliveryTests {
             #expect((blocks.first?["text"] as? [String: Any])?["type"] as? String == "plain_text")
             let fields = try #require(blocks[1]["fields"] as? [[String: Any]])
             #expect(fields.contains { ($0["text"] as? String)?.hasPrefix("*Severity*\nhigh") == true })
+            #expect(fields.contains { ($0["text"] as? String) == "*Account*\n123456789012" })
             #expect((slack["text"] as? String)?.contains("[high] widened: modified Profile 3") == true)
             let teams = try #require(bodies.first { $0["type"] as? String == "message" })
             let attachment = try #require((teams["attachments"] as? [[String: Any]])?.first)

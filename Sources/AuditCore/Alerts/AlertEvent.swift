@@ -16,6 +16,8 @@ package struct AlertEvent: Hashable, Sendable {
     package var changedFields: [String]
     /// Who made the change, where CloudTrail records say so when the alert is sent.
     package var attributions: [Attribution] = []
+    /// The profile's AWS account, when known.
+    package var accountID: String?
 
     package init(
         eventID: Int64, key: String, name: String?, kind: ChangeKind, observedAt: Instant, drift: DriftClass,
@@ -39,5 +41,6 @@ package struct AlertEvent: Hashable, Sendable {
             eventID: eventID, key: item.key, name: item.name, kind: item.kind, observedAt: observedAt, drift: item.drift,
             severity: item.severity, changedFields: item.changedFields)
         attributions = item.attributions
+        accountID = item.accountID
     }
 }
