@@ -38,8 +38,8 @@ CREATE TRIGGER trail_events_append_only BEFORE UPDATE OR DELETE ON connect_audit
 --   window     else the one write after the previous snapshot that covered the profile and
 --              no later than this snapshot (a profile's first snapshot has no window);
 --   ambiguous  several writes of the same rank: one row each.
--- No row when nothing matches. A view, so the answer is the same whichever of the events
--- and the trail records arrived first.
+-- No row when nothing matches, and none for a discovered profile. A view, so the answer is
+-- the same whichever of the events and the trail records arrived first.
 CREATE VIEW connect_audit.change_attribution AS
 WITH changes AS (
     SELECT e.id AS event_id, e.kind, s.captured_at,
@@ -51,6 +51,9 @@ WITH changes AS (
     JOIN connect_audit.snapshots s ON s.id = e.snapshot_id
     LEFT JOIN connect_audit.profile_versions v
            ON v.profile_key = e.profile_key AND v.version = coalesce(e.to_version, e.from_version)
+    -- A first observation (`discovered`, version 7) is no change: nobody is said to have
+    -- made it. Compared as text: the value is added to the enum by a later migration.
+    WHERE e.kind::text <> 'discovered'
 ),
 windows AS (
     SELECT c.*,

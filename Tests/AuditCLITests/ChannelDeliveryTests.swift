@@ -22,23 +22,33 @@ struct ChannelDeliveryTests {
         }
     }
 
-    @Test("one alert through each channel: Block Kit to Slack, an Adaptive Card to Teams, an Events API v2 trigger to PagerDuty")
-    func payloads() throws {
+    /// A receiver, a database with `count` profiles over two nights ingested with the rules
+    /// `yaml(receiverURL)` gives, then `body(db, rulesPath, receiver)`.
+    static func scenario(count: Int, rules yaml: (String) -> String, _ body: (String, String, AlertReceiver) throws -> Void) throws {
         let receiver = try AlertReceiver("{}")
         defer { receiver.stop() }
         let files = try NightlyFiles()
         defer { files.remove() }
         let rules = files.folder.appendingPathComponent("rules.yaml").path
-        try """
+        try yaml(receiver.url).write(toFile: rules, atomically: true, encoding: .utf8)
+        try TestDatabase.withDatabase { db in
+            try Self.twoNights(db, count: count, rules: rules, files: files)
+            try body(db, rules, receiver)
+        }
+    }
+
+    @Test("one alert through each channel: Block Kit to Slack, an Adaptive Card to Teams, an Events API v2 trigger to PagerDuty")
+    func payloads() throws {
+        try Self.scenario(count: 10, rules: { url in
+            """
             channels:
               chat: {type: slack, url_from_env: TEST_SLACK_URL}
               room: {type: teams, url_from_env: TEST_TEAMS_URL}
-              pager: {type: pagerduty, routing_key_from_env: TEST_PD_KEY, url: "\(receiver.url)"}
+              pager: {type: pagerduty, routing_key_from_env: TEST_PD_KEY, url: "\(url)"}
             rules:
               - {name: widened, drift: [widened], kinds: [modified], channels: [chat, room, pager]}
-            """.write(toFile: rules, atomically: true, encoding: .utf8)
-        try TestDatabase.withDatabase { db in
-            try Self.twoNights(db, count: 10, rules: rules, files: files)
+            """
+        }) { db, rules, receiver in
             let deliver = try CommandRunner.run(
                 ["alerts", "deliver", "--database-url", db, "--rules", rules, "--max-wait", "5"],
                 environment: ["TEST_SLACK_URL": receiver.url, "TEST_TEAMS_URL": receiver.url, "TEST_PD_KEY": "pd-routing-key-7"])
@@ -76,19 +86,14 @@ struct ChannelDeliveryTests {
 
     @Test("60 matching changes in one night reach a channel as one digest; the outbox still holds all 60")
     func digest() throws {
-        let receiver = try AlertReceiver("{}")
-        defer { receiver.stop() }
-        let files = try NightlyFiles()
-        defer { files.remove() }
-        let rules = files.folder.appendingPathComponent("rules.yaml").path
-        try """
+        try Self.scenario(count: 600, rules: { _ in
+            """
             channels:
               chat: {type: slack, url_from_env: TEST_SLACK_URL}
             rules:
               - {name: widened, drift: [widened], kinds: [modified], channels: [chat]}
-            """.write(toFile: rules, atomically: true, encoding: .utf8)
-        try TestDatabase.withDatabase { db in
-            try Self.twoNights(db, count: 600, rules: rules, files: files)
+            """
+        }) { db, rules, receiver in
             let connection = try PostgresConnection(db)
             defer { connection.close() }
             #expect(try connection.query("SELECT count(*) FROM connect_audit.alert_outbox WHERE state = 'digested' AND digest_id IS NOT NULL").first?.decode(Int64.self, at: 0) == 60)
