@@ -16,5 +16,10 @@ struct Verify: ParsableCommand {
             throw CLIError("verify failed: \(problem)")
         }
         print("ok: \(report.eventsChecked) events chained, \(report.versions) versions consistent")
+        if let head = report.head {
+            print("chain head: event #\(head.id) \(head.hash) (keep it elsewhere: a history rewritten back from here would not match it)")
+        } else {
+            print("chain head: none (no events yet)")
+        }
     }
 }

@@ -18,6 +18,7 @@ package struct HistoryVerifier {
         try connection.withTransaction(isolation: .repeatableRead) { connection in
             var chain = EventChain.Verifier()
             var problem: String?
+            var lastID: Int64?
             try connection.copyOut("""
                 COPY (SELECT \(EventColumns.columns.joined(separator: ", ")) FROM connect_audit.change_events ORDER BY id) TO STDOUT
                 """) { fields in
@@ -26,14 +27,17 @@ package struct HistoryVerifier {
                 if let reason = chain.check(event) {
                     problem = "event #\(event.id) (\(event.kind.rawValue) of \(event.key)): \(reason)"
                 }
+                lastID = event.id
             }
             report.eventsChecked = chain.count
+            if let lastID { report.head = (lastID, chain.head) }
             report.versions = try connection.query("SELECT count(*) FROM connect_audit.profile_versions")[0].decode(Int.self, at: 0)
             if let problem {
                 report.firstProblem = problem
                 return
             }
             report.firstProblem = try firstInvariantBreak()
+            if report.firstProblem == nil { report.firstProblem = try firstAlteredVersion() }
         }
         return report
     }
@@ -79,12 +83,56 @@ package struct HistoryVerifier {
                 || decode(v.content_hash, 'hex'))
             LIMIT 1
             """),
+        ("every event that writes a version has it", """
+            SELECT 'event #' || e.id || ' (' || e.kind || ' of ' || e.profile_key || ') wrote version ' || e.to_version || ', which is missing'
+            FROM connect_audit.change_events e
+            WHERE e.to_version IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM connect_audit.profile_versions v WHERE v.profile_key = e.profile_key AND v.version = e.to_version)
+            LIMIT 1
+            """),
+        ("every deletion closed the version it names", """
+            SELECT 'event #' || e.id || ' deleted ' || e.profile_key || ' version ' || e.from_version || ', which is '
+                   || CASE WHEN v.profile_key IS NULL THEN 'missing' ELSE 'open or closed at another time' END
+            FROM connect_audit.change_events e
+            LEFT JOIN connect_audit.profile_versions v ON v.profile_key = e.profile_key AND v.version = e.from_version
+            WHERE e.kind = 'deleted' AND (v.profile_key IS NULL OR v.valid_to IS DISTINCT FROM e.observed_at)
+            LIMIT 1
+            """),
+        ("a snapshot's counts are those of its events", """
+            SELECT 'snapshot #' || s.id || ' says ' || s.created_count || ' created, ' || s.modified_count || ' modified, '
+                   || s.touched_count || ' touched, ' || s.deleted_count || ' deleted, ' || s.recreated_count || ' recreated, '
+                   || s.discovered_count || ' discovered; its events differ'
+            FROM connect_audit.snapshots s
+            LEFT JOIN LATERAL (
+                SELECT count(*) FILTER (WHERE kind = 'created') AS created, count(*) FILTER (WHERE kind = 'modified') AS modified,
+                       count(*) FILTER (WHERE kind = 'touched') AS touched, count(*) FILTER (WHERE kind = 'deleted') AS deleted,
+                       count(*) FILTER (WHERE kind = 'recreated') AS recreated, count(*) FILTER (WHERE kind = 'discovered') AS discovered
+                FROM connect_audit.change_events e WHERE e.snapshot_id = s.id) c ON true
+            WHERE (s.created_count, s.modified_count, s.touched_count, s.deleted_count, s.recreated_count, s.discovered_count)
+                  IS DISTINCT FROM (c.created, c.modified, c.touched, c.deleted, c.recreated, c.discovered)
+            LIMIT 1
+            """),
         ("a version begins when its snapshot was captured", """
             SELECT v.profile_key || ' version ' || v.version || ' begins at ' || v.valid_from || ', not at its snapshot''s capture'
             FROM connect_audit.profile_versions v JOIN connect_audit.snapshots s ON s.id = v.snapshot_id
             WHERE v.valid_from <> s.captured_at LIMIT 1
             """),
     ]
+
+    /// The first version whose columns do not hash to its `content_hash` (a field edited in
+    /// place by someone who can bypass the triggers).
+    private func firstAlteredVersion() throws -> String? {
+        let columns = "version, content_hash, " + ProfileColumns.record.joined(separator: ", ")
+        for row in try connection.query("SELECT \(columns) FROM connect_audit.profile_versions ORDER BY profile_key, version") {
+            let profile = try ProfileColumns.decode(row)
+            let stored = try row.decode(String.self, column: "content_hash")
+            if profile.contentHash != stored {
+                let version = try row.decode(Int.self, column: "version")
+                return "a version's content hash is that of its columns: \(profile.key) version \(version) does not hash to its content_hash (a field was edited)"
+            }
+        }
+        return nil
+    }
 
     private func firstInvariantBreak() throws -> String? {
         for (name, sql) in Self.invariants {

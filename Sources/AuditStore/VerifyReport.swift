@@ -5,6 +5,9 @@ package struct VerifyReport: Sendable {
     package var eventsChecked = 0
     /// Versions in the history.
     package var versions = 0
+    /// The chain's head: the last event's id and hash (anchor it elsewhere to detect a
+    /// history rewritten and re-chained from there back).
+    package var head: (id: Int64, hash: String)?
     /// The first break found, or `nil` when the history holds.
     package var firstProblem: String?
 

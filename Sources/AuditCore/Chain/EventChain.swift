@@ -67,6 +67,8 @@ package enum EventChain {
         private var previous = EventChain.genesis
         /// Events checked so far.
         package private(set) var count = 0
+        /// The hash of the last event checked (the chain's head once all are), or the genesis.
+        package var head: String { previous }
 
         package init() {}
 

@@ -1,0 +1,75 @@
+import AuditCore
+import AuditModel
+import AuditStore
+import PostgresClient
+import Testing
+import TestSupport
+
+@Suite("verify against a schema owner who bypasses the triggers")
+struct TamperTests {
+    typealias F = StoreFixture
+
+    /// Two nights: admin, agent and temp discovered; then admin modified and temp deleted.
+    static func history(_ connection: PostgresConnection) throws {
+        try F.ingest([F.profile("admin"), F.profile("agent"), F.profile("temp")], day: 1, into: connection)
+        try F.ingest([F.profile("admin", time: 2_000, tagRestricted: []), F.profile("agent")], day: 2, maxDeleteFraction: 0.5, into: connection)
+    }
+
+    /// A tampering (SQL run with the table's triggers disabled) and words its report must hold.
+    static let tamperings: [(name: String, table: String, sql: String, words: String)] = [
+        ("a version's permissions edited", "profile_versions",
+         "UPDATE connect_audit.profile_versions SET permissions = '{SecurityProfiles.Edit}' WHERE profile_key LIKE '%/agent'",
+         "agent version 1 does not hash to its content_hash"),
+        ("a version's name edited", "profile_versions",
+         "UPDATE connect_audit.profile_versions SET security_profile_name = 'innocent' WHERE profile_key LIKE '%/admin' AND version = 2",
+         "admin version 2 does not hash to its content_hash"),
+        ("a version's tags edited", "profile_versions",
+         "UPDATE connect_audit.profile_versions SET tags = '{team:other}' WHERE profile_key LIKE '%/agent'",
+         "does not hash to its content_hash"),
+        ("a deleted profile's last version reopened", "profile_versions",
+         "UPDATE connect_audit.profile_versions SET valid_to = NULL WHERE profile_key LIKE '%/temp'",
+         "every deletion closed the version it names"),
+        ("a profile's only version deleted", "profile_versions",
+         "DELETE FROM connect_audit.profile_versions WHERE profile_key LIKE '%/temp'",
+         "wrote version 1, which is missing"),
+        ("a snapshot's counts edited", "snapshots",
+         "UPDATE connect_audit.snapshots SET modified_count = 0 WHERE id = 2",
+         "snapshot #2 says 0 created, 0 modified"),
+    ]
+
+    @Test("each tampering is found, with its message; the clean history passes and names its head", arguments: tamperings.indices)
+    func detected(_ index: Int) throws {
+        let tampering = Self.tamperings[index]
+        try F.withMigrated { connection in
+            try Self.history(connection)
+            let clean = try HistoryVerifier(connection: connection).verify()
+            #expect(clean.isValid, "\(clean.firstProblem ?? "")")
+            #expect(clean.head?.id == 5)
+            #expect(clean.head?.hash.count == 64)
+            try connection.execute("ALTER TABLE connect_audit.\(tampering.table) DISABLE TRIGGER USER")
+            try connection.execute(tampering.sql)
+            try connection.execute("ALTER TABLE connect_audit.\(tampering.table) ENABLE TRIGGER USER")
+            let report = try HistoryVerifier(connection: connection).verify()
+            #expect(report.firstProblem?.contains(tampering.words) == true, "\(tampering.name): \(report.firstProblem ?? "not found")")
+        }
+    }
+
+    @Test("TRUNCATE of the history and edits of a baseline are refused while the triggers stand")
+    func refused() throws {
+        try F.withMigrated { connection in
+            try Self.history(connection)
+            try connection.execute("INSERT INTO connect_audit.baselines (name, approved_at) VALUES ('q4', now())")
+            for table in ["change_events", "profile_versions", "snapshots", "snapshot_warnings", "trail_events", "baselines"] {
+                do {
+                    try connection.execute("TRUNCATE connect_audit.\(table) CASCADE")
+                    Issue.record("TRUNCATE \(table) was allowed")
+                } catch {
+                    #expect("\(error)".contains("append-only"), "\(table): \(error)")
+                }
+            }
+            #expect(throws: PostgresError.self) { try connection.execute("UPDATE connect_audit.baselines SET approved_at = now() - interval '1 year'") }
+            #expect(throws: PostgresError.self) { try connection.execute("DELETE FROM connect_audit.baselines") }
+            #expect(try HistoryVerifier(connection: connection).verify().isValid)
+        }
+    }
+}
