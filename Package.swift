@@ -80,6 +80,7 @@ let package = Package(
                 .embedInCode("Migrations/0007_discovered.sql"),
                 .embedInCode("Migrations/0008_alert_digests.sql"),
                 .embedInCode("Migrations/0009_truncate_and_baselines.sql"),
+                .embedInCode("Migrations/0010_roles.sql"),
             ]
         ),
         // Pullers (DDSQL, AWS with SigV4): the network stays out of the model, reading and core.
