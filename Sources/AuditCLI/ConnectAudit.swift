@@ -14,7 +14,7 @@ public struct ConnectAudit: ParsableCommand {
         abstract: "Change-tracking audit of Amazon Connect security profiles.",
         subcommands: [
             Migrate.self, Ingest.self, Report.self, Drift.self, BaselineCommand.self, History.self, State.self,
-            Alerts.self, Watch.self, Verify.self, PolicyCommand.self, PullCommand.self, TrailCommand.self, Nightly.self,
+            Alerts.self, Watch.self, Verify.self, PolicyCommand.self, PullCommand.self, TrailCommand.self, Nightly.self, DigestCommand.self,
         ])
 
     public init() {}

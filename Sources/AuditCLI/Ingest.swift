@@ -54,6 +54,8 @@ struct Ingest: ParsableCommand {
 
     @OptionGroup var policyOptions: PolicyOptions
 
+    @OptionGroup var digests: DigestOptions
+
     func validate() throws {
         if let instant = capturedAt {
             // A snapshot stamped in the future would make every later nightly ingest "older", for good.
@@ -111,5 +113,9 @@ struct Ingest: ParsableCommand {
             reports.append(report)
         }
         if output == .json { print(IngestReport.json(reports)) }
+        if let target = try digests.target() {
+            let written = try target.write(connection)
+            Progress.say("wrote \(written.count) signed digest(s) to \(target.folder)")
+        }
     }
 }
