@@ -108,6 +108,8 @@ let package = Package(
             name: "connect-audit",
             dependencies: ["AuditCLI"]
         ),
+        // libFuzzer targets for the readers (scripts/fuzz builds them with -sanitize=fuzzer).
+        .executableTarget(name: "connect-audit-fuzz", dependencies: ["AuditModel", "SnapshotReading"]),
         // Benchmarks (figures printed by scripts/bench-*), not part of the product.
         .executableTarget(
             name: "connect-audit-bench",
