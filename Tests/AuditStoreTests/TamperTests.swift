@@ -1,6 +1,8 @@
 import AuditCore
 import AuditModel
-import AuditStore
+import Foundation
+@testable import AuditStore
+import AuditTime
 import PostgresClient
 import Testing
 import TestSupport
@@ -70,6 +72,42 @@ struct TamperTests {
             #expect(throws: PostgresError.self) { try connection.execute("UPDATE connect_audit.baselines SET approved_at = now() - interval '1 year'") }
             #expect(throws: PostgresError.self) { try connection.execute("DELETE FROM connect_audit.baselines") }
             #expect(try HistoryVerifier(connection: connection).verify().isValid)
+        }
+    }
+
+    @Test("a history rewritten and re-chained passes verify alone; the signed digests catch it at the head")
+    func rechained() throws {
+        try F.withMigrated { connection in
+            try Self.history(connection)
+            // The digests: an Ed25519 signature in the product; here a stand-in signature
+            // (the CLI tests check real ones), since this checks the database against them.
+            let sign: ([UInt8]) -> [UInt8] = { Array(SHA256.hex(of: $0).utf8) }
+            let digests = SnapshotDigests(connection: connection)
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("digests-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            #expect(try digests.writeMissing(to: folder, sign: sign, now: Instant(microsecondsSinceEpoch: 0)) == [1, 2])
+            let files = try SnapshotDigests.read(folder)
+            let verifySignature: ([UInt8], [UInt8]) -> Bool = { signature, message in signature == sign(message) }
+            #expect(try digests.check(files, verifySignature: verifySignature) == nil)
+
+            // The owner lowers admin's widening to info and re-chains every event after it.
+            try connection.execute("ALTER TABLE connect_audit.change_events DISABLE TRIGGER USER")
+            try connection.execute("UPDATE connect_audit.change_events SET severity = 'info', drift = 'none' WHERE id = 4")
+            var events: [ChainedEvent] = []
+            try connection.copyOut("COPY (SELECT \(EventColumns.columns.joined(separator: ", ")) FROM connect_audit.change_events ORDER BY id) TO STDOUT") { fields in
+                events.append(try EventColumns.decode(fields))
+            }
+            var previous = EventChain.genesis
+            for var event in events {
+                event.previousHash = previous
+                event.hash = EventChain.hash(of: event, after: previous)
+                try connection.execute("UPDATE connect_audit.change_events SET prev_hash = $1, hash = $2 WHERE id = $3", [event.previousHash, event.hash, event.id])
+                previous = event.hash
+            }
+            try connection.execute("ALTER TABLE connect_audit.change_events ENABLE TRIGGER USER")
+            #expect(try HistoryVerifier(connection: connection).verify().isValid, "re-chained consistently: the history alone cannot tell")
+            let found = try digests.check(files, verifySignature: verifySignature)
+            #expect(found?.contains("the history was rewritten: event #5's hash differs from the digest of snapshot #2") == true, "\(found ?? "not found")")
         }
     }
 }
