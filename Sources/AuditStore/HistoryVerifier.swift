@@ -112,6 +112,12 @@ package struct HistoryVerifier {
                   IS DISTINCT FROM (c.created, c.modified, c.touched, c.deleted, c.recreated, c.discovered)
             LIMIT 1
             """),
+        ("a snapshot's warning count is that of its warnings", """
+            SELECT 'snapshot #' || s.id || ' says ' || s.warning_count || ' warning(s), ' || count(w.snapshot_id) || ' remain'
+            FROM connect_audit.snapshots s LEFT JOIN connect_audit.snapshot_warnings w ON w.snapshot_id = s.id
+            GROUP BY s.id, s.warning_count HAVING s.warning_count <> count(w.snapshot_id)
+            LIMIT 1
+            """),
         ("a version begins when its snapshot was captured", """
             SELECT v.profile_key || ' version ' || v.version || ' begins at ' || v.valid_from || ', not at its snapshot''s capture'
             FROM connect_audit.profile_versions v JOIN connect_audit.snapshots s ON s.id = v.snapshot_id

@@ -28,6 +28,9 @@ package struct SnapshotDigests {
         package var capturedAt: String
         package var contentSHA256: String
         package var rowCount: Int
+        /// The snapshot's `source` (its files) and how many warnings it had.
+        package var source: String
+        package var warningCount: Int
         package var counts: [String: Int]
         package var headEventID: Int64?
         package var headHash: String?
@@ -40,6 +43,7 @@ package struct SnapshotDigests {
             CanonicalJSON.text([
                 "format": "connect-audit/digest/v1", "snapshot_id": String(snapshotID), "captured_at": capturedAt,
                 "content_sha256": contentSHA256, "row_count": String(rowCount), "counts": counts.mapValues(String.init),
+                "source": source, "warning_count": String(warningCount),
                 "chain_head_event_id": headEventID.map { String($0) as Any } ?? NSNull(), "chain_head_hash": headHash as Any? ?? NSNull(),
                 "event_count": String(eventCount), "previous_digest_sha256": previousDigestSHA256 as Any? ?? NSNull(),
                 "generated_at": generatedAt,
@@ -52,20 +56,24 @@ package struct SnapshotDigests {
                   let id = (object["snapshot_id"] as? String).flatMap(Int64.init), let captured = object["captured_at"] as? String,
                   let content = object["content_sha256"] as? String, let rows = (object["row_count"] as? String).flatMap(Int.init),
                   let counts = object["counts"] as? [String: String], let events = (object["event_count"] as? String).flatMap(Int.init),
-                  let generated = object["generated_at"] as? String
+                  let generated = object["generated_at"] as? String, let source = object["source"] as? String,
+                  let warnings = (object["warning_count"] as? String).flatMap(Int.init)
             else { return nil }
             self.init(
-                snapshotID: id, capturedAt: captured, contentSHA256: content, rowCount: rows, counts: counts.compactMapValues(Int.init),
+                snapshotID: id, capturedAt: captured, contentSHA256: content, rowCount: rows, source: source, warningCount: warnings,
+                counts: counts.compactMapValues(Int.init),
                 headEventID: (object["chain_head_event_id"] as? String).flatMap(Int64.init), headHash: object["chain_head_hash"] as? String,
                 eventCount: events, previousDigestSHA256: object["previous_digest_sha256"] as? String, generatedAt: generated)
         }
 
-        init(snapshotID: Int64, capturedAt: String, contentSHA256: String, rowCount: Int, counts: [String: Int], headEventID: Int64?,
-             headHash: String?, eventCount: Int, previousDigestSHA256: String?, generatedAt: String) {
+        init(snapshotID: Int64, capturedAt: String, contentSHA256: String, rowCount: Int, source: String, warningCount: Int,
+             counts: [String: Int], headEventID: Int64?, headHash: String?, eventCount: Int, previousDigestSHA256: String?, generatedAt: String) {
             self.snapshotID = snapshotID
             self.capturedAt = capturedAt
             self.contentSHA256 = contentSHA256
             self.rowCount = rowCount
+            self.source = source
+            self.warningCount = warningCount
             self.counts = counts
             self.headEventID = headEventID
             self.headHash = headHash
@@ -110,7 +118,8 @@ package struct SnapshotDigests {
         var written: [Int64] = []
         for row in try connection.query("""
             SELECT s.id, s.captured_at, s.content_sha256, s.row_count,
-                   (SELECT max(e.id) FROM connect_audit.change_events e WHERE e.snapshot_id <= s.id)
+                   (SELECT max(e.id) FROM connect_audit.change_events e WHERE e.snapshot_id <= s.id), s.source,
+                   (SELECT count(*) FROM connect_audit.snapshot_warnings w WHERE w.snapshot_id = s.id)
             FROM connect_audit.snapshots s WHERE s.id > $1 ORDER BY s.id
             """, [existing.last?.content.snapshotID ?? 0]) {
             let id = try row.decode(Int64.self, at: 0)
@@ -118,7 +127,8 @@ package struct SnapshotDigests {
             let head = try row.decodeIfPresent(Int64.self, at: 4)
             let content = Content(
                 snapshotID: id, capturedAt: try row.decode(Instant.self, at: 1).iso8601, contentSHA256: try row.decode(String.self, at: 2),
-                rowCount: try row.decode(Int.self, at: 3), counts: try counts(of: id), headEventID: head,
+                rowCount: try row.decode(Int.self, at: 3), source: try row.decode(String.self, at: 5), warningCount: try row.decode(Int.self, at: 6),
+                counts: try counts(of: id), headEventID: head,
                 headHash: try head.map { try hash(ofEvent: $0) ?? "" }, eventCount: try eventCount(upTo: head),
                 previousDigestSHA256: previous, generatedAt: now.iso8601)
             let text = content.text
@@ -162,11 +172,16 @@ package struct SnapshotDigests {
             }
             previous = SHA256.hex(of: file.text)
             guard let row = try connection.query(
-                "SELECT captured_at, content_sha256, row_count FROM connect_audit.snapshots WHERE id = $1", [content.snapshotID]).first
+                """
+                SELECT captured_at, content_sha256, row_count, source,
+                       (SELECT count(*) FROM connect_audit.snapshot_warnings w WHERE w.snapshot_id = s.id)
+                FROM connect_audit.snapshots s WHERE id = $1
+                """, [content.snapshotID]).first
             else { return "snapshot #\(content.snapshotID) (captured \(content.capturedAt)) is in the digests but not in the database: removed" }
             if try row.decode(Instant.self, at: 0).iso8601 != content.capturedAt || row.decode(String.self, at: 1) != content.contentSHA256
-                || row.decode(Int.self, at: 2) != content.rowCount {
-                return "snapshot #\(content.snapshotID) differs from \(name): its capture time, content digest or row count was changed"
+                || row.decode(Int.self, at: 2) != content.rowCount || row.decode(String.self, at: 3) != content.source
+                || row.decode(Int.self, at: 4) != content.warningCount {
+                return "snapshot #\(content.snapshotID) differs from \(name): its capture time, content digest, row count, source or warnings were changed"
             }
             if try counts(of: content.snapshotID) != content.counts {
                 return "snapshot #\(content.snapshotID)'s events differ from \(name): events were removed or added"

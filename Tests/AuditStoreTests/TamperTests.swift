@@ -11,10 +11,11 @@ import TestSupport
 struct TamperTests {
     typealias F = StoreFixture
 
-    /// Two nights: admin, agent and temp discovered; then admin modified and temp deleted.
+    /// Two nights: admin, agent and temp discovered; then admin modified, temp deleted, and a
+    /// stale row of agent (a warning).
     static func history(_ connection: PostgresConnection) throws {
         try F.ingest([F.profile("admin"), F.profile("agent"), F.profile("temp")], day: 1, into: connection)
-        try F.ingest([F.profile("admin", time: 2_000, tagRestricted: []), F.profile("agent")], day: 2, maxDeleteFraction: 0.5, into: connection)
+        try F.ingest([F.profile("admin", time: 2_000, tagRestricted: []), F.profile("agent", time: 500)], day: 2, maxDeleteFraction: 0.5, into: connection)
     }
 
     /// A tampering (SQL run with the table's triggers disabled) and words its report must hold.
@@ -37,6 +38,9 @@ struct TamperTests {
         ("a snapshot's counts edited", "snapshots",
          "UPDATE connect_audit.snapshots SET modified_count = 0 WHERE id = 2",
          "snapshot #2 says 0 created, 0 modified"),
+        ("a warning deleted", "snapshot_warnings",
+         "DELETE FROM connect_audit.snapshot_warnings",
+         "snapshot #2 says 1 warning(s), 0 remain"),
     ]
 
     @Test("each tampering is found, with its message; the clean history passes and names its head", arguments: tamperings.indices)
@@ -108,6 +112,13 @@ struct TamperTests {
             #expect(try HistoryVerifier(connection: connection).verify().isValid, "re-chained consistently: the history alone cannot tell")
             let found = try digests.check(files, verifySignature: verifySignature)
             #expect(found?.contains("the history was rewritten: event #5's hash differs from the digest of snapshot #2") == true, "\(found ?? "not found")")
+
+            // A snapshot's source edited (and, separately, its row count): the digests say so.
+            try connection.execute("ALTER TABLE connect_audit.snapshots DISABLE TRIGGER USER")
+            try connection.execute("UPDATE connect_audit.snapshots SET source = 'innocent.csv' WHERE id = 1")
+            try connection.execute("ALTER TABLE connect_audit.snapshots ENABLE TRIGGER USER")
+            let edited = try digests.check(files, verifySignature: verifySignature)
+            #expect(edited?.contains("snapshot #1 differs from the digest of snapshot #1") == true, "\(edited ?? "not found")")
         }
     }
 }
