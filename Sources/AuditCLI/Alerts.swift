@@ -59,56 +59,50 @@ struct Alerts: ParsableCommand {
             let policy = RetryPolicy(maxAttempts: maxAttempts)
             let deadline = ContinuousClock.now + .seconds(maxWait)
             var random = SystemRandomNumberGenerator()
-            var delivered = 0, retried = 0, failed = 0
+            var totals = Totals()
+            /// What became of one attempt (a digest's or an alert's), through `mark`.
+            enum Mark { case delivered, failed(String), retry(after: Double, String) }
+            func settle(_ result: DeliveryResult, attempts: Int, _ mark: (Mark) throws -> Void) throws {
+                switch result {
+                case .delivered:
+                    try mark(.delivered)
+                    totals.delivered += 1
+                case .failed(let reason):
+                    try mark(.failed(reason))
+                    totals.failed += 1
+                case .retry(let reason, let retryAfter):
+                    if attempts + 1 >= policy.maxAttempts {
+                        try mark(.failed("gave up after \(attempts + 1) attempts: \(reason)"))
+                        totals.failed += 1
+                    } else {
+                        let delay = policy.delay(afterAttempts: attempts + 1, retryAfter: retryAfter, jitter: Double.random(in: 0..<1, using: &random))
+                        try mark(.retry(after: delay, reason))
+                        totals.retried += 1
+                    }
+                }
+            }
             while true {
                 let claimed: Bool = try connection.withTransaction { _ in
                     if let (digest, attempts) = try outbox.claimNextDigest() {
-                        guard let channel = alertRules.channels[digest.channel] else {
-                            try outbox.markDigest(digest.id, delivered: false, error: "channel \(digest.channel) is not in \(rules)")
-                            failed += 1
-                            return true
-                        }
-                        switch Self.send(digest, via: channel) {
-                        case .delivered:
-                            try outbox.markDigest(digest.id, delivered: true)
-                            delivered += 1
-                        case .failed(let reason):
-                            try outbox.markDigest(digest.id, delivered: false, error: reason)
-                            failed += 1
-                        case .retry(let reason, let retryAfter):
-                            if attempts + 1 >= policy.maxAttempts {
-                                try outbox.markDigest(digest.id, delivered: false, error: "gave up after \(attempts + 1) attempts: \(reason)")
-                                failed += 1
-                            } else {
-                                let delay = policy.delay(afterAttempts: attempts + 1, retryAfter: retryAfter, jitter: Double.random(in: 0..<1, using: &random))
-                                try outbox.markDigest(digest.id, delivered: false, retryAfter: delay, error: reason)
-                                retried += 1
+                        let result = alertRules.channels[digest.channel].map { Self.send(digest, via: $0) }
+                            ?? .failed(reason: "channel \(digest.channel) is not in \(rules)")
+                        try settle(result, attempts: attempts) { mark in
+                            switch mark {
+                            case .delivered: try outbox.markDigest(digest.id, delivered: true)
+                            case .failed(let reason): try outbox.markDigest(digest.id, delivered: false, error: reason)
+                            case .retry(let delay, let reason): try outbox.markDigest(digest.id, delivered: false, retryAfter: delay, error: reason)
                             }
                         }
                         return true
                     }
                     guard let alert = try outbox.claimNext() else { return false }
-                    guard let channel = alertRules.channels[alert.channel] else {
-                        try outbox.markFailed(alert.id, error: "channel \(alert.channel) is not in \(rules)")
-                        failed += 1
-                        return true
-                    }
-                    let result = Self.send(alert, via: channel)
-                    switch result {
-                    case .delivered:
-                        try outbox.markDelivered(alert.id)
-                        delivered += 1
-                    case .failed(let reason):
-                        try outbox.markFailed(alert.id, error: reason)
-                        failed += 1
-                    case .retry(let reason, let retryAfter):
-                        if alert.attempts + 1 >= policy.maxAttempts {
-                            try outbox.markFailed(alert.id, error: "gave up after \(alert.attempts + 1) attempts: \(reason)")
-                            failed += 1
-                        } else {
-                            let delay = policy.delay(afterAttempts: alert.attempts + 1, retryAfter: retryAfter, jitter: Double.random(in: 0..<1, using: &random))
-                            try outbox.markRetry(alert.id, after: delay, error: reason)
-                            retried += 1
+                    let result = alertRules.channels[alert.channel].map { Self.send(alert, via: $0) }
+                        ?? .failed(reason: "channel \(alert.channel) is not in \(rules)")
+                    try settle(result, attempts: alert.attempts) { mark in
+                        switch mark {
+                        case .delivered: try outbox.markDelivered(alert.id)
+                        case .failed(let reason): try outbox.markFailed(alert.id, error: reason)
+                        case .retry(let delay, let reason): try outbox.markRetry(alert.id, after: delay, error: reason)
                         }
                     }
                     return true
@@ -120,8 +114,8 @@ struct Alerts: ParsableCommand {
                 guard Duration.seconds(wait) < remaining else { break }
                 Thread.sleep(forTimeInterval: max(0.01, wait))
             }
-            let pending = try outbox.list(states: ["pending"]).count
-            return Totals(delivered: delivered, retried: retried, failed: failed, pending: pending)
+            totals.pending = try outbox.list(states: ["pending"]).count
+            return totals
         }
 
 
