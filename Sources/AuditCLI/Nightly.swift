@@ -36,6 +36,7 @@ struct Nightly: ParsableCommand {
 
         // 1. Pull.
         let pulled: String
+        let pulledFormat: SnapshotFormat
         let pulledRows: Int
         do {
             switch settings.source {
@@ -50,6 +51,7 @@ struct Nightly: ParsableCommand {
                 puller.pageSize = pageSize
                 puller.backoff.base = retryBase
                 pulled = settings.pulls + "/\(day).ndjson"
+                pulledFormat = .ndjson
                 pulledRows = try puller.pull(to: pulled).rows
             case .aws(let regions, let instances, let endpointURL, let profile, let concurrency, let maxRPS):
                 var puller = AWSPuller(regions: regions, credentials: try RefreshingCredentials(chain: AWSCredentialChain(environment: environment, profile: profile)))
@@ -59,6 +61,7 @@ struct Nightly: ParsableCommand {
                 puller.requestsPerSecond = maxRPS
                 puller.backoff.base = retryBase
                 pulled = settings.pulls + "/\(day).aws.jsonl"
+                pulledFormat = .aws
                 pulledRows = try puller.pull(to: pulled).profiles
             }
         } catch let error as PullError {
@@ -79,10 +82,10 @@ struct Nightly: ParsableCommand {
         let rules = try settings.rules.map(AlertRulesFile.load)
         let ingestor = Ingestor(connection: connection)
         let state = try ingestor.openState()
-        let snapshot = try SnapshotFiles.read([pulled], format: nil, known: state.versions)
+        let snapshot = try SnapshotFiles.read([pulled], format: pulledFormat, known: state.versions)
         guard let capturedAt = try PulledFile.capturedAt(of: pulled) else { throw CLIError("\(pulled) has no pull record") }
         let outcome = try ingestor.ingest(IngestRequest(
-            snapshot: snapshot, source: pulled, format: SnapshotFormat.detect(fileName: pulled, prefix: []).rawValue,
+            snapshot: snapshot, source: pulled, format: pulledFormat.rawValue,
             capturedAt: capturedAt, scope: nil, rules: rules, policy: policy), state: state)
         let snapshotID: Int64
         switch outcome {

@@ -76,4 +76,38 @@ struct NightlyCommandTests {
             }
         }
     }
+
+    @Test("the aws source: pulled from the Connect stand-in, ingested as AWS output and recorded so")
+    func awsSource() throws {
+        try withFolder { folder in
+            try TestDatabase.withDatabase { db in
+                let keys = [
+                    "AWS_ACCESS_KEY_ID": "AKIDSTANDIN", "AWS_SECRET_ACCESS_KEY": "stand-in/secret+key",
+                    "AWS_EC2_METADATA_DISABLED": "true", "TEST_NIGHTLY_DB": db,
+                ]
+                let behaviour: [String: Any] = [
+                    "access_key": "AKIDSTANDIN", "secret": "stand-in/secret+key", "regions": ["eu-west-1"], "instances": 1, "profiles": 12,
+                ]
+                try StandInServer.with(script: "Tests/SnapshotSourcesTests/Fixtures/connect_server.py", behaviour: behaviour) { server in
+                    let config = folder.appendingPathComponent("nightly.yaml").path
+                    try """
+                        database: ${TEST_NIGHTLY_DB}
+                        source:
+                          aws: {regions: [eu-west-1], endpoint_url: "\(server.base)", max_rps: 0}
+                        pulls: nights
+                        reports: {dir: reports, formats: [json]}
+                        """.write(toFile: config, atomically: true, encoding: .utf8)
+                    let run = try CommandRunner.run(["nightly", "--config", config, "--retry-base", "0.01"], environment: keys)
+                    #expect(run.status == 0, "\(run.stderr)")
+                    #expect(run.stdout.contains("pulled 12 profiles; snapshot #1: 0 change(s)"), "\(run.stdout)")
+                    let connection = try PostgresConnection(db)
+                    defer { connection.close() }
+                    let recorded = try connection.query("SELECT format, count(*) FROM connect_audit.snapshots s JOIN connect_audit.profile_versions v ON v.snapshot_id = s.id GROUP BY format")
+                    #expect(recorded.count == 1)
+                    #expect(try recorded.first?.decode(String.self, at: 0) == "aws")
+                    #expect(try recorded.first?.decode(Int64.self, at: 1) == 12)
+                }
+            }
+        }
+    }
 }
