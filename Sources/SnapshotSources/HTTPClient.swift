@@ -27,14 +27,19 @@ package struct NetworkError: Error, Sendable, CustomStringConvertible {
     package var description: String
 }
 
-/// Sends requests one at a time and waits for each (the pullers and the webhook sender are
-/// sequential; their concurrency, where there is any, is their own): URLSession underneath.
+/// Sends requests and waits for each (the pullers and the webhook sender are sequential;
+/// their concurrency, where there is any, is their own): URLSession underneath.
+///
+/// Copies share one session, so connections are kept alive across requests: a pull of the
+/// Connect API makes thousands of small calls to one host.
 package struct HTTPClient: Sendable {
     /// Seconds for one request, connection to last byte.
-    package var timeout: Double
+    package let timeout: Double
+    private let connections: Connections
 
     package init(timeout: Double = 60) {
         self.timeout = timeout
+        self.connections = Connections(timeout: timeout)
     }
 
     /// Sends `request` and returns the response, whatever its status.
@@ -43,16 +48,25 @@ package struct HTTPClient: Sendable {
         var request = request
         request.timeoutInterval = timeout
         request.cachePolicy = .reloadIgnoringLocalCacheData
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout
-        let session = URLSession(configuration: configuration)
-        defer { session.finishTasksAndInvalidate() }
         let waiter = Waiter()
-        session.dataTask(with: request) { data, response, error in
+        connections.session.dataTask(with: request) { data, response, error in
             waiter.finish(data: data, response: response as? HTTPURLResponse, error: error)
         }.resume()
         return try waiter.wait().get()
+    }
+
+    /// The one session of a client and its copies, invalidated when the last copy goes.
+    private final class Connections: Sendable {
+        let session: URLSession
+
+        init(timeout: Double) {
+            let configuration = URLSessionConfiguration.ephemeral
+            configuration.timeoutIntervalForRequest = timeout
+            configuration.timeoutIntervalForResource = timeout
+            session = URLSession(configuration: configuration)
+        }
+
+        deinit { session.finishTasksAndInvalidate() }
     }
 
     /// Hands the completion handler's result to the waiting thread.
