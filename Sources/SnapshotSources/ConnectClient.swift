@@ -10,9 +10,14 @@ import FoundationNetworking
 /// Paths, query names and error shapes from botocore's service model
 /// (`botocore/data/connect/2017-08-08/service-2.json`: protocol `rest-json`, signing name
 /// `connect`; `ThrottlingException` and `TooManyRequestsException` are HTTP 429,
-/// `InternalServiceException` 500; errors name their type in `x-amzn-ErrorType` and carry
-/// `Message`) and its paginators (`NextToken` in, `NextToken` out, `MaxResults` as
-/// `maxResults`).
+/// `InternalServiceException` 500; errors carry `Message`) and its paginators (`NextToken`
+/// in, `NextToken` out, `MaxResults` as `maxResults`). The error's type is read as botocore's
+/// rest-json parser reads it (`botocore/parsers.py`, `_inject_error_code`: the
+/// `x-amzn-ErrorType` header up to `:`, after the last `#`). Errors common to all services
+/// (AWS "Common Errors", e.g. docs.aws.amazon.com/awsconsolehelpdocs/latest/gsg/common-errors.html):
+/// `ExpiredTokenException`, `IncompleteSignature`, `UnrecognizedClientException`, all HTTP 403;
+/// `InvalidSignatureException` with "The request signature we calculated does not match" is
+/// what JSON services answer a bad signature with (as reported in aws/aws-sdk-js issue #168).
 package struct ConnectClient: Sendable {
     package var region: String
     /// `https://connect.<region>.amazonaws.com`, or the `--endpoint-url`.
@@ -31,11 +36,16 @@ package struct ConnectClient: Sendable {
 
     /// One GET: the answer's JSON object.
     package func get(_ segments: [String], query: [(String, String)] = []) throws -> [String: Any] {
-        let path = "/" + segments.map { SigV4.uriEncode($0, keepSlash: false) }.joined(separator: "/")
+        // The endpoint's own path (a proxy's prefix) is part of the path signed, as botocore signs it.
+        let prefix = URLComponents(url: endpoint, resolvingAgainstBaseURL: false)?.percentEncodedPath ?? ""
+        let path = (prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix)
+            + "/" + segments.map { SigV4.uriEncode($0, keepSlash: false) }.joined(separator: "/")
         let queryText = query.map { SigV4.uriEncode($0.0, keepSlash: false) + "=" + SigV4.uriEncode($0.1, keepSlash: false) }.joined(separator: "&")
-        let base = endpoint.absoluteString.hasSuffix("/") ? String(endpoint.absoluteString.dropLast()) : endpoint.absoluteString
-        guard let url = URL(string: base + path + (queryText.isEmpty ? "" : "?" + queryText)), let host = endpoint.host else {
-            throw PullError("cannot make a URL of \(base)\(path)")
+        var components = URLComponents(url: endpoint, resolvingAgainstBaseURL: false)
+        components?.percentEncodedPath = path
+        components?.percentEncodedQuery = queryText.isEmpty ? nil : queryText
+        guard let url = components?.url, let host = endpoint.host else {
+            throw PullError("cannot make a URL of \(endpoint.absoluteString) and \(path)")
         }
         let hostHeader = endpoint.port.map { "\(host):\($0)" } ?? host
         var attempt = 1
@@ -120,7 +130,7 @@ package struct ConnectClient: Sendable {
     /// What to do about an error type.
     static func hint(for type: String) -> String {
         switch type {
-        case "InvalidSignatureException", "UnrecognizedClientException", "IncompleteSignatureException":
+        case "InvalidSignatureException", "UnrecognizedClientException", "IncompleteSignature", "IncompleteSignatureException":
             return " (check the credentials: the key id, its secret, and the session token of temporary ones)"
         case "AccessDeniedException":
             return " (the credentials need connect:ListInstances, connect:ListSecurityProfiles, connect:DescribeSecurityProfile, connect:ListSecurityProfilePermissions and connect:ListSecurityProfileApplications)"

@@ -101,37 +101,55 @@ struct AWSPullerTests {
     @Test("the real AWS CLI, pointed at the stand-in, is accepted with the right secret and refused with a wrong one")
     func awsCLIAgreesWithTheStandIn() throws {
         try withConnectServer(["regions": ["eu-west-1"], "instances": 1, "profiles": 5, "page_cap": 2]) { server in
-            func aws(_ arguments: [String], secret: String) throws -> (status: Int32, out: String, err: String) {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                process.arguments = ["aws"] + arguments + ["--endpoint-url", server.base, "--region", "eu-west-1", "--output", "json"]
-                var environment = ProcessInfo.processInfo.environment
-                for name in ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"] { environment[name] = nil }
-                environment["AWS_ACCESS_KEY_ID"] = "AKIDSTANDIN"
-                environment["AWS_SECRET_ACCESS_KEY"] = secret
-                environment["AWS_EC2_METADATA_DISABLED"] = "true"
-                process.environment = environment
-                let out = Pipe(), err = Pipe()
-                process.standardOutput = out
-                process.standardError = err
-                try process.run()
-                let output = out.fileHandleForReading.readDataToEndOfFile()
-                let errors = err.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
-            }
-            let instances = try aws(["connect", "list-instances"], secret: "stand-in/secret+key")
+            let instances = try Self.aws(["connect", "list-instances"], endpoint: server.base, secret: "stand-in/secret+key")
             #expect(instances.status == 0, "\(instances.err)")
             let listed = try JSONSerialization.jsonObject(with: Data(instances.out.utf8)) as? [String: Any]
             let id = try #require(((listed?["InstanceSummaryList"] as? [[String: Any]])?.first)?["Id"] as? String)
             // The CLI follows NextToken through pages of two with its own paginator.
-            let profiles = try aws(["connect", "list-security-profiles", "--instance-id", id], secret: "stand-in/secret+key")
+            let profiles = try Self.aws(["connect", "list-security-profiles", "--instance-id", id], endpoint: server.base, secret: "stand-in/secret+key")
             #expect(profiles.status == 0, "\(profiles.err)")
             let summaries = (try JSONSerialization.jsonObject(with: Data(profiles.out.utf8)) as? [String: Any])?["SecurityProfileSummaryList"] as? [Any]
             #expect(summaries?.count == 5)
-            let refused = try aws(["connect", "list-instances"], secret: "wrong")
+            let refused = try Self.aws(["connect", "list-instances"], endpoint: server.base, secret: "wrong")
             #expect(refused.status != 0)
             #expect(refused.err.contains("InvalidSignatureException"))
+        }
+    }
+
+    /// Runs the real AWS CLI (v1, botocore) against `endpoint` with the stand-in's key id.
+    static func aws(_ arguments: [String], endpoint: String, secret: String) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["aws"] + arguments + ["--endpoint-url", endpoint, "--region", "eu-west-1", "--output", "json"]
+        var environment = ProcessInfo.processInfo.environment
+        for name in ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"] { environment[name] = nil }
+        environment["AWS_ACCESS_KEY_ID"] = "AKIDSTANDIN"
+        environment["AWS_SECRET_ACCESS_KEY"] = secret
+        environment["AWS_EC2_METADATA_DISABLED"] = "true"
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+    }
+
+    @Test("an endpoint URL with a path (a proxy): the whole path is signed, as the AWS CLI signs it")
+    func endpointWithPath() throws {
+        try withConnectServer(["regions": ["eu-west-1"], "instances": 1, "profiles": 3, "path_prefix": "/proxy/connect"]) { server in
+            let prefixed = server.base + "/proxy/connect"
+            var puller = try puller(server, environment: Self.keys)
+            puller.regions = ["eu-west-1"]
+            puller.endpointOverride = URL(string: prefixed)
+            let pulled = try withFolder { folder in try puller.pull(to: folder.appendingPathComponent("night.aws.jsonl").path).profiles }
+            #expect(pulled == 3)
+            let requests = try server.requests()
+            #expect(!requests.isEmpty && requests.allSatisfy { ($0["path"] as? String)?.hasPrefix("/proxy/connect/") == true && $0["status"] as? Int == 200 })
+            let instances = try Self.aws(["connect", "list-instances"], endpoint: prefixed, secret: "stand-in/secret+key")
+            #expect(instances.status == 0, "\(instances.err)")
         }
     }
 }

@@ -21,7 +21,9 @@ The region of the answer is the region the request was signed for.
 BEHAVIOUR: {"access_key", "secret", "token" (optional), "regions": [...],
             "instances": per region, "profiles": per instance, "page_cap": largest page,
             "throttle_every": N (every Nth request answers 429 ThrottlingException),
-            "dump": PATH (every profile in the aws format, as a pull should write it)}
+            "dump": PATH (every profile in the aws format, as a pull should write it),
+            "path_prefix": "/some/prefix" (served under it, as behind a proxy; the signature
+                           covers the whole path)}
 """
 import base64
 import datetime
@@ -162,7 +164,7 @@ class Handler(BaseHTTPRequestHandler):
         fields = dict(part.strip().split("=", 1) for part in authorization[len("AWS4-HMAC-SHA256 "):].split(","))
         credential = fields.get("Credential", "").split("/")
         if len(credential) != 5 or credential[4] != "aws4_request":
-            return None, (403, {"message": "Authorization header requires a valid Credential"}, "IncompleteSignatureException")
+            return None, (403, {"message": "Authorization header requires a valid Credential"}, "IncompleteSignature")
         key_id, day, region, service, _ = credential
         if key_id != behaviour["access_key"]:
             return None, (403, {"message": "The security token included in the request is invalid."}, "UnrecognizedClientException")
@@ -173,7 +175,7 @@ class Handler(BaseHTTPRequestHandler):
         try:
             when = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
         except ValueError:
-            return None, (403, {"message": "X-Amz-Date is not a valid date"}, "IncompleteSignatureException")
+            return None, (403, {"message": "X-Amz-Date is not a valid date"}, "IncompleteSignature")
         if abs((datetime.datetime.now(datetime.timezone.utc) - when).total_seconds()) > 900 or not amz_date.startswith(day):
             return None, (403, {"message": "Signature expired"}, "InvalidSignatureException")
         if behaviour.get("token") and (self.headers.get("X-Amz-Security-Token") != behaviour["token"]
@@ -222,7 +224,10 @@ class Handler(BaseHTTPRequestHandler):
         return self.reply(200, body)
 
     def route(self, region):
-        parts = self.path.partition("?")[0].strip("/").split("/")
+        path, prefix = self.path.partition("?")[0], behaviour.get("path_prefix", "")
+        if not path.startswith(prefix + "/"):
+            return self.reply(404, {"Message": "not under " + prefix}, "ResourceNotFoundException")
+        parts = path[len(prefix):].strip("/").split("/")
         instances = world.get(region)
         if instances is None:
             return self.reply(400, {"Message": "no such region in this stand-in"}, "InvalidRequestException")
