@@ -72,11 +72,7 @@ extension NodeReader {
                     headers[try string(key, "a header name", in: headerNode)] = try string(value, "an environment variable name", in: headerNode)
                 }
             }
-            var timeout = 10.0
-            if let timeoutNode = mapping["timeout"] {
-                guard let seconds = timeoutNode.float, seconds > 0 else { throw error(timeoutNode, "channel \(name): `timeout` must be seconds > 0") }
-                timeout = seconds
-            }
+            let timeout = try timeoutSeconds(mapping, name)
             return AlertChannel(
                 name: name, kind: .webhook(url: url, style: style, headersFromEnvironment: headers, timeoutSeconds: timeout),
                 digestOver: try digestOver(mapping, name))
@@ -115,7 +111,7 @@ extension NodeReader {
     /// `timeout` in seconds (default 10).
     func timeoutSeconds(_ mapping: Node.Mapping, _ name: String) throws(ConfigFileError) -> Double {
         guard let node = mapping["timeout"] else { return 10 }
-        guard let seconds = node.float, seconds > 0, seconds <= 600 else { throw error(node, "channel \(name): `timeout` must be seconds from 0 to 600") }
+        guard let seconds = node.float, seconds > 0, seconds <= 600 else { throw error(node, "channel \(name): `timeout` must be more than 0 and at most 600 seconds") }
         return seconds
     }
 

@@ -72,6 +72,8 @@ struct AlertRulesTests {
         ("channels: {a: {type: pager}}\nrules: []\n", 1, "unknown type pager"),
         ("channels: {a: {type: stdout}}\nrules:\n  - name: r\n    channels: [a]\n    colour: red\n", 5, "unknown key colour"),
         ("channels: {a: {type: webhook, url: ftp://x}}\nrules: []\n", 1, "http or https"),
+        ("channels:\n  a: {type: webhook, url: 'https://x', timeout: 601}\nrules: []\n", 2, "`timeout` must be more than 0 and at most 600"),
+        ("channels:\n  a: {type: slack, url_from_env: X, timeout: 0}\nrules: []\n", 2, "`timeout` must be more than 0 and at most 600"),
         ("channels: {a: {type: stdout}\nrules: [\n", 2, "invalid YAML"),
         ("channels: {a: {type: stdout}}\nrules:\n  - name: r\n    kinds: [renamed]\n    channels: [a]\n", 4, "unknown kind renamed"),
     ])
