@@ -108,28 +108,31 @@ package struct SnapshotDigests {
         return files.sorted { $0.content.snapshotID < $1.content.snapshotID }
     }
 
-    /// Writes, in snapshot order, a signed digest for every snapshot that has none in
-    /// `folder`, each chained to the one before. Returns the snapshot ids written.
+    /// Writes, in snapshot order, a signed digest for every snapshot after the last one
+    /// `folder` has a digest of, each chained to the one before (a digest missing from the
+    /// middle is not written again: `verify --digests` reports the gap). Returns the ids written.
     package func writeMissing(to folder: String, sign: ([UInt8]) throws -> [UInt8], now: Instant) throws -> [Int64] {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let existing = try Self.read(folder)
         var previous = existing.last.map { SHA256.hex(of: $0.text) }
-        let done = Set(existing.map(\.content.snapshotID))
         var written: [Int64] = []
+        // The newest event at each snapshot (the chain's head then) comes with its hash.
         for row in try connection.query("""
-            SELECT s.id, s.captured_at, s.content_sha256, s.row_count,
-                   (SELECT max(e.id) FROM connect_audit.change_events e WHERE e.snapshot_id <= s.id), s.source,
+            SELECT s.id, s.captured_at, s.content_sha256, s.row_count, head.id, head.hash, s.source,
                    (SELECT count(*) FROM connect_audit.snapshot_warnings w WHERE w.snapshot_id = s.id)
-            FROM connect_audit.snapshots s WHERE s.id > $1 ORDER BY s.id
+            FROM connect_audit.snapshots s
+            LEFT JOIN LATERAL (
+                SELECT e.id, e.hash FROM connect_audit.change_events e WHERE e.snapshot_id <= s.id ORDER BY e.id DESC LIMIT 1
+            ) head ON true
+            WHERE s.id > $1 ORDER BY s.id
             """, [existing.last?.content.snapshotID ?? 0]) {
             let id = try row.decode(Int64.self, at: 0)
-            guard !done.contains(id) else { continue }
             let head = try row.decodeIfPresent(Int64.self, at: 4)
             let content = Content(
                 snapshotID: id, capturedAt: try row.decode(Instant.self, at: 1).iso8601, contentSHA256: try row.decode(String.self, at: 2),
-                rowCount: try row.decode(Int.self, at: 3), source: try row.decode(String.self, at: 5), warningCount: try row.decode(Int.self, at: 6),
+                rowCount: try row.decode(Int.self, at: 3), source: try row.decode(String.self, at: 6), warningCount: try row.decode(Int.self, at: 7),
                 counts: try counts(of: id), headEventID: head,
-                headHash: try head.map { try hash(ofEvent: $0) ?? "" }, eventCount: try eventCount(upTo: head),
+                headHash: try row.decodeIfPresent(String.self, at: 5), eventCount: try eventCount(upTo: head),
                 previousDigestSHA256: previous, generatedAt: now.iso8601)
             let text = content.text
             let signature = try sign(Array(text.utf8))
