@@ -15,6 +15,10 @@ import Foundation
 /// calls with AWS CloudTrail": `eventSource` `connect.amazonaws.com`, `requestParameters`
 /// with the API's member names such as `InstanceId`). Names are matched with the first
 /// letter in either case (`InstanceId`, `instanceId`; the model's `resourceArn`).
+/// Members from botocore's Connect model (`service-2.json`): `CreateSecurityProfileResponse`
+/// has `SecurityProfileId` and `SecurityProfileArn`; `TagResource`/`UntagResource` name their
+/// resource by `resourceArn` (`POST /tags/{resourceArn}`); a profile's ARN has the shape of
+/// the `Arn`s in DESIGN's examples, `arn:aws:connect:REGION:ACCOUNT:instance/I/security-profile/P`.
 package enum TrailReader {
     /// Reads one file's bytes.
     package static func read(_ bytes: [UInt8], file: String) -> TrailReading {
