@@ -14,6 +14,7 @@ extension FieldDecoder {
         switch raw {
         case .absent: return []
         case .array(let array): elements = array
+        case .strings(let strings): elements = strings
         case .text(let text):
             let trimmed = text.trimmedSpaces
             if trimmed.hasPrefix("["), let array = TextForms.json(trimmed) as? [Any] {

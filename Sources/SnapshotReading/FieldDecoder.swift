@@ -59,6 +59,7 @@ enum FieldDecoder {
     static func stringSet(_ raw: RawValue, field: ProfileField) throws(FieldProblem) -> [String] {
         switch raw {
         case .absent: return []
+        case .strings(let strings): return strings
         case .array(let array): return try strings(array, field: field)
         case .text(let text):
             let trimmed = text.trimmedSpaces
@@ -74,6 +75,7 @@ enum FieldDecoder {
         switch raw {
         case .absent: return []
         case .object(let object): return try tags(object, field: field)
+        case .strings(let strings): return strings
         case .array(let array): return try strings(array, field: field)
         case .text(let text):
             let trimmed = text.trimmedSpaces

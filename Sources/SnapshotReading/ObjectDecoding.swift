@@ -18,6 +18,13 @@ enum ObjectDecoding {
         var recognized: [RecognizedRecord] = []
         var issues = SnapshotIssues()
 
+        /// Adds `other`'s records, recognised records and issues after these.
+        mutating func add(contentsOf other: Outcome) {
+            if records.isEmpty { records = other.records } else { records.append(contentsOf: other.records) }
+            if recognized.isEmpty { recognized = other.recognized } else { recognized.append(contentsOf: other.recognized) }
+            issues.add(contentsOf: other.issues)
+        }
+
         /// Adds what one record built into: the profile, or its problems (by field).
         mutating func add(
             _ profile: SecurityProfile?, _ problems: [FieldProblem], file: String, line: Int, sourceFingerprint: SourceFingerprint? = nil
@@ -32,14 +39,13 @@ enum ObjectDecoding {
     /// Runs `body` over `count` items split into one contiguous share per core, and
     /// joins the outcomes in item order.
     static func inParallel(_ count: Int, _ body: @Sendable (Range<Int>) -> Outcome) -> Outcome {
-        var merged = Outcome()
-        merged.records.reserveCapacity(count)
+        var merged: Outcome?
         for outcome in ParallelWork.map(count, workers: ParallelWork.workers(for: count), body) {
-            merged.records.append(contentsOf: outcome.records)
-            merged.recognized.append(contentsOf: outcome.recognized)
-            merged.issues.add(contentsOf: outcome.issues)
+            merged?.add(contentsOf: outcome)
+            // The first share is moved, not copied record by record.
+            if merged == nil { merged = outcome }
         }
-        return merged
+        return merged ?? Outcome()
     }
 
     /// Records waiting to be decoded together: their bytes, where each lies in them, how
@@ -128,33 +134,48 @@ enum ObjectDecoding {
         }
     }
 
-    /// Decodes each element of `bytes` as one record (or recognises it, given `recognition`).
+    /// Decodes each element of `bytes` as one record (or recognises it, given `recognition`):
+    /// a flat DDSQL row by `FlatJSONRow`, anything else by the strict path.
     static func decode(
         _ elements: [JSONStructure.Element], in bytes: UnsafeBufferPointer<UInt8>, mapping: ObjectMapping, file: String,
         strict: Bool, recognition: Recognition? = nil
     ) -> Outcome {
         forEachUnrecognized(elements, in: bytes, file: file, recognition: recognition) { position, element, raw, outcome in
-            if strict, let problem = StrictJSON.problem(in: raw) {
-                outcome.issues.add(SnapshotIssue(file: file, line: element.line + problem.lineOffset, message: problem.message))
-                return
+            let sourceFingerprint = recognition?.fingerprints[position]
+            if mapping == .ddsql, let members = FlatJSONRow.members(of: raw) {
+                let (profile, problems) = RecordBuilder.fromMembers(members, unit: .seconds)
+                outcome.add(profile, problems, file: file, line: element.line, sourceFingerprint: sourceFingerprint)
+            } else {
+                decodeStrictly(raw, mapping: mapping, file: file, line: element.line, strict: strict, sourceFingerprint: sourceFingerprint, into: &outcome)
             }
-            let object: Any
-            do {
-                object = try JSONSerialization.jsonObject(with: Data(raw))
-            } catch {
-                let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
-                outcome.issues.add(SnapshotIssue(file: file, line: element.line, message: "invalid JSON: \(reason)"))
-                return
-            }
-            guard let fields = object as? [String: Any] else {
-                outcome.issues.add(SnapshotIssue(
-                    file: file, line: element.line, message: "expected a JSON object, found \(FieldDecoder.describe(object))"))
-                return
-            }
-            let built = build(fields, mapping: mapping, file: file, line: element.line, sourceFingerprint: recognition?.fingerprints[position])
-            outcome.records.append(contentsOf: built.records)
-            outcome.issues.add(contentsOf: built.issues)
         }
+    }
+
+    /// Decodes one JSON object with Foundation, after `StrictJSON` when `strict` (an element
+    /// no whole-document check has seen).
+    static func decodeStrictly(
+        _ raw: UnsafeBufferPointer<UInt8>, mapping: ObjectMapping, file: String, line: Int, strict: Bool,
+        sourceFingerprint: SourceFingerprint? = nil, into outcome: inout Outcome
+    ) {
+        if strict, let problem = StrictJSON.problem(in: raw) {
+            outcome.issues.add(SnapshotIssue(file: file, line: line + problem.lineOffset, message: problem.message))
+            return
+        }
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(raw))
+        } catch {
+            let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+            outcome.issues.add(SnapshotIssue(file: file, line: line, message: "invalid JSON: \(reason)"))
+            return
+        }
+        guard let fields = object as? [String: Any] else {
+            outcome.issues.add(SnapshotIssue(
+                file: file, line: line, message: "expected a JSON object, found \(FieldDecoder.describe(object))"))
+            return
+        }
+        let built = build(fields, mapping: mapping, file: file, line: line, sourceFingerprint: sourceFingerprint)
+        outcome.add(contentsOf: built)
     }
 
     /// Splits and builds CSV records (byte ranges of `bytes`) whose columns are `header`,

@@ -7,9 +7,12 @@ enum RawValue {
     case absent
     case text(String)
     case array([Any])
+    /// An array of text only (`FlatJSONRow` reads such arrays without boxing each element).
+    case strings([String])
     case object([String: Any])
     case number(NSNumber)
-    case boolean
+    /// `true` or `false`, as Foundation reads them (an NSNumber of type "c").
+    case boolean(NSNumber)
     case other(Any)
 
     /// Classifies `value`. The casts run in an order that never asks whether a Swift
@@ -31,9 +34,22 @@ enum RawValue {
         } else if let number = value as? NSNumber {
             // Foundation reads `true`/`false` as NSNumbers of type "c" (char); JSON numbers are
             // never that. A boolean is no timestamp (it used to read as 1970).
-            self = number.objCType.pointee == CChar(UInt8(ascii: "c")) ? .boolean : .number(number)
+            self = number.objCType.pointee == CChar(UInt8(ascii: "c")) ? .boolean(number) : .number(number)
         } else {
             self = .other(value)
+        }
+    }
+
+    /// The value as it was read, for `extra`; `nil` when absent.
+    var jsonValue: Any? {
+        switch self {
+        case .absent: return nil
+        case .text(let text): return text
+        case .array(let array): return array
+        case .strings(let strings): return strings
+        case .object(let object): return object
+        case .number(let number), .boolean(let number): return number
+        case .other(let value): return value
         }
     }
 
@@ -42,7 +58,7 @@ enum RawValue {
         switch self {
         case .absent: return "null"
         case .text: return "text"
-        case .array: return "an array"
+        case .array, .strings: return "an array"
         case .object: return "an object"
         case .number: return "a number"
         case .boolean: return "a boolean"

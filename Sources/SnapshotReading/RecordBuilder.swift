@@ -8,17 +8,25 @@ enum RecordBuilder {
     static func fromDDSQL<Fields: Sequence>(
         _ fields: Fields, unit: NumericInstantUnit
     ) -> (SecurityProfile?, [FieldProblem]) where Fields.Element == (key: String, value: Any) {
+        fromMembers(fields.lazy.map { FlatJSONRow.Member(field: ProfileField(columnName: $0.key), name: $0.key, value: RawValue($0.value)) }, unit: unit)
+    }
+
+    /// Builds a profile from classified members (`FlatJSONRow`'s, or a decoded object's);
+    /// members without a field go to `extra` by name.
+    static func fromMembers<Members: Sequence>(
+        _ members: Members, unit: NumericInstantUnit
+    ) -> (SecurityProfile?, [FieldProblem]) where Members.Element == FlatJSONRow.Member {
         var profile = SecurityProfile.unread()
         var problems: [FieldProblem] = []
-        for (name, value) in fields {
-            if let field = ProfileField(columnName: name) {
+        for member in members {
+            if let field = member.field {
                 do throws(FieldProblem) {
-                    try FieldDecoder.apply(value, to: field, of: &profile, unit: unit)
+                    try FieldDecoder.apply(member.value, to: field, of: &profile, unit: unit)
                 } catch {
                     problems.append(error)
                 }
-            } else if !FieldDecoder.isAbsent(value) {
-                profile.setExtra(ExtraValue.canonicalJSON(value), for: name)
+            } else if let value = member.value.jsonValue {
+                profile.setExtra(ExtraValue.canonicalJSON(value), for: member.name)
             }
         }
         checkKey(profile, &problems)

@@ -75,21 +75,33 @@ package enum SnapshotAssembler {
             }
         }
         let decodedCount = parts.reduce(0) { $0 + $1.records.count }
-        var firstSeen: [String: (file: String, line: Int)] = [:]
-        firstSeen.reserveCapacity(decodedCount)
-        var records: [ParsedRecord] = []
-        records.reserveCapacity(decodedCount)
-        for part in parts {
-            for record in part.records {
+        var seen = Set<String>(minimumCapacity: decodedCount)
+        // The positions (part, record) of repeats, which are left out: usually none, and
+        // then the parts' arrays are the records as they are, not copied record by record.
+        var repeats: Set<[Int]> = []
+        for (partIndex, part) in parts.enumerated() {
+            for (index, record) in part.records.enumerated() {
                 let key = record.profile.key
-                // One hash on the common path: insert, and put the first back on a repeat.
-                if let first = firstSeen.updateValue((record.file, record.line), forKey: key) {
-                    firstSeen[key] = first
-                    duplicate(key, first, (record.file, record.line))
+                if !seen.insert(key).inserted {
+                    // Rare: find where the key was first, by looking again.
+                    let first = parts.lazy.flatMap(\.records).first { $0.profile.key == key }!
+                    duplicate(key, (first.file, first.line), (record.file, record.line))
+                    repeats.insert([partIndex, index])
                 } else if !recognized.isEmpty, let index = open.index(of: key), recognizedAt[index] >= 0 {
                     let first = recognized[recognizedAt[index]]
                     duplicate(key, (first.file, first.line), (record.file, record.line))
-                } else {
+                    repeats.insert([partIndex, index])
+                }
+            }
+        }
+        var records: [ParsedRecord]
+        if repeats.isEmpty && parts.count == 1 {
+            records = parts[0].records
+        } else {
+            records = []
+            records.reserveCapacity(decodedCount)
+            for (partIndex, part) in parts.enumerated() {
+                for (index, record) in part.records.enumerated() where !repeats.contains([partIndex, index]) {
                     records.append(record)
                 }
             }

@@ -24,9 +24,8 @@ package struct SnapshotReader {
     /// fingerprinted nor recognised.
     package let known: OpenVersions?
 
-    private var records: [ParsedRecord] = []
-    private var recognized: [RecognizedRecord] = []
-    private var issues = SnapshotIssues()
+    /// What was read so far: records, recognised records, issues.
+    private var read = ObjectDecoding.Outcome()
     /// Whole-document formats: every byte so far. NDJSON: the unfinished last line.
     private var pending: [UInt8] = []
     private var pendingLine = 1
@@ -87,7 +86,7 @@ package struct SnapshotReader {
 
     /// Refuses the file for a size limit and stops reading it.
     private mutating func refuse(line: Int, _ message: String) {
-        issues.add(SnapshotIssue(file: file, line: line, message: message))
+        read.issues.add(SnapshotIssue(file: file, line: line, message: message))
         wantsMore = false
         pending = []
         batch = []
@@ -104,7 +103,7 @@ package struct SnapshotReader {
     /// Ends the input and returns what was read.
     package mutating func finish() -> SnapshotPart {
         if !wantsMore {
-            return SnapshotPart(file: file, format: format, records: [], recognized: [], issues: issues.issues, issuesTruncated: issues.truncated)
+            return SnapshotPart(file: file, format: format, records: [], recognized: [], issues: read.issues.issues, issuesTruncated: read.issues.truncated)
         }
         switch format {
         case .ndjson:
@@ -114,7 +113,7 @@ package struct SnapshotReader {
         case .csv:
             var splitter = csv
             if let line = splitter.finish(emit: { handleCSVRecord($0, line: $1) }) {
-                issues.add(SnapshotIssue(file: file, line: line, message: "a quoted field starting on this record is never closed"))
+                read.issues.add(SnapshotIssue(file: file, line: line, message: "a quoted field starting on this record is never closed"))
             }
             csv = splitter
             decodeCSVRows()
@@ -122,14 +121,14 @@ package struct SnapshotReader {
         case .aws: finishAWS()
         case .ddsql: finishDDSQL()
         }
-        if records.isEmpty && recognized.isEmpty && issues.isEmpty {
-            issues.add(SnapshotIssue(
+        if read.records.isEmpty && read.recognized.isEmpty && read.issues.isEmpty {
+            read.issues.add(SnapshotIssue(
                 file: file, line: 1,
                 message: "the snapshot has no rows; an empty export is refused rather than read as \"every profile was deleted\""))
         }
         return SnapshotPart(
-            file: file, format: format, records: records, recognized: recognized, issues: issues.issues,
-            issuesTruncated: issues.truncated)
+            file: file, format: format, records: read.records, recognized: read.recognized, issues: read.issues.issues,
+            issuesTruncated: read.issues.truncated)
     }
 
     // MARK: NDJSON
@@ -189,9 +188,7 @@ package struct SnapshotReader {
     }
 
     private mutating func append(_ decoded: ObjectDecoding.Outcome) {
-        records.append(contentsOf: decoded.records)
-        recognized.append(contentsOf: decoded.recognized)
-        issues.add(contentsOf: decoded.issues)
+        read.add(contentsOf: decoded)
     }
 
     // MARK: CSV
@@ -211,7 +208,7 @@ package struct SnapshotReader {
                 checkHeader(line: line)
             case .failure(let problem):
                 csvHeader = []
-                issues.add(SnapshotIssue(file: file, line: line, message: "header: " + problem.message))
+                read.issues.add(SnapshotIssue(file: file, line: line, message: "header: " + problem.message))
             }
             return
         }
@@ -232,13 +229,13 @@ package struct SnapshotReader {
     private mutating func checkHeader(line: Int) {
         guard let header = csvHeader else { return }
         if !header.contains(ProfileField.key.rawValue) {
-            issues.add(SnapshotIssue(
+            read.issues.add(SnapshotIssue(
                 file: file, line: line,
                 message: "the header has no _key column; expected DDSQL field names such as _key,arn,security_profile_name"))
         }
         var seen = Set<String>()
         for name in header where !seen.insert(name).inserted {
-            issues.add(SnapshotIssue(file: file, line: line, field: name, message: "this column appears twice in the header"))
+            read.issues.add(SnapshotIssue(file: file, line: line, field: name, message: "this column appears twice in the header"))
         }
     }
 
@@ -248,7 +245,7 @@ package struct SnapshotReader {
     /// `StrictJSON`); `true` when it was refused.
     private mutating func refusedAsLoose(_ problem: StrictJSON.Problem?) -> Bool {
         guard let problem else { return false }
-        issues.add(SnapshotIssue(file: file, line: 1 + problem.lineOffset, message: problem.message))
+        read.issues.add(SnapshotIssue(file: file, line: 1 + problem.lineOffset, message: problem.message))
         return true
     }
 
@@ -256,7 +253,7 @@ package struct SnapshotReader {
         if refusedAsLoose(StrictJSON.problem(in: pending)) { return }
         let elements = pending.withUnsafeBufferPointer { JSONStructure.mainArrayElements(of: $0, keys: ["data", "rows", "items"]) }
         guard let elements else {
-            issues.add(SnapshotIssue(file: file, line: 1, message: documentProblem(expected: "a JSON array of objects, or an object holding one under \"data\", \"rows\" or \"items\"")))
+            read.issues.add(SnapshotIssue(file: file, line: 1, message: documentProblem(expected: "a JSON array of objects, or an object holding one under \"data\", \"rows\" or \"items\"")))
             return
         }
         take(ObjectDecoding.Batch(bytes: pending, elements: elements, kind: .objects(.ddsql), fingerprinter: fingerprinter(.json)))
@@ -295,14 +292,14 @@ package struct SnapshotReader {
               let object = try? JSONSerialization.jsonObject(with: Data(pending)) as? [String: Any]
         else { return false }
         guard let refusal = RecordBuilder.partialAWSOutput(object) else { return false }
-        issues.add(SnapshotIssue(file: file, line: 1, field: refusal.field, message: refusal.message))
+        read.issues.add(SnapshotIssue(file: file, line: 1, field: refusal.field, message: refusal.message))
         return true
     }
 
     private mutating func finishDDSQL() {
         if refusedAsLoose(StrictJSON.problem(in: pending)) { return }
         guard let document = try? JSONSerialization.jsonObject(with: Data(pending)) else {
-            issues.add(SnapshotIssue(file: file, line: 1, message: documentProblem(expected: "a DDSQL tabular response")))
+            read.issues.add(SnapshotIssue(file: file, line: 1, message: documentProblem(expected: "a DDSQL tabular response")))
             return
         }
         let outcome = DDSQLColumns.records(from: document, file: file)

@@ -7,7 +7,8 @@ import SnapshotReading
 /// `-sanitize=fuzzer` by the script; a plain build links too and only says how to run it.
 ///
 /// Each input is read whole; a reader may refuse it (that is the point) but must not
-/// crash, hang or accept a record without a `_key`.
+/// crash, hang or accept a record without a `_key`; as NDJSON, the fast path for flat rows
+/// must agree with the strict path (a differential check).
 @main
 enum Fuzz {
     nonisolated(unsafe) static var reader = ProcessInfo.processInfo.environment["FUZZ_READER"] ?? "ndjson"
@@ -38,6 +39,12 @@ enum Fuzz {
             let reading = TrailReader.read(bytes, file: "fuzz")
             precondition(reading.events.allSatisfy { !$0.eventID.isEmpty && !$0.instanceID.isEmpty })
             return
+        }
+        if reader == "ndjson" {
+            // The fast path for flat rows must build what the strict path builds, or give up.
+            for line in bytes.split(separator: 0x0A) {
+                precondition(FlatJSONRow.agreesWithStrictPath(Array(line)), "FlatJSONRow read a row differently from the strict path")
+            }
         }
         guard let format = SnapshotFormat(rawValue: reader) else { fatalError("FUZZ_READER \(reader) is not a reader") }
         if let records = try? SnapshotAssembler.read([("fuzz", bytes)], format: format) {
