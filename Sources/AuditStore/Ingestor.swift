@@ -295,6 +295,7 @@ package struct Ingestor {
             }
         }
         FaultPoint.afterVersionsClosed.pass()
+        let bulk = try BulkLoad.begin(on: connection, rows: changes.newVersions.count)
         if !changes.newVersions.isEmpty {
             try connection.copyIn(
                 "COPY connect_audit.profile_versions (\(ProfileColumns.copyColumns.joined(separator: ", "))) FROM STDIN"
@@ -305,16 +306,20 @@ package struct Ingestor {
             }
         }
         FaultPoint.afterVersionsCopied.pass()
+        var events: [ChainedEvent] = []
         if !changes.events.isEmpty {
             let last = try connection.query("SELECT id, hash FROM connect_audit.change_events ORDER BY id DESC LIMIT 1").first
-            let events = EventChain.chain(
+            events = EventChain.chain(
                 changes.events, snapshotID: snapshotID, observedAt: capturedAt,
                 after: try last?.decode(Int64.self, at: 0) ?? 0, lastHash: try last?.decode(String.self, at: 1) ?? EventChain.genesis)
             try EventColumns.copy(events, into: connection)
             FaultPoint.afterEventsCopied.pass()
+        }
+        try bulk?.finish(snapshotID: snapshotID)
+        if let first = events.first, let last = events.last {
             if let rules { try AlertOutbox(connection: connection).enqueue(events, changes: changes, open: open, rules: rules) }
             // Delivered when the transaction commits, so watchers see only committed events.
-            try connection.notify(Self.eventsChannel, payload: "\(snapshotID) \(events[0].id) \(events[events.count - 1].id)")
+            try connection.notify(Self.eventsChannel, payload: "\(snapshotID) \(first.id) \(last.id)")
         }
         if !changes.warnings.isEmpty {
             try connection.copyIn("COPY connect_audit.snapshot_warnings (snapshot_id, profile_key, kind, detail) FROM STDIN") { writer in
