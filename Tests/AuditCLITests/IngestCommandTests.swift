@@ -184,6 +184,42 @@ struct IngestCommandTests {
         }
     }
 
+    @Test("SIGKILL inside a bulk first load (indexes dropped) leaves the empty history and its indexes; the rerun completes")
+    func crashInsideBulkLoad() throws {
+        let files = try NightlyFiles()
+        defer { files.remove() }
+        // Past BulkLoad's 10,000 rows, into an empty history: the bulk path.
+        let night1 = try files.write(NightlyFiles.profiles(count: 12_000, night: 1), name: "night-1.ndjson")
+        let ingest = ["ingest", "--captured-at", "2026-11-01T02:00:00Z", night1]
+        try TestDatabase.withDatabase { base in
+            #expect(try CommandRunner.run(["migrate", "--database-url", base]).status == 0)
+            let indexes = """
+                SELECT string_agg(indexrelid::regclass::text || ' ' || pg_get_indexdef(indexrelid), '; ' ORDER BY indexrelid::regclass::text)
+                FROM pg_index WHERE indrelid IN ('connect_audit.profile_versions'::regclass, 'connect_audit.change_events'::regclass)
+                """
+            func state() throws -> [String?] {
+                let connection = try PostgresConnection(base)
+                defer { connection.close() }
+                return try historyFingerprint(base) + connection.query(indexes)[0].values
+            }
+            let before = try state()
+            for point in [FaultPoint.afterVersionsCopied, .afterEventsCopied, .beforeCommit] {
+                let (process, out, err) = try CommandRunner.start(ingest + ["--database-url", base], environment: [FaultPoint.variable: point.rawValue])
+                _ = CommandRunner.finish(process, out, err)
+                #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL, "\(point.rawValue)")
+                guard let name = TestDatabase.databaseName(base) else { throw TestSetupError("no database name in \(base)") }
+                try TestDatabase.waitForIdle(name)
+                #expect(try state() == before, "killed \(point.rawValue): the history or its indexes changed")
+            }
+            let rerun = try CommandRunner.run(ingest + ["--database-url", base])
+            #expect(rerun.status == 0, "\(rerun.stderr)")
+            let after = try state()
+            #expect(after[0] == "1" && after[3] == before[3], "the bulk load left other indexes: \(after[3] ?? "")")
+            let verify = try CommandRunner.run(["verify", "--database-url", base])
+            #expect(verify.status == 0 && verify.stdout.hasPrefix("ok: 12000 events chained"), "\(verify.stdout)\(verify.stderr)")
+        }
+    }
+
     @Test("two ingest processes started together both complete, one after the other")
     func concurrentIngests() throws {
         let files = try NightlyFiles()
