@@ -111,7 +111,9 @@ struct Ingest: ParsableCommand {
             let report = IngestReport(source: request.source, rows: snapshot.count, outcome: try ingestor.ingest(request, state: state))
             if output == .text { print(report.text) }
             reports.append(report)
+            ProcessLifetime.keepUntilExit((state, snapshot, request))
         }
+        ProcessLifetime.keepUntilExit(reports)
         if output == .json { print(IngestReport.json(reports)) }
         if let target = try digests.target() {
             let written = try target.write(connection)

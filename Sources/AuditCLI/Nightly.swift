@@ -87,6 +87,7 @@ struct Nightly: ParsableCommand {
         let outcome = try ingestor.ingest(IngestRequest(
             snapshot: snapshot, source: pulled, format: pulledFormat.rawValue,
             capturedAt: capturedAt, scope: nil, rules: rules, policy: policy), state: state)
+        ProcessLifetime.keepUntilExit((state, snapshot, outcome))
         let snapshotID: Int64
         switch outcome {
         case .ingested(let id, _), .alreadyIngested(let id, _): snapshotID = id
