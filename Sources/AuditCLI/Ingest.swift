@@ -93,10 +93,10 @@ struct Ingest: ParsableCommand {
         let ingestor = Ingestor(connection: connection)
         var reports: [IngestReport] = []
         for group in groups {
-            // Loaded before reading, so records an open version was read from are recognised, not decoded.
-            let state = try ingestor.openState()
+            // Loaded while reading, so records an open version was read from are recognised, not decoded.
             Progress.say("reading \(group.joined(separator: ", "))")
-            let snapshot = try SnapshotFiles.read(group, format: format.format, known: state.versions, countIsComplete: countIsComplete)
+            let (state, snapshot) = try ReadWhileLoading.read(
+                group, format: format.format, countIsComplete: countIsComplete, ingestor: ingestor)
             Progress.say("diffing \(snapshot.count) profiles (\(snapshot.recognized.count) unchanged byte for byte)")
             let request = IngestRequest(
                 snapshot: snapshot,

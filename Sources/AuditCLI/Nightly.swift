@@ -81,8 +81,7 @@ struct Nightly: ParsableCommand {
         let policy = try settings.policy.map(PolicyFile.load) ?? .standard
         let rules = try settings.rules.map(AlertRulesFile.load)
         let ingestor = Ingestor(connection: connection)
-        let state = try ingestor.openState()
-        let snapshot = try SnapshotFiles.read([pulled], format: pulledFormat, known: state.versions)
+        let (state, snapshot) = try ReadWhileLoading.read([pulled], format: pulledFormat, ingestor: ingestor)
         guard let capturedAt = try PulledFile.capturedAt(of: pulled) else { throw CLIError("\(pulled) has no pull record") }
         let outcome = try ingestor.ingest(IngestRequest(
             snapshot: snapshot, source: pulled, format: pulledFormat.rawValue,

@@ -13,17 +13,17 @@ package enum SnapshotFiles {
     ///
     /// - Parameters:
     ///   - format: the format, or `nil` to detect it per file from its name and first bytes.
-    ///   - known: the open versions: records one of them was read from are recognised,
-    ///     not decoded; `nil` decodes everything and fingerprints nothing.
+    ///   - known: the open versions, perhaps still loading: records one of them was read
+    ///     from are recognised, not decoded; `nil` decodes everything and fingerprints nothing.
     /// - Throws: `SnapshotReadError` for bad input (every part is read first, so all
     ///   problems are reported together), `CLIError` when a file cannot be opened.
     ///   - countIsComplete: a last DDSQL page of exactly a `row_limit`'s rows is the whole table.
     package static func read(
-        _ paths: [String], format: SnapshotFormat?, known: OpenVersions? = nil, countIsComplete: Bool = false
+        _ paths: [String], format: SnapshotFormat?, known: KnownVersions? = nil, countIsComplete: Bool = false
     ) throws -> Snapshot {
         var parts: [SnapshotPart] = []
         for path in paths { parts.append(try readPart(path, format: format, known: known)) }
-        return try SnapshotAssembler.assemble(parts, against: known ?? .none, countIsComplete: countIsComplete)
+        return try SnapshotAssembler.assemble(parts, against: known?.wait() ?? .none, countIsComplete: countIsComplete)
     }
 
     /// Reads each path as one part of a snapshot, to records only: no fingerprints, no
@@ -33,7 +33,7 @@ package enum SnapshotFiles {
     }
 
     /// Reads one file into a part.
-    private static func readPart(_ path: String, format: SnapshotFormat?, known: OpenVersions?) throws -> SnapshotPart {
+    private static func readPart(_ path: String, format: SnapshotFormat?, known: KnownVersions?) throws -> SnapshotPart {
         let descriptor = path == "-" ? FileHandle.standardInput.fileDescriptor : open(path, O_RDONLY)
         guard descriptor >= 0 else {
             throw CLIError("cannot open \(path): \(String(cString: strerror(errno))); check the path and its permissions")
@@ -52,7 +52,7 @@ package enum SnapshotFiles {
             if reader == nil {
                 let detected = format ?? SnapshotFormat.detect(
                     fileName: path, prefix: ArraySlice(chunk.bindMemory(to: UInt8.self)))
-                reader = SnapshotReader(format: detected, file: path, known: known)
+                reader = SnapshotReader(format: detected, file: path, loading: known)
             }
             if count == 0 { break }
             reader?.consume(chunk)

@@ -14,15 +14,22 @@ import Foundation
 /// recognised as that version, unchanged, and not decoded (see `SourceFingerprinter`).
 package struct SnapshotReader {
     /// Lines of NDJSON decoded together, spread over the cores.
-    static let batchSize = 8192
+    package static let batchSize = 8192
 
     /// The format being read.
     package let format: SnapshotFormat
     /// The file's name, for messages.
     package let file: String
-    /// The open versions records are recognised as; `nil`: records are neither
-    /// fingerprinted nor recognised.
-    package let known: OpenVersions?
+    /// The open versions records are recognised as, perhaps still loading; `nil`: records
+    /// are neither fingerprinted nor recognised.
+    package let known: KnownVersions?
+
+    /// Batches fingerprinted while the open versions load, to decode when they are here.
+    private var waiting: [ObjectDecoding.Batch] = []
+    private var waitingBytes = 0
+    /// Past this many bytes of waiting batches, reading waits for the open versions (the
+    /// whole file is not held while a slow database answers).
+    static let waitingLimit = 256 << 20
 
     /// What was read so far: records, recognised records, issues.
     private var read = ObjectDecoding.Outcome()
@@ -48,9 +55,15 @@ package struct SnapshotReader {
     /// Creates a reader of `format` for the file named `file`; with `known`, records are
     /// fingerprinted and those an open version was read from are recognised, not decoded.
     package init(format: SnapshotFormat, file: String, known: OpenVersions? = nil) {
+        self.init(format: format, file: file, loading: known.map(KnownVersions.init))
+    }
+
+    /// Creates a reader that recognises records as the open versions `loading` provides,
+    /// reading on while they load.
+    package init(format: SnapshotFormat, file: String, loading: KnownVersions?) {
         self.format = format
         self.file = file
-        self.known = known
+        self.known = loading
     }
 
     /// The fingerprinter for records of `format` (with `header` for CSV), when recognising.
@@ -121,6 +134,7 @@ package struct SnapshotReader {
         case .aws: finishAWS()
         case .ddsql: finishDDSQL()
         }
+        if let known, !waiting.isEmpty { decodeWaiting(known.wait()) }
         if read.records.isEmpty && read.recognized.isEmpty && read.issues.isEmpty {
             read.issues.add(SnapshotIssue(
                 file: file, line: 1,
@@ -182,9 +196,30 @@ package struct SnapshotReader {
         batchBytes.removeAll(keepingCapacity: true)
     }
 
-    /// Decodes `batch` (recognising what `known` has).
+    /// Decodes `batch` (recognising what `known` has); while the open versions load, only
+    /// fingerprints it and keeps it.
     private mutating func take(_ batch: ObjectDecoding.Batch) {
-        append(batch.decode(file: file, against: known ?? .none))
+        guard let known else {
+            append(batch.decode(file: file, against: .none))
+            return
+        }
+        guard let versions = known.ready else {
+            var batch = batch
+            batch.fingerprint()
+            waitingBytes += batch.bytes.count
+            waiting.append(batch)
+            if waitingBytes > Self.waitingLimit { decodeWaiting(known.wait()) }
+            return
+        }
+        decodeWaiting(versions)
+        append(batch.decode(file: file, against: versions))
+    }
+
+    /// Decodes the batches kept while the open versions loaded, in order.
+    private mutating func decodeWaiting(_ versions: OpenVersions) {
+        for batch in waiting { append(batch.decode(file: file, against: versions)) }
+        waiting = []
+        waitingBytes = 0
     }
 
     private mutating func append(_ decoded: ObjectDecoding.Outcome) {

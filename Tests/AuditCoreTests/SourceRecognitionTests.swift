@@ -57,6 +57,42 @@ struct SourceRecognitionTests {
         #expect(try R.read(bytes, format, known: nil).contentSHA256 == first.contentSHA256)
     }
 
+    @Test("open versions that arrive while the file is read (on another thread) give the same snapshot as ones at hand", arguments: [
+        SnapshotFormat.ndjson, .csv,
+    ])
+    func versionsArrivingLate(format: SnapshotFormat) throws {
+        // Three batches of records, so some are kept waiting and decoded later, in order.
+        var profiles = R.profiles(SnapshotReader.batchSize * 2 + 100)
+        let first = try R.read(SnapshotRenderer.render(profiles, as: format), format, known: OpenVersions.none)
+        let open = R.openVersions(first)
+        for index in stride(from: 0, to: profiles.count, by: 97) { profiles[index].description = "changed \(index)" }
+        let bytes = SnapshotRenderer.render(profiles, as: format)
+        let atHand = try R.read(bytes, format, known: open)
+        #expect(atHand.records.count == (profiles.count + 96) / 97)
+        #expect(atHand.recognized.count == profiles.count - atHand.records.count)
+        /// Reads `bytes` in chunks; the versions are provided after `chunksBefore` chunks by another thread.
+        func readLate(chunksBefore: Int) throws -> Snapshot {
+            let known = KnownVersions()
+            var reader = SnapshotReader(format: format, file: "night.\(format.rawValue)", loading: known)
+            let chunk = 64 * 1024
+            for (number, start) in stride(from: 0, to: bytes.count, by: chunk).enumerated() {
+                if number == chunksBefore {
+                    let thread = Thread { known.provide(open) }
+                    thread.start()
+                }
+                reader.consume(Array(bytes[start..<min(start + chunk, bytes.count)]))
+            }
+            if chunksBefore > bytes.count / chunk { known.provide(open) }
+            return try SnapshotAssembler.assemble([reader.finish()], against: known.wait())
+        }
+        for chunksBefore in [0, 10, Int.max] {
+            let late = try readLate(chunksBefore: chunksBefore)
+            #expect(late.records == atHand.records, "provided after \(chunksBefore) chunks")
+            #expect(late.recognized == atHand.recognized, "provided after \(chunksBefore) chunks")
+            #expect(late.contentSHA256 == atHand.contentSHA256)
+        }
+    }
+
     @Test("DDSQL's column-major response has no per-record bytes: nothing is fingerprinted")
     func ddsqlIsDecoded() throws {
         let bytes = SnapshotRenderer.render(R.profiles(5), as: .ddsql)
