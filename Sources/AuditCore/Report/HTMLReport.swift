@@ -112,28 +112,32 @@ enum HTMLReport {
     /// One section per profile (most severe change first), its changes folded.
     static func profiles(_ report: DriftReport) -> String {
         let escape = TextEscaping.html
+        // Items by position, not copied into groups (copying them was a tenth of a year's report).
         var order: [String] = []
-        var byKey: [String: [ReportItem]] = [:]
-        for item in report.items {
+        var byKey: [String: [Int]] = [:]
+        for (position, item) in report.items.enumerated() {
             if byKey[item.key] == nil { order.append(item.key) }
-            byKey[item.key, default: []].append(item)
+            byKey[item.key, default: []].append(position)
         }
         var html = "<h2>Profiles</h2>\n"
         for key in order {
-            let items = byKey[key] ?? []
-            guard let first = items.first else { continue }
-            let top = items.map(\.severity).max() ?? .info
-            let drifts = Set(items.map(\.drift.rawValue)).sorted().joined(separator: " ")
-            let text = ([first.name ?? "", key] + items.flatMap { $0.changedFields + $0.attributions.map(\.summary) }).joined(separator: " ").lowercased()
+            let positions = byKey[key] ?? []
+            guard let firstPosition = positions.first else { continue }
+            let items = report.items
+            let first = items[firstPosition]
+            let top = positions.map { items[$0].severity }.max() ?? .info
+            let drifts = Set(positions.map { items[$0].drift.rawValue }).sorted().joined(separator: " ")
+            let text = ([first.name ?? "", key] + positions.flatMap { items[$0].changedFields + items[$0].attributions.map(\.summary) })
+                .joined(separator: " ").lowercased()
             html += "<section class=\"profile \(top.rawValue)\" data-severity=\"\(top.rank)\" data-drift=\"\(escape(drifts))\" "
                 + "data-account=\"\(escape(first.accountID ?? ""))\" data-text=\"\(escape(text))\">"
             html += "<h3>\(escape(first.name ?? key))</h3><div class=\"meta\"><code>\(escape(key))</code> · account \(escape(first.accountID ?? "-"))</div>"
-            for item in items {
-                let when = item.observedAt?.minuteText ?? "since the baseline"
-                html += "<details><summary>\(item.severity.rawValue) · \(item.drift.rawValue) · \(item.kind.rawValue) · \(escape(when))</summary>"
-                let changes = item.diffLines.map { "<li><code>\(escape($0.field))</code>: \(escape($0.change))</li>" }.joined()
+            for position in positions {
+                let when = items[position].observedAt?.minuteText ?? "since the baseline"
+                html += "<details><summary>\(items[position].severity.rawValue) · \(items[position].drift.rawValue) · \(items[position].kind.rawValue) · \(escape(when))</summary>"
+                let changes = items[position].diffLines.map { "<li><code>\(escape($0.field))</code>: \(escape($0.change))</li>" }.joined()
                 if !changes.isEmpty { html += "<ul>\(changes)</ul>" }
-                for attribution in item.attributions { html += "<div class=\"who\">changed \(escape(attribution.summary))</div>" }
+                for attribution in items[position].attributions { html += "<div class=\"who\">changed \(escape(attribution.summary))</div>" }
                 html += "</details>"
             }
             html += "</section>\n"
