@@ -77,6 +77,18 @@ struct SnapshotReaderTests {
         #expect(second.lastModifiedTime?.microsecondsSinceEpoch == 1_795_183_407_000_000)
     }
 
+    @Test("k:v tag lists in CSV: spaces and tabs trimmed, empty pieces dropped, ASCII or not")
+    func keyValueLists() throws {
+        let csv = "_key,tags,allowed_access_control_tags\n"
+            + "k1,\" a:1 ,\tb:2\t,,c:3 , \",\"é:1, x:2 ,\"\n"
+            + "k2,\" , \",\"Dept:Sales,Region:EMEA\"\n"
+        let records = try Fixture.read(csv, name: "tags.csv")
+        #expect(Set(records[0].profile.tags) == ["a:1", "b:2", "c:3"])
+        #expect(Set(records[0].profile.allowedAccessControlTags) == ["é:1", "x:2"])
+        #expect(records[1].profile.tags.isEmpty)
+        #expect(Set(records[1].profile.allowedAccessControlTags) == ["Dept:Sales", "Region:EMEA"])
+    }
+
     @Test("awkward values survive NDJSON, with unknown fields kept in extra")
     func awkwardNDJSON() throws {
         let ndjson = #"""
