@@ -94,9 +94,10 @@ struct Nightly: ParsableCommand {
         }
 
         // 3. Reports of this snapshot's changes, in a dated folder.
-        let items = try HistoryQueries(connection: connection).events(snapshot: snapshotID)
+        let events = try HistoryQueries(connection: connection).reportEvents(snapshot: snapshotID)
         let report = DriftReport(
-            title: "nightly \(day): snapshot #\(snapshotID) captured \(capturedAt.minuteText)", generatedAt: .now, items: items)
+            title: "nightly \(day): snapshot #\(snapshotID) captured \(capturedAt.minuteText)", generatedAt: .now,
+            items: events.items, discovered: events.discoveries)
         let folder = settings.reportsDir + "/\(day)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         for format in settings.formats {

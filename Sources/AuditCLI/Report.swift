@@ -21,11 +21,11 @@ struct Report: ParsableCommand {
         defer { connection.close() }
         let now = Instant.now
         let (from, to) = window.window(now: now)
-        let items = try HistoryQueries(connection: connection)
-            .events(from: from, to: to, account: output.account, minSeverity: output.minSeverity)
+        let events = try HistoryQueries(connection: connection)
+            .reportEvents(from: from, to: to, account: output.account, minSeverity: output.minSeverity)
         let report = DriftReport(
             title: "changes from \(from.minuteText) to \(to.minuteText)",
-            from: from, to: to, generatedAt: now, items: items)
+            from: from, to: to, generatedAt: now, items: events.items, discovered: events.discoveries)
         try output.emit(report)
     }
 }

@@ -29,18 +29,54 @@ package struct HistoryQueries {
             """, [from, to, minSeverity.rawValue, account]).map(Self.item).attributed(by: connection)
     }
 
+    /// What a report shows of a window or a snapshot: the changes, item by item, and the
+    /// first observations (`discovered`) counted per instance by the database. A first load
+    /// of 1,000,000 profiles is 1,000,000 `discovered` events, which a report only counts:
+    /// fetched and decoded one by one they were most of a report over that history.
+    package struct ReportEvents {
+        package var items: [ReportItem]
+        package var discoveries: [DriftReport.Discovery]
+    }
+
+    /// The report of `[from, to)` (see `events(from:to:account:minSeverity:)`).
+    package func reportEvents(from: Instant, to: Instant, account: String? = nil, minSeverity: Severity = .info) throws -> ReportEvents {
+        try reportEvents(
+            where: "observed_at >= $1 AND observed_at < $2 AND severity >= $3::connect_audit.severity AND ($4::text IS NULL OR account_id = $4)",
+            [from, to, minSeverity.rawValue, account])
+    }
+
+    /// The report of one snapshot.
+    package func reportEvents(snapshot id: Int64) throws -> ReportEvents {
+        try reportEvents(where: "snapshot_id = $1", [id])
+    }
+
+    private func reportEvents(where condition: String, _ parameters: [(any PostgresEncodable)?]) throws -> ReportEvents {
+        let items = try connection.query("""
+            \(Self.eventColumns) WHERE \(condition) AND kind <> 'discovered' ORDER BY event_id
+            """, parameters).map(Self.item).attributed(by: connection)
+        // The instance as `SecurityProfile.instance(inKey:)` finds it (else the account,
+        // else the key), the account of the first event, as `DriftReport` counts them.
+        let discoveries = try connection.query("""
+            SELECT coalesce(
+                       CASE WHEN profile_key LIKE 'arn:%' AND strpos(profile_key, ':instance/') > 0
+                            THEN nullif(split_part(substr(profile_key, strpos(profile_key, ':instance/') + 10), '/', 1), '') END,
+                       account_id, profile_key),
+                   (array_agg(account_id ORDER BY event_id))[1], count(*), min(observed_at)
+            FROM connect_audit.profile_timeline WHERE \(condition) AND kind = 'discovered'
+            GROUP BY 1
+            """, parameters).map { row in
+            DriftReport.Discovery(
+                instance: try row.decode(String.self, at: 0), accountID: try row.decodeIfPresent(String.self, at: 1),
+                profiles: try row.decode(Int.self, at: 2), observedAt: try row.decodeIfPresent(Instant.self, at: 3))
+        }
+        return ReportEvents(items: items, discoveries: discoveries)
+    }
+
     /// The events with ids in `ids`, in id order.
     package func events(ids: ClosedRange<Int64>) throws -> [ReportItem] {
         try connection.query("""
             \(Self.eventColumns) WHERE event_id BETWEEN $1 AND $2 ORDER BY event_id
             """, [ids.lowerBound, ids.upperBound]).map(Self.item).attributed(by: connection)
-    }
-
-    /// The events of one snapshot, in id order.
-    package func events(snapshot id: Int64) throws -> [ReportItem] {
-        try connection.query("""
-            \(Self.eventColumns) WHERE snapshot_id = $1 ORDER BY event_id
-            """, [id]).map(Self.item).attributed(by: connection)
     }
 
     /// Every event of one profile, oldest first.

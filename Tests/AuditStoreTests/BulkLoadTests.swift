@@ -76,19 +76,9 @@ struct BulkLoadTests {
 
     @Test("the least-privilege ingest role takes the row-by-row path: the same history, the indexes untouched")
     func ingestRoleRowByRow() throws {
-        try TestDatabase.withDatabase { db in
-            let owner = try PostgresConnection(db)
-            defer { owner.close() }
-            try Migrator(connection: owner).apply()
-            let login = "ca_bulk_" + UUID().uuidString.lowercased().prefix(8)
-            try owner.execute("CREATE ROLE \(login) LOGIN IN ROLE connect_audit_ingest")
-            defer {
-                _ = try? owner.execute("DROP OWNED BY \(login)")
-                _ = try? owner.execute("DROP ROLE IF EXISTS \(login)")
-            }
+        try F.withLoginRoles(["connect_audit_ingest"]) { owner, logins in
             let identities = try Self.indexIdentities(owner)
-            let nightly = try PostgresConnection(try PostgresConnection.conninfo(db, replacing: ["user": login]))
-            defer { nightly.close() }
+            let nightly = logins[0]
             try F.ingest(Self.profiles(12_000), day: 1, into: nightly)
             #expect(try Self.indexIdentities(owner) == identities)
             #expect(try F.count("SELECT count(*) FROM connect_audit.change_events", owner) == 12_000)

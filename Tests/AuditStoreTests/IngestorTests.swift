@@ -47,6 +47,28 @@ enum StoreFixture {
         }
     }
 
+    /// A fresh, migrated database with a login role for each of `grants` (`connect_audit_ingest`,
+    /// `connect_audit_reader`): `body` gets the owner's connection and a connection as each
+    /// role, in order. The roles (which belong to the cluster) are dropped afterwards.
+    static func withLoginRoles(_ grants: [String], _ body: (_ owner: PostgresConnection, _ logins: [PostgresConnection]) throws -> Void) throws {
+        try TestDatabase.withDatabase { db in
+            let owner = try PostgresConnection(db)
+            defer { owner.close() }
+            try Migrator(connection: owner).apply()
+            let names = grants.map { _ in "ca_login_" + UUID().uuidString.lowercased().prefix(8) }
+            defer {
+                for name in names {
+                    _ = try? owner.execute("DROP OWNED BY \(name)")
+                    _ = try? owner.execute("DROP ROLE IF EXISTS \(name)")
+                }
+            }
+            for (name, grant) in zip(names, grants) { try owner.execute("CREATE ROLE \(name) LOGIN IN ROLE \(grant)") }
+            let logins = try names.map { try PostgresConnection(try PostgresConnection.conninfo(db, replacing: ["user": $0])) }
+            defer { logins.forEach { $0.close() } }
+            try body(owner, logins)
+        }
+    }
+
     static func count(_ sql: String, _ connection: PostgresConnection) throws -> Int {
         try connection.query(sql)[0].decode(Int.self, at: 0)
     }

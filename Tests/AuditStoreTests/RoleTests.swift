@@ -12,21 +12,8 @@ struct RoleTests {
 
     @Test("a login role granted connect_audit_ingest ingests, and cannot update, delete, truncate, alter or disable a trigger")
     func ingestRole() throws {
-        try TestDatabase.withDatabase { db in
-            let owner = try PostgresConnection(db)
-            defer { owner.close() }
-            try Migrator(connection: owner).apply()
-            let login = "ca_nightly_" + UUID().uuidString.lowercased().prefix(8)
-            let reader = "ca_reader_" + UUID().uuidString.lowercased().prefix(8)
-            try owner.execute("CREATE ROLE \(login) LOGIN IN ROLE connect_audit_ingest")
-            try owner.execute("CREATE ROLE \(reader) LOGIN IN ROLE connect_audit_reader")
-            defer {
-                _ = try? owner.execute("DROP OWNED BY \(login), \(reader)")
-                _ = try? owner.execute("DROP ROLE IF EXISTS \(login)")
-                _ = try? owner.execute("DROP ROLE IF EXISTS \(reader)")
-            }
-            let nightly = try PostgresConnection(try PostgresConnection.conninfo(db, replacing: ["user": login]))
-            defer { nightly.close() }
+        try F.withLoginRoles(["connect_audit_ingest", "connect_audit_reader"]) { owner, logins in
+            let (nightly, reading) = (logins[0], logins[1])
             try F.ingest([F.profile("a"), F.profile("b")], day: 1, into: nightly)
             try F.ingest([F.profile("a", time: 2_000, tagRestricted: [])], day: 2, maxDeleteFraction: 1, into: nightly)
             #expect(try F.count("SELECT count(*) FROM connect_audit.change_events", nightly) == 4)
@@ -55,8 +42,6 @@ struct RoleTests {
                     #expect(text.contains("permission denied") || text.contains("must be owner") || text.contains("append-only"), "\(sql): \(text)")
                 }
             }
-            let reading = try PostgresConnection(try PostgresConnection.conninfo(db, replacing: ["user": reader]))
-            defer { reading.close() }
             #expect(try F.count("SELECT count(*) FROM connect_audit.profile_timeline", reading) == 4)
             #expect(throws: PostgresError.self) { try reading.execute("INSERT INTO connect_audit.baselines (name, approved_at) VALUES ('x', now())") }
             #expect(try HistoryVerifier(connection: owner).verify().isValid)

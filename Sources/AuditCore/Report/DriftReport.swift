@@ -28,23 +28,40 @@ package struct DriftReport: Sendable {
         package var profiles: Int
         /// When the first of them was observed.
         package var observedAt: Instant?
+
+        package init(instance: String, accountID: String?, profiles: Int, observedAt: Instant?) {
+            self.instance = instance
+            self.accountID = accountID
+            self.profiles = profiles
+            self.observedAt = observedAt
+        }
     }
 
-    package init(title: String, from: Instant? = nil, to: Instant? = nil, baseline: String? = nil, generatedAt: Instant, items: [ReportItem]) {
+    /// A report of `items`; their `discovered` events and `discovered` (counted elsewhere,
+    /// by the database) are shown as discoveries per instance, not as changes.
+    package init(
+        title: String, from: Instant? = nil, to: Instant? = nil, baseline: String? = nil, generatedAt: Instant, items: [ReportItem],
+        discovered: [Discovery] = []
+    ) {
         self.title = title
         self.from = from
         self.to = to
         self.baseline = baseline
         self.generatedAt = generatedAt
-        var discovered: [String: Discovery] = [:]
-        for item in items where item.kind == .discovered {
-            let instance = SecurityProfile.instance(inKey: item.key) ?? item.accountID ?? item.key
-            var entry = discovered[instance] ?? Discovery(instance: instance, accountID: item.accountID, profiles: 0, observedAt: item.observedAt)
-            entry.profiles += 1
-            if let time = item.observedAt, entry.observedAt.map({ time < $0 }) ?? true { entry.observedAt = time }
-            discovered[instance] = entry
+        var byInstance: [String: Discovery] = [:]
+        func count(_ found: Discovery) {
+            var entry = byInstance[found.instance] ?? Discovery(instance: found.instance, accountID: found.accountID, profiles: 0, observedAt: found.observedAt)
+            entry.profiles += found.profiles
+            if let time = found.observedAt, entry.observedAt.map({ time < $0 }) ?? true { entry.observedAt = time }
+            byInstance[found.instance] = entry
         }
-        discoveries = discovered.values.sorted { ($0.observedAt?.microsecondsSinceEpoch ?? 0, $0.instance) < ($1.observedAt?.microsecondsSinceEpoch ?? 0, $1.instance) }
+        discovered.forEach(count)
+        for item in items where item.kind == .discovered {
+            count(Discovery(
+                instance: SecurityProfile.instance(inKey: item.key) ?? item.accountID ?? item.key, accountID: item.accountID,
+                profiles: 1, observedAt: item.observedAt))
+        }
+        discoveries = byInstance.values.sorted { ($0.observedAt?.microsecondsSinceEpoch ?? 0, $0.instance) < ($1.observedAt?.microsecondsSinceEpoch ?? 0, $1.instance) }
         // Most severe first; then widened before other drift; then time, name, key. Sorted
         // by index over small keys, discoveries left out, and each item copied once, at
         // the end: moving whole items while sorting cost a quarter of a year-long report,

@@ -1,0 +1,42 @@
+import AuditCore
+import AuditModel
+import AuditStore
+import Foundation
+import PostgresClient
+import Testing
+import TestSupport
+
+/// Discoveries counted by the database are the ones a report counts from the events.
+@Suite("report events: discoveries counted in SQL as DriftReport counts them")
+struct ReportEventsTests {
+    typealias F = StoreFixture
+
+    @Test("instances from ARNs, accounts and bare keys, first accounts and first times: the same report either way")
+    func discoveriesAgree() throws {
+        try F.withMigrated { connection in
+            let plain = SecurityProfile(key: "plain-key", accountID: "210987654321", securityProfileName: "plain")
+            let bare = SecurityProfile(key: "bare-key", securityProfileName: "bare")
+            let odd = SecurityProfile(key: "arn:aws:connect:us-east-1:123456789012:instance//security-profile/empty-instance")
+            var night1 = [F.profile("a1"), F.profile("a2"), F.profile("b1", instance: F.instanceB), plain, bare, odd]
+            try F.ingest(night1, day: 1, into: connection)
+            night1[0] = F.profile("a1", time: 2_000, tagRestricted: [])
+            night1 += [F.profile("c1", instance: "cccccccc-0000-4000-8000-00000000000c"), F.profile("c2", instance: "cccccccc-0000-4000-8000-00000000000c")]
+            try F.ingest(night1, day: 2, into: connection)
+            let queries = HistoryQueries(connection: connection)
+            let (from, to) = (F.day(1), F.day(3))
+            let counted = try queries.reportEvents(from: from, to: to)
+            let fromItems = DriftReport(title: "t", from: from, to: to, generatedAt: to, items: try queries.events(from: from, to: to))
+            let fromSQL = DriftReport(title: "t", from: from, to: to, generatedAt: to, items: counted.items, discovered: counted.discoveries)
+            #expect(!counted.items.contains { $0.kind == .discovered })
+            #expect(fromSQL.discoveries == fromItems.discoveries)
+            #expect(fromSQL.items == fromItems.items)
+            #expect(fromSQL.discoveries.map(\.profiles).reduce(0, +) == 8)
+            #expect(Set(fromSQL.discoveries.map(\.instance)) == [
+                F.instanceA, F.instanceB, "cccccccc-0000-4000-8000-00000000000c", "210987654321", "bare-key", odd.key,
+            ])
+            for format in ReportFormat.allCases {
+                #expect(ReportRenderer.render(fromSQL, as: format) == ReportRenderer.render(fromItems, as: format))
+            }
+        }
+    }
+}
