@@ -75,39 +75,26 @@ package enum SnapshotAssembler {
             }
         }
         let decodedCount = parts.reduce(0) { $0 + $1.records.count }
-        var seen = Set<String>(minimumCapacity: decodedCount)
-        // The positions (part, record) of repeats, which are left out: usually none, and
-        // then the parts' arrays are the records as they are, not copied record by record.
-        var repeats: Set<[Int]> = []
+        // Where each key was first: positions, not places (no file name retained per row).
+        var firstAt = [String: (part: Int, index: Int)](minimumCapacity: decodedCount)
         for (partIndex, part) in parts.enumerated() {
             for (index, record) in part.records.enumerated() {
                 let key = record.profile.key
-                if !seen.insert(key).inserted {
-                    // Rare: find where the key was first, by looking again.
-                    let first = parts.lazy.flatMap(\.records).first { $0.profile.key == key }!
-                    duplicate(key, (first.file, first.line), (record.file, record.line))
-                    repeats.insert([partIndex, index])
-                } else if !recognized.isEmpty, let index = open.index(of: key), recognizedAt[index] >= 0 {
-                    let first = recognized[recognizedAt[index]]
-                    duplicate(key, (first.file, first.line), (record.file, record.line))
-                    repeats.insert([partIndex, index])
-                }
-            }
-        }
-        var records: [ParsedRecord]
-        if repeats.isEmpty && parts.count == 1 {
-            records = parts[0].records
-        } else {
-            records = []
-            records.reserveCapacity(decodedCount)
-            for (partIndex, part) in parts.enumerated() {
-                for (index, record) in part.records.enumerated() where !repeats.contains([partIndex, index]) {
-                    records.append(record)
+                // One hash on the common path: insert, and put the first back on a repeat.
+                if let first = firstAt.updateValue((partIndex, index), forKey: key) {
+                    firstAt[key] = first
+                    let earlier = parts[first.part].records[first.index]
+                    duplicate(key, (earlier.file, earlier.line), (record.file, record.line))
+                } else if !recognized.isEmpty, let version = open.index(of: key), recognizedAt[version] >= 0 {
+                    let earlier = recognized[recognizedAt[version]]
+                    duplicate(key, (earlier.file, earlier.line), (record.file, record.line))
                 }
             }
         }
         guard issues.isEmpty else { throw SnapshotReadError(issues: issues.issues, truncated: issues.truncated) }
-        return (records, recognized)
+        // No repeat (any is refused above): the records are the parts' arrays as they are,
+        // one part's not copied record by record.
+        return (parts.count == 1 ? parts[0].records : parts.flatMap(\.records), recognized)
     }
 
     /// Reads whole byte buffers as one snapshot's records (tests, small inputs).
