@@ -19,16 +19,6 @@ package struct HistoryQueries {
         FROM connect_audit.profile_timeline
         """
 
-    /// The events observed in `[from, to)`, at or above `minSeverity`, of one account if given.
-    package func events(from: Instant, to: Instant, account: String? = nil, minSeverity: Severity = .info) throws -> [ReportItem] {
-        try connection.query("""
-            \(Self.eventColumns)
-            WHERE observed_at >= $1 AND observed_at < $2 AND severity >= $3::connect_audit.severity
-              AND ($4::text IS NULL OR account_id = $4)
-            ORDER BY event_id
-            """, [from, to, minSeverity.rawValue, account]).map(Self.item).attributed(by: connection)
-    }
-
     /// What a report shows of a window or a snapshot: the changes, item by item, and the
     /// first observations (`discovered`) counted per instance by the database. A first load
     /// of 1,000,000 profiles is 1,000,000 `discovered` events, which a report only counts:
@@ -38,7 +28,8 @@ package struct HistoryQueries {
         package var discoveries: [DriftReport.Discovery]
     }
 
-    /// The report of `[from, to)` (see `events(from:to:account:minSeverity:)`).
+    /// The report of the events observed in `[from, to)`, at or above `minSeverity`, of one
+    /// account if given.
     package func reportEvents(from: Instant, to: Instant, account: String? = nil, minSeverity: Severity = .info) throws -> ReportEvents {
         try reportEvents(
             where: "observed_at >= $1 AND observed_at < $2 AND severity >= $3::connect_audit.severity AND ($4::text IS NULL OR account_id = $4)",
