@@ -200,7 +200,7 @@ package struct SnapshotReader {
     /// fingerprints it and keeps it.
     private mutating func take(_ batch: ObjectDecoding.Batch) {
         guard let known else {
-            append(batch.decode(file: file, against: .none))
+            read.add(contentsOf: batch.decode(file: file, against: .none))
             return
         }
         guard let versions = known.ready else {
@@ -212,18 +212,14 @@ package struct SnapshotReader {
             return
         }
         decodeWaiting(versions)
-        append(batch.decode(file: file, against: versions))
+        read.add(contentsOf: batch.decode(file: file, against: versions))
     }
 
     /// Decodes the batches kept while the open versions loaded, in order.
     private mutating func decodeWaiting(_ versions: OpenVersions) {
-        for batch in waiting { append(batch.decode(file: file, against: versions)) }
+        for batch in waiting { read.add(contentsOf: batch.decode(file: file, against: versions)) }
         waiting = []
         waitingBytes = 0
-    }
-
-    private mutating func append(_ decoded: ObjectDecoding.Outcome) {
-        read.add(contentsOf: decoded)
     }
 
     // MARK: CSV
@@ -306,7 +302,7 @@ package struct SnapshotReader {
         if strictness == nil, let object = try? JSONSerialization.jsonObject(with: Data(pending)) as? [String: Any] {
             let start = pending.firstIndex { !SnapshotFormat.isSpace($0) } ?? 0
             let line = 1 + pending[..<start].count { $0 == UInt8(ascii: "\n") }
-            append(ObjectDecoding.build(object, mapping: .aws, file: file, line: line))
+            read.add(contentsOf: ObjectDecoding.build(object, mapping: .aws, file: file, line: line))
             return
         }
         // One object per line.
@@ -338,7 +334,7 @@ package struct SnapshotReader {
             return
         }
         let outcome = DDSQLColumns.records(from: document, file: file)
-        append(outcome)
+        read.add(contentsOf: outcome)
     }
 
     /// Says why a whole document could not be read: invalid JSON, or the wrong shape.
