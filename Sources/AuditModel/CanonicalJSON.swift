@@ -65,9 +65,7 @@ package enum CanonicalJSON {
                 index = utf8.index(after: index)
                 continue
             }
-            // An ASCII byte starts a scalar, so the run is whole scalars; sliced as UTF-8
-            // (a `String` slice would round to a Character, and a combining mark after a
-            // quote belongs to the quote's Character).
+            // An ASCII byte starts a scalar, so the run is whole scalars, copied as UTF-8.
             out.append(contentsOf: Substring(utf8[run..<index]))
             switch byte {
             case UInt8(ascii: "\""): out += "\\\""

@@ -24,8 +24,7 @@ struct CanonicalJSONTests {
             let back = try JSONSerialization.jsonObject(with: Data(json.utf8), options: [.fragmentsAllowed]) as? String
             #expect(back.map { Array($0.unicodeScalars) } == Array(text.unicodeScalars), "\(json)")
         }
-        // A combining mark right after an escaped quote stays after it (a Character-rounded
-        // slice would have written the quote twice).
+        // A combining mark right after an escaped quote stays after its escape.
         #expect(CanonicalJSON.text("a\"\u{301}b") == "\"a\\\"\u{301}b\"")
         #expect(CanonicalJSON.text("\u{01}\n\t\r\u{08}\u{0C}/") == "\"\\u0001\\n\\t\\r\\b\\f/\"")
         #expect(CanonicalJSON.text(["b": ["x", NSNull()], "a": "é"]) == "{\"a\":\"é\",\"b\":[\"x\",null]}")
