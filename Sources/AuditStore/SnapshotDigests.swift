@@ -49,38 +49,6 @@ package struct SnapshotDigests {
                 "generated_at": generatedAt,
             ] as [String: Any])
         }
-
-        init?(text: String) {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-                  object["format"] as? String == "connect-audit/digest/v1",
-                  let id = (object["snapshot_id"] as? String).flatMap(Int64.init), let captured = object["captured_at"] as? String,
-                  let content = object["content_sha256"] as? String, let rows = (object["row_count"] as? String).flatMap(Int.init),
-                  let counts = object["counts"] as? [String: String], let events = (object["event_count"] as? String).flatMap(Int.init),
-                  let generated = object["generated_at"] as? String, let source = object["source"] as? String,
-                  let warnings = (object["warning_count"] as? String).flatMap(Int.init)
-            else { return nil }
-            self.init(
-                snapshotID: id, capturedAt: captured, contentSHA256: content, rowCount: rows, source: source, warningCount: warnings,
-                counts: counts.compactMapValues(Int.init),
-                headEventID: (object["chain_head_event_id"] as? String).flatMap(Int64.init), headHash: object["chain_head_hash"] as? String,
-                eventCount: events, previousDigestSHA256: object["previous_digest_sha256"] as? String, generatedAt: generated)
-        }
-
-        init(snapshotID: Int64, capturedAt: String, contentSHA256: String, rowCount: Int, source: String, warningCount: Int,
-             counts: [String: Int], headEventID: Int64?, headHash: String?, eventCount: Int, previousDigestSHA256: String?, generatedAt: String) {
-            self.snapshotID = snapshotID
-            self.capturedAt = capturedAt
-            self.contentSHA256 = contentSHA256
-            self.rowCount = rowCount
-            self.source = source
-            self.warningCount = warningCount
-            self.counts = counts
-            self.headEventID = headEventID
-            self.headHash = headHash
-            self.eventCount = eventCount
-            self.previousDigestSHA256 = previousDigestSHA256
-            self.generatedAt = generatedAt
-        }
     }
 
     /// A digest file as read: its text, signature, and snapshot id.
@@ -206,5 +174,25 @@ package struct SnapshotDigests {
             return "snapshots after #\(last.snapshotID) have no digest yet (run `connect-audit digest`, or ingest with --digest-dir)"
         }
         return nil
+    }
+}
+
+extension SnapshotDigests.Content {
+    /// A digest read back from its signed text; `nil` when it is not one. (Declared here,
+    /// not in the struct, so that the struct keeps its synthesized memberwise initializer.)
+    init?(text: String) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+              object["format"] as? String == "connect-audit/digest/v1",
+              let id = (object["snapshot_id"] as? String).flatMap(Int64.init), let captured = object["captured_at"] as? String,
+              let content = object["content_sha256"] as? String, let rows = (object["row_count"] as? String).flatMap(Int.init),
+              let counts = object["counts"] as? [String: String], let events = (object["event_count"] as? String).flatMap(Int.init),
+              let generated = object["generated_at"] as? String, let source = object["source"] as? String,
+              let warnings = (object["warning_count"] as? String).flatMap(Int.init)
+        else { return nil }
+        self.init(
+            snapshotID: id, capturedAt: captured, contentSHA256: content, rowCount: rows, source: source, warningCount: warnings,
+            counts: counts.compactMapValues(Int.init),
+            headEventID: (object["chain_head_event_id"] as? String).flatMap(Int64.init), headHash: object["chain_head_hash"] as? String,
+            eventCount: events, previousDigestSHA256: object["previous_digest_sha256"] as? String, generatedAt: generated)
     }
 }
