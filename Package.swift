@@ -144,7 +144,7 @@ let package = Package(
         .testTarget(
             name: "SnapshotReadingTests",
             dependencies: [
-                "AuditTime", "AuditModel", "SnapshotReading", "TestSupport",
+                "AuditTime", "AuditModel", "SnapshotReading", "AuditCore", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             exclude: ["Fixtures"]

@@ -51,6 +51,16 @@ package enum CanonicalJSON {
         }
     }
 
+    /// An array of strings, without the dynamic casts of `write(_:into:)`.
+    package static func write(_ strings: [String], into out: inout String) {
+        out += "["
+        for index in strings.indices {
+            if index > 0 { out += "," }
+            writeString(strings[index], into: &out)
+        }
+        out += "]"
+    }
+
     /// A JSON string literal. Every character that needs an escape is ASCII, so the text
     /// is scanned as UTF-8 bytes and copied in runs between escapes (appending scalar by
     /// scalar was a fifth of rendering a year-long JSON report).

@@ -21,8 +21,38 @@ package enum TextEscaping {
         }
     }
 
+    /// Whether every byte of `text` is printable ASCII and none is one of `special`: then
+    /// no escaping here changes it. Checked on the UTF-8 bytes first, because decoding the
+    /// scalars twice (for controls, then for entities) was an eighth of a year-long HTML
+    /// report, and nearly all text is such (issue 18).
+    private static func isPlainASCII(_ text: String, except special: ByteSet = ByteSet()) -> Bool {
+        text.utf8.allSatisfy { byte in byte >= 0x20 && byte < 0x7F && !special.contains(byte) }
+    }
+
+    /// A set of ASCII bytes, as two words of bits.
+    private struct ByteSet {
+        private var low: UInt64 = 0
+        private var high: UInt64 = 0
+
+        init(_ bytes: StaticString = "") {
+            bytes.withUTF8Buffer { buffer in
+                for byte in buffer where byte < 0x80 {
+                    if byte < 64 { low |= 1 << UInt64(byte) } else { high |= 1 << UInt64(byte - 64) }
+                }
+            }
+        }
+
+        func contains(_ byte: UInt8) -> Bool {
+            byte < 64 ? low & (1 << UInt64(byte)) != 0 : byte < 128 && high & (1 << UInt64(byte &- 64)) != 0
+        }
+    }
+
+    /// The characters HTML escapes.
+    private static let htmlSpecial = ByteSet("&<>\"'")
+
     /// `text` for a terminal or a plain-text file: control characters escaped.
     package static func terminal(_ text: String) -> String {
+        if isPlainASCII(text) { return text }
         guard text.unicodeScalars.contains(where: isUnsafeOnTerminal) else { return text }
         var out = ""
         for scalar in text.unicodeScalars {
@@ -54,7 +84,13 @@ package enum TextEscaping {
     /// `text` in HTML text or a quoted attribute value; control characters shown as in
     /// `terminal` (HTML forbids most of them, and a report is also read with `cat`).
     package static func html(_ text: String) -> String {
-        replacing(terminal(text), htmlEntity)
+        if isPlainASCII(text, except: htmlSpecial) { return text }
+        return replacing(terminal(text), htmlEntity)
+    }
+
+    /// Appends `html(text)` to `out`.
+    package static func writeHTML(_ text: String, into out: inout String) {
+        if isPlainASCII(text, except: htmlSpecial) { out += text } else { out += replacing(terminal(text), htmlEntity) }
     }
 
     /// The entity of one of `& < > " '`, or `nil` for any other scalar.

@@ -42,18 +42,26 @@ package struct HistoryQueries {
     }
 
     private func reportEvents(where condition: String, _ parameters: [(any PostgresEncodable)?]) throws -> ReportEvents {
+        // Unordered: `DriftReport` sorts the items (by event id last), and sorting them here
+        // too spilled a year's wide rows to disk.
         let items = try connection.query("""
-            \(Self.eventColumns) WHERE \(condition) AND kind <> 'discovered' ORDER BY event_id
+            \(Self.eventColumns) WHERE \(condition) AND kind <> 'discovered'
             """, parameters).map(Self.item).attributed(by: connection)
         // The instance as `SecurityProfile.instance(inKey:)` finds it (else the account,
-        // else the key), the account of the first event, as `DriftReport` counts them.
+        // else the key), the account of the first event, as `DriftReport` counts them. The
+        // columns of `profile_timeline` a `discovered` event has (its version, no earlier
+        // one), joined once instead of the view's twice: half the time.
         let discoveries = try connection.query("""
             SELECT coalesce(
                        CASE WHEN profile_key LIKE 'arn:%' AND strpos(profile_key, ':instance/') > 0
                             THEN nullif(split_part(substr(profile_key, strpos(profile_key, ':instance/') + 10), '/', 1), '') END,
                        account_id, profile_key),
                    (array_agg(account_id ORDER BY event_id))[1], count(*), min(observed_at)
-            FROM connect_audit.profile_timeline WHERE \(condition) AND kind = 'discovered'
+            FROM (SELECT e.id AS event_id, e.profile_key, e.observed_at, e.severity, e.snapshot_id, v.account_id
+                  FROM connect_audit.change_events e
+                  LEFT JOIN connect_audit.profile_versions v ON v.profile_key = e.profile_key AND v.version = e.to_version
+                  WHERE e.kind = 'discovered') discovered
+            WHERE \(condition)
             GROUP BY 1
             """, parameters).map { row in
             DriftReport.Discovery(

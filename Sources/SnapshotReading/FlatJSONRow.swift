@@ -63,26 +63,25 @@ package enum FlatJSONRow {
         columns.first { $0.name.count == name.count && $0.name.elementsEqual(name) }
     }
 
+    /// The row's object, read with `JSONScanner`.
     private struct Scanner {
-        let bytes: UnsafeBufferPointer<UInt8>
-        var index = 0
-        /// Escaped text is unescaped here before it becomes a `String`.
-        var scratch: [UInt8] = []
+        var json: JSONScanner
+        var bytes: UnsafeBufferPointer<UInt8> { json.bytes }
 
-        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+        init(bytes: UnsafeBufferPointer<UInt8>) { json = JSONScanner(bytes: bytes) }
 
         mutating func object() -> [Member]? {
-            skipSpace()
-            guard take(UInt8(ascii: "{")) else { return nil }
+            json.skipSpace()
+            guard json.take(UInt8(ascii: "{")) else { return nil }
             var members: [Member] = []
             members.reserveCapacity(16)
             // Repeated keys: known columns by a bit each, other keys by their bytes.
             var seen: UInt64 = 0
             var otherKeys: [Range<Int>] = []
-            skipSpace()
-            if !take(UInt8(ascii: "}")) {
+            json.skipSpace()
+            if !json.take(UInt8(ascii: "}")) {
                 while true {
-                    guard members.count < InputLimits.fieldsPerRecord, take(UInt8(ascii: "\"")), let key = rawKey() else { return nil }
+                    guard members.count < InputLimits.fieldsPerRecord, json.take(UInt8(ascii: "\"")), let key = json.rawKey() else { return nil }
                     let name = UnsafeBufferPointer(rebasing: bytes[key])
                     let column = FlatJSONRow.column(named: name)
                     if let column {
@@ -92,149 +91,35 @@ package enum FlatJSONRow {
                         guard !otherKeys.contains(where: { bytes[$0].elementsEqual(name) }) else { return nil }
                         otherKeys.append(key)
                     }
-                    skipSpace()
-                    guard take(UInt8(ascii: ":")) else { return nil }
-                    skipSpace()
+                    json.skipSpace()
+                    guard json.take(UInt8(ascii: ":")) else { return nil }
+                    json.skipSpace()
                     guard let value = value() else { return nil }
                     members.append(column.map { Member(field: $0.field, name: $0.field.rawValue, value: value) }
                         ?? Member(field: nil, name: String(decoding: name, as: UTF8.self), value: value))
-                    skipSpace()
-                    if take(UInt8(ascii: ",")) {
-                        skipSpace()
+                    json.skipSpace()
+                    if json.take(UInt8(ascii: ",")) {
+                        json.skipSpace()
                         continue
                     }
-                    guard take(UInt8(ascii: "}")) else { return nil }
+                    guard json.take(UInt8(ascii: "}")) else { return nil }
                     break
                 }
             }
-            skipSpace()
-            return index == bytes.count ? members : nil
-        }
-
-        /// A key of printable ASCII without escapes, as the range of its bytes; the opening
-        /// quote is taken. Any other key is left to the strict path, which compares keys as
-        /// Swift strings do (canonical equivalence), not byte for byte as here.
-        private mutating func rawKey() -> Range<Int>? {
-            let start = index
-            while index < bytes.count {
-                let byte = bytes[index]
-                if byte == UInt8(ascii: "\"") {
-                    index += 1
-                    return start..<(index - 1)
-                }
-                if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { return nil }
-                index += 1
-            }
-            return nil
+            json.skipSpace()
+            return json.isAtEnd ? members : nil
         }
 
         /// Text, `null` or an array of text, classified as the strict path classifies the
         /// same value (empty text and empty arrays are absent).
         private mutating func value() -> RawValue? {
-            guard index < bytes.count else { return nil }
-            switch bytes[index] {
-            case UInt8(ascii: "\""):
-                index += 1
-                guard let text = string() else { return nil }
+            if json.takeNull() { return .absent }
+            if json.take(UInt8(ascii: "\"")) {
+                guard let text = json.string() else { return nil }
                 return text.isEmpty ? .absent : .text(text)
-            case UInt8(ascii: "n"):
-                guard bytes.count - index >= 4, bytes[index + 1] == UInt8(ascii: "u"), bytes[index + 2] == UInt8(ascii: "l"),
-                      bytes[index + 3] == UInt8(ascii: "l")
-                else { return nil }
-                index += 4
-                return .absent
-            case UInt8(ascii: "["):
-                index += 1
-                skipSpace()
-                if take(UInt8(ascii: "]")) { return .absent }
-                var elements: [String] = []
-                while true {
-                    guard take(UInt8(ascii: "\"")), let text = string() else { return nil }
-                    elements.append(text)
-                    skipSpace()
-                    if take(UInt8(ascii: ",")) {
-                        skipSpace()
-                        continue
-                    }
-                    guard take(UInt8(ascii: "]")) else { return nil }
-                    return .strings(elements)
-                }
-            default:
-                return nil
             }
-        }
-
-        /// The text of a string whose opening quote is taken: the escapes `\" \\ \/ \b \f
-        /// \n \r \t` unescaped; `nil` for `\u`, a control character or invalid UTF-8.
-        private mutating func string() -> String? {
-            let start = index
-            var escaped = false
-            // Every byte OR-ed: below 0x80, the text is ASCII and needs no UTF-8 validation
-            // (`String(validating:)` is not specialised, and cost a tenth of reading).
-            var bits: UInt8 = 0
-            while index < bytes.count {
-                let byte = bytes[index]
-                if byte == UInt8(ascii: "\"") {
-                    let range = start..<index
-                    index += 1
-                    if escaped { return unescaped(range) }
-                    let raw = UnsafeBufferPointer(rebasing: bytes[range])
-                    return bits < 0x80 ? String(decoding: raw, as: UTF8.self) : String(validating: raw, as: UTF8.self)
-                }
-                if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                    index += 2
-                    continue
-                }
-                if byte < 0x20 { return nil }
-                bits |= byte
-                index += 1
-            }
-            return nil
-        }
-
-        private mutating func unescaped(_ range: Range<Int>) -> String? {
-            scratch.removeAll(keepingCapacity: true)
-            var run = range.lowerBound
-            var position = range.lowerBound
-            while position < range.upperBound {
-                guard bytes[position] == UInt8(ascii: "\\") else {
-                    position += 1
-                    continue
-                }
-                // The text since the last escape in one copy, then the escape.
-                scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<position]))
-                guard position + 1 < range.upperBound else { return nil }
-                let escape = bytes[position + 1]
-                position += 2
-                run = position
-                switch escape {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scratch.append(escape)
-                case UInt8(ascii: "b"): scratch.append(0x08)
-                case UInt8(ascii: "f"): scratch.append(0x0C)
-                case UInt8(ascii: "n"): scratch.append(0x0A)
-                case UInt8(ascii: "r"): scratch.append(0x0D)
-                case UInt8(ascii: "t"): scratch.append(0x09)
-                default: return nil
-                }
-            }
-            scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<range.upperBound]))
-            return scratch.withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) }
-        }
-
-        private mutating func take(_ byte: UInt8) -> Bool {
-            guard index < bytes.count, bytes[index] == byte else { return false }
-            index += 1
-            return true
-        }
-
-        private mutating func skipSpace() {
-            while index < bytes.count {
-                switch bytes[index] {
-                case 0x20, 0x09, 0x0A, 0x0D: index += 1
-                default: return
-                }
-            }
+            guard json.take(UInt8(ascii: "[")), let elements = json.strings() else { return nil }
+            return elements.isEmpty ? .absent : .strings(elements)
         }
     }
 }

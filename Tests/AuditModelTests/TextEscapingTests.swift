@@ -1,5 +1,4 @@
 import AuditModel
-import AuditModel
 import Testing
 
 @Suite("one escaping function per output")
@@ -36,5 +35,29 @@ struct TextEscapingTests {
     func html() {
         let out = TextEscaping.html("<img src=x onerror=\"a('b')\"> & \u{1B}")
         #expect(out == "&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt; &amp; \\u{1B}")
+    }
+
+    @Test("plain text passes every escaping unchanged; each character that matters is still escaped")
+    func plainText() {
+        let plain = "Tier2 Agent - SALES 42 (prod) {x}: a/b=c"
+        #expect(TextEscaping.html(plain) == plain)
+        #expect(TextEscaping.terminal(plain) == plain)
+        for (special, entity) in [("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\"", "&quot;"), ("'", "&#39;"), ("\t", "\\u{9}")] {
+            #expect(TextEscaping.html(plain + special) == plain + entity)
+        }
+        #expect(TextEscaping.terminal(plain + "\u{7F}") == plain + "\\u{7F}")
+    }
+
+    @Test("lowercasing by runs gives what lowercased() gives")
+    func lowercasedByRuns() {
+        let fragments = ["A", "z", " ", "–", "É", "e\u{301}", "Σ", "ΣΑΣ", "İ", "ẞ", "ǅ", "名", "Ａ", "\u{7F}", "\u{85}"]
+        for first in fragments {
+            for second in fragments {
+                for third in ["", "X", "Ω", "ﬀ"] {
+                    let text = first + second + third
+                    #expect(Array(text.lowercasedByRuns.utf8) == Array(text.lowercased().utf8), "\(text)")
+                }
+            }
+        }
     }
 }

@@ -1,4 +1,6 @@
+@testable import AuditCore
 import AuditModel
+import AuditTime
 import Foundation
 import PropertyBased
 import SnapshotReading
@@ -96,5 +98,104 @@ struct FlatJSONRowTests {
         let row = Array(#"{"_key":"k","description":""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8)
         #expect(!FlatJSONRow.reads(row))
         #expect(FlatJSONRow.agreesWithStrictPath(row))
+    }
+}
+
+/// The scanner for stored diffs (issue 18) against Foundation, which it stands in for.
+@Suite("stored diffs: the scanner reads what Foundation reads, or gives up")
+struct DiffScannerTests {
+    static func scanned(_ bytes: [UInt8]) -> ProfileDiff? {
+        bytes.withUnsafeBufferPointer { ProfileDiff.scanned($0) }
+    }
+
+    /// The same diff as Foundation reads, or nothing (Foundation then reads it).
+    static func agrees(_ bytes: [UInt8]) -> Bool {
+        guard let fast = scanned(bytes) else { return true }
+        return fast == ProfileDiff.parsed(String(decoding: bytes, as: UTF8.self))
+    }
+
+    @Test("generated diffs, canonical and spaced out: read as Foundation reads them, all by the scanner")
+    func generatedDiffsAgree() async {
+        await propertyCheck(
+            count: 300, input: ProfileGen.texts, ProfileGen.sets, ProfileGen.instant, ProfileGen.extras, ProfileGen.texts
+        ) { texts, sets, micros, extras, otherTexts in
+            let old = ProfileGen.profile(texts: texts, sets: sets, micros: micros, extras: extras)
+            var new = ProfileGen.profile(texts: otherTexts, sets: sets.reversed(), micros: nil, extras: [])
+            new.key = old.key
+            let diff = ProfileDiff.between(old, new)
+            let canonical = Array(diff.json.utf8)
+            // As another writer spaces it out (and escapes `/`), as `jsonb` prints it spaced.
+            let object = try! JSONSerialization.jsonObject(with: Data(canonical))
+            let spaced = Array(try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted]))
+            for bytes in [canonical, spaced] {
+                #expect(Self.agrees(bytes), "\(String(decoding: bytes, as: UTF8.self))")
+            }
+            // Fails if the scanner stopped reading what it exists for (the generated text
+            // has no `\u` escapes, which it leaves to Foundation).
+            #expect(Self.scanned(canonical) == diff, "\(diff.json)")
+        }
+    }
+
+    @Test("diffs with bytes changed: the same diff as Foundation reads, or left to it")
+    func mutatedDiffsAgree() async {
+        let base = Array(ProfileDiff(changes: [
+            "description": .text(from: "a \"q\" \\ é", to: nil),
+            "last_modified_time": .instant(from: nil, to: Instant(microsecondsSinceEpoch: 1_700_000_000_000_000)),
+            "permissions": .set(added: ["A", "B"], removed: []),
+            "extra.x": .text(from: "1", to: "[\"2\"]"),
+        ]).json.utf8)
+        let alphabet: [UInt8] = Array("{}[]\",:\\ nulltofromaddedremoved0u/".utf8) + [0x00, 0x0A, 0xC3, 0xA9, 0xFF]
+        let edit = Gen.int(in: 0...(base.count - 1)).array(of: 2)
+        await propertyCheck(count: 500, input: edit.array(of: 1...4), Gen.int(in: 0...(alphabet.count - 1)).array(of: 4)) { edits, letters in
+            var bytes = base
+            for (index, pair) in edits.enumerated() {
+                let at = min(pair[0], bytes.count - 1)
+                switch pair[1] % 3 {
+                case 0: bytes[at] = alphabet[letters[index]]
+                case 1: bytes.insert(alphabet[letters[index]], at: at)
+                default: bytes.remove(at: at)
+                }
+                if bytes.isEmpty { bytes = base }
+            }
+            #expect(Self.agrees(bytes), "\(String(decoding: bytes, as: UTF8.self))")
+        }
+    }
+
+    @Test("what it leaves to Foundation", arguments: [
+        #"{"description":{"from":"\u0041","to":null}}"#,  // \u escape
+        #"{"description":{"from":1,"to":null}}"#,  // a number
+        #"{"description":{"from":"a","to":null,"why":"x"}}"#,  // another member
+        #"{"description":{"from":"a","from":"b"}}"#,  // a repeated member
+        #"{"description":{"from":"a"},"description":{"to":"b"}}"#,  // a repeated field
+        #"{"extra.名":{"from":"a","to":"b"}}"#,  // a non-ASCII field name
+        #"{"tags":{"added":["a",null],"removed":[]}}"#,  // null in a set
+        #"{"tags":{"added":["a"]}}"#,  // half a set: not a diff at all
+    ])
+    func leftToFoundation(_ text: String) {
+        #expect(Self.scanned(Array(text.utf8)) == nil)
+    }
+
+    @Test("what it reads: jsonb's spacing and member order, empty diffs")
+    func readsJSONBText() {
+        let text = #"{"tags": {"added": ["a:b"], "removed": []}, "description": {"to": null, "from": "x \"y\""}}"#
+        #expect(Self.scanned(Array(text.utf8)) == ProfileDiff(changes: [
+            "tags": .set(added: ["a:b"], removed: []), "description": .text(from: "x \"y\"", to: nil),
+        ]))
+        #expect(Self.scanned(Array("{}".utf8)) == ProfileDiff())
+        #expect(ProfileDiff(json: #"{"description":{"from":"\u0041","to":null}}"#) == ProfileDiff(changes: ["description": .text(from: "A", to: nil)]))
+    }
+
+    @Test("the HTML report writes a diff's lines as escaping each whole line would")
+    func htmlChangesAsLines() async {
+        await propertyCheck(count: 200, input: ProfileGen.texts, ProfileGen.sets, ProfileGen.instant, ProfileGen.extras, ProfileGen.texts) { texts, sets, micros, extras, otherTexts in
+            let old = ProfileGen.profile(texts: texts, sets: sets, micros: micros, extras: extras)
+            var new = ProfileGen.profile(texts: otherTexts + ["<b>&'\u{1B}"], sets: sets.reversed(), micros: nil, extras: [])
+            new.key = old.key
+            let diff = ProfileDiff.between(old, new)
+            var written = ""
+            HTMLReport.writeChanges(of: diff, into: &written)
+            let escape = TextEscaping.html
+            #expect(written == diff.lines.map { "<li><code>\(escape($0.field))</code>: \(escape($0.change))</li>" }.joined())
+        }
     }
 }

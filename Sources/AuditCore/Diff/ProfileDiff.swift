@@ -66,7 +66,14 @@ package struct ProfileDiff: Hashable, Sendable {
     /// in canonical form (the event hash covers it). `extra.<name>` values are their JSON
     /// text, as strings, so a diff holds only strings and nulls.
     package var json: String {
-        var out = "{"
+        var out = ""
+        writeJSON(into: &out)
+        return out
+    }
+
+    /// Appends `json` to `out`.
+    package func writeJSON(into out: inout String) {
+        out += "{"
         for (index, name) in changes.keys.sorted().enumerated() {
             if index > 0 { out += "," }
             CanonicalJSON.writeString(name, into: &out)
@@ -84,7 +91,7 @@ package struct ProfileDiff: Hashable, Sendable {
                 Self.writeFromTo(from?.iso8601, to?.iso8601, into: &out)
             }
         }
-        return out + "}"
+        out += "}"
     }
 
     /// `{"from": a, "to": b}`, `null` for absent.
@@ -100,6 +107,13 @@ package struct ProfileDiff: Hashable, Sendable {
     /// `last_modified_time` as instants, other `{"from", "to"}` as text, `{"added",
     /// "removed"}` as sets; `nil` when the text is not such a diff.
     package init?(json text: String) {
+        var text = text
+        guard let diff = text.withUTF8({ Self.scanned($0) }) ?? Self.parsed(text) else { return nil }
+        self = diff
+    }
+
+    /// The diff read by Foundation's `JSONSerialization`: any JSON, every rule.
+    package static func parsed(_ text: String) -> ProfileDiff? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return nil }
         var changes: [String: FieldChange] = [:]
         for (field, value) in object {
@@ -107,18 +121,92 @@ package struct ProfileDiff: Hashable, Sendable {
             if let added = change["added"] as? [String], let removed = change["removed"] as? [String] {
                 changes[field] = .set(added: added, removed: removed)
             } else if change.keys.contains("from") || change.keys.contains("to") {
-                let from = change["from"] as? String
-                let to = change["to"] as? String
-                if field == ProfileField.lastModifiedTime.rawValue {
-                    changes[field] = .instant(from: from.flatMap(Instant.init(parsing:)), to: to.flatMap(Instant.init(parsing:)))
-                } else {
-                    changes[field] = .text(from: from, to: to)
-                }
+                changes[field] = Self.change(field, from: change["from"] as? String, to: change["to"] as? String)
             } else {
                 return nil
             }
         }
-        self.init(changes: changes)
+        return ProfileDiff(changes: changes)
+    }
+
+    /// A `{"from", "to"}` change of `field`.
+    private static func change(_ field: String, from: String?, to: String?) -> FieldChange {
+        field == ProfileField.lastModifiedTime.rawValue
+            ? .instant(from: from.flatMap(Instant.init(parsing:)), to: to.flatMap(Instant.init(parsing:)))
+            : .text(from: from, to: to)
+    }
+
+    /// The diff read straight from its bytes, when it is the shape `json` writes and
+    /// `jsonb` prints (members `from`/`to` of text or `null`, `added`/`removed` arrays of
+    /// text; ASCII field names without escapes; no repeated key); `nil` for anything else,
+    /// which `parsed` reads. It reads a diff as `parsed` does (`ReportAndChainTests`
+    /// compares them on generated and mutated diffs). Decoding every diff with Foundation
+    /// was a fifth of a year-long report (issue 18).
+    package static func scanned(_ bytes: UnsafeBufferPointer<UInt8>) -> ProfileDiff? {
+        var json = JSONScanner(bytes: bytes)
+        var changes: [String: FieldChange] = [:]
+        json.skipSpace()
+        guard json.take(UInt8(ascii: "{")) else { return nil }
+        json.skipSpace()
+        if !json.take(UInt8(ascii: "}")) {
+            while true {
+                guard json.take(UInt8(ascii: "\"")), let key = json.rawKey() else { return nil }
+                let field = String(decoding: UnsafeBufferPointer(rebasing: bytes[key]), as: UTF8.self)
+                guard changes[field] == nil, json.member(), let change = scannedChange(of: field, &json) else { return nil }
+                changes[field] = change
+                guard let more = json.nextMember() else { return nil }
+                if !more { break }
+            }
+        }
+        json.skipSpace()
+        return json.isAtEnd ? ProfileDiff(changes: changes) : nil
+    }
+
+    private static func scannedChange(of field: String, _ json: inout JSONScanner) -> FieldChange? {
+        guard json.take(UInt8(ascii: "{")) else { return nil }
+        var from: String??
+        var to: String??
+        var added: [String]?
+        var removed: [String]?
+        json.skipSpace()
+        if !json.take(UInt8(ascii: "}")) {
+            while true {
+                guard json.take(UInt8(ascii: "\"")), let key = json.rawKey(), json.member() else { return nil }
+                if json.bytes(key, are: "from") || json.bytes(key, are: "to") {
+                    let value: String?
+                    if json.takeNull() {
+                        value = nil
+                    } else if json.take(UInt8(ascii: "\"")), let text = json.string() {
+                        value = text
+                    } else {
+                        return nil
+                    }
+                    if json.bytes(key, are: "from") {
+                        guard from == nil else { return nil }
+                        from = .some(value)
+                    } else {
+                        guard to == nil else { return nil }
+                        to = .some(value)
+                    }
+                } else if json.bytes(key, are: "added") || json.bytes(key, are: "removed") {
+                    guard json.take(UInt8(ascii: "[")), let list = json.strings() else { return nil }
+                    if json.bytes(key, are: "added") {
+                        guard added == nil else { return nil }
+                        added = list
+                    } else {
+                        guard removed == nil else { return nil }
+                        removed = list
+                    }
+                } else {
+                    return nil
+                }
+                guard let more = json.nextMember() else { return nil }
+                if !more { break }
+            }
+        }
+        if let added, let removed { return .set(added: added, removed: removed) }
+        guard from != nil || to != nil else { return nil }
+        return change(field, from: from ?? nil, to: to ?? nil)
     }
 
     /// Each change as a line for people, by field name: `-removed, +added` for sets,

@@ -56,20 +56,23 @@ package struct DriftReport: Sendable {
             byInstance[found.instance] = entry
         }
         discovered.forEach(count)
-        for item in items where item.kind == .discovered {
+        // By index, here and below: a `for item in items` loop copies each item (a dozen
+        // retains), which in a year-long report cost more than the sort.
+        for index in items.indices where items[index].kind == .discovered {
+            let (key, accountID) = (items[index].key, items[index].accountID)
             count(Discovery(
-                instance: SecurityProfile.instance(inKey: item.key) ?? item.accountID ?? item.key, accountID: item.accountID,
-                profiles: 1, observedAt: item.observedAt))
+                instance: SecurityProfile.instance(inKey: key) ?? accountID ?? key, accountID: accountID,
+                profiles: 1, observedAt: items[index].observedAt))
         }
         discoveries = byInstance.values.sorted { ($0.observedAt?.microsecondsSinceEpoch ?? 0, $0.instance) < ($1.observedAt?.microsecondsSinceEpoch ?? 0, $1.instance) }
-        // Most severe first; then widened before other drift; then time, name, key. Sorted
+        // Most severe first; then widened before other drift; then time, name, key, event. Sorted
         // by index over small keys, discoveries left out, and each item copied once, at
         // the end: moving whole items while sorting cost a quarter of a year-long report,
         // and filtering them first another tenth.
-        let ranks = items.map { item in
-            (severity: item.severity.rank,
-             drift: item.drift.rank,
-             time: item.observedAt?.microsecondsSinceEpoch ?? 0)
+        let ranks = items.indices.map { index in
+            (severity: items[index].severity.rank,
+             drift: items[index].drift.rank,
+             time: items[index].observedAt?.microsecondsSinceEpoch ?? 0)
         }
         let order = items.indices.filter { items[$0].kind != .discovered }.sorted { a, b in
             let (x, y) = (ranks[a], ranks[b])
@@ -78,20 +81,25 @@ package struct DriftReport: Sendable {
             if x.time != y.time { return x.time < y.time }
             let (nameA, nameB) = (items[a].name ?? "", items[b].name ?? "")
             if nameA != nameB { return nameA < nameB }
-            return items[a].key < items[b].key
+            if items[a].key != items[b].key { return items[a].key < items[b].key }
+            return (items[a].eventID ?? 0) < (items[b].eventID ?? 0)
         }
         self.items = order.map { items[$0] }
+        var bySeverity = [Severity: Int]()
+        var byDrift = [DriftClass: Int]()
+        for index in order {
+            bySeverity[items[index].severity, default: 0] += 1
+            byDrift[items[index].drift, default: 0] += 1
+        }
+        countsBySeverity = Severity.allCases.reversed().map { ($0, bySeverity[$0] ?? 0) }
+        countsByDrift = DriftClass.allCases.reversed().map { ($0, byDrift[$0] ?? 0) }
     }
 
-    /// How many items of each severity (every severity present, zero included).
-    package var countsBySeverity: [(Severity, Int)] {
-        Severity.allCases.reversed().map { severity in (severity, items.count { $0.severity == severity }) }
-    }
+    /// How many items of each severity, most severe first (every severity, zero included).
+    package private(set) var countsBySeverity: [(Severity, Int)] = []
 
-    /// How many items of each drift class.
-    package var countsByDrift: [(DriftClass, Int)] {
-        DriftClass.allCases.reversed().map { drift in (drift, items.count { $0.drift == drift }) }
-    }
+    /// How many items of each drift class (every class, zero included).
+    package private(set) var countsByDrift: [(DriftClass, Int)] = []
 
     /// Whether an item at or above `severity` is in the report (`--fail-on`).
     package func hasItem(atLeast severity: Severity) -> Bool {

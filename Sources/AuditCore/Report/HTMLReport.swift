@@ -56,8 +56,12 @@ enum HTMLReport {
     static func cards(_ report: DriftReport) -> String {
         var html = "<div class=\"cards\">"
         html += "<div class=\"card\"><b>\(report.items.count)</b>changes</div>"
-        html += "<div class=\"card\"><b>\(Set(report.items.map(\.key)).count)</b>profiles</div>"
-        html += "<div class=\"card\"><b>\(report.items.count { $0.drift == .widened })</b>access widened</div>"
+        // By index: `for item in items` copies each item (a dozen retains).
+        let items = report.items
+        let profiles = Set(items.indices.map { items[$0].key }).count
+        let widened = report.countsByDrift.first { $0.0 == .widened }?.1 ?? 0
+        html += "<div class=\"card\"><b>\(profiles)</b>profiles</div>"
+        html += "<div class=\"card\"><b>\(widened)</b>access widened</div>"
         for (severity, count) in report.countsBySeverity {
             html += "<div class=\"card \(severity.rawValue)\"><b>\(count)</b>\(severity.rawValue)</div>"
         }
@@ -67,9 +71,10 @@ enum HTMLReport {
     /// Stacked bars: changes per night (UTC day of observation) by severity.
     static func chart(_ report: DriftReport) -> String {
         var perDay: [String: [Severity: Int]] = [:]
-        for item in report.items {
-            let day = item.observedAt.map { String($0.iso8601.prefix(10)) } ?? "baseline"
-            perDay[day, default: [:]][item.severity, default: 0] += 1
+        let items = report.items
+        for index in items.indices {
+            let day = items[index].observedAt.map { String($0.iso8601.prefix(10)) } ?? "baseline"
+            perDay[day, default: [:]][items[index].severity, default: 0] += 1
         }
         let days = perDay.keys.sorted()
         guard !days.isEmpty else { return "" }
@@ -128,21 +133,63 @@ enum HTMLReport {
             let top = positions.map { items[$0].severity }.max() ?? .info
             let drifts = Set(positions.map { items[$0].drift.rawValue }).sorted().joined(separator: " ")
             let text = ([first.name ?? "", key] + positions.flatMap { items[$0].changedFields + items[$0].attributions.map(\.summary) })
-                .joined(separator: " ").lowercased()
+                .joined(separator: " ")
+            let lowercased = text.lowercasedByRuns
             html += "<section class=\"profile \(top.rawValue)\" data-severity=\"\(top.rank)\" data-drift=\"\(escape(drifts))\" "
-                + "data-account=\"\(escape(first.accountID ?? ""))\" data-text=\"\(escape(text))\">"
+                + "data-account=\"\(escape(first.accountID ?? ""))\" data-text=\"\(escape(lowercased))\">"
             html += "<h3>\(escape(first.name ?? key))</h3><div class=\"meta\"><code>\(escape(key))</code> · account \(escape(first.accountID ?? "-"))</div>"
             for position in positions {
                 let when = items[position].observedAt?.minuteText ?? "since the baseline"
                 html += "<details><summary>\(items[position].severity.rawValue) · \(items[position].drift.rawValue) · \(items[position].kind.rawValue) · \(escape(when))</summary>"
-                let changes = items[position].diffLines.map { "<li><code>\(escape($0.field))</code>: \(escape($0.change))</li>" }.joined()
-                if !changes.isEmpty { html += "<ul>\(changes)</ul>" }
+                if !items[position].diff.isEmpty {
+                    html += "<ul>"
+                    writeChanges(of: items[position].diff, into: &html)
+                    html += "</ul>"
+                }
                 for attribution in items[position].attributions { html += "<div class=\"who\">changed \(escape(attribution.summary))</div>" }
                 html += "</details>"
             }
             html += "</section>\n"
         }
         return html
+    }
+
+    /// The diff's lines (`ProfileDiff.lines`) as list items, each `<li><code>field</code>:
+    /// change</li>` with both escaped, written piece by piece: building each line, then
+    /// escaping it whole (every text change has quotes to escape) was a fifth of a
+    /// year-long HTML report (issue 18). `ReportAndChainTests` checks the bytes are the same.
+    static func writeChanges(of diff: ProfileDiff, into html: inout String) {
+        func quoted(_ text: String?) {
+            guard let text else { return html += "(none)" }
+            html += "&quot;"
+            TextEscaping.writeHTML(text, into: &html)
+            html += "&quot;"
+        }
+        for field in diff.changedFields {
+            html += "<li><code>"
+            TextEscaping.writeHTML(field, into: &html)
+            html += "</code>: "
+            switch diff.changes[field]! {
+            case .set(let added, let removed):
+                for (index, element) in removed.enumerated() {
+                    html += index == 0 ? "-" : ", -"
+                    TextEscaping.writeHTML(element, into: &html)
+                }
+                for (index, element) in added.enumerated() {
+                    html += index == 0 && removed.isEmpty ? "+" : ", +"
+                    TextEscaping.writeHTML(element, into: &html)
+                }
+            case .text(let from, let to):
+                quoted(from)
+                html += " -&gt; "
+                quoted(to)
+            case .instant(let from, let to):
+                quoted(from?.iso8601)
+                html += " -&gt; "
+                quoted(to?.iso8601)
+            }
+            html += "</li>"
+        }
     }
 
     /// The filter: hides the profiles the choices rule out; starting values from the fragment.

@@ -28,7 +28,7 @@ package enum ReportRenderer {
 
     static func summary(_ report: DriftReport) -> String {
         let counts = report.countsBySeverity.filter { $0.1 > 0 }.map { "\($0.1) \($0.0.rawValue)" }
-        let widened = report.items.count { $0.drift == .widened }
+        let widened = report.countsByDrift.first { $0.0 == .widened }?.1 ?? 0
         return "\(report.items.count) change(s)" + (counts.isEmpty ? "" : ": " + counts.joined(separator: ", "))
             + "; access widened in \(widened)"
     }
@@ -114,21 +114,37 @@ package enum ReportRenderer {
                 + ",\"instance\":" + optional(found.instance) + ",\"profiles\":\(found.profiles)}"
         }.joined(separator: ",")
         out += "],\"events\":["
-        out += report.items.map { item in
-            var event = "{\"account_id\":" + optional(item.accountID)
-            event += ",\"attribution\":[" + item.attributions.map(\.json).joined(separator: ",") + "]"
-            event += ",\"changed_fields\":" + CanonicalJSON.text(item.changedFields)
-            event += ",\"diff\":" + item.diff.json
-            event += ",\"drift\":" + optional(item.drift.rawValue)
-            event += ",\"id\":" + (item.eventID.map(String.init) ?? "null")
-            event += ",\"kind\":" + optional(item.kind.rawValue)
-            event += ",\"observed_at\":" + optional(item.observedAt?.iso8601)
-            event += ",\"profile_key\":" + optional(item.key)
-            event += ",\"profile_name\":" + optional(item.name)
-            event += ",\"severity\":" + optional(item.severity.rawValue)
-            return event + "}"
-        }.joined(separator: ",")
+        // Written in place, item by item: a string per event, joined, copied the whole
+        // output once more.
+        for index in report.items.indices {
+            if index > 0 { out += "," }
+            let item = report.items[index]
+            out += "{\"account_id\":"
+            writeOptional(item.accountID, into: &out)
+            out += ",\"attribution\":["
+            for (position, attribution) in item.attributions.enumerated() {
+                if position > 0 { out += "," }
+                out += attribution.json
+            }
+            out += "],\"changed_fields\":"
+            CanonicalJSON.write(item.changedFields, into: &out)
+            out += ",\"diff\":"
+            item.diff.writeJSON(into: &out)
+            out += ",\"drift\":\"\(item.drift.rawValue)\",\"id\":"
+            out += item.eventID.map(String.init) ?? "null"
+            out += ",\"kind\":\"\(item.kind.rawValue)\",\"observed_at\":"
+            writeOptional(item.observedAt?.iso8601, into: &out)
+            out += ",\"profile_key\":"
+            CanonicalJSON.writeString(item.key, into: &out)
+            out += ",\"profile_name\":"
+            writeOptional(item.name, into: &out)
+            out += ",\"severity\":\"\(item.severity.rawValue)\"}"
+        }
         return out + "]}"
+    }
+
+    private static func writeOptional(_ text: String?, into out: inout String) {
+        if let text { CanonicalJSON.writeString(text, into: &out) } else { out += "null" }
     }
 
     private static func optional(_ text: String?) -> String {

@@ -1,0 +1,161 @@
+/// The pieces of JSON text the fast paths read byte by byte, each giving up (`nil` or
+/// `false`) on anything it does not read exactly as Foundation would, so that its caller
+/// can leave the whole text to Foundation (`FlatJSONRow` for snapshot rows, `ProfileDiff`
+/// for stored diffs).
+package struct JSONScanner {
+    package let bytes: UnsafeBufferPointer<UInt8>
+    package var index = 0
+    /// Escaped text is unescaped here before it becomes a `String`.
+    private var scratch: [UInt8] = []
+
+    package init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    /// Whether every byte has been read.
+    package var isAtEnd: Bool { index == bytes.count }
+
+    /// The next byte, if any, not taken.
+    package var next: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    /// Takes `byte` if it is next.
+    package mutating func take(_ byte: UInt8) -> Bool {
+        guard index < bytes.count, bytes[index] == byte else { return false }
+        index += 1
+        return true
+    }
+
+    /// Takes `null` if it is next.
+    package mutating func takeNull() -> Bool {
+        guard bytes.count - index >= 4, bytes[index] == UInt8(ascii: "n"), bytes[index + 1] == UInt8(ascii: "u"),
+              bytes[index + 2] == UInt8(ascii: "l"), bytes[index + 3] == UInt8(ascii: "l")
+        else { return false }
+        index += 4
+        return true
+    }
+
+    /// Takes the `:` after a member's key, and the space around it.
+    package mutating func member() -> Bool {
+        skipSpace()
+        guard take(UInt8(ascii: ":")) else { return false }
+        skipSpace()
+        return true
+    }
+
+    /// After a member's value: `true` when a `,` follows (taken, with the space after it),
+    /// `false` when the object's `}` does (taken), `nil` otherwise.
+    package mutating func nextMember() -> Bool? {
+        skipSpace()
+        if take(UInt8(ascii: ",")) {
+            skipSpace()
+            return true
+        }
+        return take(UInt8(ascii: "}")) ? false : nil
+    }
+
+    /// Skips JSON whitespace.
+    package mutating func skipSpace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
+    }
+
+    /// A key of printable ASCII without escapes, as the range of its bytes; the opening
+    /// quote is taken. Any other key is left to Foundation, which compares keys as Swift
+    /// strings do (canonical equivalence), not byte for byte as here.
+    package mutating func rawKey() -> Range<Int>? {
+        let start = index
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return start..<(index - 1)
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { return nil }
+            index += 1
+        }
+        return nil
+    }
+
+    /// Whether the bytes of `range` are `text` (ASCII).
+    package func bytes(_ range: Range<Int>, are text: StaticString) -> Bool {
+        range.count == text.utf8CodeUnitCount
+            && text.withUTF8Buffer { UnsafeBufferPointer(rebasing: bytes[range]).elementsEqual($0) }
+    }
+
+    /// The text of a string whose opening quote is taken: the escapes `\" \\ \/ \b \f
+    /// \n \r \t` unescaped; `nil` for `\u`, a control character or invalid UTF-8.
+    package mutating func string() -> String? {
+        let start = index
+        var escaped = false
+        // Every byte OR-ed: below 0x80, the text is ASCII and needs no UTF-8 validation
+        // (`String(validating:)` is not specialised, and cost a tenth of reading).
+        var bits: UInt8 = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let range = start..<index
+                index += 1
+                if escaped { return unescaped(range) }
+                let raw = UnsafeBufferPointer(rebasing: bytes[range])
+                return bits < 0x80 ? String(decoding: raw, as: UTF8.self) : String(validating: raw, as: UTF8.self)
+            }
+            if byte == UInt8(ascii: "\\") {
+                escaped = true
+                index += 2
+                continue
+            }
+            if byte < 0x20 { return nil }
+            bits |= byte
+            index += 1
+        }
+        return nil
+    }
+
+    /// An array of strings whose opening bracket is taken.
+    package mutating func strings() -> [String]? {
+        skipSpace()
+        var elements: [String] = []
+        if take(UInt8(ascii: "]")) { return elements }
+        while true {
+            guard take(UInt8(ascii: "\"")), let text = string() else { return nil }
+            elements.append(text)
+            skipSpace()
+            if take(UInt8(ascii: ",")) {
+                skipSpace()
+                continue
+            }
+            return take(UInt8(ascii: "]")) ? elements : nil
+        }
+    }
+
+    private mutating func unescaped(_ range: Range<Int>) -> String? {
+        scratch.removeAll(keepingCapacity: true)
+        var run = range.lowerBound
+        var position = range.lowerBound
+        while position < range.upperBound {
+            guard bytes[position] == UInt8(ascii: "\\") else {
+                position += 1
+                continue
+            }
+            // The text since the last escape in one copy, then the escape.
+            scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<position]))
+            guard position + 1 < range.upperBound else { return nil }
+            let escape = bytes[position + 1]
+            position += 2
+            run = position
+            switch escape {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scratch.append(escape)
+            case UInt8(ascii: "b"): scratch.append(0x08)
+            case UInt8(ascii: "f"): scratch.append(0x0C)
+            case UInt8(ascii: "n"): scratch.append(0x0A)
+            case UInt8(ascii: "r"): scratch.append(0x0D)
+            case UInt8(ascii: "t"): scratch.append(0x09)
+            default: return nil
+            }
+        }
+        scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<range.upperBound]))
+        return scratch.withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) }
+    }
+}
