@@ -56,7 +56,7 @@ package struct SHA256Digest: Hashable, Comparable, Sendable, CustomStringConvert
     package var description: String { hex }
 
     /// The 32 bytes.
-    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result { Swift.withUnsafeBytes(of: words, body) }
+    package func withBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result { Swift.withUnsafeBytes(of: words, body) }
 
     package static func == (lhs: SHA256Digest, rhs: SHA256Digest) -> Bool { lhs.words == rhs.words }
 

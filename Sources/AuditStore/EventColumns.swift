@@ -11,25 +11,27 @@ enum EventColumns {
         "changed_fields", "diff", "drift", "severity", "timestamp_changed", "prev_hash", "hash",
     ]
 
-    /// Writes events with `COPY`.
+    /// Writes events with a binary `COPY`.
     static func copy(_ events: [ChainedEvent], into connection: PostgresConnection) throws {
-        try connection.copyIn("COPY connect_audit.change_events (\(columns.joined(separator: ", "))) FROM STDIN") { writer in
+        try connection.copyInBinary(
+            "COPY connect_audit.change_events (\(columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)", columns: columns.count
+        ) { writer in
             for event in events {
-                try writer.append(event.id)
-                try writer.append(event.snapshotID)
-                try writer.append(event.key)
-                try writer.append(event.kind.rawValue)
-                try writer.append(event.observedAt)
-                try writer.append(event.lastModifiedTime)
-                try writer.append(event.fromVersion)
-                try writer.append(event.toVersion)
-                try writer.append(event.changedFields)
-                try writer.append(event.diffJSON)
-                try writer.append(event.drift.rawValue)
-                try writer.append(event.severity.rawValue)
-                try writer.append(event.timestampChanged)
-                try writer.append(event.previousHash)
-                try writer.append(event.hash)
+                writer.int64(event.id)
+                writer.int64(event.snapshotID)
+                writer.text(event.key)
+                writer.text(event.kind.rawValue)
+                writer.timestamp(event.observedAt)
+                writer.timestamp(event.lastModifiedTime)
+                writer.int32(event.fromVersion.map(Int32.init))
+                writer.int32(event.toVersion.map(Int32.init))
+                writer.textArray(event.changedFields)
+                writer.jsonb(event.diffJSON)
+                writer.text(event.drift.rawValue)
+                writer.text(event.severity.rawValue)
+                writer.bool(event.timestampChanged)
+                writer.text(event.previousHash)
+                writer.text(event.hash)
                 try writer.endRow()
             }
         }

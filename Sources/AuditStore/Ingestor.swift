@@ -300,9 +300,7 @@ package struct Ingestor {
         FaultPoint.afterVersionsClosed.pass()
         let bulk = try BulkLoad.begin(on: connection, rows: changes.newVersions.count)
         if !changes.newVersions.isEmpty {
-            try connection.copyIn(
-                "COPY connect_audit.profile_versions (\(ProfileColumns.copyColumns.joined(separator: ", "))) FROM STDIN"
-            ) { writer in
+            try connection.copyInBinary(ProfileColumns.copyStatement, columns: ProfileColumns.copyColumns.count) { writer in
                 for version in changes.newVersions {
                     try ProfileColumns.encode(version, validFrom: validFrom, snapshotID: snapshotID, into: &writer)
                 }

@@ -20,40 +20,49 @@ enum ProfileColumns {
     static let copyColumns = ["version", "valid_from", "content_hash", "source_sha256", "row_sha256", "scope_instance", "snapshot_id"]
         + record
 
-    /// Appends one new version's row, in `copyColumns` order.
+    /// Appends one new version's row, in `copyColumns` order, in binary `COPY` form (the
+    /// statement is `copyStatement`).
     static func encode(
-        _ version: NewVersion, validFrom: Instant, snapshotID: Int64, into writer: inout PostgresCopyInWriter
+        _ version: NewVersion, validFrom: Instant, snapshotID: Int64, into writer: inout PostgresBinaryCopyInWriter
     ) throws {
         let profile = version.profile
-        writer.append(version.version)
-        try writer.append(validFrom)
-        try writer.append(version.contentHash)
-        try writer.append(version.sourceFingerprint.map { "\\x" + $0.hex })  // bytea, hex form
+        writer.int32(Int32(version.version))
+        writer.timestamp(validFrom)
+        writer.text(version.contentHash)
+        if let fingerprint = version.sourceFingerprint {
+            fingerprint.withBytes { writer.bytea($0) }
+        } else {
+            writer.bytea(nil)
+        }
         let row = version.rowDigest ?? .row(
             key: profile.key, time: profile.lastModifiedTime, contentHash: profile.contentDigest)
-        try writer.append("\\x" + row.hex)
-        try writer.append(profile.scopeInstance)
-        try writer.append(Int64(snapshotID))
-        try writer.append(profile.key)
-        try writer.append(profile.lastModifiedTime)
-        try writer.append(profile.accountID)
-        try writer.append(profile.allowedAccessControlHierarchyGroupID)
-        try writer.append(profile.allowedAccessControlTags)
-        try writer.append(profile.arn)
-        try writer.append(profile.description)
-        try writer.append(profile.hierarchyRestrictedResources)
-        try writer.append(profile.id)
-        try writer.append(profile.lastModifiedRegion)
-        try writer.append(profile.organizationResourceID)
-        try writer.append(profile.securityProfileName)
-        try writer.append(profile.tagRestrictedResources)
-        try writer.append(profile.tags)
-        try writer.append(profile.permissions)
-        try writer.append(profile.applications)
-        try writer.append(profile.granularAccessControl)
-        try writer.append(extraJSON(profile.extra))
+        row.withBytes { writer.bytea($0) }
+        writer.text(profile.scopeInstance)
+        writer.int64(snapshotID)
+        writer.text(profile.key)
+        writer.timestamp(profile.lastModifiedTime)
+        writer.text(profile.accountID)
+        writer.text(profile.allowedAccessControlHierarchyGroupID)
+        writer.textArray(profile.allowedAccessControlTags)
+        writer.text(profile.arn)
+        writer.text(profile.description)
+        writer.textArray(profile.hierarchyRestrictedResources)
+        writer.text(profile.id)
+        writer.text(profile.lastModifiedRegion)
+        writer.text(profile.organizationResourceID)
+        writer.text(profile.securityProfileName)
+        writer.textArray(profile.tagRestrictedResources)
+        writer.textArray(profile.tags)
+        writer.textArray(profile.permissions)
+        writer.textArray(profile.applications)
+        writer.text(profile.granularAccessControl)
+        writer.jsonb(extraJSON(profile.extra))
         try writer.endRow()
     }
+
+    /// The binary `COPY` of new versions that `encode` writes rows for.
+    static let copyStatement =
+        "COPY connect_audit.profile_versions (\(copyColumns.joined(separator: ", "))) FROM STDIN (FORMAT binary)"
 
     /// `extra` as a JSON object; its values are already canonical JSON text.
     static func extraJSON(_ extra: [String: String]) -> String {

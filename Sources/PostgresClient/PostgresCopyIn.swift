@@ -7,29 +7,25 @@ import CLibPQ
 /// requires: backslash, tab, newline and carriage return; `nil` is `\N`.
 package struct PostgresCopyInWriter: ~Copyable {
     /// Bytes gathered before they are handed to libpq.
-    package static let flushThreshold = 256 * 1024
+    package static let flushThreshold = CopyInSink.flushThreshold
 
-    private let connection: OpaquePointer
-    private let lastError: () -> String
-    private var buffer: [UInt8] = []
+    private var sink: CopyInSink
     private var fieldsInRow = 0
     /// Rows ended so far.
     package private(set) var rowCount = 0
 
     init(connection: OpaquePointer, lastError: @escaping () -> String) {
-        self.connection = connection
-        self.lastError = lastError
-        buffer.reserveCapacity(Self.flushThreshold + 64 * 1024)
+        sink = CopyInSink(connection: connection, lastError: lastError)
     }
 
     /// Appends a text field, or `NULL` for `nil`.
     package mutating func append(_ value: String?) throws {
         separate()
         guard var value else {
-            buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
+            sink.buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
             return
         }
-        value.withUTF8 { Self.escape($0, into: &buffer) }
+        value.withUTF8 { Self.escape($0, into: &sink.buffer) }
     }
 
     /// Appends a value in its text form, or `NULL` for `nil`.
@@ -40,15 +36,15 @@ package struct PostgresCopyInWriter: ~Copyable {
     /// Appends an integer field.
     package mutating func append(_ value: Int) {
         separate()
-        buffer.append(contentsOf: String(value).utf8)
+        sink.buffer.append(contentsOf: String(value).utf8)
     }
 
     /// Ends the current row, sending the buffer when it is full.
     package mutating func endRow() throws {
-        buffer.append(UInt8(ascii: "\n"))
+        sink.buffer.append(UInt8(ascii: "\n"))
         fieldsInRow = 0
         rowCount += 1
-        if buffer.count >= Self.flushThreshold { try flush() }
+        try sink.flushIfFull()
     }
 
     /// Appends all fields of a row and ends it.
@@ -58,17 +54,10 @@ package struct PostgresCopyInWriter: ~Copyable {
     }
 
     /// Sends what is buffered.
-    mutating func flush() throws {
-        guard !buffer.isEmpty else { return }
-        let status = buffer.withUnsafeBufferPointer { bytes in
-            bytes.withMemoryRebound(to: CChar.self) { PQputCopyData(connection, $0.baseAddress, Int32($0.count)) }
-        }
-        guard status == 1 else { throw PostgresError(.copyFailed, "sending COPY data failed: \(lastError())") }
-        buffer.removeAll(keepingCapacity: true)
-    }
+    mutating func flush() throws { try sink.flush() }
 
     private mutating func separate() {
-        if fieldsInRow > 0 { buffer.append(UInt8(ascii: "\t")) }
+        if fieldsInRow > 0 { sink.buffer.append(UInt8(ascii: "\t")) }
         fieldsInRow += 1
     }
 
@@ -94,6 +83,37 @@ package struct PostgresCopyInWriter: ~Copyable {
     }
 }
 
+/// The buffer both `COPY ... FROM STDIN` writers fill, and its way to the server.
+struct CopyInSink: ~Copyable {
+    /// Bytes gathered before they are handed to libpq.
+    static let flushThreshold = 256 * 1024
+
+    let connection: OpaquePointer
+    let lastError: () -> String
+    var buffer: [UInt8] = []
+
+    init(connection: OpaquePointer, lastError: @escaping () -> String) {
+        self.connection = connection
+        self.lastError = lastError
+        buffer.reserveCapacity(Self.flushThreshold + 64 * 1024)
+    }
+
+    /// Sends what is buffered.
+    mutating func flush() throws {
+        guard !buffer.isEmpty else { return }
+        let status = buffer.withUnsafeBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { PQputCopyData(connection, $0.baseAddress, Int32($0.count)) }
+        }
+        guard status == 1 else { throw PostgresError(.copyFailed, "sending COPY data failed: \(lastError())") }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Sends the buffer once it is full.
+    mutating func flushIfFull() throws {
+        if buffer.count >= Self.flushThreshold { try flush() }
+    }
+}
+
 extension PostgresConnection {
     /// Runs `COPY ... FROM STDIN` and feeds it the rows `body` writes.
     ///
@@ -106,9 +126,37 @@ extension PostgresConnection {
         let connection = try connection()
         try startCopy(sql, expecting: PGRES_COPY_IN)
         var writer = PostgresCopyInWriter(connection: connection, lastError: { [unowned self] in self.lastErrorMessage() })
-        do {
+        return try endCopyIn(rows: {
             try body(&writer)
             try writer.flush()
+            return writer.rowCount
+        })
+    }
+
+    /// Runs `COPY ... FROM STDIN (FORMAT binary)` with `columns` columns and feeds it the
+    /// rows `body` writes; otherwise as `copyIn`.
+    @discardableResult
+    package func copyInBinary(_ sql: String, columns: Int, _ body: (inout PostgresBinaryCopyInWriter) throws -> Void) throws -> Int {
+        let connection = try connection()
+        try startCopy(sql, expecting: PGRES_COPY_IN)
+        var writer = PostgresBinaryCopyInWriter(
+            columns: columns, connection: connection, lastError: { [unowned self] in self.lastErrorMessage() })
+        return try endCopyIn(rows: {
+            try body(&writer)
+            try writer.finish()
+            return writer.rowCount
+        })
+    }
+
+    /// Runs `rows` (which writes and sends every row, and counts them) in a started
+    /// `COPY ... FROM STDIN`, then ends it: aborted if `rows` throws, so nothing of it is
+    /// stored. Server-side failures (a bad row, a constraint) surface after the last row,
+    /// when every result is drained.
+    private func endCopyIn(rows: () throws -> Int) throws -> Int {
+        let connection = try connection()
+        let written: Int
+        do {
+            written = try rows()
         } catch {
             _ = PQputCopyEnd(connection, "aborted by the client")
             _ = try? drainResults()
@@ -120,7 +168,7 @@ extension PostgresConnection {
             throw PostgresError(.copyFailed, "ending COPY failed: \(message)")
         }
         let tag = try drainResults()
-        return Int(tag.split(separator: " ").last ?? "") ?? writer.rowCount
+        return Int(tag.split(separator: " ").last ?? "") ?? written
     }
 
     /// Sends a COPY statement and checks that the server entered the expected copy state.

@@ -127,6 +127,79 @@ struct PostgresConnectionTests {
         }
     }
 
+    @Test("binary COPY in stores every type as the text form would, and a mismatched row is refused")
+    func binaryCopyIn() throws {
+        try TestDatabase.withConnection { connection in
+            try connection.execute("CREATE TYPE mood AS ENUM ('calm', 'widened')")
+            try connection.execute("""
+                CREATE TABLE t (n integer, big bigint, at timestamptz, raw bytea, words text, list text[], doc jsonb, flag boolean, m mood)
+                """)
+            let times = ["1969-07-20 20:17:40.000001+00", "1999-12-31 23:59:59.999999+00", "2000-01-01 00:00:00+00", "2026-11-28 16:41:36.5+00"]
+            var expected: [[String?]] = []
+            let stored = try connection.copyInBinary("COPY t FROM STDIN (FORMAT binary)", columns: 9) { writer in
+                for (n, text) in awkwardTexts.enumerated() {
+                    let at = try Instant(postgresText: times[n % times.count])
+                    let list = n % 3 == 0 ? [] : [text, "x", ""]
+                    let doc = #"{"k": "\#(n)", "text": ["a", null]}"#
+                    writer.int32(Int32(n))
+                    writer.int64(Int64(n) - 3_000_000_000)
+                    writer.timestamp(at)
+                    [UInt8](repeating: 10, count: n).withUnsafeBytes { writer.bytea($0) }
+                    writer.text(text)
+                    writer.textArray(list)
+                    writer.jsonb(doc)
+                    writer.bool(n % 2 == 0)
+                    writer.text(n % 2 == 0 ? "calm" : "widened")
+                    try writer.endRow()
+                    expected.append([
+                        String(n), String(Int64(n) - 3_000_000_000), at.postgresText, String(repeating: "0a", count: n), text,
+                        list.postgresText, #"{"k": "\#(n)", "text": ["a", null]}"#, n % 2 == 0 ? "true" : "false",
+                        n % 2 == 0 ? "calm" : "widened",
+                    ])
+                }
+                for _ in 0..<4 { writer.text(nil) }
+                writer.bytea(nil)
+                writer.int32(nil)
+                writer.int64(nil)
+                writer.jsonb(nil)
+                writer.timestamp(nil)
+                try writer.endRow()
+            }
+            #expect(stored == awkwardTexts.count + 1)
+            let rows = try connection.query("""
+                SELECT n::text, big::text, at, encode(raw, 'hex'), words, list::text, doc::text, flag::text, m::text
+                FROM t WHERE t.n IS NOT NULL ORDER BY t.n
+                """)
+            #expect(rows.count == expected.count)
+            for (n, row) in rows.enumerated() {
+                // Timestamps and arrays compared as values, not as the server spells them.
+                var values = row.values
+                values[2] = try row.decode(Instant.self, at: 2).postgresText
+                values[5] = try row.decode([String].self, at: 5).postgresText
+                #expect(values == expected[n])
+            }
+            #expect(try connection.query("SELECT count(*) FROM t WHERE n IS NULL AND words IS NULL AND raw IS NULL AND at IS NULL")[0]
+                .decode(Int.self, at: 0) == 1)
+            // A row short of a field is refused before it is sent; a field of the wrong
+            // width (bigint into integer) by the server. Nothing of either is stored.
+            #expect(throws: PostgresError.self) {
+                try connection.copyInBinary("COPY t (n, words) FROM STDIN (FORMAT binary)", columns: 2) { writer in
+                    writer.int32(1)
+                    try writer.endRow()
+                }
+            }
+            #expect(throws: PostgresError.self) {
+                try connection.copyInBinary("COPY t (n, words) FROM STDIN (FORMAT binary)", columns: 2) { writer in
+                    writer.int64(1)
+                    writer.text("wide")
+                    try writer.endRow()
+                }
+            }
+            #expect(try connection.query("SELECT count(*) FROM t")[0].decode(Int.self, at: 0) == awkwardTexts.count + 1)
+            #expect(connection.liveResultCount == 0)
+        }
+    }
+
     @Test("a COPY aborted by the client stores nothing; a bad row surfaces the server's error")
     func copyFailures() throws {
         try TestDatabase.withConnection { connection in
