@@ -220,6 +220,19 @@ struct DifferLawTests {
         }
     }
 
+    @Test("events (deletions among them) and versions come out in key order, the same whatever the input order")
+    func keyOrder() async {
+        await propertyCheck(input: Self.names, Self.edits) { names, edits in
+            let (state, next) = Self.scenario(names, edits)
+            let changes = Differ.diff(DiffFixture.snapshot(next), state: state, scope: .all)
+            #expect(changes.events.map(\.key) == changes.events.map(\.key).sorted())
+            #expect(changes.newVersions.map(\.profile.key) == changes.newVersions.map(\.profile.key).sorted())
+            let reversed = Differ.diff(DiffFixture.snapshot(next.reversed()), state: state, scope: .all)
+            #expect(reversed.events == changes.events)
+            #expect(reversed.newVersions == changes.newVersions)
+        }
+    }
+
     @Test("applying a change set to its state gives the snapshot's state (stale rows keep theirs)")
     func applyGivesSnapshotState() async {
         await propertyCheck(input: Self.names, Self.edits) { names, edits in
