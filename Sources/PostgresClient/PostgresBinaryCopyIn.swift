@@ -11,7 +11,11 @@ import CLibPQ
 /// for its column's type: the server checks the sizes and element types it receives, so a
 /// mismatch is an error, never a wrong value. Then `endRow()`.
 package struct PostgresBinaryCopyInWriter: ~Copyable {
-    private var sink: CopyInSink
+    private let sink: CopyInSink
+    /// The rows not yet sent. Written through a raw pointer, not appended to an array: the
+    /// array's checks on every 4-byte length made encoding cost as much as the server's
+    /// parsing (issue 18).
+    private var bytes = RawBytes(capacity: CopyInSink.flushThreshold + 64 * 1024)
     private let columns: Int
     private var fieldsInRow = 0
     /// Rows ended so far.
@@ -24,7 +28,7 @@ package struct PostgresBinaryCopyInWriter: ~Copyable {
         self.columns = columns
         sink = CopyInSink(connection: connection, lastError: lastError)
         // The signature, no flags, no header extension.
-        sink.buffer.append(contentsOf: PostgresBinaryReader.signature)
+        PostgresBinaryReader.signature.withUnsafeBytes { bytes.append($0) }
         append(Int32(0))
         append(Int32(0))
     }
@@ -33,9 +37,9 @@ package struct PostgresBinaryCopyInWriter: ~Copyable {
     package mutating func text(_ value: String?) {
         guard var value else { return null() }
         startField()
-        value.withUTF8 { bytes in
-            append(Int32(bytes.count))
-            sink.buffer.append(contentsOf: bytes)
+        value.withUTF8 { text in
+            append(Int32(text.count))
+            bytes.append(UnsafeRawBufferPointer(text))
         }
     }
 
@@ -59,7 +63,7 @@ package struct PostgresBinaryCopyInWriter: ~Copyable {
     package mutating func bool(_ value: Bool) {
         startField()
         append(Int32(1))
-        sink.buffer.append(value ? 1 : 0)
+        append(UInt8(value ? 1 : 0))
     }
 
     /// A `timestamptz` field (microseconds since 2000-01-01 UTC), or `NULL`.
@@ -68,28 +72,28 @@ package struct PostgresBinaryCopyInWriter: ~Copyable {
     }
 
     /// A `bytea` field, or `NULL`.
-    package mutating func bytea(_ bytes: UnsafeRawBufferPointer?) {
-        guard let bytes else { return null() }
+    package mutating func bytea(_ value: UnsafeRawBufferPointer?) {
+        guard let value else { return null() }
         startField()
-        append(Int32(bytes.count))
-        sink.buffer.append(contentsOf: bytes)
+        append(Int32(value.count))
+        bytes.append(value)
     }
 
     /// A `jsonb` field from its JSON text (format version 1), or `NULL`.
     package mutating func jsonb(_ value: String?) {
         guard var value else { return null() }
         startField()
-        value.withUTF8 { bytes in
-            append(Int32(bytes.count + 1))
-            sink.buffer.append(1)
-            sink.buffer.append(contentsOf: bytes)
+        value.withUTF8 { text in
+            append(Int32(text.count + 1))
+            append(UInt8(1))
+            bytes.append(UnsafeRawBufferPointer(text))
         }
     }
 
     /// A `text[]` field: one dimension from 1 (none when empty), no NULL element.
     package mutating func textArray(_ values: [String]) {
         startField()
-        let lengthAt = sink.buffer.count
+        let lengthAt = bytes.count
         append(Int32(0))  // the field's length, set below
         append(Int32(values.isEmpty ? 0 : 1))  // dimensions
         append(Int32(0))  // flags: no NULL element
@@ -98,13 +102,13 @@ package struct PostgresBinaryCopyInWriter: ~Copyable {
             append(Int32(values.count))
             append(Int32(1))  // lower bound
             for var value in values {
-                value.withUTF8 { bytes in
-                    append(Int32(bytes.count))
-                    sink.buffer.append(contentsOf: bytes)
+                value.withUTF8 { text in
+                    append(Int32(text.count))
+                    bytes.append(UnsafeRawBufferPointer(text))
                 }
             }
         }
-        set(Int32(sink.buffer.count - lengthAt - 4), at: lengthAt)
+        bytes.set(Int32(bytes.count - lengthAt - 4), at: lengthAt)
     }
 
     /// Ends the current row, sending the buffer when it is full.
@@ -116,13 +120,18 @@ package struct PostgresBinaryCopyInWriter: ~Copyable {
         }
         fieldsInRow = 0
         rowCount += 1
-        try sink.flushIfFull()
+        if bytes.count >= CopyInSink.flushThreshold { try flush() }
     }
 
     /// Writes the trailer and sends what is buffered.
     mutating func finish() throws {
         append(Int16(-1))
-        try sink.flush()
+        try flush()
+    }
+
+    private mutating func flush() throws {
+        try sink.send(bytes.contents)
+        bytes.removeAll()
     }
 
     private mutating func null() {
@@ -137,12 +146,53 @@ package struct PostgresBinaryCopyInWriter: ~Copyable {
     }
 
     private mutating func append<Integer: FixedWidthInteger>(_ value: Integer) {
-        withUnsafeBytes(of: value.bigEndian) { sink.buffer.append(contentsOf: $0) }
+        bytes.append(bigEndian: value)
+    }
+}
+
+/// A growable byte buffer written through a raw pointer.
+private struct RawBytes: ~Copyable {
+    private var base: UnsafeMutableRawPointer
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        base = .allocate(byteCount: capacity, alignment: 8)
     }
 
-    private mutating func set(_ value: Int32, at offset: Int) {
-        withUnsafeBytes(of: value.bigEndian) { bytes in
-            for index in 0..<4 { sink.buffer[offset + index] = bytes[index] }
-        }
+    deinit { base.deallocate() }
+
+    var contents: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    mutating func removeAll() { count = 0 }
+
+    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        reserve(bytes.count)
+        (base + count).copyMemory(from: source, byteCount: bytes.count)
+        count += bytes.count
+    }
+
+    mutating func append<Integer: FixedWidthInteger>(bigEndian value: Integer) {
+        reserve(MemoryLayout<Integer>.size)
+        base.storeBytes(of: value.bigEndian, toByteOffset: count, as: Integer.self)
+        count += MemoryLayout<Integer>.size
+    }
+
+    /// Overwrites the 4 bytes at `offset` (a length written before its contents).
+    mutating func set(_ value: Int32, at offset: Int) {
+        precondition(offset + 4 <= count)
+        base.storeBytes(of: value.bigEndian, toByteOffset: offset, as: Int32.self)
+    }
+
+    private mutating func reserve(_ more: Int) {
+        guard count + more > capacity else { return }
+        let grown = max(capacity * 2, count + more)
+        let larger = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 8)
+        larger.copyMemory(from: base, byteCount: count)
+        base.deallocate()
+        base = larger
+        capacity = grown
     }
 }

@@ -16,6 +16,7 @@ package struct PostgresCopyInWriter: ~Copyable {
 
     init(connection: OpaquePointer, lastError: @escaping () -> String) {
         sink = CopyInSink(connection: connection, lastError: lastError)
+        sink.buffer.reserveCapacity(Self.flushThreshold + 64 * 1024)
     }
 
     /// Appends a text field, or `NULL` for `nil`.
@@ -83,7 +84,8 @@ package struct PostgresCopyInWriter: ~Copyable {
     }
 }
 
-/// The buffer both `COPY ... FROM STDIN` writers fill, and its way to the server.
+/// The way both `COPY ... FROM STDIN` writers send their buffers to the server; the text
+/// writer's buffer.
 struct CopyInSink: ~Copyable {
     /// Bytes gathered before they are handed to libpq.
     static let flushThreshold = 256 * 1024
@@ -95,22 +97,25 @@ struct CopyInSink: ~Copyable {
     init(connection: OpaquePointer, lastError: @escaping () -> String) {
         self.connection = connection
         self.lastError = lastError
-        buffer.reserveCapacity(Self.flushThreshold + 64 * 1024)
     }
 
     /// Sends what is buffered.
     mutating func flush() throws {
         guard !buffer.isEmpty else { return }
-        let status = buffer.withUnsafeBufferPointer { bytes in
-            bytes.withMemoryRebound(to: CChar.self) { PQputCopyData(connection, $0.baseAddress, Int32($0.count)) }
-        }
-        guard status == 1 else { throw PostgresError(.copyFailed, "sending COPY data failed: \(lastError())") }
+        try buffer.withUnsafeBytes { try send($0) }
         buffer.removeAll(keepingCapacity: true)
     }
 
     /// Sends the buffer once it is full.
     mutating func flushIfFull() throws {
         if buffer.count >= Self.flushThreshold { try flush() }
+    }
+
+    /// Hands `bytes` to libpq.
+    func send(_ bytes: UnsafeRawBufferPointer) throws {
+        guard !bytes.isEmpty else { return }
+        let status = PQputCopyData(connection, bytes.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(bytes.count))
+        guard status == 1 else { throw PostgresError(.copyFailed, "sending COPY data failed: \(lastError())") }
     }
 }
 
