@@ -19,6 +19,22 @@ struct FlatJSONRowTests {
         FlatJSONRow.reads(Array(text.utf8))
     }
 
+    /// `base` with generated edits: each `[position, operation]` replaces, inserts or
+    /// removes a byte from `alphabet` (`letters` picks which); never empty.
+    static func mutated(_ base: [UInt8], edits: [[Int]], letters: [Int], alphabet: [UInt8]) -> [UInt8] {
+        var bytes = base
+        for (index, pair) in edits.enumerated() {
+            let at = min(pair[0], bytes.count - 1)
+            switch pair[1] % 3 {
+            case 0: bytes[at] = alphabet[letters[index]]
+            case 1: bytes.insert(alphabet[letters[index]], at: at)
+            default: bytes.remove(at: at)
+            }
+            if bytes.isEmpty { bytes = base }
+        }
+        return bytes
+    }
+
     @Test("awkward generated rows: the same record as the strict path, and most take the fast path")
     func generatedRowsAgree() async {
         var fast = 0
@@ -46,16 +62,7 @@ struct FlatJSONRowTests {
         let alphabet: [UInt8] = Array("{}[]\",:\\ nulltrue0123456789u/\u{7F}".utf8) + [0x00, 0x0A, 0x0D, 0x09, 0xC3, 0xA9, 0xFF, 0xE5]
         let edit = Gen.int(in: 0...(base.count - 1)).array(of: 2)
         await propertyCheck(count: 500, input: edit.array(of: 1...4), Gen.int(in: 0...(alphabet.count - 1)).array(of: 4)) { edits, letters in
-            var line = base
-            for (index, pair) in edits.enumerated() {
-                let at = min(pair[0], line.count - 1)
-                switch pair[1] % 3 {
-                case 0: line[at] = alphabet[letters[index]]
-                case 1: line.insert(alphabet[letters[index]], at: at)
-                default: line.remove(at: at)
-                }
-                if line.isEmpty { line = base }
-            }
+            let line = Self.mutated(base, edits: edits, letters: letters, alphabet: alphabet)
             #expect(FlatJSONRow.agreesWithStrictPath(line), "\(String(decoding: line, as: UTF8.self))")
         }
     }
@@ -147,16 +154,7 @@ struct DiffScannerTests {
         let alphabet: [UInt8] = Array("{}[]\",:\\ nulltofromaddedremoved0u/".utf8) + [0x00, 0x0A, 0xC3, 0xA9, 0xFF]
         let edit = Gen.int(in: 0...(base.count - 1)).array(of: 2)
         await propertyCheck(count: 500, input: edit.array(of: 1...4), Gen.int(in: 0...(alphabet.count - 1)).array(of: 4)) { edits, letters in
-            var bytes = base
-            for (index, pair) in edits.enumerated() {
-                let at = min(pair[0], bytes.count - 1)
-                switch pair[1] % 3 {
-                case 0: bytes[at] = alphabet[letters[index]]
-                case 1: bytes.insert(alphabet[letters[index]], at: at)
-                default: bytes.remove(at: at)
-                }
-                if bytes.isEmpty { bytes = base }
-            }
+            let bytes = FlatJSONRowTests.mutated(base, edits: edits, letters: letters, alphabet: alphabet)
             #expect(Self.agrees(bytes), "\(String(decoding: bytes, as: UTF8.self))")
         }
     }
