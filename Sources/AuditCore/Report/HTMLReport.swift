@@ -72,8 +72,19 @@ enum HTMLReport {
     static func chart(_ report: DriftReport) -> String {
         var perDay: [String: [Severity: Int]] = [:]
         let items = report.items
+        // Each UTC day's name formatted once, not once per item.
+        var dayNames: [Int64: String] = [:]
         for index in items.indices {
-            let day = items[index].observedAt.map { String($0.iso8601.prefix(10)) } ?? "baseline"
+            var day = "baseline"
+            if let observed = items[index].observedAt {
+                let number = observed.microsecondsSinceEpoch >= 0
+                    ? observed.microsecondsSinceEpoch / 86_400_000_000 : (observed.microsecondsSinceEpoch + 1) / 86_400_000_000 - 1
+                day = dayNames[number] ?? {
+                    let name = String(observed.iso8601.prefix(10))
+                    dayNames[number] = name
+                    return name
+                }()
+            }
             perDay[day, default: [:]][items[index].severity, default: 0] += 1
         }
         let days = perDay.keys.sorted()
