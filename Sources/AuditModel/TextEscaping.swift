@@ -26,7 +26,36 @@ package enum TextEscaping {
     /// scalars twice (for controls, then for entities) was an eighth of a year-long HTML
     /// report, and nearly all text is such (issue 18).
     private static func isPlainASCII(_ text: String, except special: ByteSet = ByteSet()) -> Bool {
-        text.utf8.allSatisfy { byte in byte >= 0x20 && byte < 0x7F && !special.contains(byte) }
+        func plain(_ byte: UInt8) -> Bool { byte >= 0x20 && byte < 0x7F && !special.contains(byte) }
+        return text.utf8.withContiguousStorageIfAvailable { bytes in
+            for byte in bytes where !plain(byte) { return false }
+            return true
+        } ?? text.utf8.allSatisfy(plain)
+    }
+
+    /// Whether `text` holds a scalar `terminal` escapes, found on its UTF-8 bytes: C0 and
+    /// DEL, C1 (`C2 80`-`C2 9F`), U+200E/F (`E2 80 8E`/`8F`), U+202A-202E (`E2 80 AA`-`AE`),
+    /// U+2066-2069 (`E2 81 A6`-`A9`). Exactly `isUnsafeOnTerminal` over the scalars
+    /// (`TextEscapingTests` compares them), without decoding any.
+    static func needsTerminalEscape(_ text: String) -> Bool {
+        if let found = text.utf8.withContiguousStorageIfAvailable({ needsTerminalEscape(bytes: $0) }) { return found }
+        return Array(text.utf8).withUnsafeBufferPointer { needsTerminalEscape(bytes: $0) }
+    }
+
+    private static func needsTerminalEscape(bytes utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        while index < utf8.count {
+            let byte = utf8[index]
+            if byte < 0x20 || byte == 0x7F { return true }
+            if byte == 0xC2, index + 1 < utf8.count, (0x80...0x9F).contains(utf8[index + 1]) { return true }
+            if byte == 0xE2, index + 2 < utf8.count {
+                let (second, third) = (utf8[index + 1], utf8[index + 2])
+                if second == 0x80, third == 0x8E || third == 0x8F || (0xAA...0xAE).contains(third) { return true }
+                if second == 0x81, (0xA6...0xA9).contains(third) { return true }
+            }
+            index += 1
+        }
+        return false
     }
 
     /// A set of ASCII bytes, as two words of bits.
@@ -88,9 +117,28 @@ package enum TextEscaping {
         return replacing(terminal(text), htmlEntity)
     }
 
-    /// Appends `html(text)` to `out`.
+    /// Appends `html(text)` to `out`. Without anything for `terminal` to escape, the five
+    /// characters are replaced on the bytes, the text between copied in runs (decoding
+    /// scalars twice here was a tenth of a year-long HTML report).
     package static func writeHTML(_ text: String, into out: inout String) {
-        if isPlainASCII(text, except: htmlSpecial) { out += text } else { out += replacing(terminal(text), htmlEntity) }
+        if isPlainASCII(text, except: htmlSpecial) { return out += text }
+        if needsTerminalEscape(text) { return out += replacing(terminal(text), htmlEntity) }
+        let utf8 = text.utf8
+        var run = utf8.startIndex
+        var index = run
+        while index != utf8.endIndex {
+            let byte = utf8[index]
+            guard byte < 0x80, htmlSpecial.contains(byte), let entity = htmlEntity(Unicode.Scalar(byte)) else {
+                index = utf8.index(after: index)
+                continue
+            }
+            // An ASCII byte starts a scalar, so the run is whole scalars.
+            out.append(contentsOf: Substring(utf8[run..<index]))
+            out += entity
+            index = utf8.index(after: index)
+            run = index
+        }
+        out.append(contentsOf: Substring(utf8[run..<utf8.endIndex]))
     }
 
     /// The entity of one of `& < > " '`, or `nil` for any other scalar.

@@ -1,4 +1,4 @@
-import AuditModel
+@testable import AuditModel
 import Testing
 
 @Suite("one escaping function per output")
@@ -57,6 +57,26 @@ struct TextEscapingTests {
                     let text = first + second + third
                     #expect(Array(text.lowercasedByRuns.utf8) == Array(text.lowercased().utf8), "\(text)")
                 }
+            }
+        }
+    }
+
+    @Test("the byte check for terminal escapes agrees with the scalar check, and writeHTML with html")
+    func byteChecks() {
+        let fragments = [
+            "a", " ", "–", "é", "名", "🙂", "<", "&", "\"", "'", "\u{1B}", "\n", "\u{7F}", "\u{80}", "\u{85}", "\u{9F}", "\u{A0}",
+            "\u{200D}", "\u{200E}", "\u{200F}", "\u{2010}", "\u{2029}", "\u{202A}", "\u{202E}", "\u{202F}", "\u{2065}", "\u{2066}",
+            "\u{2069}", "\u{206A}", "\u{2060}",
+        ]
+        for first in fragments {
+            for second in fragments {
+                let text = "x" + first + second
+                #expect(
+                    TextEscaping.needsTerminalEscape(text) == text.unicodeScalars.contains(where: TextEscaping.isUnsafeOnTerminal),
+                    "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+                var written = "<p>"
+                TextEscaping.writeHTML(text, into: &written)
+                #expect(written == "<p>" + TextEscaping.html(text))
             }
         }
     }
