@@ -35,6 +35,8 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // glibc's mallopt (part of libc: no library to link).
+        .systemLibrary(name: "CMalloc"),
         // The one time type and calendar, shared by the client and the record.
         .target(name: "AuditTime", swiftSettings: optimized),
         // PostgreSQL's array literal: the one codec, for the client and for DDSQL's CSV cells.
@@ -94,6 +96,7 @@ let package = Package(
             dependencies: [
                 "SnapshotSources",
                 "CZlib",
+                "CMalloc",
                 "AuditTime",
                 "AuditModel",
                 "SnapshotReading",

@@ -28,6 +28,7 @@ extension ConnectAudit {
     /// expected must not be echoed with its password) and with control characters escaped;
     /// help goes to stdout.
     public static func runAndExit(_ arguments: [String]? = nil) -> Never {
+        ProcessLifetime.keepFreedMemory()
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
