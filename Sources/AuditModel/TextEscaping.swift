@@ -96,13 +96,21 @@ package enum TextEscaping {
 
     /// `text` inside a Markdown table cell or list item.
     package static func markdown(_ text: String) -> String {
-        replacing(terminal(text)) { scalar in
-            switch scalar {
-            case "&", "<", ">": return htmlEntity(scalar)
-            case "\\", "`", "*", "_", "[", "]", "(", ")", "#", "|", "!", "~": return "\\" + String(scalar)
-            default: return nil
-            }
+        if isPlainASCII(text, except: markdownSpecial) { return text }
+        if !needsTerminalEscape(text) {
+            var out = ""
+            replacingBytes(text, markdownSpecial, into: &out, markdownReplacement)
+            return out
         }
+        return replacing(terminal(text)) { $0.isASCII && markdownSpecial.contains(UInt8($0.value)) ? markdownReplacement(UInt8($0.value)) : nil }
+    }
+
+    /// The characters Markdown escapes (HTML's three, then those that start its syntax).
+    private static let markdownSpecial = ByteSet("&<>\\`*_[]()#|!~")
+
+    private static func markdownReplacement(_ byte: UInt8) -> String {
+        htmlEntity(Unicode.Scalar(byte)).flatMap { byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") ? nil : $0 }
+            ?? "\\" + String(Unicode.Scalar(byte))
     }
 
     /// `text` inside a Slack message's text (mrkdwn or plain).
@@ -118,23 +126,28 @@ package enum TextEscaping {
     }
 
     /// Appends `html(text)` to `out`. Without anything for `terminal` to escape, the five
-    /// characters are replaced on the bytes, the text between copied in runs (decoding
-    /// scalars twice here was a tenth of a year-long HTML report).
+    /// characters are replaced on the bytes (decoding scalars twice here was a tenth of a
+    /// year-long HTML report).
     package static func writeHTML(_ text: String, into out: inout String) {
         if isPlainASCII(text, except: htmlSpecial) { return out += text }
         if needsTerminalEscape(text) { return out += replacing(terminal(text), htmlEntity) }
+        replacingBytes(text, htmlSpecial, into: &out) { htmlEntity(Unicode.Scalar($0))! }
+    }
+
+    /// Appends `text` to `out` with each byte of `special` (ASCII) replaced, the text
+    /// between copied in runs: an ASCII byte starts a scalar, so each run is whole scalars.
+    private static func replacingBytes(_ text: String, _ special: ByteSet, into out: inout String, _ replacement: (UInt8) -> String) {
         let utf8 = text.utf8
         var run = utf8.startIndex
         var index = run
         while index != utf8.endIndex {
             let byte = utf8[index]
-            guard byte < 0x80, htmlSpecial.contains(byte), let entity = htmlEntity(Unicode.Scalar(byte)) else {
+            guard special.contains(byte) else {
                 index = utf8.index(after: index)
                 continue
             }
-            // An ASCII byte starts a scalar, so the run is whole scalars.
             out.append(contentsOf: Substring(utf8[run..<index]))
-            out += entity
+            out += replacement(byte)
             index = utf8.index(after: index)
             run = index
         }

@@ -44,6 +44,8 @@ struct ReportBench: ParsableCommand {
             ("last 30 days, json", ["--from", iso(end, minusDays: 30), "--to", end.iso8601, "--format", "json"]),
             ("whole year, json", ["--from", start.iso8601, "--to", end.iso8601, "--format", "json"]),
             ("whole year, html", ["--from", start.iso8601, "--to", end.iso8601, "--format", "html"]),
+            ("whole year, text", ["--from", start.iso8601, "--to", end.iso8601]),
+            ("whole year, markdown", ["--from", start.iso8601, "--to", end.iso8601, "--format", "markdown"]),
             ("whole year, high and above, text", ["--from", start.iso8601, "--to", end.iso8601, "--min-severity", "high"]),
         ]
         for (name, arguments) in windows {

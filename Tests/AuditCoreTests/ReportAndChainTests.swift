@@ -23,6 +23,23 @@ struct ReportAndChainTests {
         ])
     }
 
+    @Test("text columns line up by characters, and no name is cut (a combining mark, an emoji)")
+    func textColumns() {
+        let names = ["Caf\u{E9} agents", "Cafe\u{301} supervisors", "Night shift \u{1F319}"]
+        let items = names.enumerated().map { index, name in
+            ReportItem(
+                eventID: Int64(index + 1), key: "arn:k\(index)", name: name, accountID: "111122223333", kind: .modified,
+                observedAt: Self.now, drift: .none, severity: .info, changedFields: [], diff: ProfileDiff())
+        }
+        let text = ReportRenderer.render(DriftReport(title: "t", generatedAt: Self.now, items: items), as: .text)
+        let rows = text.split(separator: "\n").filter { $0.hasPrefix("info") }
+        #expect(rows.count == 3)
+        for name in names { #expect(rows.contains { $0.contains(name + " ") }, "\(name) whole, then the gap") }
+        // The account column starts at the same character in every row.
+        let starts = rows.map { row in row.distance(from: row.startIndex, to: row.range(of: "111122223333")!.lowerBound) }
+        #expect(Set(starts).count == 1, "\(starts)")
+    }
+
     @Test("every format lists the most severe change first, with its diff")
     func formats() throws {
         let report = Self.report()

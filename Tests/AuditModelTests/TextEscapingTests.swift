@@ -66,7 +66,7 @@ struct TextEscapingTests {
         let fragments = [
             "a", " ", "–", "é", "名", "🙂", "<", "&", "\"", "'", "\u{1B}", "\n", "\u{7F}", "\u{80}", "\u{85}", "\u{9F}", "\u{A0}",
             "\u{200D}", "\u{200E}", "\u{200F}", "\u{2010}", "\u{2029}", "\u{202A}", "\u{202E}", "\u{202F}", "\u{2065}", "\u{2066}",
-            "\u{2069}", "\u{206A}", "\u{2060}",
+            "\u{2069}", "\u{206A}", "\u{2060}", "\\", "`", "*", "_", "[", "]", "(", ")", "#", "|", "!", "~", "-", "->",
         ]
         for first in fragments {
             for second in fragments {
@@ -77,7 +77,23 @@ struct TextEscapingTests {
                 var written = "<p>"
                 TextEscaping.writeHTML(text, into: &written)
                 #expect(written == "<p>" + TextEscaping.html(text))
+                #expect(TextEscaping.markdown(text) == Self.markdownByScalars(text))
             }
         }
+    }
+
+    /// Markdown escaping as specified, scalar by scalar: the reference for the byte path.
+    static func markdownByScalars(_ text: String) -> String {
+        var out = ""
+        for scalar in TextEscaping.terminal(text).unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\\", "`", "*", "_", "[", "]", "(", ")", "#", "|", "!", "~": out += "\\" + String(scalar)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }

@@ -46,15 +46,26 @@ package enum ReportRenderer {
             [item.severity.rawValue, item.drift.rawValue, item.kind.rawValue, when(item.observedAt),
              cell(item.name ?? item.key), cell(item.accountID ?? "-")]
         }
-        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { index, cell in
-                index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
+        // Widths in characters, counted once per cell; each cell padded with spaces to its
+        // column's width (Foundation's `padding(toLength:)` was a fifth of a year-long text
+        // report, and it counts UTF-16 units, so it cut a name with a combining mark short).
+        let counts = ([header] + rows).map { $0.map(\.count) }
+        let widths = header.indices.map { column in counts.map { $0[column] }.max() ?? 0 }
+        func line(_ cells: [String], _ counts: [Int]) -> String {
+            var out = ""
+            for index in cells.indices {
+                if index > 0 { out += "  " }
+                out += cells[index]
+                if index < cells.count - 1, widths[index] > counts[index] {
+                    out += String(repeating: " ", count: widths[index] - counts[index])
+                }
+            }
+            return out
         }
-        lines.append(line(header))
-        for (item, row) in zip(report.items, rows) {
-            lines.append(line(row))
+        lines.append(line(header, counts[0]))
+        for (position, row) in rows.enumerated() {
+            let item = report.items[position]
+            lines.append(line(row, counts[position + 1]))
             for (field, change) in item.diffLines {
                 lines.append("    \(cell(field)): \(cell(change))")
             }
