@@ -99,7 +99,7 @@ package enum TextEscaping {
         if isPlainASCII(text, except: markdownSpecial) { return text }
         if !needsTerminalEscape(text) {
             var out = ""
-            replacingBytes(text, markdownSpecial, into: &out, markdownReplacement)
+            replacingBytes(text, markdownSpecial, into: &out, markdownReplacements)
             return out
         }
         return replacing(terminal(text)) { $0.isASCII && markdownSpecial.contains(UInt8($0.value)) ? markdownReplacement(UInt8($0.value)) : nil }
@@ -112,6 +112,11 @@ package enum TextEscaping {
         htmlEntity(Unicode.Scalar(byte)).flatMap { byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") ? nil : $0 }
             ?? "\\" + String(Unicode.Scalar(byte))
     }
+
+    /// Each ASCII byte's replacement, made once (a `String` made per replacement was most
+    /// of escaping a year-long Markdown report); only the bytes of the set are read.
+    private static let markdownReplacements = (0..<128).map { markdownReplacement(UInt8($0)) }
+    private static let htmlReplacements = (0..<128).map { htmlEntity(Unicode.Scalar(UInt8($0))) ?? "" }
 
     /// `text` inside a Slack message's text (mrkdwn or plain).
     package static func slack(_ text: String) -> String {
@@ -131,12 +136,12 @@ package enum TextEscaping {
     package static func writeHTML(_ text: String, into out: inout String) {
         if isPlainASCII(text, except: htmlSpecial) { return out += text }
         if needsTerminalEscape(text) { return out += replacing(terminal(text), htmlEntity) }
-        replacingBytes(text, htmlSpecial, into: &out) { htmlEntity(Unicode.Scalar($0))! }
+        replacingBytes(text, htmlSpecial, into: &out, htmlReplacements)
     }
 
     /// Appends `text` to `out` with each byte of `special` (ASCII) replaced, the text
     /// between copied in runs: an ASCII byte starts a scalar, so each run is whole scalars.
-    private static func replacingBytes(_ text: String, _ special: ByteSet, into out: inout String, _ replacement: (UInt8) -> String) {
+    private static func replacingBytes(_ text: String, _ special: ByteSet, into out: inout String, _ replacements: [String]) {
         let utf8 = text.utf8
         var run = utf8.startIndex
         var index = run
@@ -147,7 +152,7 @@ package enum TextEscaping {
                 continue
             }
             out.append(contentsOf: Substring(utf8[run..<index]))
-            out += replacement(byte)
+            out += replacements[Int(byte)]
             index = utf8.index(after: index)
             run = index
         }

@@ -85,19 +85,18 @@ package enum ReportRenderer {
         lines.append("")
         guard !report.items.isEmpty else { return (lines + ["No changes."]).joined(separator: "\n") }
         lines += ["| severity | drift | kind | when | profile | account | changed |", "|---|---|---|---|---|---|---|"]
+        var details: [String] = []
         for item in report.items {
             lines.append("| \(item.severity.rawValue) | \(item.drift.rawValue) | \(item.kind.rawValue) | \(when(item.observedAt)) | "
                 + "\(cell(item.name ?? item.key)) | \(cell(item.accountID ?? "-")) | \(cell(item.changedFields.joined(separator: ", "))) |")
+            // Each item's diff lines made once (they were made twice: to filter, then to list).
+            let diffLines = item.diffLines
+            guard !diffLines.isEmpty || !item.attributions.isEmpty else { continue }
+            details.append("- **\(cell(item.name ?? item.key))** (\(item.kind.rawValue), \(item.severity.rawValue))")
+            for (field, change) in diffLines { details.append("  - \(cell(field)): \(cell(change))") }
+            for attribution in item.attributions { details.append("  - changed \(cell(attribution.summary))") }
         }
-        let detailed = report.items.filter { !$0.diffLines.isEmpty || !$0.attributions.isEmpty }
-        if !detailed.isEmpty {
-            lines += ["", "## Field changes", ""]
-            for item in detailed {
-                lines.append("- **\(cell(item.name ?? item.key))** (\(item.kind.rawValue), \(item.severity.rawValue))")
-                for (field, change) in item.diffLines { lines.append("  - \(cell(field)): \(cell(change))") }
-                for attribution in item.attributions { lines.append("  - changed \(cell(attribution.summary))") }
-            }
-        }
+        if !details.isEmpty { lines += ["", "## Field changes", ""] + details }
         return lines.joined(separator: "\n")
     }
 
