@@ -86,14 +86,23 @@ package enum ReportRenderer {
         guard !report.items.isEmpty else { return (lines + ["No changes."]).joined(separator: "\n") }
         lines += ["| severity | drift | kind | when | profile | account | changed |", "|---|---|---|---|---|---|---|"]
         var details: [String] = []
+        // Field names and lists of them repeat from item to item (and every one has a `_`
+        // to escape): each escaped once.
+        var escapedNames: [String: String] = [:]
+        func name(_ text: String) -> String {
+            if let escaped = escapedNames[text] { return escaped }
+            let escaped = cell(text)
+            escapedNames[text] = escaped
+            return escaped
+        }
         for item in report.items {
             lines.append("| \(item.severity.rawValue) | \(item.drift.rawValue) | \(item.kind.rawValue) | \(when(item.observedAt)) | "
-                + "\(cell(item.name ?? item.key)) | \(cell(item.accountID ?? "-")) | \(cell(item.changedFields.joined(separator: ", "))) |")
+                + "\(cell(item.name ?? item.key)) | \(cell(item.accountID ?? "-")) | \(name(item.changedFields.joined(separator: ", "))) |")
             // Each item's diff lines made once (they were made twice: to filter, then to list).
             let diffLines = item.diffLines
             guard !diffLines.isEmpty || !item.attributions.isEmpty else { continue }
             details.append("- **\(cell(item.name ?? item.key))** (\(item.kind.rawValue), \(item.severity.rawValue))")
-            for (field, change) in diffLines { details.append("  - \(cell(field)): \(cell(change))") }
+            for (field, change) in diffLines { details.append("  - \(name(field)): \(cell(change))") }
             for attribution in item.attributions { details.append("  - changed \(cell(attribution.summary))") }
         }
         if !details.isEmpty { lines += ["", "## Field changes", ""] + details }
