@@ -61,45 +61,27 @@ package enum CanonicalJSON {
         out += "]"
     }
 
-    /// A JSON string literal. Every character that needs an escape is ASCII, so the text
-    /// is scanned as UTF-8 bytes and copied in runs between escapes (appending scalar by
-    /// scalar was a fifth of rendering a year-long JSON report).
+    /// A JSON string literal: `"`, `\` and the control characters escaped (on the bytes:
+    /// every character that needs an escape is ASCII).
     package static func writeString(_ text: String, into out: inout String) {
         out += "\""
-        let utf8 = text.utf8
-        // Most text needs no escape: appended whole (a `Substring` per run was a tenth of a
-        // year-long JSON report).
-        if !utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
-            out += text
-            out += "\""
-            return
-        }
-        var run = utf8.startIndex
-        var index = run
-        while index != utf8.endIndex {
-            let byte = utf8[index]
-            guard byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 else {
-                index = utf8.index(after: index)
-                continue
-            }
-            // An ASCII byte starts a scalar, so the run is whole scalars, copied as UTF-8.
-            out.append(contentsOf: Substring(utf8[run..<index]))
-            switch byte {
-            case UInt8(ascii: "\""): out += "\\\""
-            case UInt8(ascii: "\\"): out += "\\\\"
-            case UInt8(ascii: "\n"): out += "\\n"
-            case UInt8(ascii: "\t"): out += "\\t"
-            case UInt8(ascii: "\r"): out += "\\r"
-            case 0x08: out += "\\b"
-            case 0x0C: out += "\\f"
-            default:
-                let hex = String(byte, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            }
-            index = utf8.index(after: index)
-            run = index
-        }
-        out.append(contentsOf: Substring(utf8[run..<utf8.endIndex]))
+        escapes.write(text, into: &out)
         out += "\""
+    }
+
+    private static let escapes = ByteEscapes { byte in
+        switch byte {
+        case UInt8(ascii: "\""): return "\\\""
+        case UInt8(ascii: "\\"): return "\\\\"
+        case UInt8(ascii: "\n"): return "\\n"
+        case UInt8(ascii: "\t"): return "\\t"
+        case UInt8(ascii: "\r"): return "\\r"
+        case 0x08: return "\\b"
+        case 0x0C: return "\\f"
+        case ..<0x20:
+            let hex = String(byte, radix: 16)
+            return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        default: return nil
+        }
     }
 }

@@ -21,18 +21,6 @@ package enum TextEscaping {
         }
     }
 
-    /// Whether every byte of `text` is printable ASCII and none is one of `special`: then
-    /// no escaping here changes it. Checked on the UTF-8 bytes first, because decoding the
-    /// scalars twice (for controls, then for entities) was an eighth of a year-long HTML
-    /// report, and nearly all text is such (issue 18).
-    private static func isPlainASCII(_ text: String, except special: ByteSet = ByteSet()) -> Bool {
-        func plain(_ byte: UInt8) -> Bool { byte >= 0x20 && byte < 0x7F && !special.contains(byte) }
-        return text.utf8.withContiguousStorageIfAvailable { bytes in
-            for byte in bytes where !plain(byte) { return false }
-            return true
-        } ?? text.utf8.allSatisfy(plain)
-    }
-
     /// Whether `text` holds a scalar `terminal` escapes, found on its UTF-8 bytes: C0 and
     /// DEL, C1 (`C2 80`-`C2 9F`), U+200E/F (`E2 80 8E`/`8F`), U+202A-202E (`E2 80 AA`-`AE`),
     /// U+2066-2069 (`E2 81 A6`-`A9`). Exactly `isUnsafeOnTerminal` over the scalars
@@ -58,31 +46,10 @@ package enum TextEscaping {
         return false
     }
 
-    /// A set of ASCII bytes, as two words of bits.
-    private struct ByteSet {
-        private var low: UInt64 = 0
-        private var high: UInt64 = 0
-
-        init(_ bytes: StaticString = "") {
-            bytes.withUTF8Buffer { buffer in
-                for byte in buffer where byte < 0x80 {
-                    if byte < 64 { low |= 1 << UInt64(byte) } else { high |= 1 << UInt64(byte - 64) }
-                }
-            }
-        }
-
-        func contains(_ byte: UInt8) -> Bool {
-            byte < 64 ? low & (1 << UInt64(byte)) != 0 : byte < 128 && high & (1 << UInt64(byte &- 64)) != 0
-        }
-    }
-
-    /// The characters HTML escapes.
-    private static let htmlSpecial = ByteSet("&<>\"'")
-
-    /// `text` for a terminal or a plain-text file: control characters escaped.
+    /// `text` for a terminal or a plain-text file: control characters escaped. Checked on
+    /// the bytes first: nearly all text has nothing to escape.
     package static func terminal(_ text: String) -> String {
-        if isPlainASCII(text) { return text }
-        guard text.unicodeScalars.contains(where: isUnsafeOnTerminal) else { return text }
+        guard needsTerminalEscape(text) else { return text }
         var out = ""
         for scalar in text.unicodeScalars {
             if isUnsafeOnTerminal(scalar) {
@@ -96,102 +63,60 @@ package enum TextEscaping {
 
     /// `text` inside a Markdown table cell or list item.
     package static func markdown(_ text: String) -> String {
-        if isPlainASCII(text, except: markdownSpecial) { return text }
-        if !needsTerminalEscape(text) {
-            var out = ""
-            replacingBytes(text, markdownSpecial, into: &out, markdownReplacements)
-            return out
-        }
-        return replacing(terminal(text)) { $0.isASCII && markdownSpecial.contains(UInt8($0.value)) ? markdownReplacement(UInt8($0.value)) : nil }
+        escaped(text, markdownEscapes)
     }
-
-    /// The characters Markdown escapes (HTML's three, then those that start its syntax).
-    private static let markdownSpecial = ByteSet("&<>\\`*_[]()#|!~")
-
-    private static func markdownReplacement(_ byte: UInt8) -> String {
-        htmlEntity(Unicode.Scalar(byte)).flatMap { byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") ? nil : $0 }
-            ?? "\\" + String(Unicode.Scalar(byte))
-    }
-
-    /// Each ASCII byte's replacement, made once (a `String` made per replacement was most
-    /// of escaping a year-long Markdown report); only the bytes of the set are read.
-    private static let markdownReplacements = (0..<128).map { markdownReplacement(UInt8($0)) }
-    private static let htmlReplacements = (0..<128).map { htmlEntity(Unicode.Scalar(UInt8($0))) ?? "" }
 
     /// `text` inside a Slack message's text (mrkdwn or plain).
     package static func slack(_ text: String) -> String {
-        replacing(text) { $0 == "&" || $0 == "<" || $0 == ">" ? htmlEntity($0) : nil }
+        var out = ""
+        slackEscapes.write(text, into: &out)
+        return out
     }
 
     /// `text` in HTML text or a quoted attribute value; control characters shown as in
     /// `terminal` (HTML forbids most of them, and a report is also read with `cat`).
     package static func html(_ text: String) -> String {
-        if isPlainASCII(text, except: htmlSpecial) { return text }
-        return replacing(terminal(text), htmlEntity)
+        escaped(text, htmlEscapes)
     }
 
-    /// Appends `html(text)` to `out`. Without anything for `terminal` to escape, the five
-    /// characters are replaced on the bytes (decoding scalars twice here was a tenth of a
-    /// year-long HTML report).
+    /// Appends `html(text)` to `out`.
     package static func writeHTML(_ text: String, into out: inout String) {
-        if isPlainASCII(text, except: htmlSpecial) { return out += text }
-        if needsTerminalEscape(text) { return out += replacing(terminal(text), htmlEntity) }
-        replacingBytes(text, htmlSpecial, into: &out, htmlReplacements)
+        if htmlEscapes.leavesPlainASCII(text) { return out += text }
+        htmlEscapes.write(terminal(text), into: &out)
     }
 
-    /// Appends `text` to `out` with each byte of `special` (ASCII) replaced, the text
-    /// between copied in runs: an ASCII byte starts a scalar, so each run is whole scalars.
-    private static func replacingBytes(_ text: String, _ special: ByteSet, into out: inout String, _ replacements: [String]) {
-        let utf8 = text.utf8
-        var run = utf8.startIndex
-        var index = run
-        while index != utf8.endIndex {
-            let byte = utf8[index]
-            guard special.contains(byte) else {
-                index = utf8.index(after: index)
-                continue
-            }
-            out.append(contentsOf: Substring(utf8[run..<index]))
-            out += replacements[Int(byte)]
-            index = utf8.index(after: index)
-            run = index
-        }
-        out.append(contentsOf: Substring(utf8[run..<utf8.endIndex]))
+    /// `text` shown on a terminal, then with `escapes`' characters replaced (each one ASCII,
+    /// so on the bytes); no copy when plain ASCII has nothing to replace.
+    private static func escaped(_ text: String, _ escapes: ByteEscapes) -> String {
+        if escapes.leavesPlainASCII(text) { return text }
+        var out = ""
+        escapes.write(terminal(text), into: &out)
+        return out
     }
 
-    /// The entity of one of `& < > " '`, or `nil` for any other scalar.
-    private static func htmlEntity(_ scalar: Unicode.Scalar) -> String? {
-        switch scalar {
-        case "&": return "&amp;"
-        case "<": return "&lt;"
-        case ">": return "&gt;"
-        case "\"": return "&quot;"
-        case "'": return "&#39;"
+    /// The entity of one of `& < > " '`.
+    private static func htmlEntity(_ byte: UInt8) -> String? {
+        switch byte {
+        case UInt8(ascii: "&"): return "&amp;"
+        case UInt8(ascii: "<"): return "&lt;"
+        case UInt8(ascii: ">"): return "&gt;"
+        case UInt8(ascii: "\""): return "&quot;"
+        case UInt8(ascii: "'"): return "&#39;"
         default: return nil
         }
     }
 
-    /// `text` with each scalar that `replacement` maps replaced; no copy when none is.
-    /// The text between replacements is copied in runs of scalars (appending scalar by
-    /// scalar was a sixth of rendering a year-long HTML report).
-    private static func replacing(_ text: String, _ replacement: (Unicode.Scalar) -> String?) -> String {
-        let scalars = text.unicodeScalars
-        guard scalars.contains(where: { replacement($0) != nil }) else { return text }
-        var out = ""
-        out.reserveCapacity(text.utf8.count + 16)
-        var run = scalars.startIndex
-        var index = run
-        while index != scalars.endIndex {
-            guard let replaced = replacement(scalars[index]) else {
-                index = scalars.index(after: index)
-                continue
-            }
-            out.append(contentsOf: Substring(scalars[run..<index]))
-            out += replaced
-            index = scalars.index(after: index)
-            run = index
-        }
-        out.append(contentsOf: Substring(scalars[run..<scalars.endIndex]))
-        return out
+    private static let htmlEscapes = ByteEscapes(htmlEntity)
+
+    /// HTML's `& < >`, then a backslash before each character that starts Markdown syntax.
+    private static let markdownEscapes = ByteEscapes { byte in
+        if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") { return nil }
+        if let entity = htmlEntity(byte) { return entity }
+        return "\\`*_[]()#|!~".utf8.contains(byte) ? "\\" + String(Unicode.Scalar(byte)) : nil
+    }
+
+    /// Slack's own three: `& < >` (its message formatting documentation).
+    private static let slackEscapes = ByteEscapes { byte in
+        byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") ? nil : htmlEntity(byte)
     }
 }

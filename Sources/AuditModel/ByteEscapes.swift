@@ -1,0 +1,54 @@
+/// Replacements for some ASCII bytes of UTF-8 text, written in runs: the text between two
+/// replaced bytes is copied whole (an ASCII byte starts a scalar, so each run is whole
+/// scalars). The one way `CanonicalJSON` and `TextEscaping` escape text: decoding it
+/// scalar by scalar was a fifth of rendering a year-long report (issue 18).
+struct ByteEscapes: Sendable {
+    /// The bytes replaced, as two words of bits.
+    private var low: UInt64 = 0
+    private var high: UInt64 = 0
+    /// Each ASCII byte's replacement, made once (`""` for those kept).
+    private let replacements: [String]
+
+    /// The escapes `replacement` names (`nil`: the byte stays).
+    init(_ replacement: (UInt8) -> String?) {
+        let table = (0..<128).map { replacement(UInt8($0)) }
+        replacements = table.map { $0 ?? "" }
+        for (byte, replaced) in table.enumerated() where replaced != nil {
+            if byte < 64 { low |= 1 << UInt64(byte) } else { high |= 1 << UInt64(byte - 64) }
+        }
+    }
+
+    /// Whether `byte` is replaced.
+    func contains(_ byte: UInt8) -> Bool {
+        byte < 64 ? low & (1 << UInt64(byte)) != 0 : byte < 128 && high & (1 << UInt64(byte &- 64)) != 0
+    }
+
+    /// Whether every byte of `text` is printable ASCII and none is replaced.
+    func leavesPlainASCII(_ text: String) -> Bool {
+        func plain(_ byte: UInt8) -> Bool { byte >= 0x20 && byte < 0x7F && !contains(byte) }
+        return text.utf8.withContiguousStorageIfAvailable { bytes in
+            for byte in bytes where !plain(byte) { return false }
+            return true
+        } ?? text.utf8.allSatisfy(plain)
+    }
+
+    /// Appends `text` to `out` with each replaced byte replaced; appended whole when none is.
+    func write(_ text: String, into out: inout String) {
+        let utf8 = text.utf8
+        guard let first = utf8.firstIndex(where: contains) else { return out += text }
+        var run = utf8.startIndex
+        var index = first
+        while index != utf8.endIndex {
+            let byte = utf8[index]
+            guard contains(byte) else {
+                index = utf8.index(after: index)
+                continue
+            }
+            out.append(contentsOf: Substring(utf8[run..<index]))
+            out += replacements[Int(byte)]
+            index = utf8.index(after: index)
+            run = index
+        }
+        out.append(contentsOf: Substring(utf8[run..<utf8.endIndex]))
+    }
+}
