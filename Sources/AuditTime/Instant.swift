@@ -54,18 +54,22 @@ package struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible 
         lhs.microsecondsSinceEpoch < rhs.microsecondsSinceEpoch
     }
 
+    private static let microsecondsPerDay: Int64 = 86_400_000_000
+
+    /// The UTC day this instant falls on, counted from 1970-01-01 (day 0; earlier days are
+    /// negative).
+    package var daysSinceEpoch: Int64 {
+        let days = microsecondsSinceEpoch / Self.microsecondsPerDay
+        return microsecondsSinceEpoch % Self.microsecondsPerDay < 0 ? days - 1 : days
+    }
+
     /// ISO-8601 in UTC with six fractional digits: `2026-11-20T14:03:27.512000Z`, which
     /// PostgreSQL reads back exactly. Written digit by digit into 27 bytes (padding each
     /// field as a string cost a twelfth of a first ingest); a year outside 0...9999 (never
     /// from the readers: see `validRange`) is written with as many digits as it has.
     package var iso8601: String {
-        let day = Int64(86_400_000_000)
-        var days = microsecondsSinceEpoch / day
-        var micros = microsecondsSinceEpoch % day
-        if micros < 0 {
-            days -= 1
-            micros += day
-        }
+        let days = daysSinceEpoch
+        let micros = microsecondsSinceEpoch - days * Self.microsecondsPerDay
         let (year, month, dayOfMonth) = Calendar.civil(fromDays: days)
         let seconds = micros / 1_000_000
         guard (0...9999).contains(year) else {

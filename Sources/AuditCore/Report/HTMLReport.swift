@@ -79,8 +79,7 @@ enum HTMLReport {
         for index in items.indices {
             var day = "baseline"
             if let observed = items[index].observedAt {
-                let number = observed.microsecondsSinceEpoch >= 0
-                    ? observed.microsecondsSinceEpoch / 86_400_000_000 : (observed.microsecondsSinceEpoch + 1) / 86_400_000_000 - 1
+                let number = observed.daysSinceEpoch
                 day = dayNames[number] ?? {
                     let name = String(observed.iso8601.prefix(10))
                     dayNames[number] = name
@@ -139,10 +138,10 @@ enum HTMLReport {
             byKey[key, default: []].append(position)
         }
         html += "<h2>Profiles</h2>\n"
+        let items = report.items
         for key in order {
             let positions = byKey[key] ?? []
             guard let firstPosition = positions.first else { continue }
-            let items = report.items
             let first = items[firstPosition]
             let top = positions.map { items[$0].severity }.max() ?? .info
             let drifts = Set(positions.map { items[$0].drift.rawValue }).sorted().joined(separator: " ")
@@ -170,7 +169,7 @@ enum HTMLReport {
     /// The diff's lines (`ProfileDiff.lines`) as list items, each `<li><code>field</code>:
     /// change</li>` with both escaped, written piece by piece: building each line, then
     /// escaping it whole (every text change has quotes to escape) was a fifth of a
-    /// year-long HTML report (issue 18). `ReportAndChainTests` checks the bytes are the same.
+    /// year-long HTML report (issue 18). `DiffScannerTests` checks the bytes are the same.
     static func writeChanges(of diff: ProfileDiff, into html: inout String) {
         func quoted(_ text: String?) {
             guard let text else { return html += "(none)" }
