@@ -9,24 +9,25 @@ package struct PostgresCopyInWriter: ~Copyable {
     /// Bytes gathered before they are handed to libpq.
     package static let flushThreshold = CopyInSink.flushThreshold
 
-    private var sink: CopyInSink
+    private let sink: CopyInSink
+    private var buffer: [UInt8] = []
     private var fieldsInRow = 0
     /// Rows ended so far.
     package private(set) var rowCount = 0
 
     init(connection: OpaquePointer, lastError: @escaping () -> String) {
         sink = CopyInSink(connection: connection, lastError: lastError)
-        sink.buffer.reserveCapacity(Self.flushThreshold + 64 * 1024)
+        buffer.reserveCapacity(Self.flushThreshold + 64 * 1024)
     }
 
     /// Appends a text field, or `NULL` for `nil`.
     package mutating func append(_ value: String?) throws {
         separate()
         guard var value else {
-            sink.buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
+            buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
             return
         }
-        value.withUTF8 { Self.escape($0, into: &sink.buffer) }
+        value.withUTF8 { Self.escape($0, into: &buffer) }
     }
 
     /// Appends a value in its text form, or `NULL` for `nil`.
@@ -37,15 +38,15 @@ package struct PostgresCopyInWriter: ~Copyable {
     /// Appends an integer field.
     package mutating func append(_ value: Int) {
         separate()
-        sink.buffer.append(contentsOf: String(value).utf8)
+        buffer.append(contentsOf: String(value).utf8)
     }
 
     /// Ends the current row, sending the buffer when it is full.
     package mutating func endRow() throws {
-        sink.buffer.append(UInt8(ascii: "\n"))
+        buffer.append(UInt8(ascii: "\n"))
         fieldsInRow = 0
         rowCount += 1
-        try sink.flushIfFull()
+        if buffer.count >= Self.flushThreshold { try flush() }
     }
 
     /// Appends all fields of a row and ends it.
@@ -55,10 +56,13 @@ package struct PostgresCopyInWriter: ~Copyable {
     }
 
     /// Sends what is buffered.
-    mutating func flush() throws { try sink.flush() }
+    mutating func flush() throws {
+        try buffer.withUnsafeBytes { try sink.send($0) }
+        buffer.removeAll(keepingCapacity: true)
+    }
 
     private mutating func separate() {
-        if fieldsInRow > 0 { sink.buffer.append(UInt8(ascii: "\t")) }
+        if fieldsInRow > 0 { buffer.append(UInt8(ascii: "\t")) }
         fieldsInRow += 1
     }
 
@@ -84,32 +88,13 @@ package struct PostgresCopyInWriter: ~Copyable {
     }
 }
 
-/// The way both `COPY ... FROM STDIN` writers send their buffers to the server; the text
-/// writer's buffer.
+/// How both `COPY ... FROM STDIN` writers hand their buffered rows to libpq.
 struct CopyInSink: ~Copyable {
     /// Bytes gathered before they are handed to libpq.
     static let flushThreshold = 256 * 1024
 
     let connection: OpaquePointer
     let lastError: () -> String
-    var buffer: [UInt8] = []
-
-    init(connection: OpaquePointer, lastError: @escaping () -> String) {
-        self.connection = connection
-        self.lastError = lastError
-    }
-
-    /// Sends what is buffered.
-    mutating func flush() throws {
-        guard !buffer.isEmpty else { return }
-        try buffer.withUnsafeBytes { try send($0) }
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    /// Sends the buffer once it is full.
-    mutating func flushIfFull() throws {
-        if buffer.count >= Self.flushThreshold { try flush() }
-    }
 
     /// Hands `bytes` to libpq.
     func send(_ bytes: UnsafeRawBufferPointer) throws {
