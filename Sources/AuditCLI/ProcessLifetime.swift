@@ -20,12 +20,14 @@ enum ProcessLifetime {
     }
 
     /// Tells glibc's allocator to keep freed memory for reuse instead of handing it back
-    /// to the kernel at once. By default every allocation above 128 KiB is its own `mmap`
-    /// and every free of it a `munmap`, and the top of the heap is trimmed past 128 KiB
-    /// free: reading a file in batches then asks the kernel for fresh zeroed pages again
-    /// and again (zeroing pages was 15% of a nightly ingest of 1,000,000 profiles, and 2.4 s
-    /// of its 6 s of CPU were the kernel's; with these settings 1.0 s, and 7.8 s became
-    /// 6.8 s, peak RSS 875 to 975 MiB). Buffers up to 32 MiB (glibc's largest threshold)
+    /// to the kernel at once. By default glibc serves large blocks with `mmap` (from 128 KiB,
+    /// a threshold it raises as such blocks are freed) and trims the top of the heap past
+    /// 128 KiB free, so reading a file in batches asks the kernel for fresh zeroed pages
+    /// again and again (zeroing pages was 15% of a nightly ingest of 1,000,000 profiles in
+    /// `perf`). Measured by alternating the two builds on a dry-run nightly ingest of
+    /// 1,000,000 profiles: 4.70 and 4.31 s without, 4.06 and 3.93 s with, system time 1.51 s
+    /// against 1.08-1.16 s; the nightly's peak RSS went from 875 to 972 MiB
+    /// (`scripts/bench-ingest 1000000 4`). Blocks up to 32 MiB (glibc's largest threshold)
     /// come from the heap, which grows by 64 MiB at a time and is trimmed past 1 GiB free.
     static func keepFreedMemory() {
         #if canImport(Glibc)

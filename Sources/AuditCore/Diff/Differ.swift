@@ -68,7 +68,8 @@ package enum Differ {
         }
         // Records in key order, so that versions and their events come out in key order
         // (deterministic whatever the input order) from one sort: sorting versions and
-        // events after, each by its key, was a tenth of a first ingest (issue 18).
+        // events after, each by its key, was a tenth of the client's time in a first ingest
+        // (issue 18).
         let keys = snapshot.records.map(\.profile.key)
         for index in keys.indices.sorted(by: { keys[$0] < keys[$1] }) {
             let record = snapshot.records[index]

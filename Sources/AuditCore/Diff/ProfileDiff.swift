@@ -139,7 +139,7 @@ package struct ProfileDiff: Hashable, Sendable {
     /// The diff read straight from its bytes, when it is the shape `json` writes and
     /// `jsonb` prints (members `from`/`to` of text or `null`, `added`/`removed` arrays of
     /// text; ASCII field names without escapes; no repeated key); `nil` for anything else,
-    /// which `parsed` reads. It reads a diff as `parsed` does (`ReportAndChainTests`
+    /// which `parsed` reads. It reads a diff as `parsed` does (`DiffScannerTests`
     /// compares them on generated and mutated diffs). Decoding every diff with Foundation
     /// was a fifth of a year-long report (issue 18).
     package static func scanned(_ bytes: UnsafeBufferPointer<UInt8>) -> ProfileDiff? {

@@ -57,7 +57,7 @@ package struct DriftReport: Sendable {
         }
         discovered.forEach(count)
         // By index, here and below: a `for item in items` loop copies each item (a dozen
-        // retains), which in a year-long report cost more than the sort.
+        // retains); two such counts were 8% of a year-long JSON report.
         for index in items.indices where items[index].kind == .discovered {
             let (key, accountID) = (items[index].key, items[index].accountID)
             count(Discovery(
