@@ -27,9 +27,9 @@ package struct PostgresBinaryCopyInWriter: ~Copyable {
     /// The OID of `text`, the element type of every array written here.
     private static let textOID: Int32 = 25
 
-    init(columns: Int, connection: OpaquePointer, lastError: @escaping () -> String) {
+    init(columns: Int, sink: CopyInSink) {
         self.columns = columns
-        sink = CopyInSink(connection: connection, lastError: lastError)
+        self.sink = sink
         // The signature, no flags, no header extension.
         PostgresBinaryReader.signature.withUnsafeBytes { bytes.append($0) }
         append(Int32(0))
