@@ -93,13 +93,8 @@ struct Ingest: ParsableCommand {
         let ingestor = Ingestor(connection: connection)
         var reports: [IngestReport] = []
         for group in groups {
-            // Loaded while reading, so records an open version was read from are recognised, not decoded.
-            Progress.say("reading \(group.joined(separator: ", "))")
-            let (state, snapshot) = try ReadWhileLoading.read(
-                group, format: format.format, countIsComplete: countIsComplete, ingestor: ingestor)
-            Progress.say("diffing \(snapshot.count) profiles (\(snapshot.recognized.count) unchanged byte for byte)")
             let request = IngestRequest(
-                snapshot: snapshot,
+                snapshot: .unread,
                 source: group.joined(separator: ","),
                 format: format.name,
                 capturedAt: try capturedAt ?? Self.pulledAt(group) ?? Instant.now,
@@ -108,10 +103,12 @@ struct Ingest: ParsableCommand {
                 dryRun: dryRun,
                 rules: alertRules,
                 policy: policy)
-            let report = IngestReport(source: request.source, rows: snapshot.count, outcome: try ingestor.ingest(request, state: state))
+            let (snapshot, outcome) = try SnapshotIngest.run(
+                group, format: format.format, countIsComplete: countIsComplete, request: request, ingestor: ingestor)
+            let report = IngestReport(source: request.source, rows: snapshot.count, outcome: outcome)
             if output == .text { print(report.text) }
             reports.append(report)
-            ProcessLifetime.keepUntilExit((state, snapshot, request))
+            ProcessLifetime.keepUntilExit((snapshot, outcome))
         }
         ProcessLifetime.keepUntilExit(reports)
         if output == .json { print(IngestReport.json(reports)) }

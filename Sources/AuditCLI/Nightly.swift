@@ -81,12 +81,14 @@ struct Nightly: ParsableCommand {
         let policy = try settings.policy.map(PolicyFile.load) ?? .standard
         let rules = try settings.rules.map(AlertRulesFile.load)
         let ingestor = Ingestor(connection: connection)
-        let (state, snapshot) = try ReadWhileLoading.read([pulled], format: pulledFormat, ingestor: ingestor)
         guard let capturedAt = try PulledFile.capturedAt(of: pulled) else { throw CLIError("\(pulled) has no pull record") }
-        let outcome = try ingestor.ingest(IngestRequest(
-            snapshot: snapshot, source: pulled, format: pulledFormat.rawValue,
-            capturedAt: capturedAt, scope: nil, rules: rules, policy: policy), state: state)
-        ProcessLifetime.keepUntilExit((state, snapshot, outcome))
+        let (snapshot, outcome) = try SnapshotIngest.run(
+            [pulled], format: pulledFormat, countIsComplete: false,
+            request: IngestRequest(
+                snapshot: .unread, source: pulled, format: pulledFormat.rawValue, capturedAt: capturedAt, scope: nil, rules: rules,
+                policy: policy),
+            ingestor: ingestor)
+        ProcessLifetime.keepUntilExit((snapshot, outcome))
         let snapshotID: Int64
         switch outcome {
         case .ingested(let id, _), .alreadyIngested(let id, _): snapshotID = id

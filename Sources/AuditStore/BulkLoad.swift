@@ -25,60 +25,91 @@ struct BulkLoad {
     /// Fewer new rows than this take the row-by-row path.
     static let minimumRows = 10_000
 
-    private static let tables = ["connect_audit.profile_versions", "connect_audit.change_events"]
+    private static let versionsTable = "connect_audit.profile_versions"
+    private static let tables = [versionsTable, "connect_audit.change_events"]
     /// The trigger whose per-statement check `finish` runs once instead.
     private static let overlapTrigger = "profile_versions_no_overlap_inserted"
 
     private let connection: PostgresConnection
-    /// Statements that recreate what `begin` dropped, indexes before foreign keys.
-    private let restore: [String]
+    /// Statements that recreate what `begin` dropped: each table's indexes, then the
+    /// foreign keys. `restoreVersionIndexes()` runs the versions' early.
+    private var restore: [(statement: String, ofVersions: Bool, isForeignKey: Bool)]
 
     /// Drops the indexes and foreign keys when `rows` new versions are many, outnumber
     /// those already stored, and this role owns the tables; otherwise `nil` (row by row).
     static func begin(on connection: PostgresConnection, rows: Int) throws -> BulkLoad? {
         guard rows >= minimumRows else { return nil }
         let fit = try connection.query("""
-            SELECT bool_and(pg_has_role(relowner, 'USAGE')),
-                   (SELECT count(*) FROM (SELECT 1 FROM connect_audit.profile_versions LIMIT $1) stored) < $1
-            FROM pg_class WHERE oid = ANY($2::regclass[])
-            """, [rows, tables])[0]
-        guard try fit.decode(Bool.self, at: 0), try fit.decode(Bool.self, at: 1) else { return nil }
+            SELECT (SELECT count(*) FROM (SELECT 1 FROM connect_audit.profile_versions LIMIT $1) stored) < $1
+            """, [rows])[0]
+        guard try fit.decode(Bool.self, at: 0), try ownsTables(connection) else { return nil }
+        return try BulkLoad(dropping: connection)
+    }
+
+    /// Drops the indexes and foreign keys for a first load whose rows are not counted yet
+    /// (the caller holds the ingest lock and has seen the history empty), when this role
+    /// owns the tables; otherwise `nil`.
+    static func beginFirstLoad(on connection: PostgresConnection) throws -> BulkLoad? {
+        try ownsTables(connection) ? try BulkLoad(dropping: connection) : nil
+    }
+
+    /// Whether this role owns both tables (or is a member of their owner's role).
+    private static func ownsTables(_ connection: PostgresConnection) throws -> Bool {
+        try connection.query("""
+            SELECT bool_and(pg_has_role(relowner, 'USAGE')) FROM pg_class WHERE oid = ANY($1::regclass[])
+            """, [tables])[0].decode(Bool.self, at: 0)
+    }
+
+    /// Remembers and drops every index and foreign key it will restore, and disables the
+    /// overlap trigger.
+    private init(dropping connection: PostgresConnection) throws {
+        self.connection = connection
         // Constraints a foreign key elsewhere depends on (change_events' primary key, which
         // alert_outbox references) stay: dropping them would drop that key too.
         var drop: [String] = []
-        var restoreIndexes: [String] = []
-        var restoreConstraints: [String] = []
+        var indexes: [(String, Bool, Bool)] = []
+        var foreignKeys: [(String, Bool, Bool)] = []
         for row in try connection.query("""
-            SELECT c.conrelid::regclass::text, quote_ident(c.conname), pg_get_constraintdef(c.oid), c.contype = 'f'
+            SELECT c.conrelid::regclass::text, quote_ident(c.conname), pg_get_constraintdef(c.oid), c.contype = 'f',
+                   c.conrelid = $2::regclass
             FROM pg_constraint c
             WHERE c.conrelid = ANY($1::regclass[]) AND c.contype IN ('p', 'u', 'x', 'f')
               AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid AND c.contype <> 'f')
             ORDER BY c.oid
-            """, [tables]) {
+            """, [Self.tables, Self.versionsTable]) {
             let table = try row.decode(String.self, at: 0)
+            let ofVersions = try row.decode(Bool.self, at: 4)
             let name = try row.decode(String.self, at: 1)
             drop.append("ALTER TABLE \(table) DROP CONSTRAINT \(name)")
             let add = "ALTER TABLE \(table) ADD CONSTRAINT \(name) \(try row.decode(String.self, at: 2))"
-            if try row.decode(Bool.self, at: 3) { restoreConstraints.append(add) } else { restoreIndexes.append(add) }
+            if try row.decode(Bool.self, at: 3) { foreignKeys.append((add, ofVersions, true)) } else { indexes.append((add, ofVersions, false)) }
         }
         for row in try connection.query("""
-            SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+            SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), i.indrelid = $2::regclass
             FROM pg_index i
             WHERE i.indrelid = ANY($1::regclass[]) AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
             ORDER BY i.indexrelid
-            """, [tables]) {
+            """, [Self.tables, Self.versionsTable]) {
             drop.append("DROP INDEX \(try row.decode(String.self, at: 0))")
-            restoreIndexes.append(try row.decode(String.self, at: 1))
+            indexes.append((try row.decode(String.self, at: 1), try row.decode(Bool.self, at: 2), false))
         }
         for statement in drop { try connection.execute(statement) }
-        try connection.execute("ALTER TABLE connect_audit.profile_versions DISABLE TRIGGER \(overlapTrigger)")
-        return BulkLoad(connection: connection, restore: restoreIndexes + restoreConstraints)
+        try connection.execute("ALTER TABLE connect_audit.profile_versions DISABLE TRIGGER \(Self.overlapTrigger)")
+        restore = indexes + foreignKeys
     }
 
-    /// Recreates every index and constraint, enables the trigger and checks the versions
-    /// of `snapshotID` for overlap, as the trigger would have.
+    /// Recreates the indexes and constraints of `profile_versions` other than foreign keys
+    /// (each checked over all its rows), before `finish`: a first load builds them while
+    /// it diffs.
+    mutating func restoreVersionIndexes() throws {
+        for step in restore where step.ofVersions && !step.isForeignKey { try connection.execute(step.statement) }
+        restore.removeAll { $0.ofVersions && !$0.isForeignKey }
+    }
+
+    /// Recreates every index and constraint not restored yet, enables the trigger and
+    /// checks the versions of `snapshotID` for overlap, as the trigger would have.
     func finish(snapshotID: Int64) throws {
-        for statement in restore { try connection.execute(statement) }
+        for step in restore { try connection.execute(step.statement) }
         try connection.execute("ALTER TABLE connect_audit.profile_versions ENABLE TRIGGER \(Self.overlapTrigger)")
         try connection.execute("SELECT connect_audit.refuse_overlap_in_snapshot($1)", [snapshotID])
     }

@@ -10,6 +10,8 @@ package enum FaultPoint: String, CaseIterable, Sendable {
     case afterLock = "after-lock"
     case afterDiff = "after-diff"
     case afterSnapshotRow = "after-snapshot-row"
+    /// In a streamed first load, after the first records were sent and before the rest are read.
+    case whileVersionsStream = "while-versions-stream"
     case afterVersionsClosed = "after-versions-closed"
     case afterVersionsCopied = "after-versions-copied"
     case afterEventsCopied = "after-events-copied"

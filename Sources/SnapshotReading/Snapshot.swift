@@ -23,24 +23,22 @@ package struct Snapshot: Sendable {
     /// The instances (else accounts) the snapshot's profiles belong to, sorted.
     package let instances: [String]
 
-    /// Hashes `records`; `recognized` are open versions of `open`, with their hashes.
-    package init(records: [ParsedRecord], recognized: [RecognizedRecord] = [], readAgainst open: OpenVersions = .none) {
+    /// Hashes `records` (unless their `digests` come along, computed as they were read);
+    /// `recognized` are open versions of `open`, with their hashes.
+    package init(
+        records: [ParsedRecord], recognized: [RecognizedRecord] = [], readAgainst open: OpenVersions = .none,
+        digests known: [RecordDigests]? = nil
+    ) {
+        precondition(known == nil || known?.count == records.count, "one pair of digests per record")
         self.records = records
         self.recognized = recognized
         self.readAgainst = open
         // Decoded records are hashed on every core: content, then row digest. Recognised
         // rows bring their row digest (stored with the version). The row digests are then
         // sorted: no string sorting of 100,000 keys.
-        let digests = ParallelWork.map(records.count, workers: ParallelWork.workers(for: records.count)) { range in
-            let hasher = SHA256.Hasher()
-            return range.map { index in
-                let profile = records[index].profile
-                let digest = profile.contentDigest
-                return (digest, SHA256Digest.row(key: profile.key, time: profile.lastModifiedTime, contentHash: digest, using: hasher))
-            }
-        }.flatMap { $0 }
-        contentDigests = digests.map(\.0)
-        rowDigests = digests.map(\.1)
+        let digests = known ?? Self.digests(of: records[...])
+        contentDigests = digests.map(\.content)
+        rowDigests = digests.map(\.row)
         var rows = rowDigests
         rows.reserveCapacity(records.count + recognized.count)
         for record in recognized { rows.append(open.all[record.index].rowDigest) }
@@ -58,6 +56,23 @@ package struct Snapshot: Sendable {
         self.instances = instances.sorted()
     }
 
+    /// The content and row digests of `records`, hashed on every core.
+    package static func digests(of records: ArraySlice<ParsedRecord>) -> [RecordDigests] {
+        let start = records.startIndex
+        return ParallelWork.map(records.count, workers: ParallelWork.workers(for: records.count)) { range in
+            let hasher = SHA256.Hasher()
+            return range.map { offset in
+                let profile = records[start + offset].profile
+                let digest = profile.contentDigest
+                return RecordDigests(
+                    content: digest, row: SHA256Digest.row(key: profile.key, time: profile.lastModifiedTime, contentHash: digest, using: hasher))
+            }
+        }.flatMap { $0 }
+    }
+
+    /// A snapshot of no records: what a request holds before its files are read.
+    package static var unread: Snapshot { Snapshot(records: []) }
+
     /// How many rows the snapshot has, decoded or recognised.
     package var count: Int { records.count + recognized.count }
 
@@ -68,3 +83,10 @@ package struct Snapshot: Sendable {
     package var impliedScope: SnapshotScope { .instances(Set(instances)) }
 }
 
+
+/// A decoded record's digests: of its content (`SecurityProfile.contentDigest`) and of its
+/// row (`SHA256Digest.row`: key, `last_modified_time`, content digest).
+package struct RecordDigests: Sendable {
+    package var content: SHA256Digest
+    package var row: SHA256Digest
+}

@@ -9,14 +9,16 @@ package enum SnapshotAssembler {
     /// - Throws: `SnapshotReadError` when any part had issues, a `_key` repeats (naming
     ///   both places), or there are no rows at all.
     ///
-    /// - Parameter countIsComplete: the user says a last DDSQL page of exactly 5,000 or
-    ///   10,000 rows is the whole table (see `truncatedPageCounts`).
+    /// - Parameters:
+    ///   - countIsComplete: the user says a last DDSQL page of exactly 5,000 or 10,000 rows
+    ///     is the whole table (see `truncatedPageCounts`).
+    ///   - digests: the digests of the parts' records in order, when hashed as they were read.
     package static func assemble(
-        _ parts: [SnapshotPart], against open: OpenVersions = .none, countIsComplete: Bool = false
+        _ parts: [SnapshotPart], against open: OpenVersions = .none, countIsComplete: Bool = false, digests: [RecordDigests]? = nil
     ) throws(SnapshotReadError) -> Snapshot {
         if !countIsComplete, let issue = likelyTruncatedPage(parts) { throw SnapshotReadError(issues: [issue], truncated: false) }
         let (records, recognized) = try gather(parts, against: open)
-        return Snapshot(records: records, recognized: recognized, readAgainst: open)
+        return Snapshot(records: records, recognized: recognized, readAgainst: open, digests: digests)
     }
 
     /// The records of all parts, in order, checked as `assemble` checks them but not hashed

@@ -52,6 +52,10 @@ package struct SnapshotReader {
     /// (reading `/dev/zero` stops there instead of growing without bound).
     package private(set) var wantsMore = true
 
+    /// The records decoded so far, in input order (a first load sends them on while the
+    /// rest of the file is read; `finish()` returns them all).
+    package var decodedRecords: [ParsedRecord] { read.records }
+
     /// Creates a reader of `format` for the file named `file`; with `known`, records are
     /// fingerprinted and those an open version was read from are recognised, not decoded.
     package init(format: SnapshotFormat, file: String, known: OpenVersions? = nil) {

@@ -18,8 +18,11 @@ package struct CommandRunner {
         return folder.appendingPathComponent("connect-audit")
     }
 
-    /// Starts the binary with `arguments` and `environment` added to this process's.
-    package static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+    /// Starts the binary with `arguments` and `environment` added to this process's, its
+    /// standard input read from the file `input` when given.
+    package static func start(
+        _ arguments: [String], environment: [String: String] = [:], input: String? = nil
+    ) throws -> (Process, Pipe, Pipe) {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw TestSetupError("\(binary.path) is not built: run `swift build --build-tests` (scripts/test does)")
         }
@@ -31,13 +34,17 @@ package struct CommandRunner {
         let stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
+        if let input {
+            guard let file = FileHandle(forReadingAtPath: input) else { throw TestSetupError("cannot open \(input)") }
+            process.standardInput = file
+        }
         try process.run()
         return (process, stdout, stderr)
     }
 
     /// Runs the binary to the end and returns its status and output.
-    package static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
-        let (process, stdout, stderr) = try start(arguments, environment: environment)
+    package static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> Outcome {
+        let (process, stdout, stderr) = try start(arguments, environment: environment, input: input)
         return finish(process, stdout, stderr)
     }
 
