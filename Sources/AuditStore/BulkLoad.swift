@@ -3,8 +3,10 @@ import PostgresClient
 /// Writing many versions into a history that holds few (a first ingest, a new organisation):
 /// the indexes are built once after the `COPY`, not grown row by row.
 ///
-/// Inside the ingest's transaction, `begin` remembers the definition of every index and
-/// foreign key of `profile_versions` and `change_events` (from the catalog, so the path
+/// Inside the ingest's transaction, `begin` (or `beginFirstLoad`, for a first load that
+/// streams its versions while the file is read: `Ingestor.firstLoad`) remembers the
+/// definition of every index and foreign key of `profile_versions` and `change_events`
+/// (from the catalog, so the path
 /// follows whatever the migrations made), drops them and disables the statement trigger
 /// that checks new versions for overlap; `finish` recreates every index and constraint
 /// from its definition, which validates each unique, exclusion and foreign key over all
