@@ -94,9 +94,10 @@ package struct Ingestor {
             var snapshotRead: Snapshot?
             try connection.copyInBinary(ProfileColumns.copyStatement, columns: ProfileColumns.copyColumns.count) { writer in
                 snapshotRead = try read { records, digests in
-                    for (record, digest) in zip(records, digests) {
-                        try ProfileColumns.encode(
-                            NewVersion(firstOf: record, digests: digest), validFrom: request.capturedAt, snapshotID: snapshotID,
+                    // By index: iterating the records would copy each one.
+                    for (record, digest) in zip(records.indices, digests.indices) {
+                        try ProfileColumns.encodeFirst(
+                            records[record], digests: digests[digest], validFrom: request.capturedAt, snapshotID: snapshotID,
                             into: &writer)
                     }
                     streamed += records.count

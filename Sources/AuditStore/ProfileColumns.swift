@@ -25,17 +25,38 @@ enum ProfileColumns {
     static func encode(
         _ version: NewVersion, validFrom: Instant, snapshotID: Int64, into writer: inout PostgresBinaryCopyInWriter
     ) throws {
-        let profile = version.profile
-        writer.int32(Int32(version.version))
+        try encode(
+            version.profile, version: version.version, contentHash: version.contentHash,
+            sourceFingerprint: version.sourceFingerprint, rowDigest: version.rowDigest, validFrom: validFrom,
+            snapshotID: snapshotID, into: &writer)
+    }
+
+    /// Appends version 1 of `record`'s profile, for a key with no history: its content as
+    /// read (nothing to carry forward), the version `Differ.diff` makes of it. Written from
+    /// the record where it lies (a first load streams 100,000 of them; building a
+    /// `NewVersion` for each copied every field of its profile).
+    static func encodeFirst(
+        _ record: ParsedRecord, digests: RecordDigests, validFrom: Instant, snapshotID: Int64,
+        into writer: inout PostgresBinaryCopyInWriter
+    ) throws {
+        try encode(
+            record.profile, version: 1, contentHash: digests.content.hex, sourceFingerprint: record.sourceFingerprint,
+            rowDigest: digests.row, validFrom: validFrom, snapshotID: snapshotID, into: &writer)
+    }
+
+    private static func encode(
+        _ profile: SecurityProfile, version: Int, contentHash: String, sourceFingerprint: SourceFingerprint?,
+        rowDigest: SHA256Digest?, validFrom: Instant, snapshotID: Int64, into writer: inout PostgresBinaryCopyInWriter
+    ) throws {
+        writer.int32(Int32(version))
         writer.timestamp(validFrom)
-        writer.text(version.contentHash)
-        if let fingerprint = version.sourceFingerprint {
+        writer.text(contentHash)
+        if let fingerprint = sourceFingerprint {
             fingerprint.withBytes { writer.bytea($0) }
         } else {
             writer.bytea(nil)
         }
-        let row = version.rowDigest ?? .row(
-            key: profile.key, time: profile.lastModifiedTime, contentHash: profile.contentDigest)
+        let row = rowDigest ?? .row(key: profile.key, time: profile.lastModifiedTime, contentHash: profile.contentDigest)
         row.withBytes { writer.bytea($0) }
         writer.text(profile.scopeInstance)
         writer.int64(snapshotID)

@@ -44,8 +44,14 @@ package struct Snapshot: Sendable {
         for record in recognized { rows.append(open.all[record.index].rowDigest) }
         let sorted = rows.sorted()
         contentSHA256 = sorted.withUnsafeBytes { SHA256.hex(of: $0) }
-        var accounts = Set(records.compactMap(\.profile.accountID))
-        var instances = Set(records.map(\.profile.scopeInstance))
+        // Element by element through the subscript: a key path (`map(\.profile.accountID)`)
+        // copied each record, retaining every field of its profile.
+        var accounts = Set<String>()
+        var instances = Set<String>()
+        for index in records.indices {
+            if let account = records[index].profile.accountID { accounts.insert(account) }
+            instances.insert(records[index].profile.scopeInstance)
+        }
         var cellSeen = [Bool](repeating: false, count: open.scopeCells.count)
         for record in recognized { cellSeen[open.scopeCellOf[record.index]] = true }
         for (cell, seen) in zip(open.scopeCells, cellSeen) where seen {
@@ -62,10 +68,12 @@ package struct Snapshot: Sendable {
         return ParallelWork.map(records.count, workers: ParallelWork.workers(for: records.count)) { range in
             let hasher = SHA256.Hasher()
             return range.map { offset in
-                let profile = records[start + offset].profile
-                let digest = profile.contentDigest
+                let digest = records[start + offset].profile.contentDigest
                 return RecordDigests(
-                    content: digest, row: SHA256Digest.row(key: profile.key, time: profile.lastModifiedTime, contentHash: digest, using: hasher))
+                    content: digest,
+                    row: SHA256Digest.row(
+                        key: records[start + offset].profile.key, time: records[start + offset].profile.lastModifiedTime,
+                        contentHash: digest, using: hasher))
             }
         }.flatMap { $0 }
     }

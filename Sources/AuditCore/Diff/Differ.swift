@@ -70,7 +70,7 @@ package enum Differ {
         // (deterministic whatever the input order) from one sort: sorting versions and
         // events after, each by its key, was a tenth of the client's time in a first ingest
         // (issue 18).
-        let keys = snapshot.records.map(\.profile.key)
+        let keys = snapshot.records.map { $0.profile.key }
         for index in keys.indices.sorted(by: { keys[$0] < keys[$1] }) {
             let record = snapshot.records[index]
             var profile = record.profile
