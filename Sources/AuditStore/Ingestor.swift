@@ -91,9 +91,10 @@ package struct Ingestor {
             let knownInstances = try knownInstances()
             let (after, lastHash) = try lastEvent()
             var streamed = 0
-            var snapshotRead: Snapshot?
+            var request = request
+            var diffing: Beside<(ChangeSet, [ChainedEvent])>?
             try connection.copyInBinary(ProfileColumns.copyStatement, columns: ProfileColumns.copyColumns.count) { writer in
-                snapshotRead = try read { records, digests in
+                let snapshot = try read { records, digests in
                     // By index: iterating the records would copy each one.
                     for (record, digest) in zip(records.indices, digests.indices) {
                         try ProfileColumns.encodeFirst(
@@ -103,21 +104,23 @@ package struct Ingestor {
                     streamed += records.count
                     FaultPoint.whileVersionsStream.pass()
                 }
+                request.snapshot = snapshot
+                // Diffed and chained on a thread of their own from here, while the server
+                // takes the last versions and builds their indexes.
+                diffing = Beside { [request] in
+                    let changes = Differ.diff(
+                        snapshot, open: .none, openProfiles: [:], lastVersions: [:],
+                        scope: request.scope ?? snapshot.impliedScope, scopeIsImplied: request.scope == nil,
+                        policy: request.policy, knownInstances: knownInstances)
+                    let events = EventChain.chain(
+                        changes.events, snapshotID: snapshotID, observedAt: request.capturedAt, after: after, lastHash: lastHash)
+                    return (changes, events)
+                }
             }
             FaultPoint.afterVersionsCopied.pass()
-            guard let snapshot = snapshotRead else { preconditionFailure("the COPY's body reads the snapshot or throws") }
-            var request = request
-            request.snapshot = snapshot
+            guard let diffing else { preconditionFailure("the COPY's body reads the snapshot or throws") }
+            let snapshot = request.snapshot
             let scope = request.scope ?? snapshot.impliedScope
-            // Diffed and chained on a thread of their own while the versions' indexes are built.
-            let diffing = Beside { [request] in
-                let changes = Differ.diff(
-                    snapshot, open: .none, openProfiles: [:], lastVersions: [:], scope: scope,
-                    scopeIsImplied: request.scope == nil, policy: request.policy, knownInstances: knownInstances)
-                let events = EventChain.chain(
-                    changes.events, snapshotID: snapshotID, observedAt: request.capturedAt, after: after, lastHash: lastHash)
-                return (changes, events)
-            }
             try bulk.restoreVersionIndexes()
             let (changes, events) = diffing.value
             FaultPoint.afterDiff.pass()
