@@ -13,28 +13,49 @@ enum EventColumns {
 
     /// Writes events with a binary `COPY`.
     static func copy(_ events: [ChainedEvent], into connection: PostgresConnection) throws {
-        try connection.copyInBinary(
-            "COPY connect_audit.change_events (\(columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)", columns: columns.count
-        ) { writer in
-            for event in events {
-                writer.int64(event.id)
-                writer.int64(event.snapshotID)
-                writer.text(event.key)
-                writer.text(event.kind.rawValue)
-                writer.timestamp(event.observedAt)
-                writer.timestamp(event.lastModifiedTime)
-                writer.int32(event.fromVersion.map(Int32.init))
-                writer.int32(event.toVersion.map(Int32.init))
-                writer.textArray(event.changedFields)
-                writer.jsonb(event.diffJSON)
-                writer.text(event.drift.rawValue)
-                writer.text(event.severity.rawValue)
-                writer.bool(event.timestampChanged)
-                writer.text(event.previousHash)
-                writer.text(event.hash)
-                try writer.endRow()
+        try connection.copyInBinary(copyStatement, columns: columns.count) { writer in
+            for event in events { try encode(event, into: &writer) }
+        }
+    }
+
+    /// Chains `drafts` (`EventChain.chain`) and writes each event with a binary `COPY` as
+    /// soon as it is chained, so the server stores events while the client hashes the next.
+    /// - Returns: the chained events.
+    static func chainAndCopy(
+        _ drafts: [EventDraft], snapshotID: Int64, observedAt: Instant, after lastID: Int64, lastHash: String,
+        into connection: PostgresConnection
+    ) throws -> [ChainedEvent] {
+        var events: [ChainedEvent] = []
+        events.reserveCapacity(drafts.count)
+        try connection.copyInBinary(copyStatement, columns: columns.count) { writer in
+            try EventChain.chain(drafts, snapshotID: snapshotID, observedAt: observedAt, after: lastID, lastHash: lastHash) { event in
+                try encode(event, into: &writer)
+                events.append(event)
             }
         }
+        return events
+    }
+
+    private static let copyStatement = "COPY connect_audit.change_events (\(columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)"
+
+    /// Appends one event's row, in `columns` order.
+    private static func encode(_ event: ChainedEvent, into writer: inout PostgresBinaryCopyInWriter) throws {
+        writer.int64(event.id)
+        writer.int64(event.snapshotID)
+        writer.text(event.key)
+        writer.text(event.kind.rawValue)
+        writer.timestamp(event.observedAt)
+        writer.timestamp(event.lastModifiedTime)
+        writer.int32(event.fromVersion.map(Int32.init))
+        writer.int32(event.toVersion.map(Int32.init))
+        writer.textArray(event.changedFields)
+        writer.jsonb(event.diffJSON)
+        writer.text(event.drift.rawValue)
+        writer.text(event.severity.rawValue)
+        writer.bool(event.timestampChanged)
+        writer.text(event.previousHash)
+        writer.text(event.hash)
+        try writer.endRow()
     }
 
     /// Reads one event from a `COPY ... TO STDOUT` row of `columns` (the diff as `jsonb`

@@ -92,7 +92,7 @@ package struct Ingestor {
             let (after, lastHash) = try lastEvent()
             var streamed = 0
             var request = request
-            var diffing: Beside<(ChangeSet, [ChainedEvent])>?
+            var diffing: Beside<ChangeSet>?
             try connection.copyInBinary(ProfileColumns.copyStatement, columns: ProfileColumns.copyColumns.count) { writer in
                 let snapshot = try read { records, digests in
                     // By index: iterating the records would copy each one.
@@ -105,16 +105,13 @@ package struct Ingestor {
                     FaultPoint.whileVersionsStream.pass()
                 }
                 request.snapshot = snapshot
-                // Diffed and chained on a thread of their own from here, while the server
-                // takes the last versions and builds their indexes.
+                // Diffed on a thread of its own from here, while the server takes the last
+                // versions and builds their indexes; the events are chained as they are copied.
                 diffing = Beside { [request] in
-                    let changes = Differ.diff(
+                    Differ.diff(
                         snapshot, open: .none, openProfiles: [:], lastVersions: [:],
                         scope: request.scope ?? snapshot.impliedScope, scopeIsImplied: request.scope == nil,
                         policy: request.policy, knownInstances: knownInstances)
-                    let events = EventChain.chain(
-                        changes.events, snapshotID: snapshotID, observedAt: request.capturedAt, after: after, lastHash: lastHash)
-                    return (changes, events)
                 }
             }
             FaultPoint.afterVersionsCopied.pass()
@@ -122,7 +119,7 @@ package struct Ingestor {
             let snapshot = request.snapshot
             let scope = request.scope ?? snapshot.impliedScope
             try bulk.restoreVersionIndexes()
-            let (changes, events) = diffing.value
+            let changes = diffing.value
             FaultPoint.afterDiff.pass()
             // Every record became a first version, written above as the diff has it.
             guard changes.newVersions.count == streamed, changes.newVersions.allSatisfy({ $0.version == 1 }),
@@ -132,7 +129,10 @@ package struct Ingestor {
             }
             let id = try insertSnapshot(request, scope: scope, accounts: snapshot.accounts, changes: changes, id: snapshotID)
             FaultPoint.afterSnapshotRow.pass()
-            try writeEvents(events, of: changes, snapshotID: id, open: .none, rules: request.rules, bulk: bulk)
+            let events = try EventColumns.chainAndCopy(
+                changes.events, snapshotID: id, observedAt: request.capturedAt, after: after, lastHash: lastHash, into: connection)
+            FaultPoint.afterEventsCopied.pass()
+            try finishWrite(events, of: changes, snapshotID: id, open: .none, rules: request.rules, bulk: bulk)
             FaultPoint.beforeCommit.pass()
             return (snapshot, .ingested(snapshotID: id, changes: changes))
         }
@@ -425,7 +425,12 @@ package struct Ingestor {
             }
         }
         FaultPoint.afterVersionsCopied.pass()
-        try writeEvents(chaining?.value ?? [], of: changes, snapshotID: snapshotID, open: open, rules: rules, bulk: bulk)
+        let events = chaining?.value ?? []
+        if !events.isEmpty {
+            try EventColumns.copy(events, into: connection)
+            FaultPoint.afterEventsCopied.pass()
+        }
+        try finishWrite(events, of: changes, snapshotID: snapshotID, open: open, rules: rules, bulk: bulk)
         return bulk != nil
     }
 
@@ -435,15 +440,11 @@ package struct Ingestor {
         return (try last?.decode(Int64.self, at: 0) ?? 0, try last?.decode(String.self, at: 1) ?? EventChain.genesis)
     }
 
-    /// Writes the chained events with `COPY`, restores what `bulk` dropped, enqueues the
-    /// alerts `rules` match, notifies watchers (on commit) and writes the warnings.
-    private func writeEvents(
+    /// After the events are copied: restores what `bulk` dropped, enqueues the alerts
+    /// `rules` match, notifies watchers (on commit) and writes the warnings.
+    private func finishWrite(
         _ events: [ChainedEvent], of changes: ChangeSet, snapshotID: Int64, open: OpenVersions, rules: AlertRules?, bulk: BulkLoad?
     ) throws {
-        if !events.isEmpty {
-            try EventColumns.copy(events, into: connection)
-            FaultPoint.afterEventsCopied.pass()
-        }
         try bulk?.finish(snapshotID: snapshotID)
         if let first = events.first, let last = events.last {
             if let rules { try AlertOutbox(connection: connection).enqueue(events, changes: changes, open: open, rules: rules) }

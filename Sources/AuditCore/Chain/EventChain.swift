@@ -35,9 +35,19 @@ package enum EventChain {
     package static func chain(
         _ drafts: [EventDraft], snapshotID: Int64, observedAt: Instant, after lastID: Int64, lastHash: String
     ) -> [ChainedEvent] {
-        var previous = lastHash
         var events: [ChainedEvent] = []
         events.reserveCapacity(drafts.count)
+        chain(drafts, snapshotID: snapshotID, observedAt: observedAt, after: lastID, lastHash: lastHash) { events.append($0) }
+        return events
+    }
+
+    /// Chains `drafts` as `chain` does, handing each event to `each` as soon as it is
+    /// chained (a first load writes each into the `COPY` while the next is hashed).
+    package static func chain(
+        _ drafts: [EventDraft], snapshotID: Int64, observedAt: Instant, after lastID: Int64, lastHash: String,
+        each: (ChainedEvent) throws -> Void
+    ) rethrows {
+        var previous = lastHash
         for (offset, draft) in drafts.enumerated() {
             var event = ChainedEvent(
                 id: lastID + 1 + Int64(offset), snapshotID: snapshotID, key: draft.key, kind: draft.kind,
@@ -47,9 +57,8 @@ package enum EventChain {
                 previousHash: previous, hash: "")
             event.hash = hash(of: event, after: previous)
             previous = event.hash
-            events.append(event)
+            try each(event)
         }
-        return events
     }
 
     /// The first event whose link is broken, with the reason; `nil` when the chain holds.
