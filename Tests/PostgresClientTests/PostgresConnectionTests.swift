@@ -227,6 +227,33 @@ struct PostgresConnectionTests {
         }
     }
 
+    @Test("the server's end of a COPY killed mid-stream: the sends (on their own thread) fail, the writer stops with an error, nothing hangs")
+    func copyConnectionLost() throws {
+        try TestDatabase.withDatabase { conninfo in
+            let connection = try PostgresConnection(conninfo)
+            defer { connection.close() }
+            let other = try PostgresConnection(conninfo)
+            defer { other.close() }
+            try connection.execute("CREATE TABLE t (n integer, pad text)")
+            let pid = try connection.query("SELECT pg_backend_pid()")[0].decode(Int.self, at: 0)
+            let pad = String(repeating: "x", count: 1_000)
+            let rows = 200_000  // 200 MB: far more than the socket and the send queue hold
+            var written = 0
+            #expect(throws: PostgresError.self) {
+                try connection.copyIn("COPY t FROM STDIN") { writer in
+                    for n in 0..<rows {
+                        try writer.appendRow([String(n), pad])
+                        written = n + 1
+                        if n == 1_000 { try other.execute("SELECT pg_terminate_backend($1)", [pid]) }
+                    }
+                }
+            }
+            // The failed send stopped the writer long before the end, not the end of the input.
+            #expect(written < rows / 2, "\(written) rows written after the server went away")
+            #expect(try other.query("SELECT count(*) FROM t")[0].decode(Int.self, at: 0) == 0)
+        }
+    }
+
     @Test("a unique violation is SQLSTATE 23505 and a syntax error 42601")
     func sqlStates() throws {
         try TestDatabase.withConnection { connection in
