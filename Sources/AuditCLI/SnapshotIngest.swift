@@ -17,7 +17,7 @@ enum SnapshotIngest {
         _ paths: [String], format: SnapshotFormat?, countIsComplete: Bool, request: IngestRequest, ingestor: Ingestor
     ) throws -> (snapshot: Snapshot, outcome: IngestOutcome) {
         let name = paths.joined(separator: ", ")
-        if !request.dryRun, inputBytes(paths).map({ $0 >= firstLoadMinimumBytes }) == true,
+        if !request.dryRun, (inputBytes(paths) ?? 0) >= firstLoadMinimumBytes,
            let loaded = try ingestor.firstLoad(request, reading: { decoded in
                Progress.say("reading \(name) into an empty history (versions sent as they are read)")
                return try SnapshotFiles.readStreaming(paths, format: format, countIsComplete: countIsComplete, decoded: decoded)
