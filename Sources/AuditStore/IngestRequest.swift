@@ -18,6 +18,8 @@ package struct IngestRequest: Sendable {
     package var capturedAt: Instant
     /// `--scope`, or `nil` for the default (the instances in the snapshot).
     package var scope: SnapshotScope?
+    /// The scope the snapshot speaks for: `scope`, else the instances in the snapshot.
+    package var effectiveScope: SnapshotScope { scope ?? snapshot.impliedScope }
     /// The largest share of the open profiles in scope one snapshot may delete.
     package var maxDeleteFraction: Double
     /// Compute and return the change set, write nothing.

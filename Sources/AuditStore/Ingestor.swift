@@ -110,14 +110,14 @@ package struct Ingestor {
                 diffing = Beside { [request] in
                     Differ.diff(
                         snapshot, open: .none, openProfiles: [:], lastVersions: [:],
-                        scope: request.scope ?? snapshot.impliedScope, scopeIsImplied: request.scope == nil,
+                        scope: request.effectiveScope, scopeIsImplied: request.scope == nil,
                         policy: request.policy, knownInstances: knownInstances)
                 }
             }
             FaultPoint.afterVersionsCopied.pass()
             guard let diffing else { preconditionFailure("the COPY's body reads the snapshot or throws") }
             let snapshot = request.snapshot
-            let scope = request.scope ?? snapshot.impliedScope
+            let scope = request.effectiveScope
             try bulk.restoreVersionIndexes()
             let changes = diffing.value
             FaultPoint.afterDiff.pass()
@@ -176,7 +176,7 @@ package struct Ingestor {
 
     /// The outcome, and whether the versions were written by a `BulkLoad`.
     private func ingestInTransaction(_ request: IngestRequest, state: OpenState?) throws -> (IngestOutcome, bulkLoaded: Bool) {
-        let scope = request.scope ?? request.snapshot.impliedScope
+        let scope = request.effectiveScope
         let accounts = request.snapshot.accounts
         return try connection.withTransaction { connection in
             try connection.execute("SELECT pg_advisory_xact_lock($1)", [Self.lockKey])
