@@ -49,10 +49,13 @@ struct BulkLoadTests {
             #expect(schema.contains { $0[0] == "trigger" && $0[1] == "profile_versions_no_overlap_inserted" && $0[2] == "O" })
             var profiles = Self.profiles(12_000)
             try F.ingest(profiles, day: 1, into: connection)
-            // It took the bulk path: every index of the versions was made anew ...
+            // It took the bulk path: every index of the versions was made anew but the
+            // exclusion constraint's, over closed versions only, which no copied row enters ...
             let rebuilt = try Self.indexIdentities(connection)
             #expect(rebuilt.map { $0[0] } == identities.map { $0[0] })
-            #expect(zip(rebuilt, identities).allSatisfy { $0[1] != $1[1] })
+            for (after, before) in zip(rebuilt, identities) {
+                #expect((after[1] == before[1]) == (after[0] == "connect_audit.profile_versions_no_overlap"), "\(after)")
+            }
             // ... and left the schema exactly as the migrations made it.
             #expect(try Self.schema(connection) == schema)
             #expect(try F.count("SELECT count(*) FROM connect_audit.profile_versions WHERE valid_to IS NULL", connection) == 12_000)
