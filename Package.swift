@@ -148,7 +148,7 @@ let package = Package(
         .testTarget(
             name: "SnapshotReadingTests",
             dependencies: [
-                "AuditTime", "AuditModel", "SnapshotReading", "AuditCore", "TestSupport",
+                "AuditTime", "ArrayLiteral", "AuditModel", "SnapshotReading", "AuditCore", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             exclude: ["Fixtures"]
