@@ -5,7 +5,8 @@ import SnapshotReading
 import TestSupport
 
 /// Successive nightly snapshots with a realistic mix of changes: about `changeRate` of the
-/// profiles change each night, as edits, touches, deletions, creations and re-creations.
+/// profiles change each night, as permission grants and withdrawals, other edits, touches,
+/// deletions, creations and re-creations.
 struct NightlyMix {
     private(set) var profiles: [SecurityProfile]
     private var deleted: [SecurityProfile] = []
@@ -28,7 +29,18 @@ struct NightlyMix {
             let roll = random.next() % 100
             let index = Int(random.next() % UInt64(profiles.count))
             switch roll {
-            case 0..<50:  // edited in the console: a restriction removed, a description
+            case 0..<15:  // a permission granted (widened)
+                var profile = profiles[index]
+                let pool = SyntheticProfiles.catalog[random.next() % 2 == 0 ? .readOnly : .other] ?? []
+                profile.permissions = Array(Set(profile.permissions + [pool[Int(random.next() % UInt64(pool.count))]])).sorted()
+                profile.lastModifiedTime = later
+                profiles[index] = profile
+            case 15..<30:  // a permission withdrawn (narrowed)
+                var profile = profiles[index]
+                if !profile.permissions.isEmpty { profile.permissions.remove(at: Int(random.next() % UInt64(profile.permissions.count))) }
+                profile.lastModifiedTime = later
+                profiles[index] = profile
+            case 30..<50:  // edited in the console: a restriction removed, a description
                 var profile = profiles[index]
                 profile.description = (profile.description ?? "") + " (edited night \(night))"
                 if !profile.tagRestrictedResources.isEmpty { profile.tagRestrictedResources.removeLast() }

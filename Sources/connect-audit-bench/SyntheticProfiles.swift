@@ -45,7 +45,54 @@ enum SyntheticProfiles {
             organizationResourceID: instance,
             securityProfileName: "\(role) – \(team.uppercased()) \(index)",
             tagRestrictedResources: restricted,
-            tags: ["team:\(team)", "env:prod", "cost-center:cc-\(1000 + index % 97)"])
+            tags: ["team:\(team)", "env:prod", "cost-center:cc-\(1000 + index % 97)"],
+            permissions: permissions(role: role, &random))
+    }
+
+    /// The built-in catalog's names by class (the admin guide's "List of security profile
+    /// permissions", `Resources/permission-catalog.json`), sorted: what `permissions` draws from.
+    static let catalog: [PermissionClass: [String]] = Dictionary(
+        grouping: PermissionCatalog.standard.classes.keys.sorted(), by: { PermissionCatalog.standard.weight(of: $0) })
+
+    /// A role's permissions: a few for agents, tens for supervisors and administrators
+    /// (about 19 a profile on average), every name from the catalog. How many a real role
+    /// holds is not published; these counts are shaped on the admin guide's default
+    /// profiles (Agent: `BasicAgentAccess`, `OutboundCallAccess`; Admin: every
+    /// administrative permission) and are the benchmark's assumption, nothing more.
+    static func permissions(role: String, _ random: inout SeededRandom) -> [String] {
+        var chosen: Set<String> = ["BasicAgentAccess"]
+        func add(_ permissionClass: PermissionClass, _ range: ClosedRange<Int>) {
+            let pool = catalog[permissionClass] ?? []
+            let count = range.lowerBound + Int(random.next() % UInt64(range.count))
+            for _ in 0..<min(count, pool.count) { chosen.insert(pool[Int(random.next() % UInt64(pool.count))]) }
+        }
+        switch role {
+        case "Agent":
+            chosen.insert("OutboundCallAccess")
+            add(.readOnly, 2...5)
+        case "Tier2 Agent":
+            chosen.formUnion(["OutboundCallAccess", "CallRecordings.Redacted.Access"])
+            add(.readOnly, 4...8)
+        case "Back Office":
+            add(.readOnly, 4...10)
+            add(.other, 1...3)
+        case "Quality Analyst":
+            chosen.insert("CallRecordings.Redacted.Access")
+            add(.readOnly, 8...16)
+            if random.next() % 4 == 0 { add(.sensitive, 1...1) }
+        case "Supervisor":
+            add(.readOnly, 15...30)
+            add(.other, 5...10)
+            if random.next() % 2 == 0 { add(.restrictive, 1...1) }
+        case "Workforce Manager":
+            add(.readOnly, 10...20)
+            add(.other, 3...6)
+        default:  // Admin
+            chosen.formUnion(catalog[.administrative] ?? [])
+            add(.readOnly, 10...20)
+            add(.other, 10...20)
+        }
+        return chosen.sorted()
     }
 
     /// A UUID-shaped identifier derived from a number.
