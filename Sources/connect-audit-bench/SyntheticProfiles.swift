@@ -55,7 +55,7 @@ enum SyntheticProfiles {
         grouping: PermissionCatalog.standard.classes.keys.sorted(), by: { PermissionCatalog.standard.weight(of: $0) })
 
     /// A role's permissions: a few for agents, tens for supervisors and administrators
-    /// (about 19 a profile on average), every name from the catalog. How many a real role
+    /// (about 18 a profile on average), every name from the catalog. How many a real role
     /// holds is not published; these counts are shaped on the admin guide's default
     /// profiles (Agent: `BasicAgentAccess`, `OutboundCallAccess`; Admin: every
     /// administrative permission) and are the benchmark's assumption, nothing more.
