@@ -56,9 +56,10 @@ enum SyntheticProfiles {
 
     /// A role's permissions: a few for agents, tens for supervisors and administrators
     /// (about 18 a profile on average), every name from the catalog. How many a real role
-    /// holds is not published; these counts are shaped on the admin guide's default
-    /// profiles (Agent: `BasicAgentAccess`, `OutboundCallAccess`; Admin: every
-    /// administrative permission) and are the benchmark's assumption, nothing more.
+    /// holds is not published; these counts are the benchmark's assumption, shaped on the
+    /// admin guide's default profiles and on the least an agent needs (`BasicAgentAccess`,
+    /// `OutboundCallAccess`), and on the low side: the default Admin profile holds every
+    /// permission (admin guide), ours about 30.
     static func permissions(role: String, _ random: inout SeededRandom) -> [String] {
         var chosen: Set<String> = ["BasicAgentAccess"]
         func add(_ permissionClass: PermissionClass, _ range: ClosedRange<Int>) {
