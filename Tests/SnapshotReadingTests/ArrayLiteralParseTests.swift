@@ -34,54 +34,39 @@ struct ArrayLiteralParseTests {
         #expect(ArrayLiteral.parse("a,b") == nil)
     }
 
-    /// The parser as it was before issue 18: the text copied into an array, each element
-    /// gathered byte by byte.
+    /// The grammar the parser had before issue 18, written as simply as it reads: the text
+    /// consumed from the front one byte at a time.
     static func reference(_ text: String) -> [String?]? {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 2, bytes.first == UInt8(ascii: "{"), bytes.last == UInt8(ascii: "}") else { return nil }
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\"), comma = UInt8(ascii: ","), space = UInt8(ascii: " ")
+        let all = Array(text.utf8)
+        guard all.count >= 2, all.first == UInt8(ascii: "{"), all.last == UInt8(ascii: "}") else { return nil }
+        var rest = all.dropFirst().dropLast()
+        if rest.isEmpty { return [] }
         var elements: [String?] = []
-        var index = 1
-        let end = bytes.count - 1
-        if end == 1 { return [] }
         while true {
-            while index < end, bytes[index] == UInt8(ascii: " ") { index += 1 }
-            var element: [UInt8] = []
-            var quoted = false
-            if index < end, bytes[index] == UInt8(ascii: "\"") {
-                quoted = true
-                index += 1
-                var closed = false
-                while index < end {
-                    let byte = bytes[index]
-                    if byte == UInt8(ascii: "\\"), index + 1 < end {
-                        element.append(bytes[index + 1])
-                        index += 2
-                    } else if byte == UInt8(ascii: "\"") {
-                        index += 1
-                        closed = true
-                        break
-                    } else {
-                        element.append(byte)
-                        index += 1
-                    }
+            while rest.first == space { rest.removeFirst() }
+            var value: [UInt8] = []
+            if rest.first == quote {
+                rest.removeFirst()
+                while true {
+                    guard let byte = rest.popFirst() else { return nil }  // never closed
+                    if byte == quote { break }
+                    value.append(byte == backslash ? rest.popFirst() ?? byte : byte)
                 }
-                guard closed else { return nil }
-                while index < end, bytes[index] == UInt8(ascii: " ") { index += 1 }
+                while rest.first == space { rest.removeFirst() }
+                elements.append(String(decoding: value, as: UTF8.self))
             } else {
-                while index < end, bytes[index] != UInt8(ascii: ",") {
-                    if bytes[index] == UInt8(ascii: "\"") || bytes[index] == UInt8(ascii: "{") { return nil }
-                    if bytes[index] == UInt8(ascii: "\\"), index + 1 < end { index += 1 }
-                    element.append(bytes[index])
-                    index += 1
+                while let byte = rest.first, byte != comma {
+                    rest.removeFirst()
+                    if byte == quote || byte == UInt8(ascii: "{") { return nil }
+                    value.append(byte == backslash ? rest.popFirst() ?? byte : byte)
                 }
-                while element.last == UInt8(ascii: " ") { element.removeLast() }
-                if element.isEmpty { return nil }
+                while value.last == space { value.removeLast() }
+                if value.isEmpty { return nil }
+                elements.append(value == Array("NULL".utf8) ? nil : String(decoding: value, as: UTF8.self))
             }
-            elements.append(!quoted && element == Array("NULL".utf8) ? nil : String(decoding: element, as: UTF8.self))
-            if index == end { break }
-            guard bytes[index] == UInt8(ascii: ",") else { return nil }
-            index += 1
+            if rest.isEmpty { return elements }
+            guard rest.popFirst() == comma else { return nil }
         }
-        return elements
     }
 }
