@@ -59,7 +59,7 @@ enum SyntheticProfiles {
     /// holds is not published; these counts are the benchmark's assumption, shaped on the
     /// admin guide's default profiles and on the least an agent needs (`BasicAgentAccess`,
     /// `OutboundCallAccess`), and on the low side: the default Admin profile holds every
-    /// permission (admin guide), ours about 30.
+    /// permission (admin guide), ours 30-50.
     static func permissions(role: String, _ random: inout SeededRandom) -> [String] {
         var chosen: Set<String> = ["BasicAgentAccess"]
         func add(_ permissionClass: PermissionClass, _ range: ClosedRange<Int>) {
