@@ -88,8 +88,8 @@ package struct Ingestor {
             let snapshotID = try connection.query("""
                 SELECT nextval(pg_get_serial_sequence('connect_audit.snapshots', 'id'))
                 """)[0].decode(Int64.self, at: 0)
-            let knownInstances = try knownInstances()
-            let (after, lastHash) = try lastEvent()
+            // No snapshot, so no instance seen before (`knownInstances()`), and the chain
+            // starts at its genesis (`lastEvent()`): neither needs asking.
             var streamed = 0
             var request = request
             var diffing: Beside<ChangeSet>?
@@ -111,7 +111,7 @@ package struct Ingestor {
                     Differ.diff(
                         snapshot, open: .none, openProfiles: [:], lastVersions: [:],
                         scope: request.effectiveScope, scopeIsImplied: request.scope == nil,
-                        policy: request.policy, knownInstances: knownInstances)
+                        policy: request.policy, knownInstances: [])
                 }
             }
             FaultPoint.afterVersionsCopied.pass()
@@ -130,7 +130,7 @@ package struct Ingestor {
             let id = try insertSnapshot(request, scope: scope, accounts: snapshot.accounts, changes: changes, id: snapshotID)
             FaultPoint.afterSnapshotRow.pass()
             let events = try EventColumns.chainAndCopy(
-                changes.events, snapshotID: id, observedAt: request.capturedAt, after: after, lastHash: lastHash, into: connection)
+                changes.events, snapshotID: id, observedAt: request.capturedAt, after: 0, lastHash: EventChain.genesis, into: connection)
             FaultPoint.afterEventsCopied.pass()
             try finishWrite(events, of: changes, snapshotID: id, open: .none, rules: request.rules, bulk: bulk)
             FaultPoint.beforeCommit.pass()
