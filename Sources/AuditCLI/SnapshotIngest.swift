@@ -5,10 +5,11 @@ import SnapshotReading
 /// Reads one snapshot's files and ingests it: the path `ingest` and `nightly` share.
 enum SnapshotIngest {
     /// Inputs at least this large (their regular files together) go into an empty history
-    /// as a streamed first load (`Ingestor.firstLoad`): about 10,000 profiles of ~400
-    /// bytes (a profile with a few permissions; the benchmark's CSV rows are ~640 bytes),
-    /// where `BulkLoad` starts. Smaller inputs, standard input (its size is unknown) and
-    /// dry runs are read first and then ingested.
+    /// as a streamed first load (`Ingestor.firstLoad`): 3,800 rows of the benchmark's CSV
+    /// with about 18 permissions a profile (1,110 bytes a row), 6,500 without permissions
+    /// (644 bytes), near the 10,000 new versions where `BulkLoad` starts. A judgment, not a
+    /// measured break-even: below it the whole read is short. Smaller inputs, standard input
+    /// (its size is unknown) and dry runs are read first and then ingested.
     static let firstLoadMinimumBytes = 4 << 20
 
     /// Reads `paths` as one snapshot and ingests it with `request` (whose `snapshot` is

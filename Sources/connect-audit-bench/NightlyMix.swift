@@ -35,7 +35,7 @@ struct NightlyMix {
                 profile.permissions = Array(Set(profile.permissions + [pool[Int(random.next() % UInt64(pool.count))]])).sorted()
                 profile.lastModifiedTime = later
                 profiles[index] = profile
-            case 15..<30:  // a permission withdrawn (narrowed)
+            case 15..<30:  // a permission withdrawn (narrowed; widened if it was a Restrict* one)
                 var profile = profiles[index]
                 if !profile.permissions.isEmpty { profile.permissions.remove(at: Int(random.next() % UInt64(profile.permissions.count))) }
                 profile.lastModifiedTime = later

@@ -2,9 +2,10 @@ import ArrayLiteral
 import PropertyBased
 import Testing
 
-/// `ArrayLiteral.parse` reads in place (issue 18); these hold it to the byte-by-byte parser
-/// it replaced, kept below as the reference, on texts built from the literal's own syntax.
-@Suite("array literal: the in-place parser reads every text as the byte-by-byte one did")
+/// `ArrayLiteral.parse` reads in place (issue 18); these hold it to a reference reader of
+/// the grammar it had before (written differently: consuming the text from the front), on
+/// texts built from the literal's own syntax.
+@Suite("array literal: the in-place parser reads every text as the reference reader of its grammar does")
 struct ArrayLiteralParseTests {
     static let fragments = [
         "{", "}", "\"", "\\", ",", " ", "NULL", "N", "a", "Zz", "名", "e\u{301}", "\\\"", "\\\\", "\\,", "\", \"", "{\"", "\"}",
