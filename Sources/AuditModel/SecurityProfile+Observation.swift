@@ -2,7 +2,7 @@ extension SecurityProfile {
     /// An empty record for a reader to fill: no tracked field observed until it is set.
     package static func unread() -> SecurityProfile {
         var profile = SecurityProfile(key: "")
-        profile.unobserved = Set(ProfileField.tracked)
+        profile.unobserved = .all
         return profile
     }
 
@@ -20,7 +20,7 @@ extension SecurityProfile {
             default: break
             }
         }
-        out.unobserved = []
+        out.unobserved = TrackedFields()
         return out
     }
 }

@@ -1,4 +1,5 @@
 import AuditModel
+import Foundation
 
 /// The fast path for the common JSON row: one flat object whose values are text, `null` or
 /// arrays of text (`{"_key":"arn:…","permissions":["BasicAgentAccess"],"tags":null}`), which
@@ -28,8 +29,8 @@ package enum FlatJSONRow {
 
     /// The members of `bytes`, one flat JSON object, in order; `nil` when it is not of the
     /// shape this path reads (the strict path then reads it).
-    static func members(of bytes: UnsafeBufferPointer<UInt8>) -> [Member]? {
-        var scanner = Scanner(bytes: bytes)
+    static func members(of bytes: UnsafeBufferPointer<UInt8>, recurring: RecurringTexts? = nil) -> [Member]? {
+        var scanner = Scanner(bytes: bytes, recurring: recurring)
         return scanner.object()
     }
 
@@ -58,17 +59,31 @@ package enum FlatJSONRow {
     private static let columns: [(name: [UInt8], field: ProfileField, bit: UInt64)] =
         ProfileField.allCases.enumerated().map { (Array($1.rawValue.utf8), $1, 1 << UInt64($0)) }
 
-    /// The column a key's bytes name, if any.
-    private static func column(named name: UnsafeBufferPointer<UInt8>) -> (name: [UInt8], field: ProfileField, bit: UInt64)? {
-        columns.first { $0.name.count == name.count && $0.name.elementsEqual(name) }
+    /// The position in `columns` of the column a key's bytes name, if any, looking first
+    /// at `expected` (rows list their columns in the same order, so the one after the last
+    /// key's is nearly always it). Compared with `memcmp`: the generic `elementsEqual`
+    /// through every column went byte by byte, 6% of reading NDJSON (callgrind, issue 18).
+    private static func column(named name: UnsafeBufferPointer<UInt8>, expected: Int) -> Int? {
+        guard let key = name.baseAddress else { return nil }
+        func matches(_ position: Int) -> Bool {
+            columns[position].name.count == name.count
+                && columns[position].name.withUnsafeBufferPointer { memcmp($0.baseAddress!, key, name.count) == 0 }
+        }
+        if expected < columns.count, matches(expected) { return expected }
+        return columns.indices.first(where: matches)
     }
 
     /// The row's object, read with `JSONScanner`.
     private struct Scanner {
         var json: JSONScanner
+        /// Where arrays' elements (permission names and the like) come from.
+        let recurring: RecurringTexts?
         var bytes: UnsafeBufferPointer<UInt8> { json.bytes }
 
-        init(bytes: UnsafeBufferPointer<UInt8>) { json = JSONScanner(bytes: bytes) }
+        init(bytes: UnsafeBufferPointer<UInt8>, recurring: RecurringTexts?) {
+            json = JSONScanner(bytes: bytes)
+            self.recurring = recurring
+        }
 
         mutating func object() -> [Member]? {
             json.skipSpace()
@@ -78,13 +93,16 @@ package enum FlatJSONRow {
             // Repeated keys: known columns by a bit each, other keys by their bytes.
             var seen: UInt64 = 0
             var otherKeys: [Range<Int>] = []
+            var expected = 0
             json.skipSpace()
             if !json.take(UInt8(ascii: "}")) {
                 while true {
                     guard members.count < InputLimits.fieldsPerRecord, json.take(UInt8(ascii: "\"")), let key = json.rawKey() else { return nil }
                     let name = UnsafeBufferPointer(rebasing: bytes[key])
-                    let column = FlatJSONRow.column(named: name)
-                    if let column {
+                    let position = FlatJSONRow.column(named: name, expected: expected)
+                    let column = position.map { FlatJSONRow.columns[$0] }
+                    if let position, let column {
+                        expected = position + 1
                         guard seen & column.bit == 0 else { return nil }
                         seen |= column.bit
                     } else {
@@ -118,7 +136,7 @@ package enum FlatJSONRow {
                 guard let text = json.string() else { return nil }
                 return text.isEmpty ? .absent : .text(text)
             }
-            guard json.take(UInt8(ascii: "[")), let elements = json.strings() else { return nil }
+            guard json.take(UInt8(ascii: "[")), let elements = json.strings(recurring) else { return nil }
             return elements.isEmpty ? .absent : .strings(elements)
         }
     }

@@ -116,19 +116,23 @@ enum ObjectDecoding {
     }
 
     /// Runs `body` (on every core) on each element that `recognition` does not recognise,
-    /// with its raw bytes, and joins the outcomes in element order.
+    /// with its raw bytes and its share's `RecurringTexts`, and joins the outcomes in
+    /// element order.
     static func forEachUnrecognized(
         _ elements: [JSONStructure.Element], in bytes: UnsafeBufferPointer<UInt8>, file: String, recognition: Recognition?,
-        _ body: @Sendable (_ position: Int, _ element: JSONStructure.Element, _ raw: UnsafeBufferPointer<UInt8>, _ outcome: inout Outcome) -> Void
+        _ body: @Sendable (
+            _ position: Int, _ element: JSONStructure.Element, _ raw: UnsafeBufferPointer<UInt8>, _ recurring: RecurringTexts, _ outcome: inout Outcome
+        ) -> Void
     ) -> Outcome {
         let shared = ParallelWork.SharedBytes(buffer: bytes)
         return inParallel(elements.count) { range in
             var outcome = Outcome()
             outcome.records.reserveCapacity(range.count)
+            let recurring = RecurringTexts()
             for position in range {
                 let element = elements[position]
                 if recognition?.recognizes(position, line: element.line, file: file, into: &outcome) == true { continue }
-                body(position, element, UnsafeBufferPointer(rebasing: shared.buffer[element.range]), &outcome)
+                body(position, element, UnsafeBufferPointer(rebasing: shared.buffer[element.range]), recurring, &outcome)
             }
             return outcome
         }
@@ -140,9 +144,9 @@ enum ObjectDecoding {
         _ elements: [JSONStructure.Element], in bytes: UnsafeBufferPointer<UInt8>, mapping: ObjectMapping, file: String,
         strict: Bool, recognition: Recognition? = nil
     ) -> Outcome {
-        forEachUnrecognized(elements, in: bytes, file: file, recognition: recognition) { position, element, raw, outcome in
+        forEachUnrecognized(elements, in: bytes, file: file, recognition: recognition) { position, element, raw, recurring, outcome in
             let sourceFingerprint = recognition?.fingerprints[position]
-            if mapping == .ddsql, let members = FlatJSONRow.members(of: raw) {
+            if mapping == .ddsql, let members = FlatJSONRow.members(of: raw, recurring: recurring) {
                 let (profile, problems) = RecordBuilder.fromMembers(members, unit: .seconds)
                 outcome.add(profile, problems, file: file, line: element.line, sourceFingerprint: sourceFingerprint)
             } else {
@@ -184,7 +188,7 @@ enum ObjectDecoding {
         csvRecords records: [JSONStructure.Element], in bytes: UnsafeBufferPointer<UInt8>,
         header: [String], fields: [ProfileField?], file: String, recognition: Recognition? = nil
     ) -> Outcome {
-        forEachUnrecognized(records, in: bytes, file: file, recognition: recognition) { position, record, raw, outcome in
+        forEachUnrecognized(records, in: bytes, file: file, recognition: recognition) { position, record, raw, _, outcome in
             let values: [String]
             switch CSVRecordFields.parse(raw) {
             case .failure(let problem):

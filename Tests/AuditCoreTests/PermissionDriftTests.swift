@@ -152,7 +152,7 @@ struct PermissionDriftTests {
             case .instant: ddsql.lastModifiedTime = aws.lastModifiedTime
             }
         }
-        #expect(ddsql.unobserved == Set(ProfileField.tracked))
+        #expect(ddsql.unobserved == .all && Array(ddsql.unobserved) == ProfileField.tracked)
         let same = Differ.diff(F.snapshot([ddsql]), state: F.state([aws]))
         #expect(same.events.isEmpty)
         #expect(same.unchanged == 1)
