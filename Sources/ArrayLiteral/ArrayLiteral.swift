@@ -39,15 +39,20 @@ package enum ArrayLiteral {
     /// `String` straight from its bytes, and only an element with escapes is gathered byte
     /// by byte. Copying the text into an array and every element byte by byte was a fifth
     /// of reading a CSV whose profiles carry about 18 permissions each (issue 18).
-    package static func parse<Text: StringProtocol>(_ text: Text) -> [String?]? {
-        if let elements = text.utf8.withContiguousStorageIfAvailable({ parse(utf8: $0) }) { return elements }
+    ///
+    /// `element` makes such an element's `String` from its bytes (valid UTF-8, being the
+    /// text's own): a reader passes one that shares the texts that recur from row to row.
+    package static func parse<Text: StringProtocol>(
+        _ text: Text, element: (UnsafeBufferPointer<UInt8>) -> String = { String(decoding: $0, as: UTF8.self) }
+    ) -> [String?]? {
+        if let elements = text.utf8.withContiguousStorageIfAvailable({ parse(utf8: $0, element: element) }) { return elements }
         var copy = String(text)
-        return copy.withUTF8 { parse(utf8: $0) }
+        return copy.withUTF8 { parse(utf8: $0, element: element) }
     }
 
     private static let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\"), comma = UInt8(ascii: ","), space = UInt8(ascii: " ")
 
-    private static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>) -> [String?]? {
+    private static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>, element make: (UnsafeBufferPointer<UInt8>) -> String) -> [String?]? {
         guard bytes.count >= 2, bytes[0] == UInt8(ascii: "{"), bytes[bytes.count - 1] == UInt8(ascii: "}") else { return nil }
         let end = bytes.count - 1
         if end == 1 { return [] }
@@ -60,7 +65,7 @@ package enum ArrayLiteral {
                 let start = index
                 while index < end, bytes[index] != quote, bytes[index] != backslash { index += 1 }
                 if index < end, bytes[index] == quote {
-                    elements.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+                    elements.append(make(UnsafeBufferPointer(rebasing: bytes[start..<index])))
                     index += 1
                 } else {
                     // A backslash (or no closing quote): gather the element byte by byte.

@@ -91,7 +91,7 @@ package struct JSONScanner {
         guard let text = skipString() else { return nil }
         if text.escaped { return unescaped(text.range) }
         let raw = UnsafeBufferPointer(rebasing: bytes[text.range])
-        if text.ascii { return recurring?.ascii(raw) ?? String(decoding: raw, as: UTF8.self) }
+        if text.ascii { return recurring?.text(raw) ?? String(decoding: raw, as: UTF8.self) }
         return String(validating: raw, as: UTF8.self)
     }
 

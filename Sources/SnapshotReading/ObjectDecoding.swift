@@ -188,7 +188,7 @@ enum ObjectDecoding {
         csvRecords records: [JSONStructure.Element], in bytes: UnsafeBufferPointer<UInt8>,
         header: [String], fields: [ProfileField?], file: String, recognition: Recognition? = nil
     ) -> Outcome {
-        forEachUnrecognized(records, in: bytes, file: file, recognition: recognition) { position, record, raw, _, outcome in
+        forEachUnrecognized(records, in: bytes, file: file, recognition: recognition) { position, record, raw, recurring, outcome in
             let values: [String]
             switch CSVRecordFields.parse(raw) {
             case .failure(let problem):
@@ -202,7 +202,7 @@ enum ObjectDecoding {
                     file: file, line: record.line, message: "expected \(header.count) fields as in the header, found \(values.count)"))
                 return
             }
-            let (profile, problems) = RecordBuilder.fromColumns(header, fields, values)
+            let (profile, problems) = RecordBuilder.fromColumns(header, fields, values, recurring: recurring)
             outcome.add(profile, problems, file: file, line: record.line, sourceFingerprint: recognition?.fingerprints[position])
         }
     }

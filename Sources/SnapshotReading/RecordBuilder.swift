@@ -34,15 +34,18 @@ enum RecordBuilder {
     }
 
     /// Builds a profile from one CSV row: `fields[i]` is the field of column `names[i]`,
-    /// resolved once per file; unknown columns go to `extra` as JSON strings.
-    static func fromColumns(_ names: [String], _ fields: [ProfileField?], _ values: [String]) -> (SecurityProfile?, [FieldProblem]) {
+    /// resolved once per file; unknown columns go to `extra` as JSON strings. Array
+    /// elements that recur come from `recurring`.
+    static func fromColumns(
+        _ names: [String], _ fields: [ProfileField?], _ values: [String], recurring: RecurringTexts? = nil
+    ) -> (SecurityProfile?, [FieldProblem]) {
         var profile = SecurityProfile.unread()
         var problems: [FieldProblem] = []
         for index in values.indices {
             let value = values[index]
             if let field = fields[index] {
                 do throws(FieldProblem) {
-                    try FieldDecoder.apply(value.isEmpty ? .absent : .text(value), to: field, of: &profile, unit: .seconds)
+                    try FieldDecoder.apply(value.isEmpty ? .absent : .text(value), to: field, of: &profile, unit: .seconds, recurring: recurring)
                 } catch {
                     problems.append(error)
                 }

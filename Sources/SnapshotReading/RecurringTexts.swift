@@ -9,7 +9,7 @@ import Foundation
 /// fifth of reading NDJSON with ~18 permissions a row, issue 18). One table serves one
 /// share of one batch, on one thread: it is never shared between threads.
 ///
-/// Only ASCII texts longer than 15 bytes are kept: shorter ones are stored inside the
+/// Only texts longer than 15 bytes are kept: shorter ones are stored inside the
 /// `String` itself and cost no allocation. The table keeps at most `capacity` texts and
 /// looks at most `probes` slots; past either it makes the text as before. A text is only
 /// ever returned for the same bytes (compared byte for byte), so the table changes how
@@ -45,8 +45,9 @@ package final class RecurringTexts {
         swap(&array, &elements)
     }
 
-    /// The `String` of `bytes`, which are ASCII (every byte below 0x80).
-    package func ascii(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    /// The `String` of `bytes`, which are valid UTF-8 (ASCII the scanner has checked, or
+    /// the bytes of a `String`).
+    package func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         guard bytes.count > 15 else { return String(decoding: bytes, as: UTF8.self) }
         let hash = Self.hash(bytes)
         let mask = Self.slotCount - 1

@@ -65,7 +65,7 @@ struct JSONScannerTests {
         for round in 0..<2 {
             var wrong = 0
             for (index, text) in texts.enumerated() {
-                let made = Array(text.utf8).withUnsafeBufferPointer { recurring.ascii($0) }
+                let made = Array(text.utf8).withUnsafeBufferPointer { recurring.text($0) }
                 if made != text { wrong += 1 }
                 if round == 0 { first.append(made) } else if made != first[index] { wrong += 1 }
             }
@@ -74,7 +74,7 @@ struct JSONScannerTests {
         // The first long texts were kept: read again, the same storage, not a new string.
         let long = texts.enumerated().filter { $0.element.utf8.count > 15 }.prefix(100)
         let shared = long.filter { index, text in
-            let again = Array(text.utf8).withUnsafeBufferPointer { recurring.ascii($0) }
+            let again = Array(text.utf8).withUnsafeBufferPointer { recurring.text($0) }
             return Self.storage(again) != nil && Self.storage(again) == Self.storage(first[index])
         }
         #expect(shared.count == long.count, "\(shared.count) of \(long.count) shared")
