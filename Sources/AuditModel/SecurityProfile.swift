@@ -57,7 +57,11 @@ package struct SecurityProfile: Hashable, Sendable {
     /// `_key`: the identity of the profile (its ARN in every known export).
     package var key: String {
         get { box.fields.key }
-        set { mutate { $0.key = newValue.canonicalUnicode } }
+        set {
+            let key = newValue.canonicalUnicode
+            // The ARN is the key in every export: one string for both (as `arn` does).
+            mutate { $0.key = key == $0.arn ? $0.arn! : key }
+        }
     }
     package var accountID: String? {
         get { box.fields.accountID }
@@ -74,7 +78,12 @@ package struct SecurityProfile: Hashable, Sendable {
     }
     package var arn: String? {
         get { box.fields.arn }
-        set { mutate { $0.arn = newValue.canonicalText } }
+        set {
+            let arn = newValue.canonicalText
+            // The key is the ARN in every export: one string for both, not two copies of
+            // the same 120 bytes in every record (massif, issue 18).
+            mutate { $0.arn = arn == $0.key ? $0.key : arn }
+        }
     }
     package var description: String? {
         get { box.fields.description }
