@@ -24,7 +24,7 @@ enum CSVRecordFields {
         var index = 0
         let count = bytes.count
         /// The position of the next `byte` from `start` (`memchr`: the byte-by-byte search
-        /// was a fifth of reading CSV with permissions, callgrind, issue 18).
+        /// was 11% of reading CSV with permissions, callgrind, issue 18).
         func next(_ byte: UInt8, from start: Int) -> Int? {
             guard start < count, let found = memchr(bytes.baseAddress! + start, Int32(byte), count - start) else { return nil }
             return bytes.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
