@@ -14,13 +14,16 @@ import Foundation
 /// looks at most `probes` slots; past either it makes the text as before. A text is only
 /// ever returned for the same bytes (compared byte for byte), so the table changes how
 /// much memory a read takes, never what it reads.
+///
+/// It also lends its share the buffer an array's elements are gathered in
+/// (`takeElements`), so that each array is allocated once, at its size.
 package final class RecurringTexts {
     /// Slots in the table (a power of two), and how many of them may fill.
     private static let slotCount = 2048
     private static let capacity = 1024
     private static let probes = 8
 
-    // Unchecked at run time: one thread uses a table, and `ascii` calls nothing that could
+    // Unchecked at run time: one thread uses a table, and `text` calls nothing that could
     // reach it again, so no two accesses overlap (the checks were half of its cost).
     @exclusivity(unchecked) private var hashes = [UInt64](repeating: 0, count: RecurringTexts.slotCount)
     @exclusivity(unchecked) private var texts = [String?](repeating: nil, count: RecurringTexts.slotCount)
