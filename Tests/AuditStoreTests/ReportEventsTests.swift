@@ -39,6 +39,20 @@ struct ReportEventsTests {
             for format in ReportFormat.allCases {
                 #expect(ReportRenderer.render(fromSQL, as: format) == ReportRenderer.render(fromItems, as: format))
             }
+            // One account's report (counted with the join to the versions) and one snapshot's
+            // (counted without it): the same as counting their items.
+            for account in ["123456789012", "210987654321"] {
+                let ofAccount = try queries.reportEvents(from: from, to: to, account: account)
+                let sql = DriftReport(title: "t", from: from, to: to, generatedAt: to, items: ofAccount.items, discovered: ofAccount.discoveries)
+                let items = DriftReport(title: "t", from: from, to: to, generatedAt: to, items: every.filter { $0.accountID == account })
+                #expect(sql.discoveries == items.discoveries, "account \(account)")
+                #expect(!sql.discoveries.isEmpty)
+            }
+            let second = try queries.reportEvents(snapshot: 2)
+            let secondItems = try queries.events(ids: 1...Int64(F.count("SELECT max(id) FROM connect_audit.change_events", connection)))
+                .filter { $0.observedAt == F.day(2) }
+            #expect(second.discoveries == DriftReport(title: "t", from: nil, to: nil, generatedAt: to, items: secondItems).discoveries)
+            #expect(second.discoveries.map(\.profiles).reduce(0, +) == 2)
         }
     }
 }
