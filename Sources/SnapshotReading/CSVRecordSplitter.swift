@@ -22,13 +22,9 @@ struct CSVRecordSplitter {
     /// Jumps between quotes and line breaks with `memchr` (vectorised in libc) instead of
     /// looking at every byte: most records hold no quote at all.
     mutating func consume(_ bytes: UnsafeBufferPointer<UInt8>, emit: (UnsafeBufferPointer<UInt8>, Int) -> Void) {
-        guard let base = bytes.baseAddress else { return }
+        guard bytes.baseAddress != nil else { return }
         let count = bytes.count
-        /// The offset of the first `byte` in `from..<upTo`.
-        func find(_ byte: UInt8, from: Int, upTo: Int) -> Int? {
-            guard from < upTo, let found = memchr(base + from, Int32(byte), upTo - from) else { return nil }
-            return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-        }
+        func find(_ byte: UInt8, from: Int, upTo: Int) -> Int? { bytes.offset(of: byte, from: from, upTo: upTo) }
         func lineBreaks(from: Int, upTo: Int) -> Int {
             var breaks = 0
             var index = from

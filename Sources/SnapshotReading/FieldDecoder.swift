@@ -195,10 +195,8 @@ extension Substring.UTF8View {
         // Each `>` found by `memchr`, then the byte before it looked at (byte by byte, this
         // was 2% of reading CSV, callgrind, issue 18).
         let found = withContiguousStorageIfAvailable { bytes -> Bool in
-            guard let base = bytes.baseAddress else { return false }
             var start = 1
-            while start < bytes.count, let hit = memchr(base + start, Int32(UInt8(ascii: ">")), bytes.count - start) {
-                let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            while let at = bytes.offset(of: UInt8(ascii: ">"), from: start) {
                 if bytes[at - 1] == UInt8(ascii: "=") { return true }
                 start = at + 1
             }

@@ -155,11 +155,8 @@ struct StrictJSON {
         index += 1
         let start = index
         var escaped = false
-        guard let base = bytes.baseAddress else { return (start..<start, false, nil) }
-        func find(_ byte: UInt8, from: Int, upTo: Int) -> Int? {
-            guard from < upTo, let found = memchr(base + from, Int32(byte), upTo - from) else { return nil }
-            return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-        }
+        guard bytes.baseAddress != nil else { return (start..<start, false, nil) }
+        func find(_ byte: UInt8, from: Int, upTo: Int) -> Int? { bytes.offset(of: byte, from: from, upTo: upTo) }
         while index < bytes.count {
             let quote = find(UInt8(ascii: "\""), from: index, upTo: bytes.count) ?? bytes.count
             // A raw line break is invalid in a string (Foundation says so); it still counts.

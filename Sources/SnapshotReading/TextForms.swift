@@ -77,13 +77,11 @@ enum TextForms {
         // combining mark after a comma joins it).
         let ascii = text.utf8.withContiguousStorageIfAvailable { bytes -> [String]? in
             guard CSVRecordFields.isASCII(bytes) else { return nil }
-            guard let base = bytes.baseAddress else { return [] }
             func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
             var tags: [String] = []
             var start = 0
             while start <= bytes.count {
-                let comma = memchr(base + start, Int32(UInt8(ascii: ",")), bytes.count - start)
-                    .map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? bytes.count
+                let comma = bytes.offset(of: UInt8(ascii: ","), from: start) ?? bytes.count
                 var first = start
                 var end = comma
                 while first < end, isSpace(bytes[first]) { first += 1 }
