@@ -49,6 +49,13 @@ package struct SecurityProfile: Hashable, Sendable {
     /// one they set; profiles made any other way observed every field.
     package var unobserved = TrackedFields()
 
+    /// `text`, or `other` when it holds the same text: the key is the ARN in every export,
+    /// and one string for both saves a copy of ~120 bytes in every record (massif, issue 18).
+    private static func sharing(_ text: String, with other: String?) -> String {
+        if let other, other == text { return other }
+        return text
+    }
+
     private mutating func mutate(_ change: (inout Fields) -> Void) {
         if !isKnownUniquelyReferenced(&box) { box = Box(box.fields) }
         change(&box.fields)
@@ -59,8 +66,7 @@ package struct SecurityProfile: Hashable, Sendable {
         get { box.fields.key }
         set {
             let key = newValue.canonicalUnicode
-            // The ARN is the key in every export: one string for both (as `arn` does).
-            mutate { $0.key = key == $0.arn ? $0.arn! : key }
+            mutate { $0.key = Self.sharing(key, with: $0.arn) }
         }
     }
     package var accountID: String? {
@@ -80,9 +86,7 @@ package struct SecurityProfile: Hashable, Sendable {
         get { box.fields.arn }
         set {
             let arn = newValue.canonicalText
-            // The key is the ARN in every export: one string for both, not two copies of
-            // the same 120 bytes in every record (massif, issue 18).
-            mutate { $0.arn = arn == $0.key ? $0.key : arn }
+            mutate { fields in fields.arn = arn.map { Self.sharing($0, with: fields.key) } }
         }
     }
     package var description: String? {
@@ -179,12 +183,13 @@ package struct SecurityProfile: Hashable, Sendable {
         granularAccessControl: String? = nil,
         extra: [String: String] = [:]
     ) {
+        let key = key.canonicalUnicode
         box = Box(Fields(
-            key: key.canonicalUnicode,
+            key: key,
             accountID: accountID.canonicalText,
             allowedAccessControlHierarchyGroupID: allowedAccessControlHierarchyGroupID.canonicalText,
             allowedAccessControlTags: allowedAccessControlTags.canonicalSet,
-            arn: arn.canonicalText,
+            arn: arn.canonicalText.map { Self.sharing($0, with: key) },
             description: description.canonicalText,
             hierarchyRestrictedResources: hierarchyRestrictedResources.canonicalSet,
             id: id.canonicalText,

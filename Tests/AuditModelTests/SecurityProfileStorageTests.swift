@@ -11,7 +11,7 @@ struct SecurityProfileStorageTests {
 
     static let arn = "arn:aws:connect:us-east-1:123456789012:instance/i-1/security-profile/p-1"
 
-    @Test("a key and an ARN of the same text share one string, set in either order; different ones do not")
+    @Test("a key and an ARN of the same text share one string, set in either order or made together; different ones do not")
     func keyAndARNShare() {
         var keyFirst = SecurityProfile.unread()
         keyFirst.key = String(Self.arn.utf8.map { Character(Unicode.Scalar($0)) })  // a separate heap copy
@@ -23,6 +23,9 @@ struct SecurityProfileStorageTests {
         arnFirst.arn = String(Self.arn.utf8.map { Character(Unicode.Scalar($0)) })
         arnFirst.key = String(Self.arn.utf8.map { Character(Unicode.Scalar($0)) })
         #expect(Self.storage(arnFirst.arn) != nil && Self.storage(arnFirst.arn) == Self.storage(arnFirst.key))
+
+        let made = SecurityProfile(key: String(Self.arn.utf8.map { Character(Unicode.Scalar($0)) }), arn: String(Self.arn.utf8.map { Character(Unicode.Scalar($0)) }))
+        #expect(Self.storage(made.arn) != nil && Self.storage(made.arn) == Self.storage(made.key))
 
         var different = SecurityProfile.unread()
         different.key = Self.arn
