@@ -26,12 +26,25 @@ struct ReportBench: ParsableCommand {
         let start = Instant(parsing: "2025-11-28T02:00:00Z")!
         let building = ContinuousClock.now
         for night in 0..<nights {
+            // What a nightly ingest does: the open versions first, the files read against them.
+            let state = try ingestor.openState()
             if night > 0 { mix.advance(night: night) }
-            let records = mix.profiles.enumerated().map { ParsedRecord(profile: $1, file: "night-\(night)", line: $0 + 1) }
             let capturedAt = Instant(microsecondsSinceEpoch: start.microsecondsSinceEpoch + Int64(night) * 86_400_000_000)
-            _ = try ingestor.ingest(IngestRequest(
-                snapshot: Snapshot(records: records), source: "night-\(night)", format: "csv", capturedAt: capturedAt,
-                scope: .all, maxDeleteFraction: 1))
+            _ = try ingestor.ingest(
+                IngestRequest(
+                    snapshot: mix.snapshot(night: night, against: state.versions), source: "night-\(night)", format: "csv",
+                    capturedAt: capturedAt, scope: .all, maxDeleteFraction: 1),
+                state: state)
+            if (night + 1) % 30 == 0 {
+                FileHandle.standardError.write(Data("night \(night + 1) of \(nights) after \(ContinuousClock.now - building)\n".utf8))
+            }
+        }
+        // The shortcut of `NightlyMix.snapshot` proved: the history's open versions are the
+        // last night's profiles, row digest for row digest (key, time, content).
+        let last = mix.profiles.enumerated().map { ParsedRecord(profile: $1, file: "last night", line: $0 + 1) }
+        let wanted = Snapshot.digests(of: last[...]).map(\.row).sorted()
+        guard try ingestor.openState().versions.all.map(\.rowDigest).sorted() == wanted else {
+            throw ValidationError("the history's open versions are not the last night's profiles")
         }
         let events = try connection.query("SELECT count(*) FROM connect_audit.change_events")[0].decode(Int.self, at: 0)
         print("history: \(nights) nights of \(profiles) profiles, \(events) events, built in \(ContinuousClock.now - building)")
