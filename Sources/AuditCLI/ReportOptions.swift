@@ -20,7 +20,13 @@ struct ReportOptions: ParsableArguments {
 
     /// Prints the report, then exits 3 when `--fail-on` is met.
     func emit(_ report: DriftReport) throws {
-        print(ReportRenderer.render(report, as: format))
+        if format == .json {
+            // Written as it is rendered: a year's JSON can be gigabytes.
+            ReportRenderer.writeJSON(report) { print($0, terminator: "") }
+            print()
+        } else {
+            print(ReportRenderer.render(report, as: format))
+        }
         // Freed item by item, a year's report took a twentieth of the command's time.
         ProcessLifetime.keepUntilExit(report)
         if let failOn, report.hasItem(atLeast: failOn) { throw ExitCode(3) }

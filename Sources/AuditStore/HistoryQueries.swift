@@ -35,12 +35,34 @@ package struct HistoryQueries {
         return try reportEvents(
             where: window + " AND ($4::text IS NULL OR account_id = $4)", [from, to, minSeverity.rawValue, account],
             // Without an account, the window is on the events' own columns ($4 is NULL).
-            eventsWhere: account == nil ? window + " AND $4::text IS NULL" : nil)
+            eventsWhere: account == nil ? window + " AND $4::text IS NULL" : nil,
+            items: ItemFilter(
+                condition: """
+                    e.observed_at >= current_setting('connect_audit.report_from')::timestamptz
+                    AND e.observed_at < current_setting('connect_audit.report_to')::timestamptz
+                    AND e.severity >= current_setting('connect_audit.report_min_severity')::connect_audit.severity
+                    """ + (account == nil ? "" : " AND \(Self.itemAccount) = current_setting('connect_audit.report_account')"),
+                settings: [
+                    ("connect_audit.report_from", from.iso8601), ("connect_audit.report_to", to.iso8601),
+                    ("connect_audit.report_min_severity", minSeverity.rawValue), ("connect_audit.report_account", account ?? ""),
+                ]))
     }
 
     /// The report of one snapshot.
     package func reportEvents(snapshot id: Int64) throws -> ReportEvents {
-        try reportEvents(where: "snapshot_id = $1", [id], eventsWhere: "snapshot_id = $1")
+        try reportEvents(
+            where: "snapshot_id = $1", [id], eventsWhere: "snapshot_id = $1",
+            items: ItemFilter(
+                condition: "e.snapshot_id = current_setting('connect_audit.report_snapshot')::bigint",
+                settings: [("connect_audit.report_snapshot", String(id))]))
+    }
+
+    /// Which events a report's items are: a condition on `change_events e` (and on
+    /// `itemAccount`) whose values are settings of the report's transaction. A `COPY` takes
+    /// no parameters; its values come from `set_config`, itself sent with parameters.
+    private struct ItemFilter {
+        var condition: String
+        var settings: [(name: String, value: String)]
     }
 
     /// The instance of a `discovered` event's profile as `SecurityProfile.instance(inKey:)`
@@ -50,55 +72,88 @@ package struct HistoryQueries {
              THEN nullif(split_part(substr(profile_key, strpos(profile_key, ':instance/') + 10), '/', 1), '') END
         """
 
-    /// `condition` selects events of `profile_timeline`; `eventsWhere`, when given, selects
-    /// the same events by the columns of `change_events` alone (no account), so that their
-    /// discoveries are counted without joining each to its version.
-    private func reportEvents(
-        where condition: String, _ parameters: [(any PostgresEncodable)?], eventsWhere: String?
-    ) throws -> ReportEvents {
-        // Unordered: `DriftReport` sorts the items (by event id last), and sorting them here
-        // too spilled a year's wide rows to disk.
-        let items = try connection.query("""
-            \(Self.eventColumns) WHERE \(condition) AND kind <> 'discovered'
-            """, parameters).map(Self.item).attributed(by: connection)
-        // The instance as `SecurityProfile.instance(inKey:)` finds it (else the account,
-        // else the key), the account of the first event, as `DriftReport` counts them. The
-        // columns of `profile_timeline` a `discovered` event has (its version, no earlier
-        // one), joined once instead of the view's twice: half the time.
-        // Without an account to filter by, the account is looked up only where it is needed:
-        // for keys without an instance, and for each group's first event. Joining all
-        // 1,000,000 discoveries of a first load to their versions, then sorting them for the
-        // first account, was 3.0 s of a 4.3 s report over 7 nights of 1,000,000 profiles.
-        let discoveries = try connection.query(eventsWhere.map { eventsWhere in """
-            SELECT g.instance,
-                   (SELECT v.account_id FROM connect_audit.change_events f
-                    JOIN connect_audit.profile_versions v ON v.profile_key = f.profile_key AND v.version = f.to_version
-                    WHERE f.id = g.first_event),
-                   g.profiles, g.first_observed
-            FROM (SELECT coalesce(
-                             \(Self.instanceInKey),
-                             (SELECT v.account_id FROM connect_audit.profile_versions v
-                              WHERE v.profile_key = e.profile_key AND v.version = e.to_version),
-                             profile_key) AS instance,
-                         count(*) AS profiles, min(observed_at) AS first_observed, min(id) AS first_event
-                  FROM connect_audit.change_events e
-                  WHERE kind = 'discovered' AND \(eventsWhere)
-                  GROUP BY 1) g
-            """ } ?? """
-            SELECT coalesce(\(Self.instanceInKey), account_id, profile_key),
-                   (array_agg(account_id ORDER BY event_id))[1], count(*), min(observed_at)
-            FROM (SELECT e.id AS event_id, e.profile_key, e.observed_at, e.severity, e.snapshot_id, v.account_id
+    /// A column of the version an item's event made (`v`), else of the version it ended (a
+    /// deletion): what `profile_timeline` shows, with the second version read only when
+    /// the first has no value (the view joins both for every event).
+    private static func itemVersionColumn(_ column: String) -> String {
+        """
+        coalesce(v.\(column), (SELECT p.\(column) FROM connect_audit.profile_versions p
+                               WHERE p.profile_key = e.profile_key AND p.version = e.from_version))
+        """
+    }
+
+    private static let itemAccount = itemVersionColumn("account_id")
+
+    /// The items (events other than `discovered`) `filter` selects, by binary `COPY`, in no
+    /// order (`DriftReport` sorts them): a year of 1,000,000 profiles is 3,650,000 changes,
+    /// whose text the server formatted and the client parsed again, all held at once in one
+    /// result (the same columns as `eventColumns`).
+    private func reportItems(_ filter: ItemFilter) throws -> [ReportItem] {
+        var items: [ReportItem] = []
+        try connection.copyOutBinary("""
+            COPY (SELECT e.id, e.profile_key, \(Self.itemVersionColumn("security_profile_name")), \(Self.itemAccount),
+                         e.kind, e.observed_at, e.drift, e.severity, e.changed_fields, e.diff
                   FROM connect_audit.change_events e
                   LEFT JOIN connect_audit.profile_versions v ON v.profile_key = e.profile_key AND v.version = e.to_version
-                  WHERE e.kind = 'discovered') discovered
-            WHERE \(condition)
-            GROUP BY 1
-            """, parameters).map { row in
-            DriftReport.Discovery(
-                instance: try row.decode(String.self, at: 0), accountID: try row.decodeIfPresent(String.self, at: 1),
-                profiles: try row.decode(Int.self, at: 2), observedAt: try row.decodeIfPresent(Instant.self, at: 3))
+                  WHERE \(filter.condition) AND e.kind <> 'discovered') TO STDOUT (FORMAT binary)
+            """) { row in
+            items.append(try Self.item(row))
         }
-        return ReportEvents(items: items, discoveries: discoveries)
+        return items
+    }
+
+    /// `condition` selects events of `profile_timeline`; `eventsWhere`, when given, selects
+    /// the same events by the columns of `change_events` alone (no account), so that their
+    /// discoveries are counted without joining each to its version; `items` selects the
+    /// same events again for `reportItems`. One `REPEATABLE READ` transaction: the items
+    /// and the discoveries of one state of the history, whatever an ingest commits meanwhile.
+    private func reportEvents(
+        where condition: String, _ parameters: [(any PostgresEncodable)?], eventsWhere: String?, items filter: ItemFilter
+    ) throws -> ReportEvents {
+        try connection.withTransaction(isolation: .repeatableRead) { connection in
+            for setting in filter.settings {
+                try connection.execute("SELECT set_config($1, $2, true)", [setting.name, setting.value])
+            }
+            let items = try reportItems(filter).attributed(by: connection)
+            // The instance as `SecurityProfile.instance(inKey:)` finds it (else the account,
+            // else the key), the account of the first event, as `DriftReport` counts them. The
+            // columns of `profile_timeline` a `discovered` event has (its version, no earlier
+            // one), joined once instead of the view's twice: half the time.
+            // Without an account to filter by, the account is looked up only where it is needed:
+            // for keys without an instance, and for each group's first event. Joining all
+            // 1,000,000 discoveries of a first load to their versions, then sorting them for the
+            // first account, was 3.0 s of a 4.3 s report over 7 nights of 1,000,000 profiles.
+            let discoveries = try connection.query(eventsWhere.map { eventsWhere in """
+                SELECT g.instance,
+                       (SELECT v.account_id FROM connect_audit.change_events f
+                        JOIN connect_audit.profile_versions v ON v.profile_key = f.profile_key AND v.version = f.to_version
+                        WHERE f.id = g.first_event),
+                       g.profiles, g.first_observed
+                FROM (SELECT coalesce(
+                                 \(Self.instanceInKey),
+                                 (SELECT v.account_id FROM connect_audit.profile_versions v
+                                  WHERE v.profile_key = e.profile_key AND v.version = e.to_version),
+                                 profile_key) AS instance,
+                             count(*) AS profiles, min(observed_at) AS first_observed, min(id) AS first_event
+                      FROM connect_audit.change_events e
+                      WHERE kind = 'discovered' AND \(eventsWhere)
+                      GROUP BY 1) g
+                """ } ?? """
+                SELECT coalesce(\(Self.instanceInKey), account_id, profile_key),
+                       (array_agg(account_id ORDER BY event_id))[1], count(*), min(observed_at)
+                FROM (SELECT e.id AS event_id, e.profile_key, e.observed_at, e.severity, e.snapshot_id, v.account_id
+                      FROM connect_audit.change_events e
+                      LEFT JOIN connect_audit.profile_versions v ON v.profile_key = e.profile_key AND v.version = e.to_version
+                      WHERE e.kind = 'discovered') discovered
+                WHERE \(condition)
+                GROUP BY 1
+                """, parameters).map { row in
+                DriftReport.Discovery(
+                    instance: try row.decode(String.self, at: 0), accountID: try row.decodeIfPresent(String.self, at: 1),
+                    profiles: try row.decode(Int.self, at: 2), observedAt: try row.decodeIfPresent(Instant.self, at: 3))
+            }
+            return ReportEvents(items: items, discoveries: discoveries)
+        }
     }
 
     /// The events with ids in `ids`, in id order.
@@ -124,6 +179,23 @@ package struct HistoryQueries {
             name: try row.decodeIfPresent(String.self, at: 2), accountID: try row.decodeIfPresent(String.self, at: 3),
             kind: kind, observedAt: try row.decode(Instant.self, at: 5), drift: drift, severity: severity,
             changedFields: try row.decode([String].self, at: 8), diff: try Self.decodeDiff(diff))
+    }
+
+    /// `item(_:)` of a binary `COPY` row of the same columns.
+    static func item(_ row: PostgresBinaryRow) throws -> ReportItem {
+        func required<Value>(_ value: Value?, _ column: String) throws -> Value {
+            guard let value else { throw StoreError.integrity("an event has NULL \(column)") }
+            return value
+        }
+        let (kind, drift, severity) = try EventColumns.classification(
+            kind: required(row.string(at: 4), "kind"), drift: required(row.string(at: 6), "drift"),
+            severity: required(row.string(at: 7), "severity"))
+        return ReportItem(
+            eventID: try required(row.int64(at: 0), "id"), key: try required(row.string(at: 1), "profile_key"),
+            name: try row.string(at: 2), accountID: try row.string(at: 3),
+            kind: kind, observedAt: try required(row.timestamp(at: 5), "observed_at"), drift: drift, severity: severity,
+            changedFields: try required(row.textArray(at: 8), "changed_fields"),
+            diff: try Self.decodeDiff(required(row.jsonbText(at: 9), "diff")))
     }
 
     /// A stored diff, decoded once here for every renderer.

@@ -39,6 +39,48 @@ package struct PostgresBinaryRow {
         }
     }
 
+    /// A `jsonb` field's text: its binary form is a format version (1) and then the text
+    /// `jsonb` prints (PostgreSQL's `jsonb_send`).
+    package func jsonbText(at index: Int) throws -> String? {
+        guard let field = try bytes(at: index) else { return nil }
+        guard field.first == 1 else {
+            throw PostgresError(.decoding, "binary jsonb field \(index) is not in format version 1")
+        }
+        return String(decoding: UnsafeBufferPointer(rebasing: field.dropFirst()), as: UTF8.self)
+    }
+
+    /// A `text[]` field of one dimension or none (empty), without NULL elements; the
+    /// layout of PostgreSQL's `array_send`: dimensions, a has-NULLs flag, the element type,
+    /// each dimension's length and lower bound, then each element's length and bytes.
+    package func textArray(at index: Int) throws -> [String]? {
+        guard let field = try bytes(at: index) else { return nil }
+        func int32(_ offset: Int) throws -> Int {
+            guard offset + 4 <= field.count else {
+                throw PostgresError(.decoding, "binary array field \(index) ends in the middle of a value")
+            }
+            return Int(PostgresBinaryReader.bigEndian(UnsafeBufferPointer(rebasing: field[offset..<offset + 4])))
+        }
+        let dimensions = try int32(0)
+        guard dimensions == 0 || dimensions == 1 else {
+            throw PostgresError(.decoding, "binary array field \(index) has \(dimensions) dimensions, expected one")
+        }
+        guard dimensions == 1 else { return [] }
+        let count = try int32(12)
+        guard count >= 0 else { throw PostgresError(.decoding, "binary array field \(index) has a negative length") }
+        var elements: [String] = []
+        elements.reserveCapacity(count)
+        var offset = 20
+        for _ in 0..<count {
+            let length = try int32(offset)
+            guard length >= 0, offset + 4 + length <= field.count else {
+                throw PostgresError(.decoding, "binary array field \(index) has a NULL or truncated element")
+            }
+            elements.append(String(decoding: UnsafeBufferPointer(rebasing: field[offset + 4..<offset + 4 + length]), as: UTF8.self))
+            offset += 4 + length
+        }
+        return elements
+    }
+
     private func integer(at index: Int, size: Int, _ type: String) throws -> Int64? {
         guard let field = try bytes(at: index) else { return nil }
         guard field.count == size else {

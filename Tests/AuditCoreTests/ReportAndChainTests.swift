@@ -67,6 +67,30 @@ struct ReportAndChainTests {
         #expect(html.components(separatedBy: "<script>").count - 1 == 1, "one script: the report's own filter")
     }
 
+    @Test("the JSON report written in pieces, its events rendered on every core: one document, every event once, in order")
+    func jsonInPieces() throws {
+        let diff = ProfileDiff(changes: ["permissions": .set(added: ["BasicAgentAccess"], removed: [])])
+        let items = (1...2_003).map { (index: Int) -> ReportItem in
+            let drift: DriftClass = index % 3 == 0 ? .widened : .changed
+            let severity: Severity = index % 5 == 0 ? .high : .low
+            return ReportItem(
+                eventID: Int64(index), key: "arn:k\(index)", name: "Profile \"\(index % 17)\"", accountID: "111122223333",
+                kind: .modified, observedAt: Self.now, drift: drift, severity: severity, changedFields: diff.changedFields, diff: diff)
+        }
+        let report = DriftReport(title: "t", generatedAt: Self.now, items: items)
+        let whole = ReportRenderer.render(report, as: .json)
+        for share in [1, 7, 1_000, 8_192] {
+            var pieces: [String] = []
+            ReportRenderer.writeJSON(report, eventsPerShare: share) { pieces.append($0) }
+            #expect(pieces.joined() == whole, "shares of \(share)")
+            if share == 7 { #expect(pieces.count > 100) }
+        }
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(whole.utf8)) as? [String: Any])
+        let ids: [Int64?] = try #require(json["events"] as? [[String: Any]]).map { ($0["id"] as? Int).map(Int64.init) }
+        #expect(ids == report.items.map { $0.eventID })
+        #expect(ids.count == 2_003)
+    }
+
     @Test("baseline drift: created, modified (timestamp alone is no drift) and deleted, classified as events are")
     func baselineDrift() {
         let arn = { (name: String) in "arn:aws:connect:us-east-1:111122223333:instance/i-1/security-profile/\(name)" }

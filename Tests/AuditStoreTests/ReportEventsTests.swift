@@ -20,6 +20,9 @@ struct ReportEventsTests {
             var night1 = [F.profile("a1"), F.profile("a2"), F.profile("b1", instance: F.instanceB), plain, bare, odd]
             try F.ingest(night1, day: 1, into: connection)
             night1[0] = F.profile("a1", time: 2_000, tagRestricted: [])
+            // A deletion: its item shows the name of the version it ended (`profile_timeline`),
+            // which the report's own query reads only for such items.
+            let deleted = night1.remove(at: 1)
             night1 += [F.profile("c1", instance: "cccccccc-0000-4000-8000-00000000000c"), F.profile("c2", instance: "cccccccc-0000-4000-8000-00000000000c")]
             try F.ingest(night1, day: 2, into: connection)
             let queries = HistoryQueries(connection: connection)
@@ -32,6 +35,10 @@ struct ReportEventsTests {
             #expect(!counted.items.contains { $0.kind == .discovered })
             #expect(fromSQL.discoveries == fromItems.discoveries)
             #expect(fromSQL.items == fromItems.items)
+            let deletedNames = counted.items.filter { $0.kind == .deleted }.map(\.name)
+            let deletedName = deleted.securityProfileName
+            #expect(deletedName != nil)
+            #expect(deletedNames == [deletedName])
             #expect(fromSQL.discoveries.map(\.profiles).reduce(0, +) == 8)
             #expect(Set(fromSQL.discoveries.map(\.instance)) == [
                 F.instanceA, F.instanceB, "cccccccc-0000-4000-8000-00000000000c", "210987654321", "bare-key", odd.key,
