@@ -85,6 +85,7 @@ let package = Package(
                 .embedInCode("Migrations/0010_roles.sql"),
                 .embedInCode("Migrations/0011_bulk_load_overlap_check.sql"),
                 .embedInCode("Migrations/0012_hash_collation.sql"),
+                .embedInCode("Migrations/0013_event_labels.sql"),
             ]
         ),
         // Pullers (DDSQL, AWS with SigV4): the network stays out of the model, reading and core.

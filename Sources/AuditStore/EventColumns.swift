@@ -11,15 +11,27 @@ enum EventColumns {
         "changed_fields", "diff", "drift", "severity", "timestamp_changed", "prev_hash", "hash",
     ]
 
-    /// Writes events with a binary `COPY`.
-    static func copy(_ events: [ChainedEvent], into connection: PostgresConnection) throws {
-        try connection.copyInBinary(copyStatement, columns: columns.count) { writer in
-            for event in events { try encode(event, into: &writer) }
+    /// The name and account a report shows beside an event (migration 0013): those of the
+    /// version it wrote, else of the version it ended; `nil` where not known at ingest, and
+    /// for discoveries (which reports count, never itemise).
+    struct Label {
+        var name: String?
+        var accountID: String?
+    }
+
+    /// The columns written: `columns` (the chained ones), then the label's.
+    private static let copyColumns = columns + ["profile_name", "account_id"]
+
+    /// Writes events with a binary `COPY`, each with its label.
+    static func copy(_ events: [ChainedEvent], labels: (ChainedEvent) -> Label, into connection: PostgresConnection) throws {
+        try connection.copyInBinary(copyStatement, columns: copyColumns.count) { writer in
+            for event in events { try encode(event, label: labels(event), into: &writer) }
         }
     }
 
     /// Chains `drafts` (`EventChain.chain`) and writes each event with a binary `COPY` as
     /// soon as it is chained, so the server stores events while the client hashes the next.
+    /// Without labels: a first load's events are discoveries, which are not labelled.
     /// - Returns: the chained events.
     static func chainAndCopy(
         _ drafts: [EventDraft], snapshotID: Int64, observedAt: Instant, after lastID: Int64, lastHash: String,
@@ -27,19 +39,19 @@ enum EventColumns {
     ) throws -> [ChainedEvent] {
         var events: [ChainedEvent] = []
         events.reserveCapacity(drafts.count)
-        try connection.copyInBinary(copyStatement, columns: columns.count) { writer in
+        try connection.copyInBinary(copyStatement, columns: copyColumns.count) { writer in
             try EventChain.chain(drafts, snapshotID: snapshotID, observedAt: observedAt, after: lastID, lastHash: lastHash) { event in
-                try encode(event, into: &writer)
+                try encode(event, label: Label(), into: &writer)
                 events.append(event)
             }
         }
         return events
     }
 
-    private static let copyStatement = "COPY connect_audit.change_events (\(columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)"
+    private static let copyStatement = "COPY connect_audit.change_events (\(copyColumns.joined(separator: ", "))) FROM STDIN (FORMAT binary)"
 
-    /// Appends one event's row, in `columns` order.
-    private static func encode(_ event: ChainedEvent, into writer: inout PostgresBinaryCopyInWriter) throws {
+    /// Appends one event's row, in `copyColumns` order.
+    private static func encode(_ event: ChainedEvent, label: Label, into writer: inout PostgresBinaryCopyInWriter) throws {
         writer.int64(event.id)
         writer.int64(event.snapshotID)
         writer.text(event.key)
@@ -55,6 +67,8 @@ enum EventColumns {
         writer.bool(event.timestampChanged)
         writer.text(event.previousHash)
         writer.text(event.hash)
+        writer.text(label.name)
+        writer.text(label.accountID)
         try writer.endRow()
     }
 

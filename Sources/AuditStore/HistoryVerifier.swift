@@ -38,9 +38,29 @@ package struct HistoryVerifier {
             }
             report.firstProblem = try firstInvariantBreak()
             if report.firstProblem == nil { report.firstProblem = try firstAlteredVersion() }
+            // Last: a version altered in place also mislabels its events, and is the cause.
+            if report.firstProblem == nil, let row = try connection.query(Self.mislabelled).first, let detail = row.values[0] {
+                report.firstProblem = "every event's label is its versions' name and account: \(detail)"
+            }
         }
         return report
     }
+
+    /// The first event whose label (migration 0013) is not its versions' name and account,
+    /// described; labels are outside the chain, so this is what vouches for them.
+    private static let mislabelled = """
+        SELECT 'event #' || e.id || ' (' || e.kind || ' of ' || e.profile_key || ') is labelled '
+               || coalesce(e.profile_name, '-') || ' / ' || coalesce(e.account_id, '-') || ' but its versions say '
+               || coalesce(v.security_profile_name, p.security_profile_name, '-') || ' / '
+               || coalesce(v.account_id, p.account_id, '-')
+        FROM connect_audit.change_events e
+        LEFT JOIN connect_audit.profile_versions v ON v.profile_key = e.profile_key AND v.version = e.to_version
+        LEFT JOIN connect_audit.profile_versions p ON p.profile_key = e.profile_key AND p.version = e.from_version
+        WHERE (e.profile_name IS NOT NULL OR e.account_id IS NOT NULL)
+          AND (e.profile_name IS DISTINCT FROM coalesce(v.security_profile_name, p.security_profile_name) AND e.profile_name IS NOT NULL
+               OR e.account_id IS DISTINCT FROM coalesce(v.account_id, p.account_id) AND e.account_id IS NOT NULL)
+        LIMIT 1
+        """
 
     /// Each invariant as a query that returns the first offending row's description.
     private static let invariants: [(String, String)] = [

@@ -395,13 +395,21 @@ package struct Ingestor {
     /// whether it did so as a `BulkLoad`.
     private func write(_ changes: ChangeSet, snapshotID: Int64, capturedAt: Instant, open: OpenVersions, rules: AlertRules?) throws -> Bool {
         let validFrom = capturedAt
+        // The labels of the versions closed here, for their events (`EventColumns.Label`).
+        var ended: [String: EventColumns.Label] = [:]
         if !changes.closedVersions.isEmpty {
-            let closed = try connection.execute("""
+            let closed = try connection.query("""
                 UPDATE connect_audit.profile_versions SET valid_to = $1
                 WHERE valid_to IS NULL AND profile_key = ANY($2::text[])
+                RETURNING profile_key, security_profile_name, account_id
                 """, [validFrom, Array(changes.closedVersions.keys)])
-            guard closed.affectedRows == changes.closedVersions.count else {
-                throw StoreError.concurrentChange("expected to close \(changes.closedVersions.count) versions, closed \(closed.affectedRows)")
+            guard closed.count == changes.closedVersions.count else {
+                throw StoreError.concurrentChange("expected to close \(changes.closedVersions.count) versions, closed \(closed.count)")
+            }
+            ended.reserveCapacity(closed.count)
+            for row in closed {
+                ended[try row.decode(String.self, at: 0)] = EventColumns.Label(
+                    name: try row.decodeIfPresent(String.self, at: 1), accountID: try row.decodeIfPresent(String.self, at: 2))
             }
         }
         FaultPoint.afterVersionsClosed.pass()
@@ -427,7 +435,17 @@ package struct Ingestor {
         FaultPoint.afterVersionsCopied.pass()
         let events = chaining?.value ?? []
         if !events.isEmpty {
-            try EventColumns.copy(events, into: connection)
+            var written: [String: Int] = [:]
+            written.reserveCapacity(changes.newVersions.count)
+            for index in changes.newVersions.indices { written[changes.newVersions[index].profile.key] = index }
+            try EventColumns.copy(events, labels: { event in
+                // Discoveries are counted by reports, never itemised: unlabelled, as a first load's.
+                guard event.kind != .discovered else { return EventColumns.Label() }
+                let wrote = event.toVersion == nil ? nil : written[event.key].map { changes.newVersions[$0].profile }
+                let ended = ended[event.key]
+                return EventColumns.Label(
+                    name: wrote?.securityProfileName ?? ended?.name, accountID: wrote?.accountID ?? ended?.accountID)
+            }, into: connection)
             FaultPoint.afterEventsCopied.pass()
         }
         try finishWrite(events, of: changes, snapshotID: snapshotID, open: open, rules: rules, bulk: bulk)

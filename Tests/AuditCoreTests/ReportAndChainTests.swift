@@ -67,6 +67,22 @@ struct ReportAndChainTests {
         #expect(html.components(separatedBy: "<script>").count - 1 == 1, "one script: the report's own filter")
     }
 
+    @Test("items of one severity, drift and time in the order of their names' bytes, then keys' bytes, then ids")
+    func nameOrder() {
+        let rows: [(name: String?, key: String, id: Int64)] = [
+            ("b", "k1", 1), ("a", "k2", 2), ("Caf\u{E9}", "k3", 3), ("Cafe\u{301}", "k4", 4), ("Z", "k5", 5), (nil, "k6", 6),
+            ("a", "k0", 8), ("a", "k0", 7),
+        ]
+        let items = rows.map { row in
+            ReportItem(
+                eventID: row.id, key: row.key, name: row.name, accountID: nil, kind: .modified, observedAt: Self.now,
+                drift: .changed, severity: .low, changedFields: [], diff: ProfileDiff())
+        }
+        let report = DriftReport(title: "t", generatedAt: Self.now, items: items)
+        // Canonically equivalent names ("é" composed and decomposed) still have one order.
+        #expect(report.items.map { $0.eventID } == [6, 4, 3, 5, 7, 8, 2, 1])
+    }
+
     @Test("the JSON report written in pieces, its events rendered on every core: one document, every event once, in order")
     func jsonInPieces() throws {
         let diff = ProfileDiff(changes: ["permissions": .set(added: ["BasicAgentAccess"], removed: [])])

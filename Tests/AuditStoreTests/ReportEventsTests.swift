@@ -61,4 +61,33 @@ struct ReportEventsTests {
             #expect(second.discoveries.map(\.profiles).reduce(0, +) == 2)
         }
     }
+
+    @Test("items read their events' labels; without one (an older event), the versions' name and account")
+    func labels() throws {
+        try F.withMigrated { connection in
+            var night = [F.profile("a1"), F.profile("a2"), F.profile("b1", instance: F.instanceB)]
+            try F.ingest(night, day: 1, into: connection)
+            night[0] = F.profile("a1", time: 2_000, tagRestricted: [])
+            night.remove(at: 1)
+            try F.ingest(night, day: 2, into: connection)
+            let queries = HistoryQueries(connection: connection)
+            let (from, to) = (F.day(1), F.day(3))
+            let labelled = try F.count("SELECT count(*) FROM connect_audit.change_events WHERE profile_name IS NOT NULL AND kind <> 'discovered'", connection)
+            #expect(labelled == 2, "the modification and the deletion carry their labels")
+            let viaView = try queries.events(ids: 1...Int64(try F.count("SELECT max(id) FROM connect_audit.change_events", connection)))
+                .filter { $0.kind != .discovered }
+            #expect(try queries.reportEvents(from: from, to: to).items.sorted { $0.eventID! < $1.eventID! } == viaView)
+            // Events written before labels existed: the versions' name and account, as before.
+            try connection.execute("ALTER TABLE connect_audit.change_events DISABLE TRIGGER USER")
+            try connection.execute("UPDATE connect_audit.change_events SET profile_name = NULL, account_id = NULL")
+            #expect(try queries.reportEvents(from: from, to: to).items.sorted { $0.eventID! < $1.eventID! } == viaView)
+            // The label is what is read (no join when it is there).
+            try connection.execute("UPDATE connect_audit.change_events SET profile_name = 'label', account_id = '000000000000'")
+            try connection.execute("ALTER TABLE connect_audit.change_events ENABLE TRIGGER USER")
+            let relabelled = try queries.reportEvents(from: from, to: to)
+            #expect(relabelled.items.count == 2)
+            #expect(relabelled.items.allSatisfy { $0.name == "label" && $0.accountID == "000000000000" })
+            #expect(try queries.reportEvents(from: from, to: to, account: "000000000000").items.count == 2)
+        }
+    }
 }

@@ -68,21 +68,39 @@ package struct DriftReport: Sendable {
         // Most severe first; then widened before other drift; then time, name, key, event. Sorted
         // by index over small keys, discoveries left out, and each item copied once, at
         // the end: moving whole items while sorting cost a quarter of a year-long report,
-        // and filtering them first another tenth.
+        // and filtering them first another tenth. Names and keys in the order of their
+        // UTF-8 bytes (of their code points), not of Unicode's canonical equivalence: the
+        // names, laid end to end in one buffer, compared with `memcmp` (String's comparison
+        // of names with a non-ASCII dash, and the retains of reading them from the items,
+        // were a quarter of sorting a year of 1,000,000 profiles' changes).
         let ranks = items.indices.map { index in
             (severity: items[index].severity.rank,
              drift: items[index].drift.rank,
              time: items[index].observedAt?.microsecondsSinceEpoch ?? 0)
         }
-        let order = items.indices.filter { items[$0].kind != .discovered }.sorted { a, b in
-            let (x, y) = (ranks[a], ranks[b])
-            if x.severity != y.severity { return x.severity > y.severity }
-            if x.drift != y.drift { return x.drift > y.drift }
-            if x.time != y.time { return x.time < y.time }
-            let (nameA, nameB) = (items[a].name ?? "", items[b].name ?? "")
-            if nameA != nameB { return nameA < nameB }
-            if items[a].key != items[b].key { return items[a].key < items[b].key }
-            return (items[a].eventID ?? 0) < (items[b].eventID ?? 0)
+        var nameBytes: [UInt8] = []
+        var nameSpans: [(start: Int, count: Int)] = []
+        nameSpans.reserveCapacity(items.count)
+        for index in items.indices {
+            let start = nameBytes.count
+            nameBytes.append(contentsOf: (items[index].name ?? "").utf8)
+            nameSpans.append((start, nameBytes.count - start))
+        }
+        nameBytes.append(0)  // never empty: its base address is never nil
+        let order = nameBytes.withUnsafeBufferPointer { names in
+            items.indices.filter { items[$0].kind != .discovered }.sorted { a, b in
+                let (x, y) = (ranks[a], ranks[b])
+                if x.severity != y.severity { return x.severity > y.severity }
+                if x.drift != y.drift { return x.drift > y.drift }
+                if x.time != y.time { return x.time < y.time }
+                let (nameA, nameB) = (nameSpans[a], nameSpans[b])
+                let compared = memcmp(names.baseAddress! + nameA.start, names.baseAddress! + nameB.start, min(nameA.count, nameB.count))
+                if compared != 0 { return compared < 0 }
+                if nameA.count != nameB.count { return nameA.count < nameB.count }
+                let (keyA, keyB) = (items[a].key.utf8, items[b].key.utf8)
+                if !keyA.elementsEqual(keyB) { return keyA.lexicographicallyPrecedes(keyB) }
+                return (items[a].eventID ?? 0) < (items[b].eventID ?? 0)
+            }
         }
         self.items = order.map { items[$0] }
         var bySeverity = [Severity: Int]()
