@@ -94,15 +94,31 @@ package struct HistoryQueries {
     /// result (the same columns as `eventColumns`).
     private func reportItems(_ filter: ItemFilter) throws -> [ReportItem] {
         var items: [ReportItem] = []
+        var fieldLists = RecurringFieldLists()
         try connection.copyOutBinary("""
             COPY (SELECT e.id, e.profile_key, \(Self.itemLabel("profile_name", "security_profile_name")), \(Self.itemAccount),
                          e.kind, e.observed_at, e.drift, e.severity, e.changed_fields, e.diff
                   FROM connect_audit.change_events e
                   WHERE \(filter.condition) AND e.kind <> 'discovered') TO STDOUT (FORMAT binary)
             """) { row in
-            items.append(try Self.item(row))
+            items.append(try Self.item(row, fieldLists: &fieldLists))
         }
         return items
+    }
+
+    /// The lists of changed fields met so far, by their binary form: a year of changes has
+    /// a few dozen different lists, each made once and shared instead of once per event.
+    struct RecurringFieldLists {
+        private var lists: [[UInt8]: [String]] = [:]
+
+        mutating func list(_ row: PostgresBinaryRow, at index: Int) throws -> [String]? {
+            guard let bytes = try row.bytes(at: index) else { return nil }
+            let key = Array(bytes)
+            if let known = lists[key] { return known }
+            guard let list = try row.textArray(at: index) else { return nil }
+            if lists.count < 1_024 { lists[key] = list }
+            return list
+        }
     }
 
     /// `condition` selects events of `profile_timeline`; `eventsWhere`, when given, selects
@@ -188,8 +204,9 @@ package struct HistoryQueries {
             changedFields: try row.decode([String].self, at: 8), diff: try Self.decodeDiff(diff))
     }
 
-    /// `item(_:)` of a binary `COPY` row of the same columns.
-    static func item(_ row: PostgresBinaryRow) throws -> ReportItem {
+    /// `item(_:)` of a binary `COPY` row of the same columns; the diff scanned where it
+    /// lies in the row (`ProfileDiff.scanned`), else decoded from its text.
+    static func item(_ row: PostgresBinaryRow, fieldLists: inout RecurringFieldLists) throws -> ReportItem {
         func required<Value>(_ value: Value?, _ column: String) throws -> Value {
             guard let value else { throw StoreError.integrity("an event has NULL \(column)") }
             return value
@@ -197,12 +214,13 @@ package struct HistoryQueries {
         let (kind, drift, severity) = try EventColumns.classification(
             kind: required(row.string(at: 4), "kind"), drift: required(row.string(at: 6), "drift"),
             severity: required(row.string(at: 7), "severity"))
+        let diff = try required(row.jsonbBytes(at: 9), "diff")
         return ReportItem(
             eventID: try required(row.int64(at: 0), "id"), key: try required(row.string(at: 1), "profile_key"),
             name: try row.string(at: 2), accountID: try row.string(at: 3),
             kind: kind, observedAt: try required(row.timestamp(at: 5), "observed_at"), drift: drift, severity: severity,
-            changedFields: try required(row.textArray(at: 8), "changed_fields"),
-            diff: try Self.decodeDiff(required(row.jsonbText(at: 9), "diff")))
+            changedFields: try required(fieldLists.list(row, at: 8), "changed_fields"),
+            diff: try ProfileDiff.scanned(diff) ?? Self.decodeDiff(String(decoding: diff, as: UTF8.self)))
     }
 
     /// A stored diff, decoded once here for every renderer.

@@ -178,7 +178,7 @@ package enum ReportRenderer {
     }
 
     /// One event of the JSON report, its keys in order.
-    private static func writeEvent(_ item: ReportItem, into out: inout String) {
+    private static func writeEvent(_ item: borrowing ReportItem, into out: inout String) {
         out += "{\"account_id\":"
         writeOptional(item.accountID, into: &out)
         out += ",\"attribution\":["
