@@ -1,8 +1,8 @@
 -- connect-audit schema, version 13: each change event carries the name and account a report
 -- shows beside it (`profile_timeline`'s: the version the event wrote, else the one it ended),
 -- written by the ingest that observed it. A report read them by joining every event to its
--- versions: over a year of 1,000,000 profiles, 3,650,000 events joined to 4,600,000 versions
--- (7 GB of rows) before the first byte of output (issue 18).
+-- versions: 785,000 changes of 1,000,000 profiles joined to about 1,950,000 versions (3 GB of
+-- rows) took 6.4 s before the first byte of output (issue 18).
 --
 -- NULL means "not stored": events written before this version, discoveries (counted by a
 -- report, never itemised), and a profile without a name or account. A report

@@ -36,7 +36,8 @@ struct ByteEscapes: Sendable {
     func write(_ text: String, into out: inout String) {
         let utf8 = text.utf8
         // The first replaced byte, searched in the contiguous bytes a native string has: a
-        // search through the view's indices was a twelfth of a year-long JSON report.
+        // search through the view's indices was 8% of a month's JSON report at 1,000,000
+        // profiles (`perf`).
         let offset = utf8.withContiguousStorageIfAvailable { bytes -> Int? in
             for index in bytes.indices where contains(bytes[index]) { return index }
             return nil

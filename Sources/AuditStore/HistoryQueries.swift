@@ -31,38 +31,35 @@ package struct HistoryQueries {
     /// The report of the events observed in `[from, to)`, at or above `minSeverity`, of one
     /// account if given.
     package func reportEvents(from: Instant, to: Instant, account: String? = nil, minSeverity: Severity = .info) throws -> ReportEvents {
-        let window = "observed_at >= $1 AND observed_at < $2 AND severity >= $3::connect_audit.severity"
-        return try reportEvents(
-            where: window + " AND ($4::text IS NULL OR account_id = $4)", [from, to, minSeverity.rawValue, account],
-            // Without an account, the window is on the events' own columns ($4 is NULL).
-            eventsWhere: account == nil ? window + " AND $4::text IS NULL" : nil,
-            items: ItemFilter(
-                condition: """
-                    e.observed_at >= current_setting('connect_audit.report_from')::timestamptz
-                    AND e.observed_at < current_setting('connect_audit.report_to')::timestamptz
-                    AND e.severity >= current_setting('connect_audit.report_min_severity')::connect_audit.severity
-                    """ + (account == nil ? "" : " AND \(Self.itemAccount) = current_setting('connect_audit.report_account')"),
-                settings: [
-                    ("connect_audit.report_from", from.iso8601), ("connect_audit.report_to", to.iso8601),
-                    ("connect_audit.report_min_severity", minSeverity.rawValue), ("connect_audit.report_account", account ?? ""),
-                ]))
+        try reportEvents(ReportFilter(
+            events: """
+                e.observed_at >= current_setting('connect_audit.report_from')::timestamptz
+                AND e.observed_at < current_setting('connect_audit.report_to')::timestamptz
+                AND e.severity >= current_setting('connect_audit.report_min_severity')::connect_audit.severity
+                """,
+            settings: [
+                ("connect_audit.report_from", from.iso8601), ("connect_audit.report_to", to.iso8601),
+                ("connect_audit.report_min_severity", minSeverity.rawValue),
+            ],
+            account: account))
     }
 
     /// The report of one snapshot.
     package func reportEvents(snapshot id: Int64) throws -> ReportEvents {
-        try reportEvents(
-            where: "snapshot_id = $1", [id], eventsWhere: "snapshot_id = $1",
-            items: ItemFilter(
-                condition: "e.snapshot_id = current_setting('connect_audit.report_snapshot')::bigint",
-                settings: [("connect_audit.report_snapshot", String(id))]))
+        try reportEvents(ReportFilter(
+            events: "e.snapshot_id = current_setting('connect_audit.report_snapshot')::bigint",
+            settings: [("connect_audit.report_snapshot", String(id))], account: nil))
     }
 
-    /// Which events a report's items are: a condition on `change_events e` (and on
-    /// `itemAccount`) whose values are settings of the report's transaction. A `COPY` takes
-    /// no parameters; its values come from `set_config`, itself sent with parameters.
-    private struct ItemFilter {
-        var condition: String
+    /// Which events a report covers: `events`, a condition on `change_events e` whose values
+    /// are `settings` of the report's transaction (a `COPY` takes no parameters; the
+    /// settings are sent with `set_config`, as parameters), and the account if one is asked.
+    private struct ReportFilter {
+        var events: String
         var settings: [(name: String, value: String)]
+        var account: String?
+
+        static let accountSetting = "connect_audit.report_account"
     }
 
     /// The instance of a `discovered` event's profile as `SecurityProfile.instance(inKey:)`
@@ -88,18 +85,18 @@ package struct HistoryQueries {
 
     private static let itemAccount = itemLabel("account_id", "account_id")
 
-    /// The items (events other than `discovered`) `filter` selects, by binary `COPY`, in no
-    /// order (`DriftReport` sorts them): a year of 1,000,000 profiles is 3,650,000 changes,
-    /// whose text the server formatted and the client parsed again, all held at once in one
-    /// result (the same columns as `eventColumns`).
-    private func reportItems(_ filter: ItemFilter) throws -> [ReportItem] {
+    /// The items (events other than `discovered`) `condition` selects, by binary `COPY`, in
+    /// no order (`DriftReport` sorts them): a year of 1,000,000 profiles is 3.4 million
+    /// changes, whose text the server formatted and the client parsed again, all held at
+    /// once in one result (the same columns as `eventColumns`).
+    private func reportItems(where condition: String) throws -> [ReportItem] {
         var items: [ReportItem] = []
         var fieldLists = RecurringFieldLists()
         try connection.copyOutBinary("""
             COPY (SELECT e.id, e.profile_key, \(Self.itemLabel("profile_name", "security_profile_name")), \(Self.itemAccount),
                          e.kind, e.observed_at, e.drift, e.severity, e.changed_fields, e.diff
                   FROM connect_audit.change_events e
-                  WHERE \(filter.condition) AND e.kind <> 'discovered') TO STDOUT (FORMAT binary)
+                  WHERE \(condition) AND e.kind <> 'discovered') TO STDOUT (FORMAT binary)
             """) { row in
             items.append(try Self.item(row, fieldLists: &fieldLists))
         }
@@ -121,23 +118,23 @@ package struct HistoryQueries {
         }
     }
 
-    /// `condition` selects events of `profile_timeline`; `eventsWhere`, when given, selects
-    /// the same events by the columns of `change_events` alone (no account), so that their
-    /// discoveries are counted without joining each to its version; `items` selects the
-    /// same events again for `reportItems`. One `REPEATABLE READ` transaction: the items
-    /// and the discoveries of one state of the history, whatever an ingest commits meanwhile.
-    private func reportEvents(
-        where condition: String, _ parameters: [(any PostgresEncodable)?], eventsWhere: String?, items filter: ItemFilter
-    ) throws -> ReportEvents {
+    /// The items and the discoveries `filter` selects, in one `REPEATABLE READ` transaction:
+    /// both of one state of the history, whatever an ingest commits meanwhile.
+    private func reportEvents(_ filter: ReportFilter) throws -> ReportEvents {
         try connection.withTransaction(isolation: .repeatableRead) { connection in
             // No JIT compilation: the items' scalar subqueries (run only for events without
-            // a label) make the plan look costly enough to compile, which took 0.4-1.4 s
-            // and saved nothing (a month of 1,000,000 profiles' changes, `EXPLAIN ANALYZE`).
+            // a label) make the plan look costly enough to compile, which took 0.4-1.4 s of
+            // a query that reads each row once (`EXPLAIN ANALYZE`, a month of 1,000,000
+            // profiles' changes and the first 785,000 of a year).
             try connection.execute("SET LOCAL jit = off")
-            for setting in filter.settings {
+            let settings = filter.settings + (filter.account.map { [(ReportFilter.accountSetting, $0)] } ?? [])
+            for setting in settings {
                 try connection.execute("SELECT set_config($1, $2, true)", [setting.name, setting.value])
             }
-            let items = try reportItems(filter).attributed(by: connection)
+            let ofAccount = "current_setting('\(ReportFilter.accountSetting)')"
+            let items = try reportItems(
+                where: filter.events + (filter.account == nil ? "" : " AND \(Self.itemAccount) = \(ofAccount)")
+            ).attributed(by: connection)
             // The instance as `SecurityProfile.instance(inKey:)` finds it (else the account,
             // else the key), the account of the first event, as `DriftReport` counts them. The
             // columns of `profile_timeline` a `discovered` event has (its version, no earlier
@@ -146,7 +143,7 @@ package struct HistoryQueries {
             // for keys without an instance, and for each group's first event. Joining all
             // 1,000,000 discoveries of a first load to their versions, then sorting them for the
             // first account, was 3.0 s of a 4.3 s report over 7 nights of 1,000,000 profiles.
-            let discoveries = try connection.query(eventsWhere.map { eventsWhere in """
+            let discoveries = try connection.query(filter.account == nil ? """
                 SELECT g.instance,
                        (SELECT v.account_id FROM connect_audit.change_events f
                         JOIN connect_audit.profile_versions v ON v.profile_key = f.profile_key AND v.version = f.to_version
@@ -159,18 +156,18 @@ package struct HistoryQueries {
                                  profile_key) AS instance,
                              count(*) AS profiles, min(observed_at) AS first_observed, min(id) AS first_event
                       FROM connect_audit.change_events e
-                      WHERE kind = 'discovered' AND \(eventsWhere)
+                      WHERE kind = 'discovered' AND \(filter.events)
                       GROUP BY 1) g
-                """ } ?? """
+                """ : """
                 SELECT coalesce(\(Self.instanceInKey), account_id, profile_key),
                        (array_agg(account_id ORDER BY event_id))[1], count(*), min(observed_at)
                 FROM (SELECT e.id AS event_id, e.profile_key, e.observed_at, e.severity, e.snapshot_id, v.account_id
                       FROM connect_audit.change_events e
                       LEFT JOIN connect_audit.profile_versions v ON v.profile_key = e.profile_key AND v.version = e.to_version
-                      WHERE e.kind = 'discovered') discovered
-                WHERE \(condition)
+                      WHERE e.kind = 'discovered' AND \(filter.events)) discovered
+                WHERE account_id = \(ofAccount)
                 GROUP BY 1
-                """, parameters).map { row in
+                """).map { row in
                 DriftReport.Discovery(
                     instance: try row.decode(String.self, at: 0), accountID: try row.decodeIfPresent(String.self, at: 1),
                     profiles: try row.decode(Int.self, at: 2), observedAt: try row.decodeIfPresent(Instant.self, at: 3))

@@ -56,9 +56,8 @@ package struct HistoryVerifier {
         FROM connect_audit.change_events e
         LEFT JOIN connect_audit.profile_versions v ON v.profile_key = e.profile_key AND v.version = e.to_version
         LEFT JOIN connect_audit.profile_versions p ON p.profile_key = e.profile_key AND p.version = e.from_version
-        WHERE (e.profile_name IS NOT NULL OR e.account_id IS NOT NULL)
-          AND (e.profile_name IS DISTINCT FROM coalesce(v.security_profile_name, p.security_profile_name) AND e.profile_name IS NOT NULL
-               OR e.account_id IS DISTINCT FROM coalesce(v.account_id, p.account_id) AND e.account_id IS NOT NULL)
+        WHERE e.profile_name IS DISTINCT FROM coalesce(v.security_profile_name, p.security_profile_name) AND e.profile_name IS NOT NULL
+           OR e.account_id IS DISTINCT FROM coalesce(v.account_id, p.account_id) AND e.account_id IS NOT NULL
         LIMIT 1
         """
 

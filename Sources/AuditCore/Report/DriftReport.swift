@@ -71,8 +71,8 @@ package struct DriftReport: Sendable {
         // and filtering them first another tenth. Names and keys in the order of their
         // UTF-8 bytes (of their code points), not of Unicode's canonical equivalence: the
         // names, laid end to end in one buffer, compared with `memcmp` (String's comparison
-        // of names with a non-ASCII dash, and the retains of reading them from the items,
-        // were a quarter of sorting a year of 1,000,000 profiles' changes).
+        // of names with a non-ASCII dash was 7.6% of a month's JSON report at 1,000,000
+        // profiles, `perf`: more than the rest of the sort).
         let ranks = items.indices.map { index in
             (severity: items[index].severity.rank,
              drift: items[index].drift.rank,

@@ -135,9 +135,10 @@ package enum ReportRenderer {
 
     /// `json(report)` handed to `write` in pieces, in order: the head, then the events a
     /// slice at a time, each slice's share rendered on its own core while nothing is
-    /// written. A year of 1,000,000 profiles is 3,650,000 events, 2 GB of JSON: made
-    /// whole before its first byte was written, it was held twice (the text and its copy
-    /// on the way out), on one core.
+    /// written. A year of 1,000,000 profiles is 3.4 million changes, about 2 GB of JSON,
+    /// which was made whole on one core before its first byte was written (a report of the
+    /// first 785,000 peaked at 2,218 MiB before this and the binary `COPY` of its items, at
+    /// 892 MiB after).
     package static func writeJSON(_ report: DriftReport, eventsPerShare: Int = 8_192, to write: (String) throws -> Void) rethrows {
         var head = "{\"report\":{"
         head += "\"baseline\":" + optional(report.baseline)
