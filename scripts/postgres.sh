@@ -10,6 +10,8 @@
 #   scripts/postgres.sh database NAME [URL]
 #                                create database NAME anew on URL's server (default: this
 #                                cluster, started if needed) and print its URL
+#   scripts/postgres.sh database-url NAME [URL]
+#                                print the URL of database NAME there, as it is
 #
 # The cluster lives in .pgdata/ under the project (git-ignored), or, when the `postgres`
 # user cannot reach the project folder, in the system's temporary folder under a name
@@ -120,6 +122,15 @@ stop() {
     if running; then as_owner "$(pg_bindir)/pg_ctl" -D "$data" -m fast -w stop >/dev/null; say "stopped"; else say "not running"; fi
 }
 
+# The URL of database NAME on the server at URL (the same URL, another path).
+database_url() {
+    python3 - "$1" "$2" <<'PY'
+import sys, urllib.parse as u
+p = u.urlsplit(sys.argv[1])
+print(u.urlunsplit((p.scheme, p.netloc, "/" + sys.argv[2], p.query, p.fragment)))
+PY
+}
+
 case "${1:-start}" in
     start) start ;;
     env) echo "export DATABASE_URL='$(start)'" ;;
@@ -131,11 +142,9 @@ case "${1:-start}" in
         name=${2:?usage: scripts/postgres.sh database NAME [URL]}
         server=${3:-$(start)}
         psql -q "$server" -c "DROP DATABASE IF EXISTS \"$name\"" -c "CREATE DATABASE \"$name\"" 2>/dev/null
-        python3 - "$server" "$name" <<'PY'
-import sys, urllib.parse as u
-p = u.urlsplit(sys.argv[1])
-print(u.urlunsplit((p.scheme, p.netloc, "/" + sys.argv[2], p.query, p.fragment)))
-PY
+        database_url "$server" "$name"
         ;;
-    *) say "usage: scripts/postgres.sh start|env|url|status|stop|deps|database NAME [URL]"; exit 2 ;;
+    database-url)
+        database_url "${3:-$(start)}" "${2:?usage: scripts/postgres.sh database-url NAME [URL]}" ;;
+    *) say "usage: scripts/postgres.sh start|env|url|status|stop|deps|database NAME [URL]|database-url NAME [URL]"; exit 2 ;;
 esac
