@@ -99,7 +99,7 @@ struct Nightly: ParsableCommand {
         let events = try HistoryQueries(connection: connection).reportEvents(snapshot: snapshotID)
         let report = DriftReport(
             title: "nightly \(day): snapshot #\(snapshotID) captured \(capturedAt.minuteText)", generatedAt: .now,
-            items: events.items, discovered: events.discoveries)
+            rows: events.rows, discovered: events.discoveries)
         let folder = settings.reportsDir + "/\(day)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         for format in settings.formats {
@@ -114,7 +114,7 @@ struct Nightly: ParsableCommand {
         }
         let counts = report.countsBySeverity.filter { $0.1 > 0 }.map { "\($0.1) \($0.0.rawValue)" }.joined(separator: ", ")
         let repeated = if case .alreadyIngested = outcome { " (already ingested: nothing new)" } else { "" }
-        print("nightly \(day): pulled \(pulledRows) profiles; snapshot #\(snapshotID)\(repeated): \(report.items.count) change(s)"
+        print("nightly \(day): pulled \(pulledRows) profiles; snapshot #\(snapshotID)\(repeated): \(report.itemCount) change(s)"
             + (counts.isEmpty ? "" : " (\(counts))") + "; reports in \(folder); alerts: \(alertLine)")
         if let failOn = settings.failOn, report.hasItem(atLeast: failOn) { throw ExitCode(3) }
     }

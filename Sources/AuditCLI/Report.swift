@@ -25,7 +25,7 @@ struct Report: ParsableCommand {
             .reportEvents(from: from, to: to, account: output.account, minSeverity: output.minSeverity)
         let report = DriftReport(
             title: "changes from \(from.minuteText) to \(to.minuteText)",
-            from: from, to: to, generatedAt: now, items: events.items, discovered: events.discoveries)
+            from: from, to: to, generatedAt: now, rows: events.rows, discovered: events.discoveries)
         try output.emit(report)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AuditCore
 import AuditModel
+import Foundation
 import SnapshotReading
 
 
@@ -22,8 +23,9 @@ struct ReportOptions: ParsableArguments {
     func emit(_ report: DriftReport) throws {
         if format == .json {
             // Written as it is rendered: a year's JSON can be gigabytes.
-            ReportRenderer.writeJSON(report) { print($0, terminator: "") }
-            print()
+            fflush(nil)  // what `print` buffered, before the bytes written directly
+            try ReportRenderer.writeJSON(report, to: writeStandardOutput)
+            try Array("\n".utf8).withUnsafeBufferPointer(writeStandardOutput)
         } else {
             print(ReportRenderer.render(report, as: format))
         }

@@ -1,4 +1,5 @@
 import AuditModel
+import Foundation
 
 /// Prints one line for a person: text from outside (names, keys, descriptions, stored
 /// errors) has its control characters escaped (`TextEscaping.terminal`).
@@ -10,4 +11,19 @@ func printForTerminal(_ line: String) {
 /// line break inside a name can neither shift the columns nor forge a row.
 func printRow(_ cells: [String]) {
     print(cells.map(TextEscaping.terminal).joined(separator: "\t"))
+}
+
+/// Writes `bytes` to standard output whole, with `write(2)` (not through `stdout`'s buffer,
+/// which copied each of a year-long report's 2 GB once more).
+/// - Throws: `CLIError` when the output cannot be written (a closed pipe, a full disk).
+func writeStandardOutput(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+    var offset = 0
+    while offset < bytes.count {
+        let written = write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+        if written < 0 {
+            if errno == EINTR { continue }
+            throw CLIError("cannot write the report to standard output: \(String(cString: strerror(errno)))")
+        }
+        offset += written
+    }
 }

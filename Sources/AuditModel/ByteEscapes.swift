@@ -6,13 +6,15 @@ struct ByteEscapes: Sendable {
     /// The bytes replaced, as two words of bits.
     private var low: UInt64 = 0
     private var high: UInt64 = 0
-    /// Each ASCII byte's replacement, made once (`""` for those kept).
+    /// Each ASCII byte's replacement, made once (`""` for those kept), as text and as bytes.
     private let replacements: [String]
+    private let replacementBytes: [[UInt8]]
 
     /// The escapes `replacement` names (`nil`: the byte stays).
     init(_ replacement: (UInt8) -> String?) {
         let table = (0..<128).map { replacement(UInt8($0)) }
         replacements = table.map { $0 ?? "" }
+        replacementBytes = replacements.map { Array($0.utf8) }
         for (byte, replaced) in table.enumerated() where replaced != nil {
             if byte < 64 { low |= 1 << UInt64(byte) } else { high |= 1 << UInt64(byte - 64) }
         }
@@ -57,5 +59,16 @@ struct ByteEscapes: Sendable {
             run = index
         }
         out.append(contentsOf: Substring(utf8[run..<utf8.endIndex]))
+    }
+
+    /// `write(_:into:)` of UTF-8 bytes into bytes.
+    func write(_ text: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        var run = 0
+        for index in text.indices where contains(text[index]) {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: text[run..<index]))
+            out.append(contentsOf: replacementBytes[Int(text[index])])
+            run = index + 1
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: text[run...]))
     }
 }

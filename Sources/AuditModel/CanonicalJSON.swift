@@ -69,6 +69,29 @@ package enum CanonicalJSON {
         out += "\""
     }
 
+    /// `writeString` of UTF-8 bytes into bytes.
+    package static func writeString(_ text: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        escapes.write(text, into: &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// `writeString` of a string into bytes.
+    package static func writeString(_ text: String, into out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { writeString($0, into: &out) }
+    }
+
+    /// `write(_ strings:)` into bytes.
+    package static func write(_ strings: [String], into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
+        for index in strings.indices {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            writeString(strings[index], into: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
     private static let escapes = ByteEscapes { byte in
         switch byte {
         case UInt8(ascii: "\""): return "\\\""

@@ -24,8 +24,11 @@ package struct HistoryQueries {
     /// of 1,000,000 profiles is 1,000,000 `discovered` events, which a report only counts:
     /// fetched and decoded one by one they were most of a report over that history.
     package struct ReportEvents {
-        package var items: [ReportItem]
+        package var rows: ReportRows
         package var discoveries: [DriftReport.Discovery]
+
+        /// The changes as items, in the order they were read.
+        package var items: [ReportItem] { rows.items }
     }
 
     /// The report of the events observed in `[from, to)`, at or above `minSeverity`, of one
@@ -85,12 +88,13 @@ package struct HistoryQueries {
 
     private static let itemAccount = itemLabel("account_id", "account_id")
 
-    /// The items (events other than `discovered`) `condition` selects, by binary `COPY`, in
-    /// no order (`DriftReport` sorts them): a year of 1,000,000 profiles is 3.4 million
-    /// changes, whose text the server formatted and the client parsed again, all held at
-    /// once in one result (the same columns as `eventColumns`).
-    private func reportItems(where condition: String) throws -> [ReportItem] {
-        var items: [ReportItem] = []
+    /// The changes (events other than `discovered`) `condition` selects, by binary `COPY`,
+    /// in no order (`DriftReport` sorts them), each kept as compact as it came
+    /// (`ReportRows`): a year of 1,000,000 profiles is 3.4 million changes, whose text the
+    /// server formatted and the client parsed again, all held at once in one result (the
+    /// same columns as `eventColumns`).
+    private func reportRows(where condition: String) throws -> ReportRows {
+        var rows = ReportRows()
         var fieldLists = RecurringFieldLists()
         try connection.copyOutBinary("""
             COPY (SELECT e.id, e.profile_key, \(Self.itemLabel("profile_name", "security_profile_name")), \(Self.itemAccount),
@@ -98,23 +102,24 @@ package struct HistoryQueries {
                   FROM connect_audit.change_events e
                   WHERE \(condition) AND e.kind <> 'discovered') TO STDOUT (FORMAT binary)
             """) { row in
-            items.append(try Self.item(row, fieldLists: &fieldLists))
+            try Self.append(row, to: &rows, fieldLists: &fieldLists)
         }
-        return items
+        return rows
     }
 
     /// The lists of changed fields met so far, by their binary form: a year of changes has
-    /// a few dozen different lists, each made once and shared instead of once per event.
+    /// a few dozen different lists, each made once and numbered in the rows.
     struct RecurringFieldLists {
-        private var lists: [[UInt8]: [String]] = [:]
+        private var numbers: [[UInt8]: Int32] = [:]
 
-        mutating func list(_ row: PostgresBinaryRow, at index: Int) throws -> [String]? {
+        mutating func list(_ row: PostgresBinaryRow, at index: Int, in rows: inout ReportRows) throws -> Int32? {
             guard let bytes = try row.bytes(at: index) else { return nil }
             let key = Array(bytes)
-            if let known = lists[key] { return known }
+            if let known = numbers[key] { return known }
             guard let list = try row.textArray(at: index) else { return nil }
-            if lists.count < 1_024 { lists[key] = list }
-            return list
+            let number = rows.fieldList(list)
+            if numbers.count < 1_024 { numbers[key] = number }
+            return number
         }
     }
 
@@ -132,9 +137,9 @@ package struct HistoryQueries {
                 try connection.execute("SELECT set_config($1, $2, true)", [setting.name, setting.value])
             }
             let ofAccount = "current_setting('\(ReportFilter.accountSetting)')"
-            let items = try reportItems(
-                where: filter.events + (filter.account == nil ? "" : " AND \(Self.itemAccount) = \(ofAccount)")
-            ).attributed(by: connection)
+            var rows = try reportRows(
+                where: filter.events + (filter.account == nil ? "" : " AND \(Self.itemAccount) = \(ofAccount)"))
+            try rows.attribute(TrailStore(connection: connection).attributions(of: rows.eventIDs))
             // The instance as `SecurityProfile.instance(inKey:)` finds it (else the account,
             // else the key), the account of the first event, as `DriftReport` counts them. The
             // columns of `profile_timeline` a `discovered` event has (its version, no earlier
@@ -172,7 +177,7 @@ package struct HistoryQueries {
                     instance: try row.decode(String.self, at: 0), accountID: try row.decodeIfPresent(String.self, at: 1),
                     profiles: try row.decode(Int.self, at: 2), observedAt: try row.decodeIfPresent(Instant.self, at: 3))
             }
-            return ReportEvents(items: items, discoveries: discoveries)
+            return ReportEvents(rows: rows, discoveries: discoveries)
         }
     }
 
@@ -201,9 +206,9 @@ package struct HistoryQueries {
             changedFields: try row.decode([String].self, at: 8), diff: try Self.decodeDiff(diff))
     }
 
-    /// `item(_:)` of a binary `COPY` row of the same columns; the diff scanned where it
-    /// lies in the row (`ProfileDiff.scanned`), else decoded from its text.
-    static func item(_ row: PostgresBinaryRow, fieldLists: inout RecurringFieldLists) throws -> ReportItem {
+    /// `item(_:)` of a binary `COPY` row of the same columns, appended to `rows`: the text
+    /// copied where it lies in the row, the diff written as JSON from its stored bytes.
+    static func append(_ row: PostgresBinaryRow, to rows: inout ReportRows, fieldLists: inout RecurringFieldLists) throws {
         func required<Value>(_ value: Value?, _ column: String) throws -> Value {
             guard let value else { throw StoreError.integrity("an event has NULL \(column)") }
             return value
@@ -212,12 +217,14 @@ package struct HistoryQueries {
             kind: required(row.string(at: 4), "kind"), drift: required(row.string(at: 6), "drift"),
             severity: required(row.string(at: 7), "severity"))
         let diff = try required(row.jsonbBytes(at: 9), "diff")
-        return ReportItem(
-            eventID: try required(row.int64(at: 0), "id"), key: try required(row.string(at: 1), "profile_key"),
-            name: try row.string(at: 2), accountID: try row.string(at: 3),
+        let appended = rows.append(
+            id: try required(row.int64(at: 0), "id"), key: try required(row.bytes(at: 1), "profile_key"),
+            name: try row.bytes(at: 2), accountID: try row.bytes(at: 3),
             kind: kind, observedAt: try required(row.timestamp(at: 5), "observed_at"), drift: drift, severity: severity,
-            changedFields: try required(fieldLists.list(row, at: 8), "changed_fields"),
-            diff: try ProfileDiff.scanned(diff) ?? Self.decodeDiff(String(decoding: diff, as: UTF8.self)))
+            fieldList: try required(fieldLists.list(row, at: 8, in: &rows), "changed_fields"), storedDiff: diff)
+        guard appended else {
+            throw StoreError.integrity("an event's diff is not a field diff: \(String(decoding: diff.prefix(80), as: UTF8.self))")
+        }
     }
 
     /// A stored diff, decoded once here for every renderer.

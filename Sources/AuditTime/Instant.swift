@@ -78,29 +78,49 @@ package struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible 
                 + "." + digits(micros % 1_000_000, 6) + "Z"
         }
         return String(unsafeUninitializedCapacity: 27) { bytes in
-            func put(_ value: Int64, _ width: Int, at offset: Int) {
-                var value = value
-                for index in stride(from: offset + width - 1, through: offset, by: -1) {
-                    bytes[index] = UInt8(48 + value % 10)
-                    value /= 10
-                }
-            }
-            put(year, 4, at: 0)
-            bytes[4] = UInt8(ascii: "-")
-            put(month, 2, at: 5)
-            bytes[7] = UInt8(ascii: "-")
-            put(dayOfMonth, 2, at: 8)
-            bytes[10] = UInt8(ascii: "T")
-            put(seconds / 3600, 2, at: 11)
-            bytes[13] = UInt8(ascii: ":")
-            put(seconds / 60 % 60, 2, at: 14)
-            bytes[16] = UInt8(ascii: ":")
-            put(seconds % 60, 2, at: 17)
-            bytes[19] = UInt8(ascii: ".")
-            put(micros % 1_000_000, 6, at: 20)
-            bytes[26] = UInt8(ascii: "Z")
+            Self.put(year: year, month: month, day: dayOfMonth, micros: micros, into: bytes)
             return 27
         }
+    }
+
+    /// Appends `iso8601`'s bytes to `out`, without a `String` between.
+    package func writeISO8601(into out: inout [UInt8]) {
+        let days = daysSinceEpoch
+        let micros = microsecondsSinceEpoch - days * Self.microsecondsPerDay
+        let (year, month, dayOfMonth) = Calendar.civil(fromDays: days)
+        guard (0...9999).contains(year) else { return out.append(contentsOf: iso8601.utf8) }
+        let count = out.count
+        out.append(contentsOf: repeatElement(0, count: 27))
+        out.withUnsafeMutableBufferPointer { bytes in
+            Self.put(year: year, month: month, day: dayOfMonth, micros: micros,
+                     into: UnsafeMutableBufferPointer(rebasing: bytes[count..<(count + 27)]))
+        }
+    }
+
+    /// The 27 bytes of `iso8601` of a year in 0...9999, written digit by digit.
+    private static func put(year: Int64, month: Int64, day: Int64, micros: Int64, into bytes: UnsafeMutableBufferPointer<UInt8>) {
+        func put(_ value: Int64, _ width: Int, at offset: Int) {
+            var value = value
+            for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                bytes[index] = UInt8(48 + value % 10)
+                value /= 10
+            }
+        }
+        let seconds = micros / 1_000_000
+        put(year, 4, at: 0)
+        bytes[4] = UInt8(ascii: "-")
+        put(month, 2, at: 5)
+        bytes[7] = UInt8(ascii: "-")
+        put(day, 2, at: 8)
+        bytes[10] = UInt8(ascii: "T")
+        put(seconds / 3600, 2, at: 11)
+        bytes[13] = UInt8(ascii: ":")
+        put(seconds / 60 % 60, 2, at: 14)
+        bytes[16] = UInt8(ascii: ":")
+        put(seconds % 60, 2, at: 17)
+        bytes[19] = UInt8(ascii: ".")
+        put(micros % 1_000_000, 6, at: 20)
+        bytes[26] = UInt8(ascii: "Z")
     }
 
     package var description: String { iso8601 }
@@ -122,11 +142,17 @@ package struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible 
     ///   rounds into the year 10000).
     package init?(parsing text: String) {
         var text = text
-        guard let micros = text.withUTF8({ Instant.parse(ArraySlice($0)) }) else { return nil }
+        guard let micros = text.withUTF8({ Instant.parse($0) }) else { return nil }
         self.init(checkedMicroseconds: micros)
     }
 
-    private static func parse(_ bytes: ArraySlice<UInt8>) -> Int64? {
+    /// `init?(parsing:)` of UTF-8 bytes.
+    package init?(parsingUTF8 bytes: UnsafeBufferPointer<UInt8>) {
+        guard let micros = Instant.parse(bytes) else { return nil }
+        self.init(checkedMicroseconds: micros)
+    }
+
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         var cursor = bytes.startIndex
         let end = bytes.endIndex
         func number(_ count: Int) -> Int? {

@@ -98,7 +98,7 @@ package struct JSONScanner {
     /// Takes a string whose opening quote is taken, and its closing quote: the range of its
     /// text, whether it holds escapes and whether it is ASCII; `nil` for a control
     /// character or no closing quote.
-    private mutating func skipString() -> (range: Range<Int>, escaped: Bool, ascii: Bool)? {
+    package mutating func skipString() -> (range: Range<Int>, escaped: Bool, ascii: Bool)? {
         let start = index
         var escaped = false
         // Every byte OR-ed: below 0x80, the text is ASCII and needs no UTF-8 validation

@@ -97,7 +97,7 @@ struct ReportAndChainTests {
         let whole = ReportRenderer.render(report, as: .json)
         for share in [1, 7, 1_000, 8_192] {
             var pieces: [String] = []
-            ReportRenderer.writeJSON(report, eventsPerShare: share) { pieces.append($0) }
+            ReportRenderer.writeJSON(report, eventsPerShare: share) { pieces.append(String(decoding: $0, as: UTF8.self)) }
             #expect(pieces.joined() == whole, "shares of \(share)")
             if share == 7 { #expect(pieces.count > 100) }
         }

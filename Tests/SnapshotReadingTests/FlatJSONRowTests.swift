@@ -197,3 +197,101 @@ struct DiffScannerTests {
         }
     }
 }
+
+/// `ProfileDiff.writeJSON(stored:)`, which writes a stored diff's JSON without decoding it,
+/// against decoding it and writing it again (what it stands in for, in JSON reports).
+@Suite("stored diffs written as JSON: as decoding and writing them again, or left to that")
+struct StoredDiffTests {
+    /// The fast path's JSON, or `nil` when it gives up; it appends after what `out` holds.
+    static func written(_ bytes: [UInt8]) -> String? {
+        var out = Array("prefix".utf8)
+        var fields = ProfileDiff.StoredFields()
+        let done = bytes.withUnsafeBufferPointer { ProfileDiff.writeJSON(stored: $0, fields: &fields, into: &out) }
+        guard done else {
+            #expect(out == Array("prefix".utf8), "a diff left to decoding leaves the output as it was")
+            return nil
+        }
+        #expect(out.starts(with: "prefix".utf8))
+        return String(decoding: out.dropFirst(6), as: UTF8.self)
+    }
+
+    /// The same JSON as decoding and writing again, or nothing (the caller then decodes).
+    static func agrees(_ bytes: [UInt8]) -> Bool {
+        guard let fast = written(bytes) else { return true }
+        return fast == ProfileDiff(json: String(decoding: bytes, as: UTF8.self))?.json
+    }
+
+    @Test("generated diffs, canonical and spaced out: each one's JSON, all by the fast path")
+    func generatedDiffs() async {
+        await propertyCheck(
+            count: 300, input: ProfileGen.texts, ProfileGen.sets, ProfileGen.instant, ProfileGen.extras, ProfileGen.texts
+        ) { texts, sets, micros, extras, otherTexts in
+            let old = ProfileGen.profile(texts: texts, sets: sets, micros: micros, extras: extras)
+            var new = ProfileGen.profile(texts: otherTexts + ["a/b \"q\" \\ \t é"], sets: sets.reversed(), micros: nil, extras: [])
+            new.key = old.key
+            let diff = ProfileDiff.between(old, new)
+            let canonical = Array(diff.json.utf8)
+            let object = try! JSONSerialization.jsonObject(with: Data(canonical))
+            let spaced = Array(try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted]))
+            for bytes in [canonical, spaced] {
+                // Fails if the fast path stopped writing the diffs it exists for, or wrote them wrong.
+                #expect(Self.written(bytes) == diff.json, "\(String(decoding: bytes, as: UTF8.self))")
+            }
+        }
+    }
+
+    @Test("diffs with bytes changed: the same JSON as decoding them, or left to decoding")
+    func mutatedDiffs() async {
+        let base = Array(ProfileDiff(changes: [
+            "description": .text(from: "a \"q\" \\ é", to: nil),
+            "last_modified_time": .instant(from: nil, to: Instant(microsecondsSinceEpoch: 1_700_000_000_000_000)),
+            "permissions": .set(added: ["A", "B"], removed: []),
+            "extra.x": .text(from: "1", to: "[\"2\"]"),
+        ]).json.utf8)
+        let alphabet: [UInt8] = Array("{}[]\",:\\ nulltofromaddedremoved0u/T9".utf8) + [0x00, 0x0A, 0xC3, 0xA9, 0xFF]
+        let edit = Gen.int(in: 0...(base.count - 1)).array(of: 2)
+        await propertyCheck(count: 500, input: edit.array(of: 1...4), Gen.int(in: 0...(alphabet.count - 1)).array(of: 4)) { edits, letters in
+            let bytes = FlatJSONRowTests.mutated(base, edits: edits, letters: letters, alphabet: alphabet)
+            #expect(Self.agrees(bytes), "\(String(decoding: bytes, as: UTF8.self))")
+        }
+    }
+
+    @Test("as jsonb prints them: members by length, spaced; instants as instants")
+    func jsonbText() {
+        let text = #"{"tags": {"added": ["a:b"], "removed": []}, "description": {"to": null, "from": "x \"y\" \/"}, "last_modified_time": {"to": "2026-01-02 03:04:05+00", "from": "not a time"}}"#
+        #expect(Self.written(Array(text.utf8))
+            == #"{"description":{"from":"x \"y\" /","to":null},"last_modified_time":{"from":null,"to":"2026-01-02T03:04:05.000000Z"},"tags":{"added":["a:b"],"removed":[]}}"#)
+        #expect(Self.written(Array("{}".utf8)) == "{}")
+        #expect(Self.written(Array(#"{"tags": {"added": [], "removed": [], "from": "x"}}"#.utf8)) == #"{"tags":{"added":[],"removed":[]}}"#)
+    }
+
+    @Test("what it leaves to decoding", arguments: [
+        #"{"description":{"from":"\u0041","to":null}}"#,  // \u escape
+        #"{"description":{"from":1,"to":null}}"#,  // a number
+        #"{"description":{"from":"a","to":null,"why":"x"}}"#,  // another member
+        #"{"description":{"from":"a","from":"b"}}"#,  // a repeated member
+        #"{"description":{"from":"a"},"description":{"to":"b"}}"#,  // a repeated field
+        #"{"extra.名":{"from":"a","to":"b"}}"#,  // a non-ASCII field name
+        #"{"tags":{"added":["a",null],"removed":[]}}"#,  // null in a set
+        #"{"tags":{"added":["a"]}}"#,  // half a set
+        #"{"last_modified_time":{"from":"2026-01-02T03:04:05\/","to":null}}"#,  // an escaped instant
+    ])
+    func leftToDecoding(_ text: String) {
+        #expect(Self.written(Array(text.utf8)) == nil)
+    }
+
+    @Test("instants written as bytes and read from bytes, as the text forms")
+    func instantBytes() async {
+        let range = Instant.validRange.lowerBound.microsecondsSinceEpoch...Instant.validRange.upperBound.microsecondsSinceEpoch
+        await propertyCheck(count: 500, input: Gen.int64(in: range)) { micros in
+            let instant = Instant(microsecondsSinceEpoch: micros)
+            var out = Array("x".utf8)
+            instant.writeISO8601(into: &out)
+            #expect(out == Array(("x" + instant.iso8601).utf8))
+            for text in [instant.iso8601, String(instant.iso8601.dropLast()) + "+02:00", String(instant.iso8601.prefix(10))] {
+                let fromBytes = Array(text.utf8).withUnsafeBufferPointer(Instant.init(parsingUTF8:))
+                #expect(fromBytes == Instant(parsing: text), "\(text)")
+            }
+        }
+    }
+}

@@ -14,9 +14,15 @@ package struct DriftReport: Sendable {
     package var baseline: String?
     /// When the report was made (the shell's clock).
     package var generatedAt: Instant
-    /// The items, most severe first, widened before other drift, then by time and profile.
-    /// Discovered profiles are not among them: see `discoveries`.
-    package private(set) var items: [ReportItem]
+    /// The changes (`ReportRows`), and the order they are reported in: most severe first,
+    /// widened before other drift, then by time and profile. Discovered profiles are not
+    /// among them: see `discoveries`.
+    package let rows: ReportRows
+    package let order: [Int32]
+    /// How many changes the report lists.
+    package var itemCount: Int { order.count }
+    /// The changes as items, in report order: made from `rows` at each use (bind it once).
+    package var items: [ReportItem] { order.map { rows.item(at: Int($0)) } }
     /// Profiles discovered (an instance's first snapshot), one line per instance: an initial
     /// load is listed, not itemised.
     package private(set) var discoveries: [Discovery] = []
@@ -43,74 +49,92 @@ package struct DriftReport: Sendable {
         title: String, from: Instant? = nil, to: Instant? = nil, baseline: String? = nil, generatedAt: Instant, items: [ReportItem],
         discovered: [Discovery] = []
     ) {
+        let found = items.filter { $0.kind == .discovered }.map { item in
+            Discovery(
+                instance: SecurityProfile.instance(inKey: item.key) ?? item.accountID ?? item.key, accountID: item.accountID,
+                profiles: 1, observedAt: item.observedAt)
+        }
+        self.init(
+            title: title, from: from, to: to, baseline: baseline, generatedAt: generatedAt,
+            rows: ReportRows(items.filter { $0.kind != .discovered }), discovered: discovered + found)
+    }
+
+    /// A report of the changes `rows` (none of them `discovered`), and the profiles
+    /// `discovered`, shown as discoveries per instance.
+    package init(
+        title: String, from: Instant? = nil, to: Instant? = nil, baseline: String? = nil, generatedAt: Instant, rows: ReportRows,
+        discovered: [Discovery] = []
+    ) {
         self.title = title
         self.from = from
         self.to = to
         self.baseline = baseline
         self.generatedAt = generatedAt
         var byInstance: [String: Discovery] = [:]
-        func count(_ found: Discovery) {
+        for found in discovered {
             var entry = byInstance[found.instance] ?? Discovery(instance: found.instance, accountID: found.accountID, profiles: 0, observedAt: found.observedAt)
             entry.profiles += found.profiles
             if let time = found.observedAt, entry.observedAt.map({ time < $0 }) ?? true { entry.observedAt = time }
             byInstance[found.instance] = entry
         }
-        discovered.forEach(count)
-        // By index, here and below: a `for item in items` loop copies each item (a dozen
-        // retains); two such counts were 8% of a year-long JSON report.
-        for index in items.indices where items[index].kind == .discovered {
-            let (key, accountID) = (items[index].key, items[index].accountID)
-            count(Discovery(
-                instance: SecurityProfile.instance(inKey: key) ?? accountID ?? key, accountID: accountID,
-                profiles: 1, observedAt: items[index].observedAt))
-        }
         discoveries = byInstance.values.sorted { ($0.observedAt?.microsecondsSinceEpoch ?? 0, $0.instance) < ($1.observedAt?.microsecondsSinceEpoch ?? 0, $1.instance) }
-        // Most severe first; then widened before other drift; then time, name, key, event. Sorted
-        // by index over small keys, discoveries left out, and each item copied once, at
-        // the end: moving whole items while sorting cost a quarter of a year-long report,
-        // and filtering them first another tenth. Names and keys in the order of their
-        // UTF-8 bytes (of their code points), not of Unicode's canonical equivalence: the
-        // names, laid end to end in one buffer, compared with `memcmp` (String's comparison
-        // of names with a non-ASCII dash was 7.6% of a month's JSON report at 1,000,000
-        // profiles, `perf`: more than the rest of the sort).
-        let ranks = items.indices.map { index in
-            (severity: items[index].severity.rank,
-             drift: items[index].drift.rank,
-             time: items[index].observedAt?.microsecondsSinceEpoch ?? 0)
-        }
-        var nameBytes: [UInt8] = []
-        var nameSpans: [(start: Int, count: Int)] = []
-        nameSpans.reserveCapacity(items.count)
-        for index in items.indices {
-            let start = nameBytes.count
-            nameBytes.append(contentsOf: (items[index].name ?? "").utf8)
-            nameSpans.append((start, nameBytes.count - start))
-        }
-        nameBytes.append(0)  // never empty: its base address is never nil
-        let order = nameBytes.withUnsafeBufferPointer { names in
-            items.indices.filter { items[$0].kind != .discovered }.sorted { a, b in
-                let (x, y) = (ranks[a], ranks[b])
-                if x.severity != y.severity { return x.severity > y.severity }
-                if x.drift != y.drift { return x.drift > y.drift }
-                if x.time != y.time { return x.time < y.time }
-                let (nameA, nameB) = (nameSpans[a], nameSpans[b])
-                let compared = memcmp(names.baseAddress! + nameA.start, names.baseAddress! + nameB.start, min(nameA.count, nameB.count))
-                if compared != 0 { return compared < 0 }
-                if nameA.count != nameB.count { return nameA.count < nameB.count }
-                let (keyA, keyB) = (items[a].key.utf8, items[b].key.utf8)
-                if !keyA.elementsEqual(keyB) { return keyA.lexicographicallyPrecedes(keyB) }
-                return (items[a].eventID ?? 0) < (items[b].eventID ?? 0)
-            }
-        }
-        self.items = order.map { items[$0] }
+        self.rows = rows
+        order = Self.order(rows)
         var bySeverity = [Severity: Int]()
         var byDrift = [DriftClass: Int]()
-        for index in order {
-            bySeverity[items[index].severity, default: 0] += 1
-            byDrift[items[index].drift, default: 0] += 1
+        for row in rows.rows {
+            bySeverity[row.severity, default: 0] += 1
+            byDrift[row.drift, default: 0] += 1
         }
         countsBySeverity = Severity.allCases.reversed().map { ($0, bySeverity[$0] ?? 0) }
         countsByDrift = DriftClass.allCases.reversed().map { ($0, byDrift[$0] ?? 0) }
+    }
+
+    /// The order of the report: most severe first; then widened before other drift; then
+    /// time, name, key, event. Names and keys in the order of their UTF-8 bytes (of their
+    /// code points), not of Unicode's canonical equivalence: compared with `memcmp` where
+    /// they lie in the rows' bytes (String's comparison of names with a non-ASCII dash was
+    /// 7.6% of a month's JSON report at 1,000,000 profiles, `perf`: more than the rest of
+    /// the sort). Sorted as small keys (ranks, time, the name's first eight bytes) beside
+    /// the row's number, the rows themselves read only where two keys tie.
+    private static func order(_ rows: ReportRows) -> [Int32] {
+        struct SortKey {
+            var ranks: Int32
+            var row: Int32
+            var time: Int64
+            var namePrefix: UInt64
+        }
+        return rows.withBytes { bytes in
+            let all = rows.rows
+            func text(_ start: Int, _ count: Int32) -> UnsafeBufferPointer<UInt8> {
+                UnsafeBufferPointer(rebasing: bytes[start..<(start + Int(max(count, 0)))])
+            }
+            func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+                let common = min(a.count, b.count)
+                let compared = common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common)
+                return compared != 0 ? Int(compared) : a.count - b.count
+            }
+            var keys = all.indices.map { index in
+                let row = all[index]
+                var prefix: UInt64 = 0
+                for byte in text(row.nameStart, row.nameCount).prefix(8) { prefix = prefix << 8 | UInt64(byte) }
+                prefix <<= UInt64(8 * (8 - min(8, Int(max(row.nameCount, 0)))))
+                return SortKey(
+                    ranks: Int32(row.severity.rank * 16 + row.drift.rank), row: Int32(index), time: row.time ?? 0, namePrefix: prefix)
+            }
+            keys.sort { x, y in
+                if x.ranks != y.ranks { return x.ranks > y.ranks }
+                if x.time != y.time { return x.time < y.time }
+                if x.namePrefix != y.namePrefix { return x.namePrefix < y.namePrefix }
+                let (a, b) = (all[Int(x.row)], all[Int(y.row)])
+                let byName = compare(text(a.nameStart, a.nameCount), text(b.nameStart, b.nameCount))
+                if byName != 0 { return byName < 0 }
+                let byKey = compare(text(a.keyStart, a.keyCount), text(b.keyStart, b.keyCount))
+                if byKey != 0 { return byKey < 0 }
+                return (a.id ?? 0) < (b.id ?? 0)
+            }
+            return keys.map(\.row)
+        }
     }
 
     /// How many items of each severity, most severe first (every severity, zero included).
@@ -121,6 +145,6 @@ package struct DriftReport: Sendable {
 
     /// Whether an item at or above `severity` is in the report (`--fail-on`).
     package func hasItem(atLeast severity: Severity) -> Bool {
-        items.contains { $0.severity >= severity }
+        rows.rows.contains { $0.severity >= severity }
     }
 }

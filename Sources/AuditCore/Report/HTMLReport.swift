@@ -40,26 +40,27 @@ enum HTMLReport {
 
             """
         for line in ReportRenderer.discoveryLines(report) { html += "<p>\(escape(line))</p>\n" }
-        html += cards(report)
-        html += chart(report)
-        if report.items.isEmpty {
+        // The items made from the report's rows once, for every part.
+        let items = report.items
+        html += cards(report, items)
+        html += chart(items)
+        if items.isEmpty {
             html += "<p>No changes.</p>\n"
         } else {
-            html += filters(report)
+            html += filters(items)
             // Room for the sections at once (about 600 bytes an event here), written in place.
-            html.reserveCapacity(html.utf8.count + 64 * 1024 + report.items.count * 650)
-            writeProfiles(report, into: &html)
+            html.reserveCapacity(html.utf8.count + 64 * 1024 + items.count * 650)
+            writeProfiles(items, into: &html)
             html += "<script>\n\(script)\n</script>\n"
         }
         html += "<p><small>Generated \(escape(report.generatedAt.iso8601)) by connect-audit.</small></p>\n</body></html>\n"
         return html
     }
 
-    static func cards(_ report: DriftReport) -> String {
+    static func cards(_ report: DriftReport, _ items: [ReportItem]) -> String {
         var html = "<div class=\"cards\">"
-        html += "<div class=\"card\"><b>\(report.items.count)</b>changes</div>"
+        html += "<div class=\"card\"><b>\(items.count)</b>changes</div>"
         // By index: `for item in items` copies each item (a dozen retains).
-        let items = report.items
         let profiles = Set(items.indices.map { items[$0].key }).count
         let widened = report.countsByDrift.first { $0.0 == .widened }?.1 ?? 0
         html += "<div class=\"card\"><b>\(profiles)</b>profiles</div>"
@@ -71,9 +72,8 @@ enum HTMLReport {
     }
 
     /// Stacked bars: changes per night (UTC day of observation) by severity.
-    static func chart(_ report: DriftReport) -> String {
+    static func chart(_ items: [ReportItem]) -> String {
         var perDay: [String: [Severity: Int]] = [:]
-        let items = report.items
         // Each UTC day's name formatted once, not once per item.
         var dayNames: [Int64: String] = [:]
         for index in items.indices {
@@ -114,9 +114,9 @@ enum HTMLReport {
         return "<h2>Changes per night</h2>\n" + svg + "</svg>\n" + legend + "</p>\n"
     }
 
-    static func filters(_ report: DriftReport) -> String {
+    static func filters(_ items: [ReportItem]) -> String {
         let escape = TextEscaping.html
-        let accounts = Set(report.items.compactMap(\.accountID)).sorted()
+        let accounts = Set(items.compactMap(\.accountID)).sorted()
         var html = "<form id=\"filters\" onsubmit=\"return false\">"
         html += "<label>severity at least <select id=\"f-severity\">" + Severity.allCases.map { "<option value=\"\($0.rawValue)\">\($0.rawValue)</option>" }.joined() + "</select></label>"
         html += "<label>drift <select id=\"f-drift\"><option value=\"\">any</option>" + DriftClass.allCases.reversed().map { "<option value=\"\($0.rawValue)\">\($0.rawValue)</option>" }.joined() + "</select></label>"
@@ -127,18 +127,17 @@ enum HTMLReport {
     }
 
     /// One section per profile (most severe change first), its changes folded.
-    static func writeProfiles(_ report: DriftReport, into html: inout String) {
+    static func writeProfiles(_ items: [ReportItem], into html: inout String) {
         let escape = TextEscaping.html
         // Items by position, not copied into groups (copying them was a tenth of a year's report).
         var order: [String] = []
         var byKey: [String: [Int]] = [:]
-        for position in report.items.indices {
-            let key = report.items[position].key
+        for position in items.indices {
+            let key = items[position].key
             if byKey[key] == nil { order.append(key) }
             byKey[key, default: []].append(position)
         }
         html += "<h2>Profiles</h2>\n"
-        let items = report.items
         for key in order {
             let positions = byKey[key] ?? []
             guard let firstPosition = positions.first else { continue }

@@ -29,7 +29,7 @@ package enum ReportRenderer {
     static func summary(_ report: DriftReport) -> String {
         let counts = report.countsBySeverity.filter { $0.1 > 0 }.map { "\($0.1) \($0.0.rawValue)" }
         let widened = report.countsByDrift.first { $0.0 == .widened }?.1 ?? 0
-        return "\(report.items.count) change(s)" + (counts.isEmpty ? "" : ": " + counts.joined(separator: ", "))
+        return "\(report.itemCount) change(s)" + (counts.isEmpty ? "" : ": " + counts.joined(separator: ", "))
             + "; access widened in \(widened)"
     }
 
@@ -40,9 +40,10 @@ package enum ReportRenderer {
     static func text(_ report: DriftReport) -> String {
         let cell = TextEscaping.terminal
         var lines = ["connect-audit: \(cell(report.title))", summary(report)] + discoveryLines(report).map(cell) + [""]
-        guard !report.items.isEmpty else { return (lines + ["No changes."]).joined(separator: "\n") }
+        let items = report.items
+        guard !items.isEmpty else { return (lines + ["No changes."]).joined(separator: "\n") }
         let header = ["SEVERITY", "DRIFT", "KIND", "WHEN", "PROFILE", "ACCOUNT"]
-        let rows = report.items.map { item in
+        let rows = items.map { item in
             [item.severity.rawValue, item.drift.rawValue, item.kind.rawValue, when(item.observedAt),
              cell(item.name ?? item.key), cell(item.accountID ?? "-")]
         }
@@ -64,7 +65,7 @@ package enum ReportRenderer {
         }
         lines.append(line(header, counts[0]))
         for (position, row) in rows.enumerated() {
-            let item = report.items[position]
+            let item = items[position]
             lines.append(line(row, counts[position + 1]))
             for (field, change) in item.diffLines {
                 lines.append("    \(cell(field)): \(cell(change))")
@@ -83,15 +84,16 @@ package enum ReportRenderer {
         head += ["| severity | count |", "|---|---|"]
         head += report.countsBySeverity.map { "| \($0.0.rawValue) | \($0.1) |" }
         head.append("")
-        guard !report.items.isEmpty else { return (head + ["No changes."]).joined(separator: "\n") }
+        let items = report.items
+        guard !items.isEmpty else { return (head + ["No changes."]).joined(separator: "\n") }
         head += ["| severity | drift | kind | when | profile | account | changed |", "|---|---|---|---|---|---|---|"]
         // The table and the field changes written in place, each in one string with room
         // for it (about 150 and 250 bytes an item here): an array of lines joined at the
         // end copied the whole report again (8% of a year-long report).
         var table = head.joined(separator: "\n")
-        table.reserveCapacity(table.utf8.count + report.items.count * 160)
+        table.reserveCapacity(table.utf8.count + items.count * 160)
         var details = ""
-        details.reserveCapacity(report.items.count * 260)
+        details.reserveCapacity(items.count * 260)
         // Field names and lists of them repeat from item to item (and every one has a `_`
         // to escape): each escaped once.
         var escapedNames: [String: String] = [:]
@@ -101,7 +103,7 @@ package enum ReportRenderer {
             escapedNames[text] = escaped
             return escaped
         }
-        for item in report.items {
+        for item in items {
             let profile = cell(item.name ?? item.key)
             table += "\n| \(item.severity.rawValue) | \(item.drift.rawValue) | \(item.kind.rawValue) | \(when(item.observedAt)) | "
             table += profile
@@ -125,21 +127,21 @@ package enum ReportRenderer {
     /// observed_at, drift, severity, changed_fields, diff, attribution: who made it, from
     /// CloudTrail, `[]` when unknown).
     static func json(_ report: DriftReport) -> String {
-        var out = ""
+        var out: [UInt8] = []
         // Room for the whole text at once (about 650 bytes an event here): growing it by
         // doubling copied it again and again and touched twice the memory.
-        out.reserveCapacity(4096 + report.items.count * 700)
-        writeJSON(report) { out += $0 }
-        return out
+        out.reserveCapacity(4096 + report.itemCount * 700)
+        writeJSON(report) { out.append(contentsOf: $0) }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `json(report)` handed to `write` in pieces, in order: the head, then the events a
-    /// slice at a time, each slice's share rendered on its own core while nothing is
-    /// written. A year of 1,000,000 profiles is 3.4 million changes, about 2 GB of JSON,
-    /// which was made whole on one core before its first byte was written (a report of the
-    /// first 785,000 peaked at 2,218 MiB before this and the binary `COPY` of its items, at
-    /// 892 MiB after).
-    package static func writeJSON(_ report: DriftReport, eventsPerShare: Int = 8_192, to write: (String) throws -> Void) rethrows {
+    /// slice at a time, each slice's share written on its own core while nothing is
+    /// written out, each event from the report's rows (`ReportRows`) as bytes. A year of
+    /// 1,000,000 profiles is 3.4 million changes, about 2 GB of JSON.
+    package static func writeJSON(
+        _ report: DriftReport, eventsPerShare: Int = 8_192, to write: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) rethrows {
         var head = "{\"report\":{"
         head += "\"baseline\":" + optional(report.baseline)
         head += ",\"from\":" + optional(report.from?.iso8601)
@@ -150,60 +152,32 @@ package enum ReportRenderer {
         head += report.countsByDrift.map { "\"\($0.0.rawValue)\":\($0.1)" }.joined(separator: ",")
         head += "},\"by_severity\":{"
         head += report.countsBySeverity.map { "\"\($0.0.rawValue)\":\($0.1)" }.joined(separator: ",")
-        head += "},\"total\":\(report.items.count)},\"discovered\":["
+        head += "},\"total\":\(report.itemCount)},\"discovered\":["
         head += report.discoveries.map { found in
             "{\"account_id\":" + optional(found.accountID) + ",\"first_observed_at\":" + optional(found.observedAt?.iso8601)
                 + ",\"instance\":" + optional(found.instance) + ",\"profiles\":\(found.profiles)}"
         }.joined(separator: ",")
         head += "],\"events\":["
-        try write(head)
-        let items = report.items
-        let workers = ParallelWork.workers(for: items.count)
+        try head.withUTF8(write)
+        let (rows, order) = (report.rows, report.order)
+        let workers = ParallelWork.workers(for: order.count)
         var sliceStart = 0
-        while sliceStart < items.count {
+        while sliceStart < order.count {
             let first = sliceStart
-            let count = min(items.count - first, eventsPerShare * workers)
+            let count = min(order.count - first, eventsPerShare * workers)
             let shares = ParallelWork.map(count, workers: workers) { range in
-                var out = ""
-                out.reserveCapacity(range.count * 700)
+                var writer = JSONEventWriter(rows: rows)
+                writer.out.reserveCapacity(range.count * 700)
                 for index in range {
-                    if first + index > 0 { out += "," }
-                    writeEvent(items[first + index], into: &out)
+                    if first + index > 0 { writer.out.append(UInt8(ascii: ",")) }
+                    writer.writeEvent(row: Int(order[first + index]))
                 }
-                return out
+                return writer.out
             }
-            for share in shares { try write(share) }
+            for share in shares { try share.withUnsafeBufferPointer(write) }
             sliceStart += count
         }
-        try write("]}")
-    }
-
-    /// One event of the JSON report, its keys in order.
-    private static func writeEvent(_ item: borrowing ReportItem, into out: inout String) {
-        out += "{\"account_id\":"
-        writeOptional(item.accountID, into: &out)
-        out += ",\"attribution\":["
-        for (position, attribution) in item.attributions.enumerated() {
-            if position > 0 { out += "," }
-            out += attribution.json
-        }
-        out += "],\"changed_fields\":"
-        CanonicalJSON.write(item.changedFields, into: &out)
-        out += ",\"diff\":"
-        item.diff.writeJSON(into: &out)
-        out += ",\"drift\":\"\(item.drift.rawValue)\",\"id\":"
-        out += item.eventID.map(String.init) ?? "null"
-        out += ",\"kind\":\"\(item.kind.rawValue)\",\"observed_at\":"
-        writeOptional(item.observedAt?.iso8601, into: &out)
-        out += ",\"profile_key\":"
-        CanonicalJSON.writeString(item.key, into: &out)
-        out += ",\"profile_name\":"
-        writeOptional(item.name, into: &out)
-        out += ",\"severity\":\"\(item.severity.rawValue)\"}"
-    }
-
-    private static func writeOptional(_ text: String?, into out: inout String) {
-        if let text { CanonicalJSON.writeString(text, into: &out) } else { out += "null" }
+        try Array("]}".utf8).withUnsafeBufferPointer(write)
     }
 
     private static func optional(_ text: String?) -> String {

@@ -1,0 +1,149 @@
+import AuditModel
+import AuditTime
+import Foundation
+
+/// A report's changes, compact: each one's key, name, account and diff (as `ProfileDiff.json`
+/// writes it) as bytes in one buffer, its classification, time and id as numbers, and its
+/// changed fields as the number of a list it shares with every change of the same fields.
+/// What a report holds of millions of changes: made into `ReportItem`s only for the
+/// renderers that show them one by one, and written as JSON from its bytes. A year of
+/// 1,000,000 profiles is 3.4 million changes, which as `ReportItem`s (each with half a
+/// dozen strings and a dictionary) took longer to make, sort and free than the whole JSON
+/// report may take (issue 18).
+package struct ReportRows: Sendable {
+    /// One change: where its text lies in `bytes` (key, name, account, diff, one after the
+    /// other), and the rest as values.
+    package struct Row: Sendable {
+        var id: Int64?
+        var time: Int64?
+        var start: Int
+        var keyCount: Int32
+        /// -1: no name (or account).
+        var nameCount: Int32
+        var accountCount: Int32
+        var diffCount: Int32
+        var fieldList: Int32
+        package var kind: ChangeKind
+        package var drift: DriftClass
+        package var severity: Severity
+
+        var keyStart: Int { start }
+        var nameStart: Int { start + Int(keyCount) }
+        var accountStart: Int { nameStart + Int(max(nameCount, 0)) }
+        var diffStart: Int { accountStart + Int(max(accountCount, 0)) }
+    }
+
+    package private(set) var rows: [Row] = []
+    private(set) var bytes: [UInt8] = []
+    /// The lists of changed fields, each once, and each as JSON.
+    private(set) var fieldLists: [[String]] = []
+    private(set) var fieldListsJSON: [[UInt8]] = []
+    private var fieldListNumbers: [[String]: Int32] = [:]
+    /// Who made each change, by row, where CloudTrail says so.
+    private(set) var attributions: [Int: [Attribution]] = [:]
+    /// Kept between diffs (`ProfileDiff.writeJSON(stored:fields:into:)`).
+    private var storedFields = ProfileDiff.StoredFields()
+
+    package init() {}
+
+    /// The rows of `items`, in their order.
+    package init(_ items: [ReportItem]) {
+        for item in items { append(item) }
+    }
+
+    package var count: Int { rows.count }
+
+    /// Appends `item`.
+    package mutating func append(_ item: ReportItem) {
+        let start = bytes.count
+        bytes.append(contentsOf: item.key.utf8)
+        bytes.append(contentsOf: (item.name ?? "").utf8)
+        bytes.append(contentsOf: (item.accountID ?? "").utf8)
+        let diffStart = bytes.count
+        bytes.append(contentsOf: item.diff.json.utf8)
+        if !item.attributions.isEmpty { attributions[rows.count] = item.attributions }
+        rows.append(Row(
+            id: item.eventID, time: item.observedAt?.microsecondsSinceEpoch, start: start, keyCount: Int32(item.key.utf8.count),
+            nameCount: item.name.map { Int32($0.utf8.count) } ?? -1, accountCount: item.accountID.map { Int32($0.utf8.count) } ?? -1,
+            diffCount: Int32(bytes.count - diffStart), fieldList: fieldList(item.changedFields),
+            kind: item.kind, drift: item.drift, severity: item.severity))
+    }
+
+    /// Appends a change read from the store, its diff as stored (as `ProfileDiff.json`
+    /// wrote it, or as `jsonb` prints it) and its changed fields as the number
+    /// `fieldList(_:)` gave them. `false`, with nothing appended, when the diff is not a
+    /// field diff.
+    package mutating func append(
+        id: Int64, key: UnsafeBufferPointer<UInt8>, name: UnsafeBufferPointer<UInt8>?, accountID: UnsafeBufferPointer<UInt8>?,
+        kind: ChangeKind, observedAt: Instant, drift: DriftClass, severity: Severity, fieldList: Int32,
+        storedDiff: UnsafeBufferPointer<UInt8>
+    ) -> Bool {
+        let start = bytes.count
+        bytes.append(contentsOf: key)
+        if let name { bytes.append(contentsOf: name) }
+        if let accountID { bytes.append(contentsOf: accountID) }
+        let diffStart = bytes.count
+        if !ProfileDiff.writeJSON(stored: storedDiff, fields: &storedFields, into: &bytes) {
+            guard let diff = ProfileDiff(json: String(decoding: storedDiff, as: UTF8.self)) else {
+                bytes.removeSubrange(start...)
+                return false
+            }
+            bytes.append(contentsOf: diff.json.utf8)
+        }
+        rows.append(Row(
+            id: id, time: observedAt.microsecondsSinceEpoch, start: start, keyCount: Int32(key.count),
+            nameCount: name.map { Int32($0.count) } ?? -1, accountCount: accountID.map { Int32($0.count) } ?? -1,
+            diffCount: Int32(bytes.count - diffStart), fieldList: fieldList, kind: kind, drift: drift, severity: severity))
+        return true
+    }
+
+    /// The number of a list of changed fields, given once per list.
+    package mutating func fieldList(_ list: [String]) -> Int32 {
+        if let number = fieldListNumbers[list] { return number }
+        let number = Int32(fieldLists.count)
+        fieldLists.append(list)
+        var json: [UInt8] = []
+        CanonicalJSON.write(list, into: &json)
+        fieldListsJSON.append(json)
+        fieldListNumbers[list] = number
+        return number
+    }
+
+    /// Sets who made each change, by event id.
+    package mutating func attribute(_ found: [Int64: [Attribution]]) {
+        guard !found.isEmpty else { return }
+        for index in rows.indices {
+            if let id = rows[index].id, let attributions = found[id] { self.attributions[index] = attributions }
+        }
+    }
+
+    /// The event ids of the rows.
+    package var eventIDs: [Int64] { rows.compactMap(\.id) }
+
+    /// Row `index` as an item.
+    package func item(at index: Int) -> ReportItem {
+        let row = rows[index]
+        func text(_ start: Int, _ count: Int32) -> String? {
+            count < 0 ? nil : bytes.withUnsafeBufferPointer { String(decoding: $0[start..<(start + Int(count))], as: UTF8.self) }
+        }
+        // Written by `ProfileDiff.json` (or `writeJSON(stored:)`, the same), which it reads back.
+        guard let diff = text(row.diffStart, row.diffCount).flatMap(ProfileDiff.init(json:)) else {
+            preconditionFailure("a report row's diff is not its own JSON")
+        }
+        var item = ReportItem(
+            eventID: row.id, key: text(row.keyStart, row.keyCount)!, name: text(row.nameStart, row.nameCount),
+            accountID: text(row.accountStart, row.accountCount), kind: row.kind,
+            observedAt: row.time.map(Instant.init(microsecondsSinceEpoch:)), drift: row.drift, severity: row.severity,
+            changedFields: fieldLists[Int(row.fieldList)], diff: diff)
+        item.attributions = attributions[index] ?? []
+        return item
+    }
+
+    /// Every row as an item, in order.
+    package var items: [ReportItem] { rows.indices.map(item(at:)) }
+
+    /// Calls `body` with the bytes the rows' text lies in.
+    func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        try bytes.withUnsafeBufferPointer(body)
+    }
+}
