@@ -1,3 +1,4 @@
+import AuditModel
 /// The pieces of JSON text the fast paths read byte by byte, each giving up (`nil` or
 /// `false`) on anything it does not read exactly as Foundation would, so that its caller
 /// can leave the whole text to Foundation (`FlatJSONRow` for snapshot rows, `ProfileDiff`
@@ -110,7 +111,7 @@ package struct JSONScanner {
             // byte, this loop was a seventh of reading NDJSON (callgrind, issue 18).
             while bytes.count - index >= 8 {
                 let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
-                if Self.holdsQuoteBackslashOrControl(word) { break }
+                if CanonicalJSON.holdsQuoteBackslashOrControl(word) { break }
                 words |= word
                 index += 8
             }
@@ -133,18 +134,6 @@ package struct JSONScanner {
     }
 
     private static let highBits: UInt64 = 0x8080_8080_8080_8080
-    private static let lowBits: UInt64 = 0x0101_0101_0101_0101
-
-    /// Whether any of the eight bytes of `word` is `"`, `\` or below 0x20: the tests of
-    /// "Bit Twiddling Hacks" (Sean Eron Anderson, "Determine if a word has a zero byte" and
-    /// "... a byte less than n"), exact as yes-or-no answers, whatever the byte order.
-    static func holdsQuoteBackslashOrControl(_ word: UInt64) -> Bool {
-        func hasZeroByte(_ value: UInt64) -> Bool { (value &- lowBits) & ~value & highBits != 0 }
-        let quotes = word ^ (lowBits &* UInt64(UInt8(ascii: "\"")))
-        let backslashes = word ^ (lowBits &* UInt64(UInt8(ascii: "\\")))
-        let control = (word &- lowBits &* 0x20) & ~word & highBits != 0
-        return control || hasZeroByte(quotes) || hasZeroByte(backslashes)
-    }
 
     /// An array of strings whose opening bracket is taken; its ASCII elements from
     /// `recurring`, when given.

@@ -107,6 +107,33 @@ struct ReportAndChainTests {
         #expect(ids.count == 2_003)
     }
 
+    @Test("a report's rows give back the items they were made from: absent names, ids and times, attributions, every kind of change")
+    func rowsGiveBackTheirItems() {
+        let diffs = [
+            ProfileDiff(),
+            ProfileDiff(changes: [
+                "permissions": .set(added: ["A", "B"], removed: ["C"]), "description": .text(from: "a \"q\"\n/é", to: nil),
+                "last_modified_time": .instant(from: nil, to: Self.now), "extra.x": .text(from: "1", to: "[\"2\"]"),
+            ]),
+            ProfileDiff(changes: ["extra.名": .text(from: "a", to: "b")]),
+        ]
+        let who = Attribution(
+            principalARN: "arn:aws:iam::111122223333:user/a", principalType: "IAMUser", sessionIssuerARN: nil,
+            eventName: "UpdateSecurityProfile", eventTime: Self.now, sourceIP: nil, userAgent: "\u{1B}x", confidence: .exact)
+        var items: [ReportItem] = []
+        for (index, diff) in diffs.enumerated() {
+            var item = ReportItem(
+                eventID: index == 1 ? nil : Int64(index), key: "arn:k\(index)\u{301}", name: index == 0 ? nil : "Név \(index)",
+                accountID: index == 2 ? nil : "111122223333", kind: [.created, .modified, .deleted][index],
+                observedAt: index == 2 ? nil : Self.now, drift: .widened, severity: .high, changedFields: diff.changedFields, diff: diff)
+            if index == 1 { item.attributions = [who, who] }
+            items.append(item)
+        }
+        let rows = ReportRows(items)
+        #expect(rows.items == items)
+        #expect(rows.count == 3)
+    }
+
     @Test("baseline drift: created, modified (timestamp alone is no drift) and deleted, classified as events are")
     func baselineDrift() {
         let arn = { (name: String) in "arn:aws:connect:us-east-1:111122223333:instance/i-1/security-profile/\(name)" }

@@ -20,6 +20,12 @@ struct CanonicalJSONTests {
                 text += Self.fragments[Int((state >> UInt64(step * 5 % 55)) % UInt64(Self.fragments.count))]
             }
             let json = CanonicalJSON.text(text)
+            // The same bytes from the byte writer (eight at a time), after any offset.
+            for prefix in ["", "0123456", String(repeating: "x", count: 13)] {
+                var bytes: [UInt8] = []
+                Array((prefix + text).utf8).withUnsafeBufferPointer { CanonicalJSON.writeString($0, into: &bytes) }
+                #expect(bytes == Array(CanonicalJSON.text(prefix + text).utf8), "\(prefix + text)")
+            }
             #expect(!json.unicodeScalars.contains { $0.value < 0x20 }, "\(json)")
             let back = try JSONSerialization.jsonObject(with: Data(json.utf8), options: [.fragmentsAllowed]) as? String
             #expect(back.map { Array($0.unicodeScalars) } == Array(text.unicodeScalars), "\(json)")

@@ -1,3 +1,4 @@
+import AuditModel
 import Foundation
 import PropertyBased
 @testable import SnapshotReading
@@ -17,7 +18,7 @@ struct JSONScannerTests {
             let bytes = (0..<8).map { edge[$0] ? Self.edgeBytes[picks[$0]] : UInt8(randoms[$0]) }
             let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
             let expected = bytes.contains { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }
-            #expect(JSONScanner.holdsQuoteBackslashOrControl(word) == expected, "\(bytes)")
+            #expect(CanonicalJSON.holdsQuoteBackslashOrControl(word) == expected, "\(bytes)")
         }
     }
 
