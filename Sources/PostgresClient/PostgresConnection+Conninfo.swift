@@ -13,6 +13,21 @@ extension PostgresConnection {
             throw PostgresError(.connectionFailed, "invalid connection string: \(oneLine(message))")
         }
         defer { PQconninfoFree(options) }  // Owner: this function.
+        return written(options, replacing: overrides)
+    }
+
+    /// Opens another connection with this one's parameters (libpq's `PQconninfo`: server,
+    /// database, user, password and the rest): for work shared between two sessions.
+    package func sibling() throws -> PostgresConnection {
+        guard let options = PQconninfo(try connection()) else {
+            throw PostgresError(.connectionFailed, "libpq could not list this connection's parameters")
+        }
+        defer { PQconninfoFree(options) }  // Owner: this function.
+        return try PostgresConnection(Self.written(options, replacing: [:]), logger: logger)
+    }
+
+    /// libpq's options as `key='value'` pairs, `overrides` in place of theirs.
+    private static func written(_ options: UnsafeMutablePointer<PQconninfoOption>, replacing overrides: [String: String]) -> String {
         var pairs: [(String, String)] = []
         var option = options
         while let keyword = option.pointee.keyword {

@@ -90,4 +90,39 @@ struct ReportEventsTests {
             #expect(try queries.reportEvents(from: from, to: to, account: "000000000000").items.count == 2)
         }
     }
+
+    @Test("a window read in two parts on two connections at once: the same report as read in one, the account's too")
+    func twoConnections() throws {
+        try F.withMigrated { connection in
+            // Six nights, a few changes each (modifications, a deletion, a re-creation).
+            var night = (0..<6).map { F.profile("p\($0)", instance: $0 % 2 == 0 ? F.instanceA : F.instanceB) }
+            try F.ingest(night, day: 1, into: connection)
+            for day in 2...6 {
+                night[day - 2] = F.profile("p\(day - 2)", instance: (day - 2) % 2 == 0 ? F.instanceA : F.instanceB, time: Int64(day) * 1_000, tagRestricted: [])
+                night[5] = F.profile("p5", instance: F.instanceB, time: Int64(day) * 1_000, permissions: ["P\(day)"])
+                if day == 5 { night[4] = F.profile("p4", instance: F.instanceA, time: 9_000) }
+                try F.ingest(day == 4 ? night.filter { $0.key != night[4].key } : night, day: day, maxDeleteFraction: 1, into: connection)
+            }
+            let (from, to) = (F.day(1), F.day(7))
+            let oneConnection = HistoryQueries(connection: connection, changesWorthTwoConnections: .max)
+            let twoConnections = HistoryQueries(connection: connection, changesWorthTwoConnections: 1)
+            for account in [nil, "123456789012"] as [String?] {
+                let whole = try oneConnection.reportEvents(from: from, to: to, account: account)
+                let parts = try twoConnections.reportEvents(from: from, to: to, account: account)
+                #expect(whole.rows.partCount == 1)
+                // Fails if the window was not split (it is the case this test exists for).
+                #expect(parts.rows.partCount == 2)
+                #expect(parts.rows.count == whole.rows.count)
+                #expect(whole.rows.count >= 8)
+                let (a, b) = (
+                    DriftReport(title: "t", from: from, to: to, generatedAt: to, rows: whole.rows, discovered: whole.discoveries),
+                    DriftReport(title: "t", from: from, to: to, generatedAt: to, rows: parts.rows, discovered: parts.discoveries))
+                #expect(a.items == b.items)
+                #expect(ReportRenderer.render(a, as: .json) == ReportRenderer.render(b, as: .json))
+                #expect(a.discoveries == b.discoveries)
+            }
+            // The first connection's transaction is over: nothing of the second one is left.
+            #expect(try F.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()", connection) == 1)
+        }
+    }
 }

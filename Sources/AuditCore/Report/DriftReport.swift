@@ -104,10 +104,10 @@ package struct DriftReport: Sendable {
             var time: Int64
             var namePrefix: UInt64
         }
-        return rows.withBytes { bytes in
+        return rows.withParts { parts in
             let all = rows.rows
-            func text(_ start: Int, _ count: Int32) -> UnsafeBufferPointer<UInt8> {
-                UnsafeBufferPointer(rebasing: bytes[start..<(start + Int(max(count, 0)))])
+            func text(_ part: Int, _ start: Int, _ count: Int32) -> UnsafeBufferPointer<UInt8> {
+                UnsafeBufferPointer(rebasing: parts[part][start..<(start + Int(max(count, 0)))])
             }
             func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
                 let common = min(a.count, b.count)
@@ -117,7 +117,7 @@ package struct DriftReport: Sendable {
             var keys = all.indices.map { index in
                 let row = all[index]
                 var prefix: UInt64 = 0
-                for byte in text(row.nameStart, row.nameCount).prefix(8) { prefix = prefix << 8 | UInt64(byte) }
+                for byte in text(row.part, row.nameStart, row.nameCount).prefix(8) { prefix = prefix << 8 | UInt64(byte) }
                 prefix <<= UInt64(8 * (8 - min(8, Int(max(row.nameCount, 0)))))
                 return SortKey(
                     ranks: Int32(row.severity.rank * 16 + row.drift.rank), row: Int32(index), time: row.time ?? 0, namePrefix: prefix)
@@ -127,9 +127,9 @@ package struct DriftReport: Sendable {
                 if x.time != y.time { return x.time < y.time }
                 if x.namePrefix != y.namePrefix { return x.namePrefix < y.namePrefix }
                 let (a, b) = (all[Int(x.row)], all[Int(y.row)])
-                let byName = compare(text(a.nameStart, a.nameCount), text(b.nameStart, b.nameCount))
+                let byName = compare(text(a.part, a.nameStart, a.nameCount), text(b.part, b.nameStart, b.nameCount))
                 if byName != 0 { return byName < 0 }
-                let byKey = compare(text(a.keyStart, a.keyCount), text(b.keyStart, b.keyCount))
+                let byKey = compare(text(a.part, a.keyStart, a.keyCount), text(b.part, b.keyStart, b.keyCount))
                 if byKey != 0 { return byKey < 0 }
                 return (a.id ?? 0) < (b.id ?? 0)
             }

@@ -6,19 +6,25 @@ import AuditTime
 /// keys in order (`ReportRenderer.json` lists them).
 struct JSONEventWriter {
     let rows: ReportRows
+    /// The rows' text (`ReportRows.withParts`), valid while the writer is.
+    let parts: [UnsafeBufferPointer<UInt8>]
     var out: [UInt8] = []
     /// The last time written, and its text: the events of a night share one.
     private var lastTime: Int64?
     private var lastTimeText: [UInt8] = []
 
-    init(rows: ReportRows) { self.rows = rows }
+    init(rows: ReportRows, parts: [UnsafeBufferPointer<UInt8>]) {
+        self.rows = rows
+        self.parts = parts
+    }
 
     /// One event, its keys in order: `account_id`, `attribution` (who made it, from
     /// CloudTrail, `[]` when unknown), `changed_fields`, `diff`, `drift`, `id`, `kind`,
     /// `observed_at`, `profile_key`, `profile_name`, `severity`.
     mutating func writeEvent(row index: Int) {
         let row = rows.rows[index]
-        rows.withBytes { bytes in
+        let bytes = parts[row.part]
+        do {
             out.append(contentsOf: "{\"account_id\":".utf8)
             writeText(bytes, row.accountStart, row.accountCount)
             out.append(contentsOf: ",\"attribution\":[".utf8)

@@ -166,13 +166,15 @@ package enum ReportRenderer {
             let first = sliceStart
             let count = min(order.count - first, eventsPerShare * workers)
             let shares = ParallelWork.map(count, workers: workers) { range in
-                var writer = JSONEventWriter(rows: rows)
-                writer.out.reserveCapacity(range.count * 700)
-                for index in range {
-                    if first + index > 0 { writer.out.append(UInt8(ascii: ",")) }
-                    writer.writeEvent(row: Int(order[first + index]))
+                rows.withParts { parts in
+                    var writer = JSONEventWriter(rows: rows, parts: parts)
+                    writer.out.reserveCapacity(range.count * 700)
+                    for index in range {
+                        if first + index > 0 { writer.out.append(UInt8(ascii: ",")) }
+                        writer.writeEvent(row: Int(order[first + index]))
+                    }
+                    return writer.out
                 }
-                return writer.out
             }
             for share in shares { try share.withUnsafeBufferPointer(write) }
             sliceStart += count

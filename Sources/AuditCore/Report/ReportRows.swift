@@ -3,7 +3,7 @@ import AuditTime
 import Foundation
 
 /// A report's changes, compact: each one's key, name, account and diff (as `ProfileDiff.json`
-/// writes it) as bytes in one buffer, its classification, time and id as numbers, and its
+/// writes it) as bytes in one buffer (one per part read on its own, `append(contentsOf:)`), its classification, time and id as numbers, and its
 /// changed fields as the number of a list it shares with every change of the same fields.
 /// What a report holds of millions of changes: made into `ReportItem`s only for the
 /// renderers that show them one by one, and written as JSON from its bytes. A year of
@@ -11,11 +11,12 @@ import Foundation
 /// dozen strings and a dictionary) took longer to make, sort and free than the whole JSON
 /// report may take (issue 18).
 package struct ReportRows: Sendable {
-    /// One change: where its text lies in `bytes` (key, name, account, diff, one after the
-    /// other), and the rest as values.
+    /// One change: where its text lies in `parts[part]` (key, name, account, diff, one
+    /// after the other), and the rest as values.
     package struct Row: Sendable {
         var id: Int64?
         var time: Int64?
+        var part: Int
         var start: Int
         var keyCount: Int32
         /// -1: no name (or account).
@@ -34,7 +35,8 @@ package struct ReportRows: Sendable {
     }
 
     package private(set) var rows: [Row] = []
-    private(set) var bytes: [UInt8] = []
+    /// The rows' text; rows are appended to the last part.
+    private var parts: [[UInt8]] = [[]]
     /// The lists of changed fields, each once, and each as JSON.
     private(set) var fieldLists: [[String]] = []
     private(set) var fieldListsJSON: [[UInt8]] = []
@@ -53,19 +55,23 @@ package struct ReportRows: Sendable {
 
     package var count: Int { rows.count }
 
+    /// How many parts the rows' text lies in (one, or one per part read on its own).
+    package var partCount: Int { parts.count }
+
     /// Appends `item`.
     package mutating func append(_ item: ReportItem) {
-        let start = bytes.count
-        bytes.append(contentsOf: item.key.utf8)
-        bytes.append(contentsOf: (item.name ?? "").utf8)
-        bytes.append(contentsOf: (item.accountID ?? "").utf8)
-        let diffStart = bytes.count
-        bytes.append(contentsOf: item.diff.json.utf8)
+        let part = parts.count - 1
+        let start = parts[part].count
+        parts[part].append(contentsOf: item.key.utf8)
+        parts[part].append(contentsOf: (item.name ?? "").utf8)
+        parts[part].append(contentsOf: (item.accountID ?? "").utf8)
+        let diffStart = parts[part].count
+        parts[part].append(contentsOf: item.diff.json.utf8)
         if !item.attributions.isEmpty { attributions[rows.count] = item.attributions }
         rows.append(Row(
-            id: item.eventID, time: item.observedAt?.microsecondsSinceEpoch, start: start, keyCount: Int32(item.key.utf8.count),
+            id: item.eventID, time: item.observedAt?.microsecondsSinceEpoch, part: part, start: start, keyCount: Int32(item.key.utf8.count),
             nameCount: item.name.map { Int32($0.utf8.count) } ?? -1, accountCount: item.accountID.map { Int32($0.utf8.count) } ?? -1,
-            diffCount: Int32(bytes.count - diffStart), fieldList: fieldList(item.changedFields),
+            diffCount: Int32(parts[part].count - diffStart), fieldList: fieldList(item.changedFields),
             kind: item.kind, drift: item.drift, severity: item.severity))
     }
 
@@ -78,23 +84,39 @@ package struct ReportRows: Sendable {
         kind: ChangeKind, observedAt: Instant, drift: DriftClass, severity: Severity, fieldList: Int32,
         storedDiff: UnsafeBufferPointer<UInt8>
     ) -> Bool {
-        let start = bytes.count
-        bytes.append(contentsOf: key)
-        if let name { bytes.append(contentsOf: name) }
-        if let accountID { bytes.append(contentsOf: accountID) }
-        let diffStart = bytes.count
-        if !ProfileDiff.writeJSON(stored: storedDiff, fields: &storedFields, into: &bytes) {
+        let part = parts.count - 1
+        let start = parts[part].count
+        parts[part].append(contentsOf: key)
+        if let name { parts[part].append(contentsOf: name) }
+        if let accountID { parts[part].append(contentsOf: accountID) }
+        let diffStart = parts[part].count
+        if !ProfileDiff.writeJSON(stored: storedDiff, fields: &storedFields, into: &parts[part]) {
             guard let diff = ProfileDiff(json: String(decoding: storedDiff, as: UTF8.self)) else {
-                bytes.removeSubrange(start...)
+                parts[part].removeSubrange(start...)
                 return false
             }
-            bytes.append(contentsOf: diff.json.utf8)
+            parts[part].append(contentsOf: diff.json.utf8)
         }
         rows.append(Row(
-            id: id, time: observedAt.microsecondsSinceEpoch, start: start, keyCount: Int32(key.count),
+            id: id, time: observedAt.microsecondsSinceEpoch, part: part, start: start, keyCount: Int32(key.count),
             nameCount: name.map { Int32($0.count) } ?? -1, accountCount: accountID.map { Int32($0.count) } ?? -1,
-            diffCount: Int32(bytes.count - diffStart), fieldList: fieldList, kind: kind, drift: drift, severity: severity))
+            diffCount: Int32(parts[part].count - diffStart), fieldList: fieldList, kind: kind, drift: drift, severity: severity))
         return true
+    }
+
+    /// Appends the rows of `other`, its text kept where it is (not copied into this
+    /// buffer): rows read on two connections at once become one report.
+    package mutating func append(contentsOf other: ReportRows) {
+        let (firstPart, firstRow) = (parts.count, rows.count)
+        parts += other.parts
+        let lists = other.fieldLists.map { fieldList($0) }
+        rows.reserveCapacity(rows.count + other.rows.count)
+        for var row in other.rows {
+            row.part += firstPart
+            row.fieldList = lists[Int(row.fieldList)]
+            rows.append(row)
+        }
+        for (index, found) in other.attributions { attributions[firstRow + index] = found }
     }
 
     /// The number of a list of changed fields, given once per list.
@@ -124,7 +146,7 @@ package struct ReportRows: Sendable {
     package func item(at index: Int) -> ReportItem {
         let row = rows[index]
         func text(_ start: Int, _ count: Int32) -> String? {
-            count < 0 ? nil : bytes.withUnsafeBufferPointer { String(decoding: $0[start..<(start + Int(count))], as: UTF8.self) }
+            count < 0 ? nil : parts[row.part].withUnsafeBufferPointer { String(decoding: $0[start..<(start + Int(count))], as: UTF8.self) }
         }
         // Written by `ProfileDiff.json` (or `writeJSON(stored:)`, the same), which it reads back.
         guard let diff = text(row.diffStart, row.diffCount).flatMap(ProfileDiff.init(json:)) else {
@@ -142,8 +164,12 @@ package struct ReportRows: Sendable {
     /// Every row as an item, in order.
     package var items: [ReportItem] { rows.indices.map(item(at:)) }
 
-    /// Calls `body` with the bytes the rows' text lies in.
-    func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
-        try bytes.withUnsafeBufferPointer(body)
+    /// Calls `body` with the bytes the rows' text lies in, part by part.
+    func withParts<Result>(_ body: ([UnsafeBufferPointer<UInt8>]) throws -> Result) rethrows -> Result {
+        func with(_ from: Int, _ taken: [UnsafeBufferPointer<UInt8>]) throws -> Result {
+            guard from < parts.count else { return try body(taken) }
+            return try parts[from].withUnsafeBufferPointer { try with(from + 1, taken + [$0]) }
+        }
+        return try with(0, [])
     }
 }
