@@ -83,6 +83,35 @@ struct ReportAndChainTests {
         #expect(report.items.map { $0.eventID } == [6, 4, 3, 5, 7, 8, 2, 1])
     }
 
+    @Test("many items, sorted in shares on every core and merged: the order of a plain sort by the documented keys")
+    func orderOfMany() {
+        let names: [String?] = [nil, "", "a", "ab", "Profile with a long name 1", "Profile with a long name 2", "Profile\u{E9}", "Profile-é", "Z"]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(state >> 33) % bound
+        }
+        let items = (1...3_001).map { (index: Int) -> ReportItem in
+            ReportItem(
+                eventID: Int64(index), key: "arn:k\(next(40))", name: names[next(names.count)], accountID: nil, kind: .modified,
+                observedAt: Instant(microsecondsSinceEpoch: Int64(next(3)) * 86_400_000_000), drift: DriftClass.allCases[next(5)],
+                severity: Severity.allCases[next(5)], changedFields: [], diff: ProfileDiff())
+        }
+        func rank(_ item: ReportItem) -> (Int, Int) {
+            (Severity.allCases.firstIndex(of: item.severity)!, DriftClass.allCases.firstIndex(of: item.drift)!)
+        }
+        let expected = items.sorted { a, b in
+            if rank(a) != rank(b) { return rank(a) > rank(b) }
+            if a.observedAt! != b.observedAt! { return a.observedAt! < b.observedAt! }
+            let (nameA, nameB) = (Array((a.name ?? "").utf8), Array((b.name ?? "").utf8))
+            if nameA != nameB { return nameA.lexicographicallyPrecedes(nameB) }
+            if a.key != b.key { return Array(a.key.utf8).lexicographicallyPrecedes(Array(b.key.utf8)) }
+            return a.eventID! < b.eventID!
+        }.map(\.eventID)
+        #expect(DriftReport(title: "t", generatedAt: Self.now, items: items).items.map(\.eventID) == expected)
+        #expect(DriftReport(title: "t", generatedAt: Self.now, items: items.reversed()).items.map(\.eventID) == expected)
+    }
+
     @Test("the JSON report written in pieces, its events rendered on every core: one document, every event once, in order")
     func jsonInPieces() throws {
         let diff = ProfileDiff(changes: ["permissions": .set(added: ["BasicAgentAccess"], removed: [])])

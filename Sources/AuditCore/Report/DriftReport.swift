@@ -98,43 +98,79 @@ package struct DriftReport: Sendable {
     /// the sort). Sorted as small keys (ranks, time, the name's first eight bytes) beside
     /// the row's number, the rows themselves read only where two keys tie.
     private static func order(_ rows: ReportRows) -> [Int32] {
-        struct SortKey {
-            var ranks: Int32
-            var row: Int32
-            var time: Int64
-            var namePrefix: UInt64
+        rows.withParts { parts in
+            // Audited: the parts are read, never written, while the workers sort.
+            struct Shared: @unchecked Sendable {
+                let parts: [UnsafeBufferPointer<UInt8>]
+                let rows: [ReportRows.Row]
+            }
+            let shared = Shared(parts: parts, rows: rows.rows)
+            // Each worker makes and sorts the keys of its share of the rows, then the sorted
+            // shares are merged (3.4 million keys sorted on one core took 1.4 s).
+            let workers = ParallelWork.workers(for: rows.count)
+            let shares = ParallelWork.map(rows.count, workers: workers) { range in
+                var keys = range.map { index in sortKey(of: shared.rows[index], number: index, in: shared.parts) }
+                keys.sort { precedes($0, $1, shared.rows, shared.parts) }
+                return keys
+            }
+            var merged = shares[0]
+            for share in shares.dropFirst() {
+                var out: [SortKey] = []
+                out.reserveCapacity(merged.count + share.count)
+                var (i, j) = (0, 0)
+                while i < merged.count, j < share.count {
+                    if precedes(share[j], merged[i], shared.rows, shared.parts) {
+                        out.append(share[j])
+                        j += 1
+                    } else {
+                        out.append(merged[i])
+                        i += 1
+                    }
+                }
+                out.append(contentsOf: merged[i...])
+                out.append(contentsOf: share[j...])
+                merged = out
+            }
+            return merged.map(\.row)
         }
-        return rows.withParts { parts in
-            let all = rows.rows
-            func text(_ part: Int, _ start: Int, _ count: Int32) -> UnsafeBufferPointer<UInt8> {
-                UnsafeBufferPointer(rebasing: parts[part][start..<(start + Int(max(count, 0)))])
-            }
-            func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
-                let common = min(a.count, b.count)
-                let compared = common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common)
-                return compared != 0 ? Int(compared) : a.count - b.count
-            }
-            var keys = all.indices.map { index in
-                let row = all[index]
-                var prefix: UInt64 = 0
-                for byte in text(row.part, row.nameStart, row.nameCount).prefix(8) { prefix = prefix << 8 | UInt64(byte) }
-                prefix <<= UInt64(8 * (8 - min(8, Int(max(row.nameCount, 0)))))
-                return SortKey(
-                    ranks: Int32(row.severity.rank * 16 + row.drift.rank), row: Int32(index), time: row.time ?? 0, namePrefix: prefix)
-            }
-            keys.sort { x, y in
-                if x.ranks != y.ranks { return x.ranks > y.ranks }
-                if x.time != y.time { return x.time < y.time }
-                if x.namePrefix != y.namePrefix { return x.namePrefix < y.namePrefix }
-                let (a, b) = (all[Int(x.row)], all[Int(y.row)])
-                let byName = compare(text(a.part, a.nameStart, a.nameCount), text(b.part, b.nameStart, b.nameCount))
-                if byName != 0 { return byName < 0 }
-                let byKey = compare(text(a.part, a.keyStart, a.keyCount), text(b.part, b.keyStart, b.keyCount))
-                if byKey != 0 { return byKey < 0 }
-                return (a.id ?? 0) < (b.id ?? 0)
-            }
-            return keys.map(\.row)
+    }
+
+    /// What a row is sorted by, small: its ranks, time and the first eight bytes of its
+    /// name, with its number.
+    private struct SortKey {
+        var ranks: Int32
+        var row: Int32
+        var time: Int64
+        var namePrefix: UInt64
+    }
+
+    private static func text(_ parts: [UnsafeBufferPointer<UInt8>], _ part: Int, _ start: Int, _ count: Int32) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: parts[part][start..<(start + Int(max(count, 0)))])
+    }
+
+    private static func sortKey(of row: ReportRows.Row, number: Int, in parts: [UnsafeBufferPointer<UInt8>]) -> SortKey {
+        var prefix: UInt64 = 0
+        for byte in text(parts, row.part, row.nameStart, row.nameCount).prefix(8) { prefix = prefix << 8 | UInt64(byte) }
+        prefix <<= UInt64(8 * (8 - min(8, Int(max(row.nameCount, 0)))))
+        return SortKey(ranks: Int32(row.severity.rank * 16 + row.drift.rank), row: Int32(number), time: row.time ?? 0, namePrefix: prefix)
+    }
+
+    /// Whether `x` comes before `y`: the rows' text is read only where their keys tie.
+    private static func precedes(_ x: SortKey, _ y: SortKey, _ rows: [ReportRows.Row], _ parts: [UnsafeBufferPointer<UInt8>]) -> Bool {
+        if x.ranks != y.ranks { return x.ranks > y.ranks }
+        if x.time != y.time { return x.time < y.time }
+        if x.namePrefix != y.namePrefix { return x.namePrefix < y.namePrefix }
+        func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+            let common = min(a.count, b.count)
+            let compared = common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common)
+            return compared != 0 ? Int(compared) : a.count - b.count
         }
+        let (a, b) = (rows[Int(x.row)], rows[Int(y.row)])
+        let byName = compare(text(parts, a.part, a.nameStart, a.nameCount), text(parts, b.part, b.nameStart, b.nameCount))
+        if byName != 0 { return byName < 0 }
+        let byKey = compare(text(parts, a.part, a.keyStart, a.keyCount), text(parts, b.part, b.keyStart, b.keyCount))
+        if byKey != 0 { return byKey < 0 }
+        return (a.id ?? 0) < (b.id ?? 0)
     }
 
     /// How many items of each severity, most severe first (every severity, zero included).
