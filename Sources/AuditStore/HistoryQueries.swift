@@ -102,8 +102,8 @@ package struct HistoryQueries {
     /// (`ReportRows`): a year of 1,000,000 profiles is 3.4 million changes, whose text the
     /// server formatted and the client parsed again, all held at once in one result (the
     /// same columns as `eventColumns`).
-    private static func reportRows(where condition: String, on connection: PostgresConnection) throws -> ReportRows {
-        var rows = ReportRows()
+    private static func reportRows(where condition: String, on connection: PostgresConnection, expected: Int = 0) throws -> ReportRows {
+        var rows = ReportRows(expected: expected)
         var fieldLists = RecurringFieldLists()
         try connection.copyOutBinary("""
             COPY (SELECT e.id, e.profile_key, \(Self.itemLabel("profile_name", "security_profile_name")), \(Self.itemAccount),
@@ -178,8 +178,8 @@ package struct HistoryQueries {
             }
             // The changes after the discoveries: their window may be narrowed to a part of it.
             let changes = filter.events + (filter.account == nil ? "" : " AND \(Self.itemAccount) = \(ofAccount)")
-            var rows = try filter.window.flatMap { try middle(of: $0) }.map { middle in
-                try Self.reportRows(where: changes, on: connection, splitAt: middle, settings: settings)
+            var rows = try filter.window.flatMap { try middle(of: $0) }.map { split in
+                try Self.reportRows(where: changes, on: connection, splitAt: split, settings: settings)
             } ?? Self.reportRows(where: changes, on: connection)
             try rows.attribute(TrailStore(connection: connection).attributions(of: rows.eventIDs))
             return ReportEvents(rows: rows, discoveries: discoveries)
@@ -199,10 +199,10 @@ package struct HistoryQueries {
     }
 
     /// Where a window splits into two parts of about as many changes, by the snapshots'
-    /// counts of them; `nil` when it holds fewer than `changesWorthTwoConnections`, or
-    /// cannot split (one snapshot). The counts only balance the parts: the parts are the
-    /// window whatever they say.
-    private func middle(of window: (from: Instant, to: Instant)) throws -> Instant? {
+    /// counts of them, and about how many each holds; `nil` when it holds fewer than
+    /// `changesWorthTwoConnections`, or cannot split (one snapshot). The counts only
+    /// balance the parts: the parts are the window whatever they say.
+    private func middle(of window: (from: Instant, to: Instant)) throws -> (at: Instant, before: Int, after: Int)? {
         let snapshots = try connection.query("""
             SELECT captured_at, created_count + modified_count + touched_count + deleted_count + recreated_count
             FROM connect_audit.snapshots WHERE captured_at >= $1 AND captured_at < $2 ORDER BY captured_at
@@ -211,7 +211,7 @@ package struct HistoryQueries {
         guard total >= changesWorthTwoConnections else { return nil }
         var before = 0
         for snapshot in snapshots {
-            if before * 2 >= total { return snapshot.at > window.from ? snapshot.at : nil }
+            if before * 2 >= total { return snapshot.at > window.from ? (snapshot.at, before, total - before) : nil }
             before += snapshot.changes
         }
         return nil
@@ -224,8 +224,10 @@ package struct HistoryQueries {
     /// changes, whose reading was most of its JSON report: the server's side of it (each
     /// row's `jsonb` diff printed as text) on one core, and the client's on another.
     private static func reportRows(
-        where condition: String, on connection: PostgresConnection, splitAt middle: Instant, settings: [(name: String, value: String)]
+        where condition: String, on connection: PostgresConnection, splitAt split: (at: Instant, before: Int, after: Int),
+        settings: [(name: String, value: String)]
     ) throws -> ReportRows {
+        let middle = split.at
         let snapshot = try connection.query("SELECT pg_export_snapshot()")[0].decode(String.self, at: 0)
         guard !snapshot.isEmpty, snapshot.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
             throw StoreError.integrity("the server exported a snapshot named \(snapshot.prefix(40))")
@@ -241,7 +243,7 @@ package struct HistoryQueries {
         struct Connections: @unchecked Sendable { let both: [PostgresConnection] }
         let connections = Connections(both: [sibling, connection])
         let parts = ParallelWork.map(2, workers: 2) { part in
-            Result { try reportRows(where: condition, on: connections.both[part.lowerBound]) }
+            Result { try reportRows(where: condition, on: connections.both[part.lowerBound], expected: part.lowerBound == 0 ? split.before : split.after) }
         }
         try sibling.commit()
         var rows = try parts[0].get()

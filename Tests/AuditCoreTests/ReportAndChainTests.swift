@@ -130,6 +130,17 @@ struct ReportAndChainTests {
             #expect(pieces.joined() == whole, "shares of \(share)")
             if share == 7 { #expect(pieces.count > 100) }
         }
+        // A writer that fails (a closed pipe, a full disk) stops the rendering: its error,
+        // after the pieces before it, and nothing after.
+        struct Full: Error {}
+        var written = 0
+        #expect(throws: Full.self) {
+            try ReportRenderer.writeJSON(report, eventsPerShare: 7) { _ in
+                if written == 5 { throw Full() }
+                written += 1
+            }
+        }
+        #expect(written == 5)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(whole.utf8)) as? [String: Any])
         let ids: [Int64?] = try #require(json["events"] as? [[String: Any]]).map { ($0["id"] as? Int).map(Int64.init) }
         #expect(ids == report.items.map { $0.eventID })
