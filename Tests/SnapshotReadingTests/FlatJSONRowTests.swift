@@ -263,6 +263,10 @@ struct StoredDiffTests {
             == #"{"description":{"from":"x \"y\" /","to":null},"last_modified_time":{"from":null,"to":"2026-01-02T03:04:05.000000Z"},"tags":{"added":["a:b"],"removed":[]}}"#)
         #expect(Self.written(Array("{}".utf8)) == "{}")
         #expect(Self.written(Array(#"{"tags": {"added": [], "removed": [], "from": "x"}}"#.utf8)) == #"{"tags":{"added":[],"removed":[]}}"#)
+        // An instant's own form copied when it names an instant; a 30th of February names none.
+        let february = #"{"last_modified_time": {"to": "2026-02-30T00:00:00.000000Z", "from": "2026-02-28T23:59:59.999999Z"}}"#
+        #expect(Self.written(Array(february.utf8)) == #"{"last_modified_time":{"from":"2026-02-28T23:59:59.999999Z","to":null}}"#)
+        #expect(Self.agrees(Array(february.utf8)))
     }
 
     @Test("what it leaves to decoding", arguments: [

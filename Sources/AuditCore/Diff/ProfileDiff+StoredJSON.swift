@@ -230,10 +230,29 @@ extension ProfileDiff {
         guard !escaped else { return false }
         if let time = Instant(parsingUTF8: text) {
             out.append(UInt8(ascii: "\""))
-            time.writeISO8601(into: &out)
+            // Text in `iso8601`'s own form that names an instant is that instant's text (the
+            // form the ingest writes): copied, not written again.
+            if isISO8601Form(text) { out.append(contentsOf: text) } else { time.writeISO8601(into: &out) }
             out.append(UInt8(ascii: "\""))
         } else {
             out.append(contentsOf: "null".utf8)
+        }
+        return true
+    }
+
+    /// Whether `text` has the form of `Instant.iso8601` (`2026-11-20T14:03:27.512000Z`):
+    /// digits where it has digits, its separators where it has them.
+    private static func isISO8601Form(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard text.count == 27 else { return false }
+        for (index, byte) in text.enumerated() {
+            switch index {
+            case 4, 7: guard byte == UInt8(ascii: "-") else { return false }
+            case 10: guard byte == UInt8(ascii: "T") else { return false }
+            case 13, 16: guard byte == UInt8(ascii: ":") else { return false }
+            case 19: guard byte == UInt8(ascii: ".") else { return false }
+            case 26: guard byte == UInt8(ascii: "Z") else { return false }
+            default: guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return false }
+            }
         }
         return true
     }

@@ -95,7 +95,7 @@ package struct DriftReport: Sendable {
     /// code points), not of Unicode's canonical equivalence: compared with `memcmp` where
     /// they lie in the rows' bytes (String's comparison of names with a non-ASCII dash was
     /// 7.6% of a month's JSON report at 1,000,000 profiles, `perf`: more than the rest of
-    /// the sort). Sorted as small keys (ranks, time, the name's first eight bytes) beside
+    /// the sort). Sorted as small keys (ranks, time, the name's first sixteen bytes) beside
     /// the row's number, the rows themselves read only where two keys tie.
     private static func order(_ rows: ReportRows) -> [Int32] {
         rows.withParts { parts in
@@ -135,13 +135,14 @@ package struct DriftReport: Sendable {
         }
     }
 
-    /// What a row is sorted by, small: its ranks, time and the first eight bytes of its
-    /// name, with its number.
+    /// What a row is sorted by, small: its ranks, time and the first sixteen bytes of its
+    /// name (names such as "Agent – SUPPORT 25901" share their first eight), with its number.
     private struct SortKey {
         var ranks: Int32
         var row: Int32
         var time: Int64
         var namePrefix: UInt64
+        var nameNext: UInt64
     }
 
     private static func text(_ parts: [UnsafeBufferPointer<UInt8>], _ part: Int, _ start: Int, _ count: Int32) -> UnsafeBufferPointer<UInt8> {
@@ -149,10 +150,17 @@ package struct DriftReport: Sendable {
     }
 
     private static func sortKey(of row: ReportRows.Row, number: Int, in parts: [UnsafeBufferPointer<UInt8>]) -> SortKey {
-        var prefix: UInt64 = 0
-        for byte in text(parts, row.part, row.nameStart, row.nameCount).prefix(8) { prefix = prefix << 8 | UInt64(byte) }
-        prefix <<= UInt64(8 * (8 - min(8, Int(max(row.nameCount, 0)))))
-        return SortKey(ranks: Int32(row.severity.rank * 16 + row.drift.rank), row: Int32(number), time: row.time ?? 0, namePrefix: prefix)
+        // Big-endian words of the name's bytes, zeros after its end: ordered as the bytes are
+        // (a name never holds a zero byte; a shorter name that ties goes first, as below).
+        let name = text(parts, row.part, row.nameStart, row.nameCount)
+        func word(_ from: Int) -> UInt64 {
+            var value: UInt64 = 0
+            for index in from..<(from + 8) { value = value << 8 | UInt64(index < name.count ? name[index] : 0) }
+            return value
+        }
+        return SortKey(
+            ranks: Int32(row.severity.rank * 16 + row.drift.rank), row: Int32(number), time: row.time ?? 0,
+            namePrefix: word(0), nameNext: word(8))
     }
 
     /// Whether `x` comes before `y`: the rows' text is read only where their keys tie.
@@ -160,6 +168,7 @@ package struct DriftReport: Sendable {
         if x.ranks != y.ranks { return x.ranks > y.ranks }
         if x.time != y.time { return x.time < y.time }
         if x.namePrefix != y.namePrefix { return x.namePrefix < y.namePrefix }
+        if x.nameNext != y.nameNext { return x.nameNext < y.nameNext }
         func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
             let common = min(a.count, b.count)
             let compared = common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common)
