@@ -240,11 +240,24 @@ package struct HistoryQueries {
         guard !snapshot.isEmpty, snapshot.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
             throw StoreError.integrity("the server exported a snapshot named \(snapshot.prefix(40))")
         }
-        let sibling = try connection.sibling()
+        // Without a second connection (the server's limit reached, a pooler that refuses the
+        // snapshot), the window is read in one part, as a shorter one is.
+        let sibling: PostgresConnection
+        do {
+            sibling = try connection.sibling()
+        } catch {
+            connection.logger.notice("reading the report's changes on one connection: \(error)")
+            return try reportRows(where: condition, on: connection, expected: split.before + split.after)
+        }
         defer { sibling.close() }
-        try sibling.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        try sibling.execute("SET TRANSACTION SNAPSHOT '\(snapshot)'")
-        try prepare(sibling, settings + [(ReportFilter.toSetting, middle.iso8601)])
+        do {
+            try sibling.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            try sibling.execute("SET TRANSACTION SNAPSHOT '\(snapshot)'")
+            try prepare(sibling, settings + [(ReportFilter.toSetting, middle.iso8601)])
+        } catch {
+            connection.logger.notice("reading the report's changes on one connection: \(error)")
+            return try reportRows(where: condition, on: connection, expected: split.before + split.after)
+        }
         try prepare(connection, [(ReportFilter.fromSetting, middle.iso8601)])
         // Audited: each worker uses only its own connection, and the owner neither uses
         // nor closes either until `map` returns.

@@ -132,4 +132,25 @@ struct ReportEventsTests {
             #expect(sessions == 1)
         }
     }
+
+    @Test("the reader role reads a window in two parts; at its connection limit, in one: the same report")
+    func secondConnectionRefused() throws {
+        try F.withLoginRoles(["connect_audit_reader"]) { owner, logins in
+            for day in 1...4 {
+                try F.ingest((0..<4).map { F.profile("p\($0)", time: Int64(day) * 1_000) }, day: day, into: owner)
+            }
+            let (from, to) = (F.day(1), F.day(5))
+            let expected = try HistoryQueries(connection: owner, changesWorthTwoConnections: .max).reportEvents(from: from, to: to).items
+            let reader = HistoryQueries(connection: logins[0], changesWorthTwoConnections: 1)
+            let both = try reader.reportEvents(from: from, to: to)
+            #expect(both.rows.partCount == 2)
+            #expect(both.items.count == 12)
+            #expect(both.items == expected)
+            let role = try logins[0].query("SELECT current_user")[0].decode(String.self, at: 0)
+            try owner.execute("ALTER ROLE \(role) CONNECTION LIMIT 1")
+            let alone = try reader.reportEvents(from: from, to: to)
+            #expect(alone.rows.partCount == 1)
+            #expect(alone.items == expected)
+        }
+    }
 }
