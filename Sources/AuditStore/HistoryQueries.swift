@@ -305,8 +305,8 @@ package struct HistoryQueries {
             return value
         }
         let (kind, drift, severity) = try EventColumns.classification(
-            kind: required(row.string(at: 4), "kind"), drift: required(row.string(at: 6), "drift"),
-            severity: required(row.string(at: 7), "severity"))
+            kind: required(row.bytes(at: 4), "kind"), drift: required(row.bytes(at: 6), "drift"),
+            severity: required(row.bytes(at: 7), "severity"))
         let diff = try required(row.jsonbBytes(at: 9), "diff")
         let appended = rows.append(
             id: try required(row.int64(at: 0), "id"), key: try required(row.bytes(at: 1), "profile_key"),

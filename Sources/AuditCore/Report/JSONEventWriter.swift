@@ -28,9 +28,11 @@ struct JSONEventWriter {
             out.append(contentsOf: "{\"account_id\":".utf8)
             writeText(bytes, row.accountStart, row.accountCount)
             out.append(contentsOf: ",\"attribution\":[".utf8)
-            for (position, attribution) in (rows.attributions[index] ?? []).enumerated() {
-                if position > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: attribution.json.utf8)
+            if !rows.attributions.isEmpty {
+                for (position, attribution) in (rows.attributions[index] ?? []).enumerated() {
+                    if position > 0 { out.append(UInt8(ascii: ",")) }
+                    out.append(contentsOf: attribution.json.utf8)
+                }
             }
             out.append(contentsOf: "],\"changed_fields\":".utf8)
             out.append(contentsOf: rows.fieldListsJSON[Int(row.fieldList)])
