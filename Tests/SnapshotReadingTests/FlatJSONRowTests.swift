@@ -123,17 +123,7 @@ struct DiffScannerTests {
 
     @Test("generated diffs, canonical and spaced out: read as Foundation reads them, all by the scanner")
     func generatedDiffsAgree() async {
-        await propertyCheck(
-            count: 300, input: ProfileGen.texts, ProfileGen.sets, ProfileGen.instant, ProfileGen.extras, ProfileGen.texts
-        ) { texts, sets, micros, extras, otherTexts in
-            let old = ProfileGen.profile(texts: texts, sets: sets, micros: micros, extras: extras)
-            var new = ProfileGen.profile(texts: otherTexts, sets: sets.reversed(), micros: nil, extras: [])
-            new.key = old.key
-            let diff = ProfileDiff.between(old, new)
-            let canonical = Array(diff.json.utf8)
-            // As another writer spaces it out (and escapes `/`), as `jsonb` prints it spaced.
-            let object = try! JSONSerialization.jsonObject(with: Data(canonical))
-            let spaced = Array(try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted]))
+        await Self.forEachGeneratedDiff { diff, canonical, spaced in
             for bytes in [canonical, spaced] {
                 #expect(Self.agrees(bytes), "\(String(decoding: bytes, as: UTF8.self))")
             }
@@ -143,23 +133,47 @@ struct DiffScannerTests {
         }
     }
 
+    /// 300 generated diffs between awkward profiles (a text with `/`, quotes, a backslash,
+    /// a tab and a non-ASCII letter among them): each as `json` writes it, and spaced out
+    /// as another writer spaces it (as `jsonb` prints it spaced).
+    static func forEachGeneratedDiff(_ check: @escaping @Sendable (ProfileDiff, _ canonical: [UInt8], _ spaced: [UInt8]) -> Void) async {
+        await propertyCheck(
+            count: 300, input: ProfileGen.texts, ProfileGen.sets, ProfileGen.instant, ProfileGen.extras, ProfileGen.texts
+        ) { texts, sets, micros, extras, otherTexts in
+            let old = ProfileGen.profile(texts: texts, sets: sets, micros: micros, extras: extras)
+            var new = ProfileGen.profile(texts: otherTexts + ["a/b \"q\" \\ \t é"], sets: sets.reversed(), micros: nil, extras: [])
+            new.key = old.key
+            let diff = ProfileDiff.between(old, new)
+            let canonical = Array(diff.json.utf8)
+            let object = try! JSONSerialization.jsonObject(with: Data(canonical))
+            check(diff, canonical, Array(try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted])))
+        }
+    }
+
     @Test("diffs with bytes changed: the same diff as Foundation reads, or left to it")
     func mutatedDiffsAgree() async {
+        await Self.forEachMutatedDiff { bytes in
+            #expect(Self.agrees(bytes), "\(String(decoding: bytes, as: UTF8.self))")
+        }
+    }
+
+    /// A diff of every kind of change with 1 to 4 bytes changed, inserted or removed, 500 times.
+    static func forEachMutatedDiff(_ check: @escaping @Sendable ([UInt8]) -> Void) async {
         let base = Array(ProfileDiff(changes: [
             "description": .text(from: "a \"q\" \\ é", to: nil),
             "last_modified_time": .instant(from: nil, to: Instant(microsecondsSinceEpoch: 1_700_000_000_000_000)),
             "permissions": .set(added: ["A", "B"], removed: []),
             "extra.x": .text(from: "1", to: "[\"2\"]"),
         ]).json.utf8)
-        let alphabet: [UInt8] = Array("{}[]\",:\\ nulltofromaddedremoved0u/".utf8) + [0x00, 0x0A, 0xC3, 0xA9, 0xFF]
+        let alphabet: [UInt8] = Array("{}[]\",:\\ nulltofromaddedremoved0u/T9".utf8) + [0x00, 0x0A, 0xC3, 0xA9, 0xFF]
         let edit = Gen.int(in: 0...(base.count - 1)).array(of: 2)
         await propertyCheck(count: 500, input: edit.array(of: 1...4), Gen.int(in: 0...(alphabet.count - 1)).array(of: 4)) { edits, letters in
-            let bytes = FlatJSONRowTests.mutated(base, edits: edits, letters: letters, alphabet: alphabet)
-            #expect(Self.agrees(bytes), "\(String(decoding: bytes, as: UTF8.self))")
+            check(FlatJSONRowTests.mutated(base, edits: edits, letters: letters, alphabet: alphabet))
         }
     }
 
-    @Test("what it leaves to Foundation", arguments: [
+    /// Diffs the fast paths leave to Foundation.
+    static let unusualDiffs = [
         #"{"description":{"from":"\u0041","to":null}}"#,  // \u escape
         #"{"description":{"from":1,"to":null}}"#,  // a number
         #"{"description":{"from":"a","to":null,"why":"x"}}"#,  // another member
@@ -168,7 +182,9 @@ struct DiffScannerTests {
         #"{"extra.名":{"from":"a","to":"b"}}"#,  // a non-ASCII field name
         #"{"tags":{"added":["a",null],"removed":[]}}"#,  // null in a set
         #"{"tags":{"added":["a"]}}"#,  // half a set: not a diff at all
-    ])
+    ]
+
+    @Test("what it leaves to Foundation", arguments: unusualDiffs)
     func leftToFoundation(_ text: String) {
         #expect(Self.scanned(Array(text.utf8)) == nil)
     }
@@ -223,16 +239,7 @@ struct StoredDiffTests {
 
     @Test("generated diffs, canonical and spaced out: each one's JSON, all by the fast path")
     func generatedDiffs() async {
-        await propertyCheck(
-            count: 300, input: ProfileGen.texts, ProfileGen.sets, ProfileGen.instant, ProfileGen.extras, ProfileGen.texts
-        ) { texts, sets, micros, extras, otherTexts in
-            let old = ProfileGen.profile(texts: texts, sets: sets, micros: micros, extras: extras)
-            var new = ProfileGen.profile(texts: otherTexts + ["a/b \"q\" \\ \t é"], sets: sets.reversed(), micros: nil, extras: [])
-            new.key = old.key
-            let diff = ProfileDiff.between(old, new)
-            let canonical = Array(diff.json.utf8)
-            let object = try! JSONSerialization.jsonObject(with: Data(canonical))
-            let spaced = Array(try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted]))
+        await DiffScannerTests.forEachGeneratedDiff { diff, canonical, spaced in
             for bytes in [canonical, spaced] {
                 // Fails if the fast path stopped writing the diffs it exists for, or wrote them wrong.
                 #expect(Self.written(bytes) == diff.json, "\(String(decoding: bytes, as: UTF8.self))")
@@ -242,16 +249,7 @@ struct StoredDiffTests {
 
     @Test("diffs with bytes changed: the same JSON as decoding them, or left to decoding")
     func mutatedDiffs() async {
-        let base = Array(ProfileDiff(changes: [
-            "description": .text(from: "a \"q\" \\ é", to: nil),
-            "last_modified_time": .instant(from: nil, to: Instant(microsecondsSinceEpoch: 1_700_000_000_000_000)),
-            "permissions": .set(added: ["A", "B"], removed: []),
-            "extra.x": .text(from: "1", to: "[\"2\"]"),
-        ]).json.utf8)
-        let alphabet: [UInt8] = Array("{}[]\",:\\ nulltofromaddedremoved0u/T9".utf8) + [0x00, 0x0A, 0xC3, 0xA9, 0xFF]
-        let edit = Gen.int(in: 0...(base.count - 1)).array(of: 2)
-        await propertyCheck(count: 500, input: edit.array(of: 1...4), Gen.int(in: 0...(alphabet.count - 1)).array(of: 4)) { edits, letters in
-            let bytes = FlatJSONRowTests.mutated(base, edits: edits, letters: letters, alphabet: alphabet)
+        await DiffScannerTests.forEachMutatedDiff { bytes in
             #expect(Self.agrees(bytes), "\(String(decoding: bytes, as: UTF8.self))")
         }
     }
@@ -269,15 +267,7 @@ struct StoredDiffTests {
         #expect(Self.agrees(Array(february.utf8)))
     }
 
-    @Test("what it leaves to decoding", arguments: [
-        #"{"description":{"from":"\u0041","to":null}}"#,  // \u escape
-        #"{"description":{"from":1,"to":null}}"#,  // a number
-        #"{"description":{"from":"a","to":null,"why":"x"}}"#,  // another member
-        #"{"description":{"from":"a","from":"b"}}"#,  // a repeated member
-        #"{"description":{"from":"a"},"description":{"to":"b"}}"#,  // a repeated field
-        #"{"extra.名":{"from":"a","to":"b"}}"#,  // a non-ASCII field name
-        #"{"tags":{"added":["a",null],"removed":[]}}"#,  // null in a set
-        #"{"tags":{"added":["a"]}}"#,  // half a set
+    @Test("what it leaves to decoding", arguments: DiffScannerTests.unusualDiffs + [
         #"{"last_modified_time":{"from":"2026-01-02T03:04:05\/","to":null}}"#,  // an escaped instant
     ])
     func leftToDecoding(_ text: String) {

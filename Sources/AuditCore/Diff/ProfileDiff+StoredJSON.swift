@@ -130,24 +130,16 @@ extension ProfileDiff {
                     } else {
                         return nil
                     }
-                    if json.bytes(key, are: "from") {
-                        guard change.from == nil else { return nil }
-                        change.from = value
-                    } else {
-                        guard change.to == nil else { return nil }
-                        change.to = value
-                    }
+                    // Each member once.
+                    let member: WritableKeyPath<StoredChange, StoredText?> = json.bytes(key, are: "from") ? \.from : \.to
+                    guard change[keyPath: member] == nil else { return nil }
+                    change[keyPath: member] = value
                 } else if json.bytes(key, are: "added") || json.bytes(key, are: "removed") {
                     guard json.take(UInt8(ascii: "[")) else { return nil }
                     let elements = json.index
-                    guard skipStrings(&json) else { return nil }
-                    if json.bytes(key, are: "added") {
-                        guard change.added == nil else { return nil }
-                        change.added = elements
-                    } else {
-                        guard change.removed == nil else { return nil }
-                        change.removed = elements
-                    }
+                    let member: WritableKeyPath<StoredChange, Int?> = json.bytes(key, are: "added") ? \.added : \.removed
+                    guard skipStrings(&json), change[keyPath: member] == nil else { return nil }
+                    change[keyPath: member] = elements
                 } else {
                     return nil
                 }
