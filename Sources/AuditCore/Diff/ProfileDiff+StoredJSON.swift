@@ -60,7 +60,8 @@ extension ProfileDiff {
                 out.append(contentsOf: "]}".utf8)
                 continue
             }
-            let isInstant = UnsafeBufferPointer(rebasing: stored[change.name]).elementsEqual(lastModifiedTime)
+            let isInstant = change.name.count == lastModifiedTime.count
+                && UnsafeBufferPointer(rebasing: stored[change.name]).elementsEqual(lastModifiedTime)
             out.append(contentsOf: "{\"from\":".utf8)
             guard write(change.from, of: stored, instant: isInstant, into: &out) else {
                 out.removeSubrange(start...)
@@ -121,7 +122,9 @@ extension ProfileDiff {
         if !json.take(UInt8(ascii: "}")) {
             while true {
                 guard json.take(UInt8(ascii: "\"")), let key = json.rawKey(), json.member() else { return nil }
-                if json.bytes(key, are: "from") || json.bytes(key, are: "to") {
+                // One member name per length: "to", "from", "added", "removed"; each given once.
+                let isFrom = key.count == 4 && json.bytes(key, are: "from")
+                if isFrom || (key.count == 2 && json.bytes(key, are: "to")) {
                     let value: StoredText
                     if json.takeNull() {
                         value = .null
@@ -130,16 +133,12 @@ extension ProfileDiff {
                     } else {
                         return nil
                     }
-                    // Each member once.
-                    let member: WritableKeyPath<StoredChange, StoredText?> = json.bytes(key, are: "from") ? \.from : \.to
-                    guard change[keyPath: member] == nil else { return nil }
-                    change[keyPath: member] = value
-                } else if json.bytes(key, are: "added") || json.bytes(key, are: "removed") {
-                    guard json.take(UInt8(ascii: "[")) else { return nil }
-                    let elements = json.index
-                    let member: WritableKeyPath<StoredChange, Int?> = json.bytes(key, are: "added") ? \.added : \.removed
-                    guard skipStrings(&json), change[keyPath: member] == nil else { return nil }
-                    change[keyPath: member] = elements
+                    guard isFrom ? setOnce(&change.from, value) : setOnce(&change.to, value) else { return nil }
+                } else if (key.count == 5 && json.bytes(key, are: "added")) || (key.count == 7 && json.bytes(key, are: "removed")) {
+                    let elements = json.index + 1
+                    guard json.take(UInt8(ascii: "[")), skipStrings(&json),
+                          key.count == 5 ? setOnce(&change.added, elements) : setOnce(&change.removed, elements)
+                    else { return nil }
                 } else {
                     return nil
                 }
@@ -149,6 +148,13 @@ extension ProfileDiff {
         }
         if change.added != nil, change.removed != nil { return change }
         return change.from != nil || change.to != nil ? change : nil
+    }
+
+    /// Sets `slot` to `value`; `false` when it was set (a member given twice).
+    private static func setOnce<Value>(_ slot: inout Value?, _ value: Value) -> Bool {
+        guard slot == nil else { return false }
+        slot = value
+        return true
     }
 
     /// A string whose opening quote is taken, when `JSONScanner.string` reads it: escapes
