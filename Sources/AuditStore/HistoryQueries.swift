@@ -1,6 +1,7 @@
 import AuditCore
 import AuditModel
 import AuditTime
+import Foundation
 import PostgresClient
 import SnapshotReading
 
@@ -129,7 +130,9 @@ package struct HistoryQueries {
             var hasher = Hasher()
             hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
             let hash = hasher.finalize()
-            if let found = known[hash]?.first(where: { $0.bytes.elementsEqual(bytes) }) { return found.number }
+            if let found = known[hash]?.first(where: { known in
+                known.bytes.count == bytes.count && known.bytes.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
+            }) { return found.number }
             guard let list = try row.textArray(at: index) else { return nil }
             let number = rows.fieldList(list)
             if count < 1_024 {

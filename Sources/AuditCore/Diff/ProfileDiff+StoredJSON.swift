@@ -61,7 +61,7 @@ extension ProfileDiff {
                 continue
             }
             let isInstant = change.name.count == lastModifiedTime.count
-                && UnsafeBufferPointer(rebasing: stored[change.name]).elementsEqual(lastModifiedTime)
+                && memcmp(stored.baseAddress! + change.name.lowerBound, lastModifiedTime, lastModifiedTime.count) == 0
             out.append(contentsOf: "{\"from\":".utf8)
             guard write(change.from, of: stored, instant: isInstant, into: &out) else {
                 out.removeSubrange(start...)
