@@ -49,8 +49,11 @@ package struct ReportRows: Sendable {
     package init() {}
 
     /// Rows with room for about `expected` rows and their text, so that they are not
-    /// copied as they grow (the room not used costs address space, not memory).
+    /// copied as they grow (the room not used costs address space, not memory). The
+    /// expectation comes from the snapshots' counts: at most 8 million rows' room is taken
+    /// on its word (a wrong count then costs growth, not a failed allocation).
     package init(expected: Int) {
+        let expected = min(max(expected, 0), 1 << 23)
         rows.reserveCapacity(expected)
         parts[0].reserveCapacity(expected * Self.expectedBytesPerRow)
     }
