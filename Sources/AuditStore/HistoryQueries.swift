@@ -100,9 +100,9 @@ package struct HistoryQueries {
 
     /// The changes (events other than `discovered`) `condition` selects, by binary `COPY`,
     /// in no order (`DriftReport` sorts them), each kept as compact as it came
-    /// (`ReportRows`): a year of 1,000,000 profiles is 3.4 million changes, whose text the
-    /// server formatted and the client parsed again, all held at once in one result (the
-    /// same columns as `eventColumns`).
+    /// (`ReportRows`; the same columns as `eventColumns`). A year of 1,000,000 profiles is
+    /// 3.4 million changes: as text formatted by the server and parsed by the client, held
+    /// at once in one result, then made into items, they were most of a year's report.
     private static func reportRows(where condition: String, on connection: PostgresConnection, expected: Int = 0) throws -> ReportRows {
         var rows = ReportRows(expected: expected)
         var fieldLists = RecurringFieldLists()
@@ -131,7 +131,8 @@ package struct HistoryQueries {
             hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
             let hash = hasher.finalize()
             if let found = known[hash]?.first(where: { known in
-                known.bytes.count == bytes.count && known.bytes.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
+                known.bytes.count == bytes.count
+                    && (bytes.isEmpty || known.bytes.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 })
             }) { return found.number }
             guard let list = try row.textArray(at: index) else { return nil }
             let number = rows.fieldList(list)
@@ -269,9 +270,10 @@ package struct HistoryQueries {
         let parts = ParallelWork.map(2, workers: 2) { part in
             Result { try reportRows(where: condition, on: connections.both[part.lowerBound], expected: part.lowerBound == 0 ? split.before : split.after) }
         }
-        try sibling.commit()
+        // A part's own error first (the sibling's transaction is then rolled back as it closes).
         var rows = try parts[0].get()
         rows.append(contentsOf: try parts[1].get())
+        try sibling.commit()
         return rows
     }
 
