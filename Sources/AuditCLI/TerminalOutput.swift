@@ -22,7 +22,7 @@ func writeStandardOutput(_ bytes: UnsafeBufferPointer<UInt8>) throws {
         let written = write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
         if written < 0 {
             if errno == EINTR { continue }
-            throw CLIError("cannot write the report to standard output: \(String(cString: strerror(errno)))")
+            throw CLIError("cannot write the report to standard output (\(String(cString: strerror(errno)))): check the disk, or the command it is piped to")
         }
         offset += written
     }
