@@ -87,14 +87,14 @@ package enum CanonicalJSON {
         out.append(UInt8(ascii: "\""))
     }
 
-    private static let highBits: UInt64 = 0x8080_8080_8080_8080
-    private static let lowBits: UInt64 = 0x0101_0101_0101_0101
-
     /// Whether any of the eight bytes of `word` is `"`, `\` or below 0x20 (what a JSON
     /// string escapes): the tests of "Bit Twiddling Hacks" (Sean Eron Anderson, "Determine
     /// if a word has a zero byte" and "... a byte less than n"), exact as yes-or-no answers,
-    /// whatever the byte order.
+    /// whatever the byte order. Inlinable: the readers' string scanning calls it for every
+    /// eight bytes, from another module.
+    @inlinable
     package static func holdsQuoteBackslashOrControl(_ word: UInt64) -> Bool {
+        let (lowBits, highBits): (UInt64, UInt64) = (0x0101_0101_0101_0101, 0x8080_8080_8080_8080)
         func hasZeroByte(_ value: UInt64) -> Bool { (value &- lowBits) & ~value & highBits != 0 }
         let quotes = word ^ (lowBits &* UInt64(UInt8(ascii: "\"")))
         let backslashes = word ^ (lowBits &* UInt64(UInt8(ascii: "\\")))
