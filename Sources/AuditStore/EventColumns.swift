@@ -91,8 +91,6 @@ enum EventColumns {
             previousHash: try required(13), hash: try required(14))
     }
 
-    /// An event's kind, drift and severity from their stored text: the one decoder of the
-    /// three (the chain's `COPY` reader and the report queries share it).
     /// `classification` of the three labels' bytes (as a binary `COPY` sends an enum),
     /// without a `String` made of each.
     static func classification(
@@ -113,6 +111,8 @@ enum EventColumns {
     private static let drifts = DriftClass.allCases.map { (Array($0.rawValue.utf8), $0) }
     private static let severities = Severity.allCases.map { (Array($0.rawValue.utf8), $0) }
 
+    /// An event's kind, drift and severity from their stored text: the one decoder of the
+    /// three (the chain's `COPY` reader and the report queries share it).
     static func classification(kind: String, drift: String, severity: String) throws -> (ChangeKind, DriftClass, Severity) {
         guard let kind = ChangeKind(rawValue: kind), let drift = DriftClass(rawValue: drift), let severity = Severity(rawValue: severity) else {
             throw StoreError.integrity("change_events has an unknown kind, drift or severity (\(kind), \(drift), \(severity))")

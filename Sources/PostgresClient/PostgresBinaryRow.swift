@@ -39,13 +39,8 @@ package struct PostgresBinaryRow {
         }
     }
 
-    /// A `jsonb` field's text: its binary form is a format version (1) and then the text
-    /// `jsonb` prints (PostgreSQL's `jsonb_send`).
-    package func jsonbText(at index: Int) throws -> String? {
-        try jsonbBytes(at: index).map { String(decoding: $0, as: UTF8.self) }
-    }
-
-    /// The bytes of `jsonbText(at:)`, in place.
+    /// A `jsonb` field's text, in place: its binary form is a format version (1) and then
+    /// the text `jsonb` prints (PostgreSQL's `jsonb_send`).
     package func jsonbBytes(at index: Int) throws -> UnsafeBufferPointer<UInt8>? {
         guard let field = try bytes(at: index) else { return nil }
         guard field.first == 1 else {

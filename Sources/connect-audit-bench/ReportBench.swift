@@ -28,13 +28,12 @@ struct ReportBench: ParsableCommand {
         var mix = NightlyMix(count: profiles, seed: 365)
         let start = Instant(parsing: "2025-11-28T02:00:00Z")!
         let building = ContinuousClock.now
-        for night in 0..<nights where reuseHistory {
+        for night in 0..<nights {
             if night > 0 { mix.advance(night: night) }
-        }
-        for night in 0..<nights where !reuseHistory {
+            // Reused: the nights replayed only to check the history against the last one.
+            guard !reuseHistory else { continue }
             // What a nightly ingest does: the open versions first, the files read against them.
             let state = try ingestor.openState()
-            if night > 0 { mix.advance(night: night) }
             let capturedAt = Instant(microsecondsSinceEpoch: start.microsecondsSinceEpoch + Int64(night) * 86_400_000_000)
             _ = try ingestor.ingest(
                 IngestRequest(

@@ -75,7 +75,7 @@ package struct ProfileDiff: Hashable, Sendable {
     package func writeJSON(into out: inout String) {
         out += "{"
         // Each change with its name, sorted by name: no second lookup by name, and no sort
-        // for the one change most diffs have (a year-long JSON report writes millions).
+        // for the one change most diffs have (each event's hash covers this text).
         if changes.count == 1, let (name, change) = changes.first {
             Self.write(name, change, into: &out)
         } else {

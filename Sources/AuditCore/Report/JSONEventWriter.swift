@@ -41,7 +41,7 @@ struct JSONEventWriter {
             out.append(contentsOf: ",\"drift\":\"".utf8)
             out.append(contentsOf: row.drift.rawValue.utf8)
             out.append(contentsOf: "\",\"id\":".utf8)
-            if let id = row.id { writeInteger(id) } else { out.append(contentsOf: "null".utf8) }
+            out.append(contentsOf: (row.id.map(String.init) ?? "null").utf8)
             out.append(contentsOf: ",\"kind\":\"".utf8)
             out.append(contentsOf: row.kind.rawValue.utf8)
             out.append(contentsOf: "\",\"observed_at\":".utf8)
@@ -72,21 +72,5 @@ struct JSONEventWriter {
             lastTimeText.append(UInt8(ascii: "\""))
         }
         out.append(contentsOf: lastTimeText)
-    }
-
-    /// `String(value)`'s digits.
-    private mutating func writeInteger(_ value: Int64) {
-        guard value >= 0 else { return out.append(contentsOf: String(value).utf8) }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for 24 digits
-        var value = UInt64(value)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[23 - count] = UInt8(48 + value % 10)
-                value /= 10
-                count += 1
-            } while value > 0
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
-        }
     }
 }

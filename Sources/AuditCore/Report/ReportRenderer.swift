@@ -161,7 +161,7 @@ package enum ReportRenderer {
         head += "],\"events\":["
         try head.withUTF8(write)
         // The slices rendered on the other threads while this one writes the slice before
-        // (written after rendering, the 2 GB of a year of 1,000,000 profiles left a core idle).
+        // (written in turn after each slice, the writes left the renderers' cores idle).
         let (rows, order) = (report.rows, report.order)
         let slices = RenderedSlices(ahead: 2)
         DispatchQueue.global().async {
