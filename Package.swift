@@ -86,6 +86,7 @@ let package = Package(
                 .embedInCode("Migrations/0011_bulk_load_overlap_check.sql"),
                 .embedInCode("Migrations/0012_hash_collation.sql"),
                 .embedInCode("Migrations/0013_event_labels.sql"),
+                .embedInCode("Migrations/0014_event_diff_text.sql"),
             ]
         ),
         // Pullers (DDSQL, AWS with SigV4): the network stays out of the model, reading and core.

@@ -19,8 +19,18 @@ enum EventColumns {
         var accountID: String?
     }
 
-    /// The columns written: `columns` (the chained ones), then the label's.
-    private static let copyColumns = columns + ["profile_name", "account_id"]
+    /// The columns written: `columns` (the chained ones), then the label's, then the diff's
+    /// canonical text (`diffText(_:)`).
+    private static let copyColumns = columns + ["profile_name", "account_id", "diff_json"]
+
+    /// The text stored in `diff_json` (migration 0014): the diff as the chain's hash covers
+    /// it, which a report prints as it lies; `nil` for an empty diff (created and discovered
+    /// profiles), which costs the server nothing to print and would cost a first load its check.
+    static func diffText(_ event: ChainedEvent) -> String? {
+        event.diffJSON == emptyDiff ? nil : event.diffJSON
+    }
+
+    private static let emptyDiff = ProfileDiff().json
 
     /// Writes events with a binary `COPY`, each with its label.
     static func copy(_ events: [ChainedEvent], labels: (ChainedEvent) -> Label, into connection: PostgresConnection) throws {
@@ -69,6 +79,7 @@ enum EventColumns {
         writer.text(event.hash)
         writer.text(label.name)
         writer.text(label.accountID)
+        writer.text(diffText(event))
         try writer.endRow()
     }
 

@@ -108,7 +108,8 @@ package struct HistoryQueries {
         var fieldLists = RecurringFieldLists()
         try connection.copyOutBinary("""
             COPY (SELECT e.id, e.profile_key, \(Self.itemLabel("profile_name", "security_profile_name")), \(Self.itemAccount),
-                         e.kind, e.observed_at, e.drift, e.severity, e.changed_fields, e.diff
+                         e.kind, e.observed_at, e.drift, e.severity, e.changed_fields,
+                         e.diff_json, CASE WHEN e.diff_json IS NULL THEN e.diff END
                   FROM connect_audit.change_events e
                   WHERE \(condition) AND e.kind <> 'discovered') TO STDOUT (FORMAT binary)
             """) { row in
@@ -312,12 +313,14 @@ package struct HistoryQueries {
         let (kind, drift, severity) = try EventColumns.classification(
             kind: required(row.bytes(at: 4), "kind"), drift: required(row.bytes(at: 6), "drift"),
             severity: required(row.bytes(at: 7), "severity"))
-        let diff = try required(row.jsonbBytes(at: 9), "diff")
+        let canonical = try row.bytes(at: 9)
+        let diff = try canonical ?? required(row.jsonbBytes(at: 10), "diff")
         let appended = rows.append(
             id: try required(row.int64(at: 0), "id"), key: try required(row.bytes(at: 1), "profile_key"),
             name: try row.bytes(at: 2), accountID: try row.bytes(at: 3),
             kind: kind, observedAt: try required(row.timestamp(at: 5), "observed_at"), drift: drift, severity: severity,
-            fieldList: try required(fieldLists.list(row, at: 8, in: &rows), "changed_fields"), storedDiff: diff)
+            fieldList: try required(fieldLists.list(row, at: 8, in: &rows), "changed_fields"), storedDiff: diff,
+            canonical: canonical != nil)
         guard appended else {
             throw StoreError.integrity("an event's diff is not a field diff: \(String(decoding: diff.prefix(80), as: UTF8.self))")
         }

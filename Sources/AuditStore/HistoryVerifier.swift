@@ -20,12 +20,17 @@ package struct HistoryVerifier {
             var problem: String?
             var lastID: Int64?
             try connection.copyOut("""
-                COPY (SELECT \(EventColumns.columns.joined(separator: ", ")) FROM connect_audit.change_events ORDER BY id) TO STDOUT
+                COPY (SELECT \(EventColumns.columns.joined(separator: ", ")), diff_json
+                      FROM connect_audit.change_events ORDER BY id) TO STDOUT
                 """) { fields in
                 guard problem == nil else { return }
                 let event = try EventColumns.decode(fields)
                 if let reason = chain.check(event) {
                     problem = "event #\(event.id) (\(event.kind.rawValue) of \(event.key)): \(reason)"
+                } else if let text = fields[EventColumns.columns.count], text != event.diffJSON {
+                    // The text a report prints (migration 0014) is outside the chain: it
+                    // must be the canonical form of the diff the chain covers.
+                    problem = "event #\(event.id) (\(event.kind.rawValue) of \(event.key)): its diff_json is not its diff's canonical text, which its hash covers: \(text.prefix(80))"
                 }
                 lastID = event.id
             }

@@ -25,6 +25,7 @@ package struct Migration: Sendable, Equatable {
         Migration(fileName: "0011_bulk_load_overlap_check.sql", bytes: PackageResources._011_bulk_load_overlap_check_sql),
         Migration(fileName: "0012_hash_collation.sql", bytes: PackageResources._012_hash_collation_sql),
         Migration(fileName: "0013_event_labels.sql", bytes: PackageResources._013_event_labels_sql),
+        Migration(fileName: "0014_event_diff_text.sql", bytes: PackageResources._014_event_diff_text_sql),
     ]
 
     /// A migration named `fileName` (which starts with its number) running `sql`.

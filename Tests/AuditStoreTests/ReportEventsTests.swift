@@ -91,6 +91,47 @@ struct ReportEventsTests {
         }
     }
 
+    @Test("each diff is stored as its canonical text, which a report prints; without it (an older event), the jsonb diff, the same report")
+    func diffTexts() throws {
+        try F.withMigrated { connection in
+            var night = [F.profile("a1"), F.profile("a2"), F.profile("a3", time: 500)]
+            try F.ingest(night, day: 1, into: connection)
+            night[0] = F.profile("a1", time: 2_000, tagRestricted: [], permissions: ["Users.View", "Rules.Edit"])
+            night[1] = F.profile("a2", time: 2_000)
+            night.remove(at: 2)
+            try F.ingest(night, day: 2, maxDeleteFraction: 1, into: connection)
+            // The chain's canonical text of each diff (what `verify` recomputes); empty diffs have none.
+            let stored = try connection.query("""
+                SELECT diff_json, diff::text FROM connect_audit.change_events WHERE kind <> 'discovered' ORDER BY id
+                """).map { (try $0.decodeIfPresent(String.self, at: 0), try $0.decode(String.self, at: 1)) }
+            #expect(stored.count == 3)
+            for (text, jsonb) in stored {
+                let canonical = ProfileDiff.canonicalJSON(text: jsonb)
+                #expect(canonical != nil)
+                #expect(text == (canonical == "{}" ? nil : canonical), "\(jsonb)")
+            }
+            #expect(stored.compactMap(\.0).count == 2, "the modification and the touch have texts; the deletion's diff is empty")
+            let queries = HistoryQueries(connection: connection)
+            let (from, to) = (F.day(1), F.day(3))
+            func json() throws -> String {
+                let events = try queries.reportEvents(from: from, to: to)
+                return ReportRenderer.render(
+                    DriftReport(title: "t", from: from, to: to, generatedAt: to, rows: events.rows, discovered: events.discoveries), as: .json)
+            }
+            let fromTexts = try json()
+            #expect(fromTexts.contains("Rules.Edit"))
+            try connection.execute("ALTER TABLE connect_audit.change_events DISABLE TRIGGER USER")
+            try connection.execute("UPDATE connect_audit.change_events SET diff_json = NULL")
+            #expect(try json() == fromTexts)
+            // The text is what is printed (the check keeps it the diff's value; `verify`, its form).
+            try connection.execute("UPDATE connect_audit.change_events SET diff_json = diff::text WHERE kind = 'modified'")
+            #expect(try json() != fromTexts)
+            #expect(throws: PostgresError.self) {
+                try connection.execute("UPDATE connect_audit.change_events SET diff_json = '{}' WHERE kind = 'modified'")
+            }
+        }
+    }
+
     @Test("a window read in two parts on two connections at once: the same report as read in one, the account's too")
     func twoConnections() throws {
         try F.withMigrated { connection in

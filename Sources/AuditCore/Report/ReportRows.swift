@@ -95,7 +95,7 @@ package struct ReportRows: Sendable {
     package mutating func append(
         id: Int64, key: UnsafeBufferPointer<UInt8>, name: UnsafeBufferPointer<UInt8>?, accountID: UnsafeBufferPointer<UInt8>?,
         kind: ChangeKind, observedAt: Instant, drift: DriftClass, severity: Severity, fieldList: Int32,
-        storedDiff: UnsafeBufferPointer<UInt8>
+        storedDiff: UnsafeBufferPointer<UInt8>, canonical: Bool = false
     ) -> Bool {
         let part = parts.count - 1
         let start = parts[part].count
@@ -103,7 +103,9 @@ package struct ReportRows: Sendable {
         if let name { parts[part].append(contentsOf: name) }
         if let accountID { parts[part].append(contentsOf: accountID) }
         let diffStart = parts[part].count
-        if !ProfileDiff.writeJSON(stored: storedDiff, fields: &storedFields, into: &parts[part]) {
+        if canonical {
+            parts[part].append(contentsOf: storedDiff)
+        } else if !ProfileDiff.writeJSON(stored: storedDiff, fields: &storedFields, into: &parts[part]) {
             guard let diff = ProfileDiff(json: String(decoding: storedDiff, as: UTF8.self)) else {
                 parts[part].removeSubrange(start...)
                 return false
