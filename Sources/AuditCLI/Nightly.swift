@@ -104,7 +104,7 @@ struct Nightly: ParsableCommand {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         for format in settings.formats {
             let ext = format == .markdown ? "md" : format == .text ? "txt" : format.rawValue
-            try Data(ReportRenderer.render(report, as: format).utf8).write(to: URL(fileURLWithPath: folder + "/report.\(ext)"), options: .atomic)
+            try Data(try ReportRenderer.render(report, as: format).utf8).write(to: URL(fileURLWithPath: folder + "/report.\(ext)"), options: .atomic)
         }
 
         // 4. Alerts.

@@ -27,7 +27,7 @@ struct ReportOptions: ParsableArguments {
             try ReportRenderer.writeJSON(report, to: writeStandardOutput)
             try Array("\n".utf8).withUnsafeBufferPointer(writeStandardOutput)
         } else {
-            print(ReportRenderer.render(report, as: format))
+            print(try ReportRenderer.render(report, as: format))
         }
         // Freed item by item, a year's report took a twentieth of the command's time.
         ProcessLifetime.keepUntilExit(report)

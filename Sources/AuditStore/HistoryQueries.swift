@@ -32,7 +32,7 @@ package struct HistoryQueries {
         package var discoveries: [DriftReport.Discovery]
 
         /// The changes as items, in the order they were read.
-        package var items: [ReportItem] { rows.items }
+        package var items: [ReportItem] { get throws { try rows.items } }
     }
 
     /// The report of the events observed in `[from, to)`, at or above `minSeverity`, of one

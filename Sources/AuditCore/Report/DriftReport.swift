@@ -22,7 +22,8 @@ package struct DriftReport: Sendable {
     /// How many changes the report lists.
     package var itemCount: Int { order.count }
     /// The changes as items, in report order: made from `rows` at each use (bind it once).
-    package var items: [ReportItem] { order.map { rows.item(at: Int($0)) } }
+    /// - Throws: `ReportRows.UnreadableDiff` when a row's diff does not read back.
+    package var items: [ReportItem] { get throws { try order.map { try rows.item(at: Int($0)) } } }
     /// Profiles discovered (an instance's first snapshot), one line per instance: an initial
     /// load is listed, not itemised.
     package private(set) var discoveries: [Discovery] = []

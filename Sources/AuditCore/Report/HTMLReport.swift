@@ -15,7 +15,7 @@ enum HTMLReport {
         .critical: "#c62828", .high: "#ef6c00", .medium: "#f9a825", .low: "#2e7d32", .info: "#9e9e9e",
     ]
 
-    static func render(_ report: DriftReport) -> String {
+    static func render(_ report: DriftReport) throws -> String {
         let escape = TextEscaping.html
         var html = """
             <!DOCTYPE html>
@@ -41,7 +41,7 @@ enum HTMLReport {
             """
         for line in ReportRenderer.discoveryLines(report) { html += "<p>\(escape(line))</p>\n" }
         // The items made from the report's rows once, for every part.
-        let items = report.items
+        let items = try report.items
         html += cards(report, items)
         html += chart(items)
         if items.isEmpty {

@@ -6,12 +6,14 @@ import SnapshotReading
 
 /// Renders a drift report. Pure: the same report gives the same bytes.
 package enum ReportRenderer {
-    package static func render(_ report: DriftReport, as format: ReportFormat) -> String {
+    /// - Throws: `ReportRows.UnreadableDiff` when a change's stored diff does not read back
+    ///   (text, Markdown and HTML read each diff; JSON prints it as it lies).
+    package static func render(_ report: DriftReport, as format: ReportFormat) throws -> String {
         switch format {
-        case .text: return text(report)
-        case .markdown: return markdown(report)
+        case .text: return try text(report)
+        case .markdown: return try markdown(report)
         case .json: return json(report)
-        case .html: return html(report)
+        case .html: return try html(report)
         }
     }
 
@@ -38,10 +40,10 @@ package enum ReportRenderer {
 
     /// Aligned columns, readable in a terminal and in a plain-text email; text from the
     /// profiles passes through `TextEscaping.terminal`.
-    static func text(_ report: DriftReport) -> String {
+    static func text(_ report: DriftReport) throws -> String {
         let cell = TextEscaping.terminal
         var lines = ["connect-audit: \(cell(report.title))", summary(report)] + discoveryLines(report).map(cell) + [""]
-        let items = report.items
+        let items = try report.items
         guard !items.isEmpty else { return (lines + ["No changes."]).joined(separator: "\n") }
         let header = ["SEVERITY", "DRIFT", "KIND", "WHEN", "PROFILE", "ACCOUNT"]
         let rows = items.map { item in
@@ -78,14 +80,14 @@ package enum ReportRenderer {
 
     // MARK: markdown
 
-    static func markdown(_ report: DriftReport) -> String {
+    static func markdown(_ report: DriftReport) throws -> String {
         let cell = TextEscaping.markdown
         var head = ["# connect-audit: \(cell(report.title))", "", summary(report), ""]
         if !report.discoveries.isEmpty { head += discoveryLines(report).map { "- \(cell($0))" } + [""] }
         head += ["| severity | count |", "|---|---|"]
         head += report.countsBySeverity.map { "| \($0.0.rawValue) | \($0.1) |" }
         head.append("")
-        let items = report.items
+        let items = try report.items
         guard !items.isEmpty else { return (head + ["No changes."]).joined(separator: "\n") }
         head += ["| severity | drift | kind | when | profile | account | changed |", "|---|---|---|---|---|---|---|"]
         // The table and the field changes written in place, each in one string with room
@@ -199,5 +201,5 @@ package enum ReportRenderer {
 
     // MARK: html
 
-    static func html(_ report: DriftReport) -> String { HTMLReport.render(report) }
+    static func html(_ report: DriftReport) throws -> String { try HTMLReport.render(report) }
 }

@@ -157,15 +157,28 @@ package struct ReportRows: Sendable {
     /// The event ids of the rows.
     package var eventIDs: [Int64] { rows.compactMap(\.id) }
 
+    /// A row's diff that does not read as a field diff: one taken as the store's canonical
+    /// text (`append(..., canonical: true)`) that is not (a history edited in place, which
+    /// `verify` names).
+    package struct UnreadableDiff: Error, CustomStringConvertible {
+        package var eventID: Int64?
+        package var text: String
+        package var description: String {
+            "event #\(eventID.map(String.init) ?? "-")'s stored diff is not a field diff (\(text.prefix(80))); run connect-audit verify to see what in the history was edited"
+        }
+    }
+
     /// Row `index` as an item.
-    package func item(at index: Int) -> ReportItem {
+    /// - Throws: `UnreadableDiff` when its diff does not read back.
+    package func item(at index: Int) throws -> ReportItem {
         let row = rows[index]
         func text(_ start: Int, _ count: Int32) -> String? {
             count < 0 ? nil : parts[row.part].withUnsafeBufferPointer { String(decoding: $0[start..<(start + Int(count))], as: UTF8.self) }
         }
-        // Written by `ProfileDiff.json` (or `writeJSON(stored:)`, the same), which it reads back.
+        // Written by `ProfileDiff.json` (or `writeJSON(stored:)`, the same), which it reads
+        // back, or the store's canonical text, taken as it lies.
         guard let diff = text(row.diffStart, row.diffCount).flatMap(ProfileDiff.init(json:)) else {
-            preconditionFailure("a report row's diff is not its own JSON")
+            throw UnreadableDiff(eventID: row.id, text: text(row.diffStart, row.diffCount) ?? "")
         }
         var item = ReportItem(
             eventID: row.id, key: text(row.keyStart, row.keyCount)!, name: text(row.nameStart, row.nameCount),
@@ -177,7 +190,7 @@ package struct ReportRows: Sendable {
     }
 
     /// Every row as an item, in order.
-    package var items: [ReportItem] { rows.indices.map(item(at:)) }
+    package var items: [ReportItem] { get throws { try rows.indices.map(item(at:)) } }
 
     /// Calls `body` with the bytes the rows' text lies in, part by part.
     func withParts<Result>(_ body: ([UnsafeBufferPointer<UInt8>]) throws -> Result) rethrows -> Result {
