@@ -87,6 +87,8 @@ let package = Package(
                 .embedInCode("Migrations/0012_hash_collation.sql"),
                 .embedInCode("Migrations/0013_event_labels.sql"),
                 .embedInCode("Migrations/0014_event_diff_text.sql"),
+                .embedInCode("Migrations/0015_changes_by_time.sql"),
+                .embedInCode("Migrations/0016_discoveries.sql"),
             ]
         ),
         // Pullers (DDSQL, AWS with SigV4): the network stays out of the model, reading and core.

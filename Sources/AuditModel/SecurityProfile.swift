@@ -286,11 +286,24 @@ package struct SecurityProfile: Hashable, Sendable {
         Self.instance(inKey: arn ?? key)
     }
 
-    /// The Amazon Connect instance in an ARN (`arn:...:instance/ID/...`), if it is one.
+    /// The Amazon Connect instance in an ARN (`arn:...:instance/ID/...`), if it is one: the
+    /// text after the first `:instance/` up to the next `/`, found byte by byte, as the SQL
+    /// function `connect_audit.instance_in_key` finds it (migration 0016; a test holds the
+    /// two to the same answers). A first load asks it of every discovered profile.
     package static func instance(inKey key: String) -> String? {
-        guard key.hasPrefix("arn:"), let range = key.range(of: ":instance/") else { return nil }
-        let id = key[range.upperBound...].prefix { $0 != "/" }
-        return id.isEmpty ? nil : String(id)
+        var key = key
+        return key.withUTF8 { bytes -> String? in
+            let prefix: StaticString = "arn:", marker: StaticString = ":instance/"
+            func matches(_ text: StaticString, at offset: Int) -> Bool {
+                offset + text.utf8CodeUnitCount <= bytes.count
+                    && memcmp(bytes.baseAddress! + offset, text.utf8Start, text.utf8CodeUnitCount) == 0
+            }
+            guard matches(prefix, at: 0), bytes.count >= marker.utf8CodeUnitCount else { return nil }
+            guard let at = (0...(bytes.count - marker.utf8CodeUnitCount)).first(where: { matches(marker, at: $0) }) else { return nil }
+            let start = at + marker.utf8CodeUnitCount
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "/")) ?? bytes.count
+            return end == start ? nil : String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        }
     }
 
     /// The account in an ARN (`arn:aws:connect:REGION:ACCOUNT:...`), if any.

@@ -44,6 +44,12 @@ package struct HistoryQueries {
                 AND e.observed_at < (SELECT current_setting('\(ReportFilter.toSetting)')::timestamptz)
                 AND e.severity >= (SELECT current_setting('connect_audit.report_min_severity')::connect_audit.severity)
                 """,
+            // Discoveries are of severity info (DESIGN §3).
+            discoveries: """
+                d.observed_at >= (SELECT current_setting('\(ReportFilter.fromSetting)')::timestamptz)
+                AND d.observed_at < (SELECT current_setting('\(ReportFilter.toSetting)')::timestamptz)
+                AND 'info' >= (SELECT current_setting('connect_audit.report_min_severity')::connect_audit.severity)
+                """,
             settings: [
                 (ReportFilter.fromSetting, from.iso8601), (ReportFilter.toSetting, to.iso8601),
                 ("connect_audit.report_min_severity", minSeverity.rawValue),
@@ -55,6 +61,7 @@ package struct HistoryQueries {
     package func reportEvents(snapshot id: Int64) throws -> ReportEvents {
         try reportEvents(ReportFilter(
             events: "e.snapshot_id = (SELECT current_setting('connect_audit.report_snapshot')::bigint)",
+            discoveries: "d.snapshot_id = (SELECT current_setting('connect_audit.report_snapshot')::bigint)",
             settings: [("connect_audit.report_snapshot", String(id))], account: nil, window: nil))
     }
 
@@ -66,6 +73,8 @@ package struct HistoryQueries {
     /// profiles half built (`EXPLAIN ANALYZE`). A window's changes may be read in two parts (`window`).
     private struct ReportFilter {
         var events: String
+        /// The same condition on `discoveries d`.
+        var discoveries: String
         var settings: [(name: String, value: String)]
         var account: String?
         var window: (from: Instant, to: Instant)?
@@ -74,13 +83,6 @@ package struct HistoryQueries {
         static let fromSetting = "connect_audit.report_from"
         static let toSetting = "connect_audit.report_to"
     }
-
-    /// The instance of a `discovered` event's profile as `SecurityProfile.instance(inKey:)`
-    /// finds it in its key, or NULL.
-    private static let instanceInKey = """
-        CASE WHEN profile_key LIKE 'arn:%' AND strpos(profile_key, ':instance/') > 0
-             THEN nullif(split_part(substr(profile_key, strpos(profile_key, ':instance/') + 10), '/', 1), '') END
-        """
 
     /// An item's name or account: the event's own label (`stored`, migration 0013), else
     /// `column` as `profile_timeline` shows it, of the version the event wrote, else of the
@@ -152,38 +154,15 @@ package struct HistoryQueries {
             let settings = filter.settings + (filter.account.map { [(ReportFilter.accountSetting, $0)] } ?? [])
             try Self.prepare(connection, settings)
             let ofAccount = "(SELECT current_setting('\(ReportFilter.accountSetting)'))"
-            // The instance as `SecurityProfile.instance(inKey:)` finds it (else the account,
-            // else the key), the account of the first event, as `DriftReport` counts them. The
-            // columns of `profile_timeline` a `discovered` event has (its version, no earlier
-            // one), joined once instead of the view's twice: half the time.
-            // Without an account to filter by, the account is looked up only where it is needed:
-            // for keys without an instance, and for each group's first event. Joining all
-            // 1,000,000 discoveries of a first load to their versions, then sorting them for the
-            // first account, was 3.0 s of a 4.3 s report over 7 nights of 1,000,000 profiles.
-            let discoveries = try connection.query(filter.account == nil ? """
-                SELECT g.instance,
-                       (SELECT v.account_id FROM connect_audit.change_events f
-                        JOIN connect_audit.profile_versions v ON v.profile_key = f.profile_key AND v.version = f.to_version
-                        WHERE f.id = g.first_event),
-                       g.profiles, g.first_observed
-                FROM (SELECT coalesce(
-                                 \(Self.instanceInKey),
-                                 (SELECT v.account_id FROM connect_audit.profile_versions v
-                                  WHERE v.profile_key = e.profile_key AND v.version = e.to_version),
-                                 profile_key) AS instance,
-                             count(*) AS profiles, min(observed_at) AS first_observed, min(id) AS first_event
-                      FROM connect_audit.change_events e
-                      WHERE kind = 'discovered' AND \(filter.events)
-                      GROUP BY 1) g
-                """ : """
-                SELECT coalesce(\(Self.instanceInKey), account_id, profile_key),
-                       (array_agg(account_id ORDER BY event_id))[1], count(*), min(observed_at)
-                FROM (SELECT e.id AS event_id, e.profile_key, e.observed_at, e.severity, e.snapshot_id, v.account_id
-                      FROM connect_audit.change_events e
-                      LEFT JOIN connect_audit.profile_versions v ON v.profile_key = e.profile_key AND v.version = e.to_version
-                      WHERE e.kind = 'discovered' AND \(filter.events)) discovered
-                WHERE account_id = \(ofAccount)
-                GROUP BY 1
+            // The instances' lines as the ingest counted them (migration 0016), each named with
+            // the account of its first discovery, as `DriftReport` counts them. Grouping the
+            // events instead (each key's instance found by string functions) took seconds for
+            // a first load of 1,000,000 profiles.
+            let discoveries = try connection.query("""
+                SELECT instance, (array_agg(account_id ORDER BY first_event))[1], sum(profiles), min(observed_at)
+                FROM connect_audit.discoveries d
+                WHERE \(filter.discoveries)\(filter.account == nil ? "" : " AND account_id = \(ofAccount)")
+                GROUP BY instance
                 """).map { row in
                 DriftReport.Discovery(
                     instance: try row.decode(String.self, at: 0), accountID: try row.decodeIfPresent(String.self, at: 1),

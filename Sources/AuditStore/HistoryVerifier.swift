@@ -47,6 +47,9 @@ package struct HistoryVerifier {
             if report.firstProblem == nil, let row = try connection.query(Self.mislabelled).first, let detail = row.values[0] {
                 report.firstProblem = "every event's label is its versions' name and account: \(detail)"
             }
+            if report.firstProblem == nil, let row = try connection.query(Self.miscounted).first, let detail = row.values[0] {
+                report.firstProblem = "the discoveries counted by instance are the discovered events: \(detail)"
+            }
         }
         return report
     }
@@ -63,6 +66,28 @@ package struct HistoryVerifier {
         LEFT JOIN connect_audit.profile_versions p ON p.profile_key = e.profile_key AND p.version = e.from_version
         WHERE e.profile_name IS DISTINCT FROM coalesce(v.security_profile_name, p.security_profile_name) AND e.profile_name IS NOT NULL
            OR e.account_id IS DISTINCT FROM coalesce(v.account_id, p.account_id) AND e.account_id IS NOT NULL
+        LIMIT 1
+        """
+
+    /// The first count of discoveries (migration 0016) that is not the `discovered` events it
+    /// counts, described; the counts are outside the chain, so this is what vouches for them.
+    private static let miscounted = """
+        WITH counted AS (
+            SELECT e.snapshot_id, coalesce(connect_audit.instance_in_key(e.profile_key), v.account_id, e.profile_key) AS instance,
+                   v.account_id, min(e.observed_at) AS observed_at, count(*) AS profiles, min(e.id) AS first_event
+            FROM connect_audit.change_events e
+            LEFT JOIN connect_audit.profile_versions v ON v.profile_key = e.profile_key AND v.version = e.to_version
+            WHERE e.kind = 'discovered'
+            GROUP BY 1, 2, 3)
+        SELECT 'snapshot #' || coalesce(c.snapshot_id, d.snapshot_id) || ', instance ' || coalesce(c.instance, d.instance)
+               || ' / ' || coalesce(c.account_id, d.account_id, '-') || ': counted ' || coalesce(d.profiles::text, 'nothing')
+               || ' from event #' || coalesce(d.first_event::text, '-') || ', but ' || coalesce(c.profiles::text, 'no')
+               || ' discovered from event #' || coalesce(c.first_event::text, '-')
+        FROM counted c
+        FULL JOIN connect_audit.discoveries d
+            ON d.snapshot_id = c.snapshot_id AND d.instance = c.instance AND coalesce(d.account_id, '') = coalesce(c.account_id, '')
+        WHERE c.profiles IS DISTINCT FROM d.profiles OR c.first_event IS DISTINCT FROM d.first_event
+           OR c.observed_at IS DISTINCT FROM d.observed_at
         LIMIT 1
         """
 

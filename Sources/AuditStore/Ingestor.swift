@@ -464,6 +464,7 @@ package struct Ingestor {
         _ events: [ChainedEvent], of changes: ChangeSet, snapshotID: Int64, open: OpenVersions, rules: AlertRules?, bulk: BulkLoad?
     ) throws {
         try bulk?.finish(snapshotID: snapshotID)
+        try writeDiscoveries(changes.discoveries, of: events, snapshotID: snapshotID)
         if let first = events.first, let last = events.last {
             if let rules { try AlertOutbox(connection: connection).enqueue(events, changes: changes, open: open, rules: rules) }
             // Delivered when the transaction commits, so watchers see only committed events.
@@ -479,6 +480,29 @@ package struct Ingestor {
                     try writer.endRow()
                 }
             }
+        }
+    }
+}
+
+extension Ingestor {
+    /// Writes the snapshot's discoveries by instance and account (migration 0016), each with
+    /// the id of its first event, found among `events` (in key order) by its key.
+    fileprivate func writeDiscoveries(_ discoveries: Discoveries, of events: [ChainedEvent], snapshotID: Int64) throws {
+        guard !discoveries.groups.isEmpty else { return }
+        for group in discoveries.groups {
+            var (low, high) = (0, events.count)
+            while low < high {
+                let middle = (low + high) / 2
+                if events[middle].key < group.firstKey { low = middle + 1 } else { high = middle }
+            }
+            guard low < events.count, events[low].key == group.firstKey, events[low].kind == .discovered else {
+                throw StoreError.integrity("no discovered event of \(group.firstKey) among the snapshot's events")
+            }
+            // A row each: a snapshot discovers a few instances.
+            try connection.execute("""
+                INSERT INTO connect_audit.discoveries (snapshot_id, instance, account_id, observed_at, profiles, first_event)
+                VALUES ($1, $2, $3, $4, $5, $6)
+                """, [snapshotID, group.instance, group.accountID, events[low].observedAt, group.profiles, events[low].id])
         }
     }
 }

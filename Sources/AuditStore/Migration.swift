@@ -26,6 +26,8 @@ package struct Migration: Sendable, Equatable {
         Migration(fileName: "0012_hash_collation.sql", bytes: PackageResources._012_hash_collation_sql),
         Migration(fileName: "0013_event_labels.sql", bytes: PackageResources._013_event_labels_sql),
         Migration(fileName: "0014_event_diff_text.sql", bytes: PackageResources._014_event_diff_text_sql),
+        Migration(fileName: "0015_changes_by_time.sql", bytes: PackageResources._015_changes_by_time_sql),
+        Migration(fileName: "0016_discoveries.sql", bytes: PackageResources._016_discoveries_sql),
     ]
 
     /// A migration named `fileName` (which starts with its number) running `sql`.

@@ -60,6 +60,38 @@ struct DifferTests {
         #expect(AlertRules(channels: rules.channels, rules: [named]).matches(subject).count == 1)
     }
 
+    @Test("discoveries are counted by instance and account, each with its first key; an ARN without an instance, by its account; no account, by its key")
+    func discoveriesCounted() {
+        var other = F.profile("x", instance: F.instanceA, account: "999999999999")
+        other.key = "plain-key-without-arn"
+        var orphan = F.profile("y")
+        orphan.key = "arn:aws:connect:us-east-1:123456789012:no-instance-here"
+        orphan.accountID = nil
+        // Right after a1 and a2 in key order, of their instance, of another account.
+        var moved = F.profile("a3")
+        moved.accountID = "210987654321"
+        let profiles = [
+            F.profile("b2", instance: F.instanceB), F.profile("a1"), F.profile("b1", instance: F.instanceB), F.profile("a2"),
+            moved, other, orphan,
+        ]
+        let changes = Differ.diff(F.snapshot(profiles), state: [:], knownInstances: [])
+        let groups = changes.discoveries.groups.map { "\($0.instance) \($0.accountID ?? "-") \($0.profiles) \($0.firstKey)" }
+        func arn(_ name: String, _ instance: String) -> String {
+            "arn:aws:connect:us-east-1:123456789012:instance/\(instance)/security-profile/\(name)"
+        }
+        // In key order of their first profiles.
+        #expect(groups == [
+            "\(F.instanceA) 123456789012 2 \(arn("a1", F.instanceA))",
+            "\(F.instanceA) 210987654321 1 \(arn("a3", F.instanceA))",
+            "\(F.instanceB) 123456789012 2 \(arn("b1", F.instanceB))",
+            "\(orphan.key) - 1 \(orphan.key)",
+            "999999999999 999999999999 1 plain-key-without-arn",
+        ])
+        #expect(changes.discoveries.groups.map(\.profiles).reduce(0, +) == changes.count(.discovered))
+        // Of a known instance, nothing is discovered.
+        #expect(Differ.diff(F.snapshot(profiles), state: [:], knownInstances: nil).discoveries.groups.isEmpty)
+    }
+
     typealias F = DiffFixture
 
     @Test("a key never seen is created, version 1, widened/medium")

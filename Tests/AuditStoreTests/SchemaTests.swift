@@ -1,3 +1,4 @@
+import AuditModel
 import AuditTime
 import AuditStore
 import PostgresClient
@@ -19,6 +20,26 @@ struct SchemaTests {
                 """, [Self.hash])[0].decode(Int64.self, at: 0)
             try body(connection, snapshot)
         }
+    }
+
+    @Test("connect_audit.instance_in_key finds what SecurityProfile.instance(inKey:) finds, whatever the key")
+    func instanceInKey() throws {
+        let keys = [
+            "arn:aws:connect:us-east-1:123456789012:instance/abc-1/security-profile/p", "arn:aws:connect:x:1:instance/abc",
+            "arn:x:instance/", "arn:x:instance//p", "arn:x:instance/a:instance/b/c", "arn:x:instance/a:instance/", "arn:",
+            "arn:x", "ARN:x:instance/a/b", "x:instance/a/b", "arn:x/y:instance/\u{E9}t\u{E9}/z", "arn:x:instance/a\u{301}/b",
+            "arn:x:Instance/a/b", "arn:x:instance/\u{1F319}", "", "arn:x:instanc/a:instance/b",
+        ]
+        try TestDatabase.withConnection { connection in
+            try Migrator(connection: connection).apply()
+            for key in keys {
+                let sql = try connection.query("SELECT connect_audit.instance_in_key($1)", [key])[0].decodeIfPresent(String.self, at: 0)
+                let swift = SecurityProfile.instance(inKey: key)
+                #expect(sql == swift, "\(key)")
+            }
+        }
+        #expect(SecurityProfile.instance(inKey: keys[0]) == "abc-1")
+        #expect(SecurityProfile.instance(inKey: keys[4]) == "a:instance")
     }
 
     private func insertVersion(

@@ -16,6 +16,8 @@ package struct ChangeSet: Sendable {
     package var unchanged = 0
     /// Open profiles inside the scope before this snapshot.
     package var openInScope = 0
+    /// The `discovered` events by instance and account, as a report lists them.
+    package var discoveries = Discoveries()
 
     /// How many events of `kind`.
     package func count(_ kind: ChangeKind) -> Int { events.reduce(0) { $0 + ($1.kind == kind ? 1 : 0) } }
@@ -50,5 +52,46 @@ extension OpenVersion {
             key: stored.profile.key, version: stored.version, lastModifiedTime: stored.profile.lastModifiedTime,
             contentHash: stored.profile.contentDigest, scopeInstance: stored.profile.scopeInstance,
             accountID: stored.profile.accountID)
+    }
+}
+
+/// A snapshot's `discovered` profiles counted by instance (as
+/// `SecurityProfile.instance(inKey:)` finds it in the key, else the account, else the key)
+/// and account: what a report lists of them, one line per instance, stored with the
+/// snapshot (`connect_audit.discoveries`, migration 0016) so that a report need not read
+/// and group a first load's million events.
+package struct Discoveries: Equatable, Sendable {
+    /// One instance and account: how many profiles, and the first of them in key order (the
+    /// first event, as events are in key order).
+    package struct Group: Equatable, Sendable {
+        package var instance: String
+        package var accountID: String?
+        package var profiles: Int
+        package var firstKey: String
+    }
+
+    /// In the order their first profiles came, which is key order.
+    package private(set) var groups: [Group] = []
+    private var numbers: [InstanceAndAccount: Int] = [:]
+
+    private struct InstanceAndAccount: Hashable {
+        var instance: String
+        var accountID: String?
+    }
+
+    package init() {}
+
+    /// Counts a discovered profile; profiles come in key order.
+    package mutating func count(key: String, accountID: String?) {
+        let instance = SecurityProfile.instance(inKey: key) ?? accountID ?? key
+        // Most profiles are of the instance and account just counted: no lookup for them.
+        if let last = groups.indices.last, groups[last].instance == instance, groups[last].accountID == accountID {
+            groups[last].profiles += 1
+        } else if let number = numbers[InstanceAndAccount(instance: instance, accountID: accountID)] {
+            groups[number].profiles += 1
+        } else {
+            numbers[InstanceAndAccount(instance: instance, accountID: accountID)] = groups.count
+            groups.append(Group(instance: instance, accountID: accountID, profiles: 1, firstKey: key))
+        }
     }
 }

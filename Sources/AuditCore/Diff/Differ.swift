@@ -98,6 +98,7 @@ package enum Differ {
                 // A created profile's content is its version row; its event carries no diff.
                 let diff = previous.map { ProfileDiff.between($0.profile, profile) } ?? ProfileDiff()
                 changes.newVersions.append(newVersion(version))
+                if kind == .discovered { changes.discoveries.count(key: key, accountID: profile.accountID) }
                 changes.events.append(event(
                     kind, key: key, from: previous?.version, to: version, old: previous?.profile, new: profile,
                     diff: diff, timestampChanged: previous?.profile.lastModifiedTime != profile.lastModifiedTime, policy: policy))
