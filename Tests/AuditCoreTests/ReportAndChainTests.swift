@@ -85,7 +85,10 @@ struct ReportAndChainTests {
 
     @Test("many items, sorted in shares on every core and merged: the order of a plain sort by the documented keys")
     func orderOfMany() throws {
-        let names: [String?] = [nil, "", "a", "ab", "Profile with a long name 1", "Profile with a long name 2", "Profile\u{E9}", "Profile-é", "Z"]
+        let names: [String?] = [
+            nil, "", "a", "ab", "Profile with a long name 1", "Profile with a long name 2", "Profile\u{E9}", "Profile-é", "Z",
+            "Profile A, sixteen and more", "Profile B, sixteen and more", "Profile B, sixteen", "Profile B, sixteEN and more",
+        ]
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         func next(_ bound: Int) -> Int {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407

@@ -190,6 +190,7 @@ package struct DriftReport: Sendable {
         // (a name never holds a zero byte; a shorter name that ties goes first, as below).
         let name = text(parts, row.part, row.nameStart, row.nameCount)
         func word(_ from: Int) -> UInt64 {
+            if name.count - from >= 8 { return UInt64(bigEndian: UnsafeRawPointer(name.baseAddress! + from).loadUnaligned(as: UInt64.self)) }
             var value: UInt64 = 0
             for index in from..<(from + 8) { value = value << 8 | UInt64(index < name.count ? name[index] : 0) }
             return value
