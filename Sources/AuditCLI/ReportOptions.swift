@@ -24,6 +24,7 @@ struct ReportOptions: ParsableArguments {
         if format == .json {
             // Written as it is rendered: a year's JSON can be gigabytes.
             fflush(nil)  // what `print` buffered, before the bytes written directly
+            enlargeStandardOutputPipe()
             try ReportRenderer.writeJSON(report, to: writeStandardOutput)
             try Array("\n".utf8).withUnsafeBufferPointer(writeStandardOutput)
         } else {

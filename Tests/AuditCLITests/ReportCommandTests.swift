@@ -11,6 +11,20 @@ struct ReportCommandTests {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
+    @Test("report --format json asks for a pipe of 1 MiB when its output is one; text leaves the pipe as it was")
+    func reportPipe() throws {
+        try DemoDatabase.withDemo { db in
+            for (format, size) in [("json", 1 << 20), ("text", 1 << 16)] {
+                let (process, stdout, stderr) = try CommandRunner.start(["report", "--database-url", db, "--format", format] + Self.week)
+                let outcome = CommandRunner.finish(process, stdout, stderr)
+                #expect(outcome.status == 0, "\(outcome.stderr)")
+                #expect(outcome.stdout.contains("Break-glass Admin"))
+                // F_GETPIPE_SZ (fcntl(2)), asked of the end the test reads.
+                #expect(fcntl(stdout.fileHandleForReading.fileDescriptor, 1032) == Int32(size), "\(format)")
+            }
+        }
+    }
+
     @Test("report --format json lists exactly the week's events, most severe first")
     func reportJSON() throws {
         try DemoDatabase.withDemo { db in
