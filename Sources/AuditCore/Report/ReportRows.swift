@@ -56,6 +56,8 @@ package struct ReportRows: Sendable {
         let expected = min(max(expected, 0), 1 << 23)
         rows.reserveCapacity(expected)
         parts[0].reserveCapacity(expected * Self.expectedBytesPerRow)
+        rows.adviseHugePages()
+        parts[0].adviseHugePages()
     }
 
     /// Room per row: a year of 1,000,000 profiles' changes take about 350 bytes each.
