@@ -37,8 +37,6 @@ let package = Package(
         ),
         // glibc's mallopt (part of libc: no library to link).
         .systemLibrary(name: "CMalloc"),
-        // The compiler's prefetch hint (a header of one inline function: nothing to link).
-        .systemLibrary(name: "CPrefetch"),
         // The one time type and calendar, shared by the client and the record.
         .target(name: "AuditTime", swiftSettings: optimized),
         // PostgreSQL's array literal: the one codec, for the client and for DDSQL's CSV cells.
@@ -62,7 +60,7 @@ let package = Package(
         // Formats, parallel decoding, source recognition, assembly into a snapshot.
         .target(name: "SnapshotReading", dependencies: ["AuditTime", "ArrayLiteral", "AuditModel"], swiftSettings: optimized),
         // Pure: diff, drift and policy, event chain, report model, alert matching.
-        .target(name: "AuditCore", dependencies: ["AuditTime", "AuditModel", "SnapshotReading", "CPrefetch"], swiftSettings: optimized),
+        .target(name: "AuditCore", dependencies: ["AuditTime", "AuditModel", "SnapshotReading"], swiftSettings: optimized),
         .target(
             name: "AuditStore",
             dependencies: [

@@ -1,6 +1,5 @@
 import AuditModel
 import AuditTime
-import CPrefetch
 
 /// Writes events of the JSON report from `ReportRows`, as bytes: the diff and the list of
 /// changed fields copied as the rows hold them (already JSON), the text escaped, the
@@ -55,26 +54,6 @@ struct JSONEventWriter {
             append(row.severity.rawValue)
             append("\"}")
         }
-    }
-
-    /// Asks for row `index`'s text to be brought into the cache: written in report order,
-    /// the rows' text is read all over the buffers it lies in, and waiting for each event's
-    /// first bytes was two thirds of the time spent writing its strings (`perf annotate`).
-    func prefetch(row index: Int) {
-        let row = rows.rows[index]
-        let start = parts[row.part].baseAddress! + row.start
-        let end = row.diffStart + Int(row.diffCount) - row.start
-        var offset = 0
-        while offset < end {
-            connect_audit_prefetch(start + offset)
-            offset += 64
-        }
-    }
-
-    /// Asks for the row itself (its place in `rows.rows`) to be brought into the cache,
-    /// ahead of `prefetch(row:)`.
-    func prefetchPlace(row index: Int) {
-        rows.rows.withUnsafeBufferPointer { connect_audit_prefetch($0.baseAddress! + index) }
     }
 
     /// Appends `text`'s bytes as they lie (a `String`'s UTF-8 view, appended byte by byte,

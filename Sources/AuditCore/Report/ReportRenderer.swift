@@ -177,10 +177,7 @@ package enum ReportRenderer {
                         var writer = JSONEventWriter(rows: rows, parts: parts)
                         writer.out.reserveCapacity(range.count * 700)
                         writer.out.adviseHugePages()
-                        // Each row's place asked for 16 events ahead, its text 8 ahead.
                         for index in range {
-                            if index + 16 < range.upperBound { writer.prefetchPlace(row: Int(order[first + index + 16])) }
-                            if index + 8 < range.upperBound { writer.prefetch(row: Int(order[first + index + 8])) }
                             if first + index > 0 { writer.out.append(UInt8(ascii: ",")) }
                             writer.writeEvent(row: Int(order[first + index]))
                         }
