@@ -488,7 +488,6 @@ extension Ingestor {
     /// Writes the snapshot's discoveries by instance and account (migration 0016), each with
     /// the id of its first event, found among `events` (in key order) by its key.
     fileprivate func writeDiscoveries(_ discoveries: Discoveries, of events: [ChainedEvent], snapshotID: Int64) throws {
-        guard !discoveries.groups.isEmpty else { return }
         for group in discoveries.groups {
             var (low, high) = (0, events.count)
             while low < high {

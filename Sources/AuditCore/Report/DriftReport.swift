@@ -176,9 +176,9 @@ package struct DriftReport: Sendable {
     /// What a row is sorted by within its group, small: the first 24 bytes of its name
     /// (names such as "Workforce Manager – BILLING 913127" share their first sixteen), where
     /// the rest of it lies, and its number. Two keys that tie on the words compare the names
-    /// where they lie; only keys whose names tie read the rows (by number). Read through the
-    /// rows at every tie, two rows and two names lay anywhere in a gigabyte: 11% of a year's
-    /// report's client CPU, waiting on memory (`perf`).
+    /// where they lie; only keys whose names tie read the rows (by number). Ordering was 11%
+    /// of a year's report's client CPU (`perf`), each tie reading two rows and two names
+    /// anywhere in a gigabyte.
     private struct SortKey {
         var row: Int32
         var nameCount: Int32

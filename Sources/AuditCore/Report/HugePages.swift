@@ -5,8 +5,8 @@ extension Array {
     /// (`madvise(MADV_HUGEPAGE)`; this machine's transparent huge pages are `madvise`), before
     /// anything is written there. A report's rows of a year are a gigabyte and more, written
     /// once in storage order and read in report order: in 4 KiB pages, faulting them in was
-    /// 3% of the client's CPU and each event's text, read in report order, waited on its
-    /// pages' translations (`perf`). Only a hint: nothing changes where it is refused.
+    /// 3% of the client's CPU (`perf`; system time 1.3-1.6 s against 2.4-2.6 s over the year
+    /// of 1,000,000 profiles). Only a hint: nothing changes where it is refused.
     mutating func adviseHugePages() {
         #if os(Linux)
         let hugePage = 2 << 20
