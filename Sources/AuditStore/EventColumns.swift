@@ -102,28 +102,9 @@ enum EventColumns {
             previousHash: try required(13), hash: try required(14))
     }
 
-    /// `classification` of the three labels' bytes (as a binary `COPY` sends an enum),
-    /// without a `String` made of each.
-    static func classification(
-        kind: UnsafeBufferPointer<UInt8>, drift: UnsafeBufferPointer<UInt8>, severity: UnsafeBufferPointer<UInt8>
-    ) throws -> (ChangeKind, DriftClass, Severity) {
-        func named<Value>(_ bytes: UnsafeBufferPointer<UInt8>, _ values: [([UInt8], Value)]) -> Value? {
-            values.first { $0.0.elementsEqual(bytes) }?.1
-        }
-        guard let kindValue = named(kind, kinds), let driftValue = named(drift, drifts), let severityValue = named(severity, severities) else {
-            return try classification(
-                kind: String(decoding: kind, as: UTF8.self), drift: String(decoding: drift, as: UTF8.self),
-                severity: String(decoding: severity, as: UTF8.self))
-        }
-        return (kindValue, driftValue, severityValue)
-    }
-
-    private static let kinds = ChangeKind.allCases.map { (Array($0.rawValue.utf8), $0) }
-    private static let drifts = DriftClass.allCases.map { (Array($0.rawValue.utf8), $0) }
-    private static let severities = Severity.allCases.map { (Array($0.rawValue.utf8), $0) }
-
     /// An event's kind, drift and severity from their stored text: the one decoder of the
-    /// three (the chain's `COPY` reader and the report queries share it).
+    /// three labels (the chain's `COPY` reader and the report queries share it; a report's
+    /// `COPY` sends numbers instead, `ClassificationCodes`).
     static func classification(kind: String, drift: String, severity: String) throws -> (ChangeKind, DriftClass, Severity) {
         guard let kind = ChangeKind(rawValue: kind), let drift = DriftClass(rawValue: drift), let severity = Severity(rawValue: severity) else {
             throw StoreError.integrity("change_events has an unknown kind, drift or severity (\(kind), \(drift), \(severity))")

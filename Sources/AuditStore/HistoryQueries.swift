@@ -102,20 +102,22 @@ package struct HistoryQueries {
 
     /// The changes (events other than `discovered`) `condition` selects, by binary `COPY`,
     /// in no order (`DriftReport` sorts them), each kept as compact as it came
-    /// (`ReportRows`; the same columns as `eventColumns`). A year of 1,000,000 profiles is
+    /// (`ReportRows`; the columns of `eventColumns`, the classification as `codes`' numbers). A year of 1,000,000 profiles is
     /// 3.4 million changes: as text formatted by the server and parsed by the client, held
     /// at once in one result, then made into items, they were most of a year's report.
-    private static func reportRows(where condition: String, on connection: PostgresConnection, expected: Int = 0) throws -> ReportRows {
+    private static func reportRows(
+        where condition: String, on connection: PostgresConnection, codes: ClassificationCodes, expected: Int = 0
+    ) throws -> ReportRows {
         var rows = ReportRows(expected: expected)
         var fieldLists = RecurringFieldLists()
         try connection.copyOutBinary("""
             COPY (SELECT e.id, e.profile_key, \(Self.itemLabel("profile_name", "security_profile_name")), \(Self.itemAccount),
-                         e.kind, e.observed_at, e.drift, e.severity, e.changed_fields,
+                         e.observed_at, \(ClassificationCodes.columns), e.changed_fields,
                          e.diff_json, CASE WHEN e.diff_json IS NULL THEN e.diff END
                   FROM connect_audit.change_events e
                   WHERE \(condition) AND e.kind <> 'discovered') TO STDOUT (FORMAT binary)
             """) { row in
-            try Self.append(row, to: &rows, fieldLists: &fieldLists)
+            try Self.append(row, to: &rows, codes: codes, fieldLists: &fieldLists)
         }
         return rows
     }
@@ -193,9 +195,10 @@ package struct HistoryQueries {
             }
             // The changes after the discoveries: their window may be narrowed to a part of it.
             let changes = filter.events + (filter.account == nil ? "" : " AND \(Self.itemAccount) = \(ofAccount)")
+            let codes = try ClassificationCodes.read(on: connection)
             var rows = try filter.window.flatMap { try middle(of: $0) }.map { split in
-                try Self.reportRows(where: changes, on: connection, splitAt: split, settings: settings)
-            } ?? Self.reportRows(where: changes, on: connection)
+                try Self.reportRows(where: changes, on: connection, codes: codes, splitAt: split, settings: settings)
+            } ?? Self.reportRows(where: changes, on: connection, codes: codes)
             try rows.attribute(TrailStore(connection: connection).attributions(of: rows.eventIDs))
             return ReportEvents(rows: rows, discoveries: discoveries)
         }
@@ -239,7 +242,8 @@ package struct HistoryQueries {
     /// changes, whose reading was most of its JSON report: the server's side of it (each
     /// row's `jsonb` diff printed as text) on one core, and the client's on another.
     private static func reportRows(
-        where condition: String, on connection: PostgresConnection, splitAt split: (at: Instant, before: Int, after: Int),
+        where condition: String, on connection: PostgresConnection, codes: ClassificationCodes,
+        splitAt split: (at: Instant, before: Int, after: Int),
         settings: [(name: String, value: String)]
     ) throws -> ReportRows {
         let middle = split.at
@@ -254,7 +258,7 @@ package struct HistoryQueries {
             sibling = try connection.sibling()
         } catch {
             connection.logger.notice("reading the report's changes on one connection: \(error)")
-            return try reportRows(where: condition, on: connection, expected: split.before + split.after)
+            return try reportRows(where: condition, on: connection, codes: codes, expected: split.before + split.after)
         }
         defer { sibling.close() }
         do {
@@ -263,7 +267,7 @@ package struct HistoryQueries {
             try prepare(sibling, settings + [(ReportFilter.toSetting, middle.iso8601)])
         } catch {
             connection.logger.notice("reading the report's changes on one connection: \(error)")
-            return try reportRows(where: condition, on: connection, expected: split.before + split.after)
+            return try reportRows(where: condition, on: connection, codes: codes, expected: split.before + split.after)
         }
         try prepare(connection, [(ReportFilter.fromSetting, middle.iso8601)])
         // Audited: each worker uses only its own connection, and the owner neither uses
@@ -271,7 +275,7 @@ package struct HistoryQueries {
         struct Connections: @unchecked Sendable { let both: [PostgresConnection] }
         let connections = Connections(both: [sibling, connection])
         let parts = ParallelWork.map(2, workers: 2) { part in
-            Result { try reportRows(where: condition, on: connections.both[part.lowerBound], expected: part.lowerBound == 0 ? split.before : split.after) }
+            Result { try reportRows(where: condition, on: connections.both[part.lowerBound], codes: codes, expected: part.lowerBound == 0 ? split.before : split.after) }
         }
         // A part's own error first (the sibling's transaction is then rolled back as it closes).
         var rows = try parts[0].get()
@@ -305,22 +309,24 @@ package struct HistoryQueries {
             changedFields: try row.decode([String].self, at: 8), diff: try Self.decodeDiff(diff))
     }
 
-    /// `item(_:)` of a binary `COPY` row of the same columns, appended to `rows`: the text
+    /// `item(_:)` of a binary `COPY` row of `reportRows`' columns, appended to `rows`: the text
     /// copied where it lies in the row, the diff written as JSON from its stored bytes.
-    static func append(_ row: PostgresBinaryRow, to rows: inout ReportRows, fieldLists: inout RecurringFieldLists) throws {
+    static func append(
+        _ row: PostgresBinaryRow, to rows: inout ReportRows, codes: ClassificationCodes, fieldLists: inout RecurringFieldLists
+    ) throws {
         func required<Value>(_ value: Value?, _ column: String) throws -> Value {
             guard let value else { throw StoreError.integrity("an event has NULL \(column)") }
             return value
         }
-        let (kind, drift, severity) = try EventColumns.classification(
-            kind: required(row.bytes(at: 4), "kind"), drift: required(row.bytes(at: 6), "drift"),
-            severity: required(row.bytes(at: 7), "severity"))
+        let (kind, drift, severity) = try codes.classification(
+            kind: required(row.int64(at: 5), "kind"), drift: required(row.int64(at: 6), "drift"),
+            severity: required(row.int64(at: 7), "severity"))
         let canonical = try row.bytes(at: 9)
         let diff = try canonical ?? required(row.jsonbBytes(at: 10), "diff")
         let appended = rows.append(
             id: try required(row.int64(at: 0), "id"), key: try required(row.bytes(at: 1), "profile_key"),
             name: try row.bytes(at: 2), accountID: try row.bytes(at: 3),
-            kind: kind, observedAt: try required(row.timestamp(at: 5), "observed_at"), drift: drift, severity: severity,
+            kind: kind, observedAt: try required(row.timestamp(at: 4), "observed_at"), drift: drift, severity: severity,
             fieldList: try required(fieldLists.list(row, at: 8, in: &rows), "changed_fields"), storedDiff: diff,
             canonical: canonical != nil)
         guard appended else {

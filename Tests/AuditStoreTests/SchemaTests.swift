@@ -1,3 +1,4 @@
+import AuditCore
 import AuditModel
 import AuditTime
 import AuditStore
@@ -19,6 +20,34 @@ struct SchemaTests {
                 VALUES ('test', 'ndjson', '2026-11-01Z', $1, 'all', 1) RETURNING id
                 """, [Self.hash])[0].decode(Int64.self, at: 0)
             try body(connection, snapshot)
+        }
+    }
+
+    @Test("a report's numbers for kinds, drifts and severities stand for the labels they are sent for")
+    func classificationCodes() throws {
+        try TestDatabase.withConnection { connection in
+            try Migrator(connection: connection).apply()
+            let codes = try ClassificationCodes.read(on: connection)
+            func code(_ label: String, _ type: String) throws -> Int64 {
+                try connection.query("SELECT hashenumextended($1::connect_audit.\(type), 0)", [label])[0].decode(Int64.self, at: 0)
+            }
+            // Every label of each type, beside the other two's first (each type's numbers on their own).
+            for kind in ChangeKind.allCases {
+                let read = try codes.classification(kind: code(kind.rawValue, "event_kind"), drift: code("widened", "drift_class"), severity: code("info", "severity"))
+                #expect(read == (kind, .widened, .info))
+            }
+            for drift in DriftClass.allCases {
+                let read = try codes.classification(kind: code("modified", "event_kind"), drift: code(drift.rawValue, "drift_class"), severity: code("low", "severity"))
+                #expect(read == (.modified, drift, .low))
+            }
+            for severity in Severity.allCases {
+                let read = try codes.classification(kind: code("deleted", "event_kind"), drift: code("narrowed", "drift_class"), severity: code(severity.rawValue, "severity"))
+                #expect(read == (.deleted, .narrowed, severity))
+            }
+            // A drift's number sent as a kind is no kind.
+            #expect(throws: StoreError.self) {
+                try codes.classification(kind: code("widened", "drift_class"), drift: code("widened", "drift_class"), severity: code("info", "severity"))
+            }
         }
     }
 
