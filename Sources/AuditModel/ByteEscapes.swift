@@ -9,12 +9,16 @@ struct ByteEscapes: Sendable {
     /// Each ASCII byte's replacement, made once (`""` for those kept), as text and as bytes.
     private let replacements: [String]
     private let replacementBytes: [[UInt8]]
+    /// The longest replacement, in bytes: `text` written takes at most this many bytes per
+    /// byte (one where no replacement is longer).
+    let longestReplacement: Int
 
     /// The escapes `replacement` names (`nil`: the byte stays).
     init(_ replacement: (UInt8) -> String?) {
         let table = (0..<128).map { replacement(UInt8($0)) }
         replacements = table.map { $0 ?? "" }
         replacementBytes = replacements.map { Array($0.utf8) }
+        longestReplacement = max(1, replacementBytes.map(\.count).max() ?? 1)
         for (byte, replaced) in table.enumerated() where replaced != nil {
             if byte < 64 { low |= 1 << UInt64(byte) } else { high |= 1 << UInt64(byte - 64) }
         }
@@ -59,6 +63,25 @@ struct ByteEscapes: Sendable {
             run = index
         }
         out.append(contentsOf: Substring(utf8[run..<utf8.endIndex]))
+    }
+
+
+    /// `write(_:into:)` of UTF-8 bytes to `out`, which has room for `longestReplacement`
+    /// bytes per byte of `text`; the count written.
+    func write(_ text: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var (run, written) = (0, 0)
+        func copy(_ bytes: UnsafeBufferPointer<UInt8>) {
+            guard let base = bytes.baseAddress else { return }
+            (out + written).update(from: base, count: bytes.count)
+            written += bytes.count
+        }
+        for index in text.indices where contains(text[index]) {
+            copy(UnsafeBufferPointer(rebasing: text[run..<index]))
+            replacementBytes[Int(text[index])].withUnsafeBufferPointer(copy)
+            run = index + 1
+        }
+        copy(UnsafeBufferPointer(rebasing: text[run...]))
+        return written
     }
 
     /// `write(_:into:)` of UTF-8 bytes into bytes.

@@ -69,28 +69,52 @@ package enum CanonicalJSON {
         out += "\""
     }
 
-    /// `writeString` of UTF-8 bytes into bytes: copied whole when eight bytes at a time
-    /// show nothing to escape (byte by byte, it was 8% of the JSON report's CPU over a year of
-    /// 10,000 profiles, `perf`).
+    /// `writeString` of UTF-8 bytes into bytes: copied whole where nothing needs an escape.
     package static func writeString(_ text: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        var index = 0
-        while text.count - index >= 8,
-              !holdsQuoteBackslashOrControl(UnsafeRawPointer(text.baseAddress! + index).loadUnaligned(as: UInt64.self)) {
-            index += 8
-        }
-        // The last bytes as one word too, padded with spaces (never escaped), rather than
-        // asked of `escapes` byte by byte (not measured apart: this function's time is
-        // mostly its first load of each text, `perf annotate`).
-        var tail: UInt64 = 0x2020_2020_2020_2020
-        let left = text.count - index
-        if left > 0, left < 8 { withUnsafeMutableBytes(of: &tail) { $0.baseAddress!.copyMemory(from: text.baseAddress! + index, byteCount: left) } }
-        if left < 8, !holdsQuoteBackslashOrControl(tail) {
-            out.append(contentsOf: text)
-        } else {
+        if needsEscapes(text) {
             escapes.write(text, into: &out)
+        } else {
+            out.append(contentsOf: text)
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// The most bytes `writeString(_:to:)` writes for a text of `count` bytes.
+    package static func stringBound(_ count: Int) -> Int { 2 + count * escapes.longestReplacement }
+
+    /// `writeString` of UTF-8 bytes to `out`, which has room for `stringBound(text.count)`
+    /// bytes; the count written. For a writer that makes room once for many texts (the JSON
+    /// report's: appending to an array checked its room and its uniqueness for each piece).
+    package static func writeString(_ text: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        out[0] = UInt8(ascii: "\"")
+        let written: Int
+        if needsEscapes(text) {
+            written = escapes.write(text, to: out + 1)
+        } else {
+            if let base = text.baseAddress { (out + 1).update(from: base, count: text.count) }
+            written = text.count
+        }
+        out[1 + written] = UInt8(ascii: "\"")
+        return written + 2
+    }
+
+    /// Whether a byte of `text` needs an escape in a JSON string: eight bytes at a time, the
+    /// last ones as one word padded with spaces (never escaped). Byte by byte, it was 8% of
+    /// the JSON report's CPU over a year of 10,000 profiles (`perf`); its time is mostly its
+    /// first load of each text (`perf annotate`).
+    @inline(__always)
+    private static func needsEscapes(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        while text.count - index >= 8 {
+            if holdsQuoteBackslashOrControl(UnsafeRawPointer(text.baseAddress! + index).loadUnaligned(as: UInt64.self)) { return true }
+            index += 8
+        }
+        let left = text.count - index
+        guard left > 0 else { return false }
+        var tail: UInt64 = 0x2020_2020_2020_2020
+        withUnsafeMutableBytes(of: &tail) { $0.baseAddress!.copyMemory(from: text.baseAddress! + index, byteCount: left) }
+        return holdsQuoteBackslashOrControl(tail)
     }
 
     /// Whether any of the eight bytes of `word` is `"`, `\` or below 0x20 (what a JSON

@@ -1,4 +1,4 @@
-import AuditCore
+@testable import AuditCore
 import AuditModel
 import AuditTime
 import Foundation
@@ -148,6 +148,61 @@ struct ReportAndChainTests {
         let ids: [Int64?] = try #require(json["events"] as? [[String: Any]]).map { ($0["id"] as? Int).map(Int64.init) }
         #expect(try ids == report.items.map { $0.eventID })
         #expect(ids.count == 2_003)
+    }
+
+    @Test("each JSON event fits the room made for it, whatever its text, id and time, and reads back as its item")
+    func jsonEventsFitTheirRoom() throws {
+        let awkward = String(decoding: (0..<0x20).map { UInt8($0) } + Array("\"\\é🌙".utf8), as: UTF8.self)
+        let diff = ProfileDiff(changes: [awkward: .text(from: awkward, to: nil), "permissions": .set(added: [awkward], removed: ["A"])])
+        let who = Attribution(
+            principalARN: awkward, principalType: awkward, sessionIssuerARN: awkward, eventName: awkward,
+            eventTime: Self.now, sourceIP: awkward, userAgent: awkward, confidence: .exact)
+        let ids: [Int64?] = [nil, .min, .max, -1, 0]
+        let times: [Instant?] = [nil, Instant(microsecondsSinceEpoch: .min / 2), Instant(microsecondsSinceEpoch: .max / 2), Self.now]
+        var items: [ReportItem] = []
+        for index in 0..<40 {
+            var item = ReportItem(
+                eventID: ids[index % ids.count], key: String(repeating: awkward, count: 1 + index % 3),
+                name: index % 4 == 0 ? nil : awkward, accountID: index % 3 == 0 ? nil : String(repeating: "\"", count: index),
+                kind: ChangeKind.allCases[index % ChangeKind.allCases.count], observedAt: times[index % times.count],
+                drift: DriftClass.allCases[index % DriftClass.allCases.count],
+                severity: Severity.allCases[index % Severity.allCases.count], changedFields: diff.changedFields, diff: diff)
+            if index % 2 == 1 { item.attributions = Array(repeating: who, count: index % 5) }
+            items.append(item)
+        }
+        // The least text with the longest numbers and labels: the fixed room is what it takes.
+        for id in [Int64.min, .max] {
+            items.append(ReportItem(
+                eventID: id, key: "", name: nil, accountID: nil, kind: .recreated, observedAt: times[1], drift: .unobserved,
+                severity: .critical, changedFields: [], diff: ProfileDiff()))
+        }
+        let report = DriftReport(title: "t", generatedAt: Self.now, items: items)
+        // One event a piece, after the head (fewer than 256 events: one share a slice); discoveries are counted, not listed.
+        var pieces: [[UInt8]] = []
+        ReportRenderer.writeJSON(report, eventsPerShare: 1) { pieces.append(Array($0)) }
+        #expect(pieces.count == 1 + report.itemCount + 1 && report.itemCount > 30)
+        for (position, row) in report.order.enumerated() {
+            let bound = JSONEventWriter.bound(of: Int(row), in: report.rows)
+            #expect(pieces[1 + position].count <= bound, "event \(position): \(pieces[1 + position].count) bytes, room for \(bound)")
+        }
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(pieces.joined())) as? [String: Any])
+        let events = try #require(json["events"] as? [[String: Any]])
+        let expected = try report.items
+        #expect(events.count == expected.count)
+        for (event, item) in zip(events, expected) {
+            #expect(event["profile_key"] as? String == item.key)
+            #expect(event["profile_name"] as? String == item.name)
+            #expect(event["account_id"] as? String == item.accountID)
+            #expect((event["id"] as? NSNumber)?.int64Value == item.eventID)
+            #expect(event["observed_at"] as? String == item.observedAt?.iso8601)
+            #expect(event["kind"] as? String == item.kind.rawValue)
+            #expect(event["drift"] as? String == item.drift.rawValue)
+            #expect(event["severity"] as? String == item.severity.rawValue)
+            #expect(event["changed_fields"] as? [String] == item.changedFields)
+            #expect((event["attribution"] as? [Any])?.count == item.attributions.count)
+            let diffText = try JSONSerialization.data(withJSONObject: try #require(event["diff"]), options: [.sortedKeys])
+            #expect(ProfileDiff(json: String(decoding: diffText, as: UTF8.self)) == item.diff)
+        }
     }
 
     @Test("a report's rows give back the items they were made from: absent names, ids and times, attributions, every kind of change")

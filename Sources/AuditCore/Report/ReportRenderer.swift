@@ -173,15 +173,16 @@ package enum ReportRenderer {
                 let first = sliceStart
                 let count = min(order.count - first, eventsPerShare * workers)
                 let shares = ParallelWork.map(count, workers: workers) { range in
-                    rows.withParts { parts in
-                        var writer = JSONEventWriter(rows: rows, parts: parts)
-                        writer.out.reserveCapacity(range.count * 700)
-                        writer.out.adviseHugePages()
-                        for index in range {
-                            if first + index > 0 { writer.out.append(UInt8(ascii: ",")) }
-                            writer.writeEvent(row: Int(order[first + index]))
+                    let room = range.reduce(0) { $0 + JSONEventWriter.bound(of: Int(order[first + $1]), in: rows) }
+                    return rows.withParts { parts in
+                        [UInt8](unsafeUninitializedCapacity: room) { out, written in
+                            adviseHugePages(UnsafeMutableRawBufferPointer(out))
+                            var writer = JSONEventWriter(rows: rows, parts: parts, into: out)
+                            for index in range {
+                                writer.writeEvent(row: Int(order[first + index]), first: first + index == 0)
+                            }
+                            written = writer.count
                         }
-                        return writer.out
                     }
                 }
                 guard slices.put(shares) else { break }
