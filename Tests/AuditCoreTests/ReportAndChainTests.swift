@@ -232,6 +232,24 @@ struct ReportAndChainTests {
         #expect(rows.count == 3)
     }
 
+    @Test("rows whose diff text is no field diff: the formats that read each diff stop with an error naming verify")
+    func unreadableDiff() throws {
+        var rows = ReportRows()
+        let appended = Array("arn:k".utf8).withUnsafeBufferPointer { key in
+            Array("{\"x\":5}".utf8).withUnsafeBufferPointer { diff in
+                rows.append(
+                    id: 7, key: key, name: nil, accountID: nil, kind: .modified, observedAt: Self.now, drift: .changed, severity: .low,
+                    fieldList: rows.fieldList(["x"]), storedDiff: diff, canonical: true)
+            }
+        }
+        #expect(appended)
+        let report = DriftReport(title: "t", generatedAt: Self.now, rows: rows)
+        for format in [ReportFormat.text, .markdown, .html] {
+            let error = #expect(throws: ReportRows.UnreadableDiff.self) { try ReportRenderer.render(report, as: format) }
+            #expect(error?.description.contains("run connect-audit verify") == true)
+        }
+    }
+
     @Test("baseline drift: created, modified (timestamp alone is no drift) and deleted, classified as events are")
     func baselineDrift() {
         let arn = { (name: String) in "arn:aws:connect:us-east-1:111122223333:instance/i-1/security-profile/\(name)" }

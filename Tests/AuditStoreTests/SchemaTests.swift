@@ -23,31 +23,31 @@ struct SchemaTests {
         }
     }
 
-    @Test("a report's numbers for kinds, drifts and severities stand for the labels they are sent for")
+    @Test("a report's number for a kind, drift and severity stands for the labels it is sent for")
     func classificationCodes() throws {
         try TestDatabase.withConnection { connection in
             try Migrator(connection: connection).apply()
             let codes = try ClassificationCodes.read(on: connection)
-            func code(_ label: String, _ type: String) throws -> Int64 {
-                try connection.query("SELECT hashenumextended($1::connect_audit.\(type), 0)", [label])[0].decode(Int64.self, at: 0)
+            // Every combination, its number computed by the server as a report's query does.
+            let sent = try connection.query("""
+                SELECT e.kind::text, e.drift::text, e.severity::text, \(ClassificationCodes.column)
+                FROM (SELECT k AS kind, d AS drift, s AS severity
+                      FROM unnest(enum_range(NULL::connect_audit.event_kind)) k, unnest(enum_range(NULL::connect_audit.drift_class)) d,
+                           unnest(enum_range(NULL::connect_audit.severity)) s) e
+                """)
+            #expect(sent.count == ChangeKind.allCases.count * DriftClass.allCases.count * Severity.allCases.count)
+            for row in sent {
+                let read = try codes.classification(row.decode(Int64.self, at: 3))
+                #expect(read.0.rawValue == (try row.decode(String.self, at: 0)))
+                #expect(read.1.rawValue == (try row.decode(String.self, at: 1)))
+                #expect(read.2.rawValue == (try row.decode(String.self, at: 2)))
             }
-            // Every label of each type, beside the other two's first (each type's numbers on their own).
-            for kind in ChangeKind.allCases {
-                let read = try codes.classification(kind: code(kind.rawValue, "event_kind"), drift: code("widened", "drift_class"), severity: code("info", "severity"))
-                #expect(read == (kind, .widened, .info))
-            }
-            for drift in DriftClass.allCases {
-                let read = try codes.classification(kind: code("modified", "event_kind"), drift: code(drift.rawValue, "drift_class"), severity: code("low", "severity"))
-                #expect(read == (.modified, drift, .low))
-            }
-            for severity in Severity.allCases {
-                let read = try codes.classification(kind: code("deleted", "event_kind"), drift: code("narrowed", "drift_class"), severity: code(severity.rawValue, "severity"))
-                #expect(read == (.deleted, .narrowed, severity))
-            }
-            // A drift's number sent as a kind is no kind.
-            #expect(throws: StoreError.self) {
-                try codes.classification(kind: code("widened", "drift_class"), drift: code("widened", "drift_class"), severity: code("info", "severity"))
-            }
+            // The three hashed in another order is no combination.
+            let other = try connection.query("""
+                SELECT hashenumextended('widened'::connect_audit.drift_class,
+                       hashenumextended('modified'::connect_audit.event_kind, hashenumextended('info'::connect_audit.severity, 0)))
+                """)[0].decode(Int64.self, at: 0)
+            #expect(throws: StoreError.self) { try codes.classification(other) }
         }
     }
 

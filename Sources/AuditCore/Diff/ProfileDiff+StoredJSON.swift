@@ -78,6 +78,24 @@ extension ProfileDiff {
         return true
     }
 
+    /// Calls `body` with the name of each change of `stored` in name order (that of
+    /// `changedFields`: the names are ASCII), read as `writeJSON(stored:fields:into:)` reads
+    /// it; `false`, without calling it, where that reading gives up (the caller decodes).
+    /// What a report takes an event's changed fields from when the store sends its diff's
+    /// canonical text and not the list (`HistoryQueries`).
+    package static func fieldNames(
+        of stored: UnsafeBufferPointer<UInt8>, fields: inout StoredFields, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) rethrows -> Bool {
+        guard read(stored, into: &fields.fields) else { return false }
+        let changes = fields.fields
+        fields.order.removeAll(keepingCapacity: true)
+        fields.order.append(contentsOf: changes.indices)
+        for index in sortedByName(&fields.order, changes, stored) {
+            try body(UnsafeBufferPointer(rebasing: stored[changes[index].name]))
+        }
+        return true
+    }
+
     private static func sortedByName(_ order: inout [Int], _ changes: [StoredChange], _ stored: UnsafeBufferPointer<UInt8>) -> [Int] {
         for position in order.indices.dropFirst() {
             var index = position
