@@ -66,24 +66,9 @@ extension Array where Element == UInt8 {
     /// Appends an integer's decimal digits after their length: the same bytes as
     /// `appendChunk(String(value))`, without making the string.
     package mutating func appendDecimalChunk(_ value: Int64) {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for "-9223372036854775808"
-        let count = Swift.withUnsafeMutableBytes(of: &digits) { buffer in
-            var magnitude = value.magnitude
-            var index = buffer.count
-            repeat {
-                index -= 1
-                buffer[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            if value < 0 {
-                index -= 1
-                buffer[index] = UInt8(ascii: "-")
-            }
-            let count = buffer.count - index
-            appendLength(count)
-            append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[index...]))
-            return count
+        withDecimalText(value) { text in
+            appendLength(text.count)
+            append(contentsOf: text)
         }
-        _ = count
     }
 }
