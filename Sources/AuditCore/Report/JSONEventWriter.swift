@@ -29,9 +29,10 @@ struct JSONEventWriter {
         self.out = out
     }
 
-    /// The bytes of the fixed text of an event (its keys and punctuation, 140 bytes), the
-    /// labels of its kind, drift and severity (at most 10 bytes each), its id (at most 20),
-    /// its time (quoted, 30) and the comma before it, rounded up.
+    /// The bytes of the fixed text of an event (its keys and punctuation, 145 bytes), the
+    /// labels of its kind, drift and severity (27 bytes at most), its id (at most 20), its
+    /// time (quoted, at most 32: a year of up to seven characters) and the comma before it:
+    /// 225, rounded up.
     private static let fixedBound = 256
 
     /// The most bytes `writeEvent(row: index)` writes, with a comma before it.
