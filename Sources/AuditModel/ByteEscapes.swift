@@ -65,7 +65,6 @@ struct ByteEscapes: Sendable {
         out.append(contentsOf: Substring(utf8[run..<utf8.endIndex]))
     }
 
-
     /// `write(_:into:)` of UTF-8 bytes to `out`, which has room for `longestReplacement`
     /// bytes per byte of `text`; the count written.
     func write(_ text: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
@@ -82,16 +81,5 @@ struct ByteEscapes: Sendable {
         }
         copy(UnsafeBufferPointer(rebasing: text[run...]))
         return written
-    }
-
-    /// `write(_:into:)` of UTF-8 bytes into bytes.
-    func write(_ text: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        var run = 0
-        for index in text.indices where contains(text[index]) {
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: text[run..<index]))
-            out.append(contentsOf: replacementBytes[Int(text[index])])
-            run = index + 1
-        }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: text[run...]))
     }
 }

@@ -69,15 +69,11 @@ package enum CanonicalJSON {
         out += "\""
     }
 
-    /// `writeString` of UTF-8 bytes into bytes: copied whole where nothing needs an escape.
+    /// `writeString` of UTF-8 bytes into bytes (`writeString(_:to:)`, through room of its bound).
     package static func writeString(_ text: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        if needsEscapes(text) {
-            escapes.write(text, into: &out)
-        } else {
-            out.append(contentsOf: text)
-        }
-        out.append(UInt8(ascii: "\""))
+        out.append(contentsOf: [UInt8](unsafeUninitializedCapacity: stringBound(text.count)) { room, written in
+            written = writeString(text, to: room.baseAddress!)
+        })
     }
 
     /// The most bytes `writeString(_:to:)` writes for a text of `count` bytes.
