@@ -18,6 +18,9 @@ package struct SnapshotReader {
 
     /// The format being read.
     package let format: SnapshotFormat
+    /// How a line of a line-per-object file maps to a record, decided once from `format`:
+    /// every batch of the file decodes the same way, whichever batch it is.
+    private let lineMapping: ObjectMapping
     /// The file's name, for messages.
     package let file: String
     /// The open versions records are recognised as, perhaps still loading; `nil`: records
@@ -68,6 +71,7 @@ package struct SnapshotReader {
         self.format = format
         self.file = file
         self.known = loading
+        self.lineMapping = format == .aws ? .aws : .ddsql
     }
 
     /// The fingerprinter for records of `format` (with `header` for CSV), when recognising.
@@ -126,7 +130,7 @@ package struct SnapshotReader {
         case .ndjson:
             queuePending()
             pending = []
-            decodeBatch(mapping: .ddsql)
+            decodeBatch()
         case .csv:
             var splitter = csv
             if let line = splitter.finish(emit: { handleCSVRecord($0, line: $1) }) {
@@ -155,8 +159,7 @@ package struct SnapshotReader {
         var start = 0
         let bytes = chunk.bindMemory(to: UInt8.self)
         while start < bytes.count, wantsMore {
-            // `memchr` (`offset(of:)`), not `firstIndex(of:)`: the byte-at-a-time search was a
-            // twelfth of reading NDJSON (callgrind, issue 18).
+            // `memchr` (`offset(of:)`): a byte-at-a-time search was a measurable share of reading NDJSON.
             guard let newline = bytes.offset(of: UInt8(ascii: "\n"), from: start) else {
                 pending.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
                 if pending.count > InputLimits.recordBytes { refuseLongLine(pendingLine) }
@@ -180,7 +183,7 @@ package struct SnapshotReader {
         let start = batchBytes.count
         batchBytes.append(contentsOf: line)
         batch.append(JSONStructure.Element(range: start..<batchBytes.count, line: number))
-        if batch.count >= Self.batchSize { decodeBatch(mapping: .ddsql) }
+        if batch.count >= Self.batchSize { decodeBatch() }
     }
 
     private mutating func refuseLongLine(_ line: Int) {
@@ -193,11 +196,11 @@ package struct SnapshotReader {
         line.withUnsafeBufferPointer { queueLine($0, line: pendingLine) }
     }
 
-    private mutating func decodeBatch(mapping: ObjectMapping) {
+    private mutating func decodeBatch() {
         guard !batch.isEmpty else { return }
         take(ObjectDecoding.Batch(
-            bytes: batchBytes, elements: batch, kind: .objects(mapping),
-            fingerprinter: fingerprinter(mapping == .aws ? .aws : .ndjson), checkEachElement: true))
+            bytes: batchBytes, elements: batch, kind: .objects(lineMapping),
+            fingerprinter: fingerprinter(format == .aws ? .aws : .ndjson), checkEachElement: true))
         batch.removeAll(keepingCapacity: true)
         batchBytes.removeAll(keepingCapacity: true)
     }
@@ -317,7 +320,7 @@ package struct SnapshotReader {
         bytes.withUnsafeBytes { consumeLines($0) }
         queuePending()
         pending = []
-        decodeBatch(mapping: .aws)
+        decodeBatch()
     }
 
     /// Refuses, with one message, a whole AWS document that is a partial listing: a

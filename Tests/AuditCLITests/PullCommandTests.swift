@@ -98,4 +98,36 @@ struct PullCommandTests {
             #expect(try connection.query("SELECT count(*) FROM connect_audit.current_profiles WHERE cardinality(applications) > 0").first?.decode(Int64.self, at: 0) ?? 0 > 0)
         }
     }
+
+    @Test("pull aws of more than 10,000 profiles (past the readers' batch) ingests every one")
+    func pullAWSPastABatchIngests() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pull-aws-big-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let served = folder.appendingPathComponent("served.jsonl").path
+        let server = try StandInServer(
+            script: "Tests/SnapshotSourcesTests/Fixtures/connect_server.py",
+            behaviour: #"{"access_key": "AKIDBIG", "secret": "big/secret", "regions": ["eu-west-1", "us-east-1"], "instances": 1, "profiles": 5010, "page_cap": 1000, "dump": "\#(served)"}"#)
+        defer { server.stop() }
+        let environment = ["AWS_ACCESS_KEY_ID": "AKIDBIG", "AWS_SECRET_ACCESS_KEY": "big/secret", "AWS_SESSION_TOKEN": "",
+                           "AWS_EC2_METADATA_DISABLED": "true", "HOME": folder.path]
+        let out = folder.appendingPathComponent("night.aws.jsonl").path
+        let pull = try CommandRunner.run(
+            ["pull", "aws", "--region", "eu-west-1", "--region", "us-east-1", "--out", out,
+             "--endpoint-url", server.base, "--max-rps", "0", "--concurrency", "8"],
+            environment: environment)
+        #expect(pull.status == 0, "\(pull.stderr)")
+        #expect(pull.stdout.contains("pulled 10020 profiles"), "\(pull.stdout)")
+        try TestDatabase.withDatabase { db in
+            #expect(try CommandRunner.run(["migrate", "--database-url", db]).status == 0)
+            let ingest = try CommandRunner.run(["ingest", "--database-url", db, out])
+            #expect(ingest.status == 0, "\(ingest.stderr)")
+            let connection = try PostgresConnection(db)
+            defer { connection.close() }
+            #expect(try connection.query("SELECT count(*) FROM connect_audit.current_profiles").first?.decode(Int64.self, at: 0) == 10020)
+            // Field for field what the stand-in served, its permissions among them.
+            let check = try CommandRunner.run(["ingest", "--database-url", db, "--format", "aws", "--dry-run", served])
+            #expect(check.stdout.contains("already ingested as snapshot #1"), "\(check.stdout) \(check.stderr)")
+        }
+    }
 }
