@@ -39,6 +39,8 @@ let package = Package(
         .systemLibrary(name: "CMalloc"),
         // The one time type and calendar, shared by the client and the record.
         .target(name: "AuditTime", swiftSettings: optimized),
+        // The one redaction of secrets in text, for the database client, the network and the CLI.
+        .target(name: "SecretRedaction"),
         // PostgreSQL's array literal: the one codec, for the client and for DDSQL's CSV cells.
         .target(name: "ArrayLiteral", swiftSettings: optimized),
         .target(
@@ -47,6 +49,7 @@ let package = Package(
                 "CLibPQ",
                 "AuditTime",
                 "ArrayLiteral",
+                "SecretRedaction",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -94,7 +97,7 @@ let package = Package(
         // Pullers (DDSQL, AWS with SigV4): the network stays out of the model, reading and core.
         .target(
             name: "SnapshotSources",
-            dependencies: ["AuditTime", "AuditModel", "CLibCrypto"]
+            dependencies: ["AuditTime", "AuditModel", "CLibCrypto", "SecretRedaction"]
         ),
         .target(
             name: "AuditCLI",
@@ -108,6 +111,7 @@ let package = Package(
                 "AuditCore",
                 "AuditStore",
                 "PostgresClient",
+                "SecretRedaction",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -131,6 +135,7 @@ let package = Package(
                 "AuditCore",
                 "AuditStore",
                 "PostgresClient",
+                "SecretRedaction",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -142,7 +147,7 @@ let package = Package(
             dependencies: ["AuditTime", "ArrayLiteral", "AuditModel", "SnapshotReading", "AuditCore", "PostgresClient"],
             path: "Tests/TestSupport"
         ),
-        .testTarget(name: "PostgresClientTests", dependencies: ["AuditTime", "ArrayLiteral", "PostgresClient", "TestSupport"]),
+        .testTarget(name: "PostgresClientTests", dependencies: ["AuditTime", "ArrayLiteral", "PostgresClient", "SecretRedaction", "TestSupport"]),
         .testTarget(name: "AuditModelTests", dependencies: ["AuditModel"]),
         .testTarget(
             name: "SnapshotSourcesTests",

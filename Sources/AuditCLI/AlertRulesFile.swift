@@ -18,7 +18,7 @@ package enum AlertRulesFile {
         guard let root = try YAMLFile.compose(text, file: file), let top = root.mapping else {
             throw ConfigFileError(file: file, line: 1, message: "expected a mapping with `channels` and `rules`")
         }
-        var reader = NodeReader(file: file)
+        let reader = NodeReader(file: file)
         try reader.allowOnly(["channels", "rules"], in: top, what: "the top level")
         var channels: [String: AlertChannel] = [:]
         if let node = top["channels"] {

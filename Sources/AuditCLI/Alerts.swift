@@ -30,9 +30,12 @@ struct Alerts: ParsableCommand {
         var maxWait = 60.0
         @Option(name: .customLong("max-attempts"), help: "Attempts before an alert is marked failed.")
         var maxAttempts = 8
+        @Option(name: .customLong("max-time"), help: "Seconds the whole run may take; what is not sent by then stays pending for the next run.")
+        var maxTime = 600.0
 
         func validate() throws {
             try Seconds.check(maxWait, option: "--max-wait")
+            try Seconds.check(maxTime, option: "--max-time")
             if maxAttempts < 1 || maxAttempts > 1_000 { throw ValidationError("--max-attempts must be from 1 to 1000") }
         }
 
@@ -41,7 +44,7 @@ struct Alerts: ParsableCommand {
             let connection = try database.connect()
             defer { connection.close() }
             let totals = try Self.deliverPending(
-                connection: connection, rules: alertRules, rulesFile: rules, maxWait: maxWait, maxAttempts: maxAttempts)
+                connection: connection, rules: alertRules, rulesFile: rules, maxWait: maxWait, maxAttempts: maxAttempts, maxTime: maxTime)
             FileHandle.standardError.write(Data("\(totals.line)\n".utf8))
         }
 
@@ -51,13 +54,16 @@ struct Alerts: ParsableCommand {
             var line: String { "delivered \(delivered), retried \(retried), failed \(failed); \(pending) still pending" }
         }
 
-        /// Sends pending digests and alerts until none is due within `maxWait` seconds.
+        /// Sends pending digests and alerts until none is due within `maxWait` seconds, or
+        /// `maxTime` seconds have passed (every request ends by then; what is left stays pending).
         static func deliverPending(
-            connection: PostgresConnection, rules alertRules: AlertRules, rulesFile rules: String, maxWait: Double, maxAttempts: Int
+            connection: PostgresConnection, rules alertRules: AlertRules, rulesFile rules: String, maxWait: Double, maxAttempts: Int,
+            maxTime: Double = 600
         ) throws -> Totals {
             let outbox = AlertOutbox(connection: connection)
             let policy = RetryPolicy(maxAttempts: maxAttempts)
             let deadline = ContinuousClock.now + .seconds(maxWait)
+            let stop = ContinuousClock.now + .seconds(maxTime)
             var random = SystemRandomNumberGenerator()
             var totals = Totals()
             /// What became of one attempt (a digest's or an alert's), through `mark`.
@@ -81,10 +87,10 @@ struct Alerts: ParsableCommand {
                     }
                 }
             }
-            while true {
+            while ContinuousClock.now < stop {
                 let claimed: Bool = try connection.withTransaction { _ in
                     if let (digest, attempts) = try outbox.claimNextDigest() {
-                        let result = alertRules.channels[digest.channel].map { Self.send(digest, via: $0) }
+                        let result = alertRules.channels[digest.channel].map { Self.send(digest, via: $0, until: stop) }
                             ?? .failed(reason: "channel \(digest.channel) is not in \(rules)")
                         try settle(result, attempts: attempts) { mark in
                             switch mark {
@@ -96,7 +102,7 @@ struct Alerts: ParsableCommand {
                         return true
                     }
                     guard let alert = try outbox.claimNext() else { return false }
-                    let result = alertRules.channels[alert.channel].map { Self.send(alert, via: $0) }
+                    let result = alertRules.channels[alert.channel].map { Self.send(alert, via: $0, until: stop) }
                         ?? .failed(reason: "channel \(alert.channel) is not in \(rules)")
                     try settle(result, attempts: alert.attempts) { mark in
                         switch mark {
@@ -119,7 +125,7 @@ struct Alerts: ParsableCommand {
         }
 
 
-        static func send(_ alert: OutboxAlert, via channel: AlertChannel) -> DeliveryResult {
+        static func send(_ alert: OutboxAlert, via channel: AlertChannel, until deadline: ContinuousClock.Instant? = nil) -> DeliveryResult {
             let key = String(alert.id)
             switch channel.kind {
             case .stdout:
@@ -135,24 +141,24 @@ struct Alerts: ParsableCommand {
                 case .failure(let missing): return .failed(reason: missing.reason)
                 }
                 // A receiver may echo the request's headers: their values never reach the outbox.
-                return WebhookSender.send(alert, url: url, style: style, headers: headers, timeout: timeout)
+                return WebhookSender.send(alert, url: url, style: style, headers: headers, timeout: timeout, deadline: deadline)
                     .redacting(known: Array(headers.values))
             case .slack(let variable, let timeout):
-                return Self.post(ChannelPayloads.slack(alert.event, rule: alert.rule), urlFrom: variable, timeout: timeout, key: key)
+                return Self.post(ChannelPayloads.slack(alert.event, rule: alert.rule), urlFrom: variable, timeout: timeout, deadline: deadline, key: key)
             case .teams(let variable, let timeout):
-                return Self.post(ChannelPayloads.teams(alert.event, rule: alert.rule), urlFrom: variable, timeout: timeout, key: key)
+                return Self.post(ChannelPayloads.teams(alert.event, rule: alert.rule), urlFrom: variable, timeout: timeout, deadline: deadline, key: key)
             case .pagerduty(let variable, let url, let timeout):
                 guard let routingKey = ProcessInfo.processInfo.environment[variable], !routingKey.isEmpty else {
                     return .failed(reason: "environment variable \(variable) (the PagerDuty routing key) is not set")
                 }
                 return WebhookSender.post(
                     ChannelPayloads.pagerDuty(alert.event, rule: alert.rule, alertID: alert.id, routingKey: routingKey),
-                    to: url, headers: [:], timeout: timeout, idempotencyKey: key).redacting(known: [routingKey])
+                    to: url, headers: [:], timeout: timeout, deadline: deadline, idempotencyKey: key).redacting(known: [routingKey])
             }
         }
 
         /// One digest over its channel.
-        static func send(_ digest: AlertDigest, via channel: AlertChannel) -> DeliveryResult {
+        static func send(_ digest: AlertDigest, via channel: AlertChannel, until deadline: ContinuousClock.Instant? = nil) -> DeliveryResult {
             let key = "digest-\(digest.id)"
             switch channel.kind {
             case .stdout:
@@ -164,20 +170,20 @@ struct Alerts: ParsableCommand {
             case .webhook(let url, _, let headersFromEnvironment, let timeout):
                 switch Self.environmentValues(headersFromEnvironment) {
                 case .success(let headers):
-                    return WebhookSender.post(ChannelPayloads.json(digest), to: url, headers: headers, timeout: timeout, idempotencyKey: key)
+                    return WebhookSender.post(ChannelPayloads.json(digest), to: url, headers: headers, timeout: timeout, deadline: deadline, idempotencyKey: key)
                         .redacting(known: Array(headers.values))
                 case .failure(let missing):
                     return .failed(reason: missing.reason)
                 }
             case .slack(let variable, let timeout):
-                return Self.post(ChannelPayloads.slack(digest), urlFrom: variable, timeout: timeout, key: key)
+                return Self.post(ChannelPayloads.slack(digest), urlFrom: variable, timeout: timeout, deadline: deadline, key: key)
             case .teams(let variable, let timeout):
-                return Self.post(ChannelPayloads.teams(digest), urlFrom: variable, timeout: timeout, key: key)
+                return Self.post(ChannelPayloads.teams(digest), urlFrom: variable, timeout: timeout, deadline: deadline, key: key)
             case .pagerduty(let variable, let url, let timeout):
                 guard let routingKey = ProcessInfo.processInfo.environment[variable], !routingKey.isEmpty else {
                     return .failed(reason: "environment variable \(variable) (the PagerDuty routing key) is not set")
                 }
-                return WebhookSender.post(ChannelPayloads.pagerDuty(digest, routingKey: routingKey), to: url, headers: [:], timeout: timeout, idempotencyKey: key)
+                return WebhookSender.post(ChannelPayloads.pagerDuty(digest, routingKey: routingKey), to: url, headers: [:], timeout: timeout, deadline: deadline, idempotencyKey: key)
                     .redacting(known: [routingKey])
             }
         }
@@ -200,11 +206,11 @@ struct Alerts: ParsableCommand {
         }
 
         /// POSTs to the URL held by an environment variable (a Slack or Teams webhook URL is a secret).
-        static func post(_ body: String, urlFrom variable: String, timeout: Double, key: String) -> DeliveryResult {
+        static func post(_ body: String, urlFrom variable: String, timeout: Double, deadline: ContinuousClock.Instant?, key: String) -> DeliveryResult {
             guard let url = ProcessInfo.processInfo.environment[variable], !url.isEmpty else {
                 return .failed(reason: "environment variable \(variable) (the webhook URL) is not set")
             }
-            return WebhookSender.post(body, to: url, headers: [:], timeout: timeout, idempotencyKey: key).redacting(known: [url])
+            return WebhookSender.post(body, to: url, headers: [:], timeout: timeout, deadline: deadline, idempotencyKey: key).redacting(known: [url])
         }
     }
 

@@ -3,6 +3,7 @@ import AuditCore
 import AuditModel
 import Foundation
 import PostgresClient
+import SecretRedaction
 import SnapshotReading
 
 /// The `connect-audit` command and its subcommands.

@@ -3,6 +3,7 @@ import AuditModel
 import AuditStore
 import Foundation
 import PostgresClient
+import SecretRedaction
 import SnapshotReading
 
 /// What one delivery attempt came to.

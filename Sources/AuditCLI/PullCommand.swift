@@ -24,9 +24,13 @@ struct PullCommand: ParsableCommand {
         @Option(help: "The API's base URL (default: https://api.$DD_SITE).") var endpoint: String?
         @Option(name: .customLong("page-size"), help: "Rows per page, 1 to 10,000.") var pageSize = DDSQLPuller.largestPage
         @Option(name: .customLong("query-timeout"), help: "Seconds to wait for one page's query to complete.") var queryTimeout = 600.0
+        @Option(name: .customLong("max-rows"), help: "The most rows to take; a table that never ends is refused.") var maxRows = 2_000_000
+        @Option(name: .customLong("max-time"), help: "Seconds the whole pull may take.") var maxTime = 4 * 3600.0
         @Option(name: .customLong("retry-base"), help: .hidden) var retryBase = 0.5
 
         func validate() throws {
+            guard maxRows > 0 else { throw ValidationError("--max-rows must be positive") }
+            try Seconds.check(maxTime, option: "--max-time")
             guard (1...DDSQLPuller.largestPage).contains(pageSize) else {
                 throw ValidationError("--page-size must be from 1 to \(DDSQLPuller.largestPage) (the DDSQL API's largest row_limit)")
             }
@@ -45,6 +49,8 @@ struct PullCommand: ParsableCommand {
             var puller = DDSQLPuller(endpoint: base, apiKey: apiKey, applicationKey: applicationKey)
             puller.pageSize = pageSize
             puller.queryTimeout = queryTimeout
+            puller.maxRows = maxRows
+            puller.client = HTTPClient(timeout: 120, deadline: .now + .seconds(maxTime))
             puller.backoff.base = retryBase
             puller.progress = { rows in Progress.say("pulled \(rows) rows") }
             let summary: DDSQLPuller.Summary
@@ -74,9 +80,11 @@ extension PullCommand {
         @Option(help: "The shared files' profile to use (default: $AWS_PROFILE, else default).") var profile: String?
         @Option(help: "Profiles read at once, 1 to 32.") var concurrency = 4
         @Option(name: .customLong("max-rps"), help: "Requests per second over all workers (0: no limit); Connect's limits are a few a second.") var maxRPS = 4.0
+        @Option(name: .customLong("max-time"), help: "Seconds the whole pull may take.") var maxTime = 4 * 3600.0
         @Option(name: .customLong("retry-base"), help: .hidden) var retryBase = 0.5
 
         func validate() throws {
+            try Seconds.check(maxTime, option: "--max-time")
             guard (1...32).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 32") }
             guard maxRPS.isFinite, maxRPS >= 0, maxRPS <= 10_000 else { throw ValidationError("--max-rps must be from 0 (no limit) to 10000") }
             try Seconds.check(retryBase, option: "--retry-base")
@@ -96,6 +104,7 @@ extension PullCommand {
                 puller.concurrency = concurrency
                 puller.requestsPerSecond = maxRPS
                 puller.backoff.base = retryBase
+                puller.http = HTTPClient(timeout: 60, deadline: .now + .seconds(maxTime))
                 puller.progress = { done, total in if done % 100 == 0 || done == total { Progress.say("read \(done) of \(total) profiles") } }
                 summary = try puller.pull(to: out)
             } catch let error as PullError {

@@ -12,19 +12,24 @@ import FoundationNetworking
 enum WebhookSender {
     /// One alert to a `webhook` channel, in its style.
     static func send(
-        _ alert: OutboxAlert, url: String, style: AlertChannel.Style, headers: [String: String], timeout: Double
+        _ alert: OutboxAlert, url: String, style: AlertChannel.Style, headers: [String: String], timeout: Double,
+        deadline: ContinuousClock.Instant? = nil
     ) -> DeliveryResult {
         let body: String
         switch style {
         case .json: body = AlertPayload.json(alert.event, rule: alert.rule, alertID: alert.id)
         case .slack: body = "{\"text\":" + CanonicalJSON.text(AlertPayload.slackText(alert.event, rule: alert.rule)) + "}"
         }
-        return post(body, to: url, headers: headers, timeout: timeout, idempotencyKey: String(alert.id))
+        return post(body, to: url, headers: headers, timeout: timeout, deadline: deadline, idempotencyKey: String(alert.id))
     }
 
-    /// POSTs a JSON body; 2xx delivered; network errors, 408, 429 and 5xx retried; any
-    /// other answer failed.
-    static func post(_ body: String, to url: String, headers: [String: String], timeout: Double, idempotencyKey: String) -> DeliveryResult {
+    /// POSTs a JSON body; 2xx delivered; network errors, 408, 429 and 5xx retried; a
+    /// redirect, an oversized answer and any other answer failed (a redirect is never
+    /// followed: the body and headers go only to the configured receiver).
+    static func post(
+        _ body: String, to url: String, headers: [String: String], timeout: Double, deadline: ContinuousClock.Instant? = nil,
+        idempotencyKey: String
+    ) -> DeliveryResult {
         guard let endpoint = URL(string: url), endpoint.scheme == "https" || endpoint.scheme == "http" else { return .failed(reason: "invalid URL") }
         var request = URLRequest(url: endpoint, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
         request.httpMethod = "POST"
@@ -36,7 +41,9 @@ enum WebhookSender {
 
         let response: HTTPResponse
         do throws(NetworkError) {
-            response = try HTTPClient(timeout: timeout).send(request)
+            response = try HTTPClient(timeout: timeout, maxBodyBytes: 1 << 20, deadline: deadline).send(request, secrets: Array(headers.values) + [url])
+        } catch where error.kind == .refusedAnswer {
+            return .failed(reason: error.description)
         } catch {
             return .retry(reason: "network error: \(error.description)", retryAfter: nil)
         }

@@ -1,6 +1,7 @@
 import CLibPQ
 import Foundation
 import Logging
+import SecretRedaction
 
 /// One connection to PostgreSQL through libpq: the sole owner of its `PGconn`.
 ///

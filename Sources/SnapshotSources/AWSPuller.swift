@@ -20,6 +20,8 @@ package struct AWSPuller {
     /// Requests a second over all workers (0: no limit).
     package var requestsPerSecond: Double = 4
     package var backoff = Backoff()
+    /// Every request's client: its total time per request and the command's deadline.
+    package var http = HTTPClient(timeout: 60)
     /// Told of progress: profiles read so far, of how many.
     package var progress: @Sendable (Int, Int) -> Void = { _, _ in }
 
@@ -61,8 +63,9 @@ package struct AWSPuller {
                 guard let endpoint = endpointOverride ?? ConnectClient.endpoint(region: region) else {
                     throw PullError("\(region) is not a region name (e.g. eu-west-2)")
                 }
-                let client = ConnectClient(
+                var client = ConnectClient(
                     region: region, endpoint: endpoint, credentials: credentials, limiter: limiter, backoff: backoff, counter: counter)
+                client.http = http
                 let listed = try client.all(["instance"], resultKey: "InstanceSummaryList", pageSize: 10)
                 for case let instance as [String: Any] in listed {
                     guard let id = instance["Id"] as? String else { continue }

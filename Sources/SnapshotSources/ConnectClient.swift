@@ -68,6 +68,7 @@ package struct ConnectClient: Sendable {
                 answer = try http.send(request)
                 problem = ""
             } catch {
+                if error.isFinal { throw PullError("Amazon Connect GET \(path) in \(region): \(error.description); nothing was written") }
                 answer = nil
                 problem = "no response: \(error.description)"
             }
@@ -100,6 +101,10 @@ package struct ConnectClient: Sendable {
         }
     }
 
+    /// The most pages one listing is followed for: a service that hands out new tokens
+    /// forever is refused, not followed without end.
+    package static let maxPages = 10_000
+
     /// Every item under `resultKey` across the pages of a paginated call.
     package func all(_ segments: [String], resultKey: String, pageSize: Int) throws -> [Any] {
         var items: [Any] = []
@@ -111,6 +116,9 @@ package struct ConnectClient: Sendable {
             let page = try get(segments, query: query)
             items += page[resultKey] as? [Any] ?? []
             token = (page["NextToken"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+            if token != nil, seen.count >= Self.maxPages {
+                throw PullError("Amazon Connect still had a NextToken after \(Self.maxPages) pages of \(segments.joined(separator: "/")): stopping rather than paging forever; nothing was written")
+            }
             if let token, !seen.insert(token).inserted {
                 throw PullError("Amazon Connect returned the same NextToken twice for \(segments.joined(separator: "/")): stopping rather than looping")
             }
@@ -123,7 +131,7 @@ package struct ConnectClient: Sendable {
         let object = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any] ?? [:]
         let header = response.header("x-amzn-ErrorType").map { String($0.prefix { $0 != ":" }) }
         let body = (object["__type"] as? String).map { String($0.split(separator: "#").last ?? "") }
-        let message = object["Message"] as? String ?? object["message"] as? String ?? response.bodyPreview
+        let message = (object["Message"] as? String ?? object["message"] as? String).map(response.redacted) ?? response.bodyPreview
         return (header ?? body ?? "Error", message)
     }
 

@@ -37,6 +37,9 @@ package struct DDSQLPuller {
     /// First wait between polls, in seconds (it grows to 5).
     package var pollInterval: Double = 0.25
     package var client = HTTPClient(timeout: 120)
+    /// The most rows a pull takes before it stops: a server that pages forever is refused,
+    /// not written to disk without end.
+    package var maxRows = 2_000_000
     /// Told of each page: rows so far.
     package var progress: (Int) -> Void = { _ in }
 
@@ -74,6 +77,9 @@ package struct DDSQLPuller {
             while true {
                 let columns = try query(page(after: last), started: started, summary: &summary)
                 let rows = try Self.rows(columns, after: last, limit: pageSize)
+                guard summary.rows + rows.lines.count <= maxRows else {
+                    throw PullError("\(table) gave more than \(maxRows) rows (pages that never end?); nothing was written. Raise --max-rows if the table is that large")
+                }
                 for row in rows.lines { try file.write(row) }
                 summary.rows += rows.lines.count
                 summary.pages += 1
@@ -164,6 +170,8 @@ package struct DDSQLPuller {
             case .success(let response):
                 throw PullError("the DDSQL API refused the request: HTTP \(response.status): \(Self.message(of: response))"
                     + (response.status == 401 || response.status == 403 ? " (check DD_API_KEY, DD_APP_KEY and DD_SITE; the application key needs the timeseries_query permission)" : ""))
+            case .failure(let error) where error.isFinal:
+                throw PullError("the DDSQL API: \(error.description); nothing was written")
             case .failure(let error):
                 problem = "no response: \(error.description)"
             }
@@ -181,11 +189,11 @@ package struct DDSQLPuller {
         guard let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any],
               let errors = object["errors"] as? [Any], !errors.isEmpty
         else { return response.bodyPreview }
-        return errors.map { error in
+        return response.redacted(errors.map { error in
             if let text = error as? String { return text }
             let object = error as? [String: Any] ?? [:]
             return [object["title"], object["detail"]].compactMap { $0 as? String }.joined(separator: ": ")
-        }.joined(separator: "; ")
+        }.joined(separator: "; "))
     }
 
     /// One page's NDJSON lines and its last `_key`.
@@ -205,9 +213,13 @@ package struct DDSQLPuller {
         guard keys.count <= limit else { throw PullError("the DDSQL API returned \(keys.count) rows for a row_limit of \(limit)") }
         // Each column's values cast once per page (a cast per row would copy the column per row).
         var named: [(name: String, values: [Any], isTime: Bool)] = []
+        var names = Set<String>()
         for column in columns {
             guard let name = column["name"] as? String, let values = column["values"] as? [Any], values.count == keys.count else {
                 throw PullError("a DDSQL column has no name, or not one value per row")
+            }
+            guard names.insert(name).inserted else {
+                throw PullError("the DDSQL answer has the column \(name) twice, which ingest would refuse; nothing was written")
             }
             let isTime = (column["type"] as? String)?.uppercased() == "TIMESTAMP" || name == ProfileField.lastModifiedTime.rawValue
             named.append((name, values, isTime))

@@ -3,6 +3,7 @@ import AuditModel
 import AuditTime
 import Foundation
 import PostgresClient
+import SecretRedaction
 import SnapshotReading
 import TestSupport
 import Testing
