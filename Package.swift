@@ -92,6 +92,7 @@ let package = Package(
                 .embedInCode("Migrations/0014_event_diff_text.sql"),
                 .embedInCode("Migrations/0015_changes_by_time.sql"),
                 .embedInCode("Migrations/0016_discoveries.sql"),
+                .embedInCode("Migrations/0017_attribution_in_time.sql"),
             ]
         ),
         // Pullers (DDSQL, AWS with SigV4): the network stays out of the model, reading and core.

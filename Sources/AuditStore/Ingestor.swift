@@ -111,7 +111,7 @@ package struct Ingestor {
                     Differ.diff(
                         snapshot, open: .none, openProfiles: [:], lastVersions: [:],
                         scope: request.effectiveScope, scopeIsImplied: request.scope == nil,
-                        policy: request.policy, knownInstances: [])
+                        policy: request.policy, knownInstances: [], capturedAt: request.capturedAt)
                 }
             }
             FaultPoint.afterVersionsCopied.pass()
@@ -226,7 +226,7 @@ package struct Ingestor {
             let changes = Differ.diff(
                 snapshot, open: open, openProfiles: openProfiles, lastVersions: lastVersions,
                 scope: scope, scopeIsImplied: request.scope == nil, policy: request.policy,
-                knownInstances: try knownInstances())
+                knownInstances: try knownInstances(), capturedAt: request.capturedAt)
             if changes.deletionFraction > request.maxDeleteFraction {
                 throw StoreError.tooManyDeletions(
                     deleted: changes.count(.deleted), openInScope: changes.openInScope, limit: request.maxDeleteFraction)

@@ -28,6 +28,7 @@ package struct Migration: Sendable, Equatable {
         Migration(fileName: "0014_event_diff_text.sql", bytes: PackageResources._014_event_diff_text_sql),
         Migration(fileName: "0015_changes_by_time.sql", bytes: PackageResources._015_changes_by_time_sql),
         Migration(fileName: "0016_discoveries.sql", bytes: PackageResources._016_discoveries_sql),
+        Migration(fileName: "0017_attribution_in_time.sql", bytes: PackageResources._017_attribution_in_time_sql),
     ]
 
     /// A migration named `fileName` (which starts with its number) running `sql`.

@@ -118,6 +118,9 @@ package struct HTTPClient: Sendable {
             }
             limit = min(limit, left)
         }
+        let seconds = Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18
+        // Fixed before the task exists: making one waits on the sessions' shared work queue.
+        let end = Date(timeIntervalSinceNow: seconds)
         var request = request
         request.timeoutInterval = timeout
         request.cachePolicy = .reloadIgnoringLocalCacheData
@@ -125,8 +128,7 @@ package struct HTTPClient: Sendable {
         let task = connections.session.dataTask(with: request)
         connections.delegate.register(exchange, for: task.taskIdentifier)
         task.resume()
-        let seconds = Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18
-        guard let outcome = exchange.wait(until: Date(timeIntervalSinceNow: seconds)) else {
+        guard let outcome = exchange.wait(until: end) else {
             task.cancel()
             connections.delegate.forget(task.taskIdentifier)
             let which = limit < .seconds(timeout) ? "the command's time limit" : "its limit of \(Self.seconds(timeout)) s"

@@ -9,6 +9,10 @@ import TestSupport
 /// Writes `samples/`: a week of nightly snapshots of a contact centre (two accounts, three
 /// instances) in which every event kind and drift class happens once or more. The files are
 /// committed; this command regenerates them.
+///
+/// Each night's file is the state captured at 02:00 UTC of its date (the demo's
+/// `--captured-at`), so its changes and their CloudTrail calls are stamped the day before,
+/// between two captures, as a real nightly export sees them: none after its capture.
 struct SampleWeek: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "samples", abstract: "Write the demo's week of snapshots.")
 
@@ -104,12 +108,12 @@ struct SampleWeek: ParsableCommand {
         try write("2026-11-16", .ndjson, "ndjson")
         // Tuesday: a tag restriction removed (widened/high); a description edited (none/info).
         specs["Tier1 Agent – EMEA"]?.tagRestricted = ["User", "RoutingProfile"]
-        specs["Tier1 Agent – EMEA"]?.modified = "2026-11-17T10:12:00Z"
+        specs["Tier1 Agent – EMEA"]?.modified = "2026-11-16T10:12:00Z"
         // alice's call stamped the profile a second later; a Describe at the same moment is a decoy.
-        writes.append(.init(eventName: "UpdateSecurityProfile", profile: specs["Tier1 Agent – EMEA"]!, time: "2026-11-17T10:11:59Z", who: "alice"))
-        writes.append(.init(eventName: "DescribeSecurityProfile", profile: specs["Tier1 Agent – EMEA"]!, time: "2026-11-17T10:11:59Z", who: "mallory", readOnly: true))
+        writes.append(.init(eventName: "UpdateSecurityProfile", profile: specs["Tier1 Agent – EMEA"]!, time: "2026-11-16T10:11:59Z", who: "alice"))
+        writes.append(.init(eventName: "DescribeSecurityProfile", profile: specs["Tier1 Agent – EMEA"]!, time: "2026-11-16T10:11:59Z", who: "mallory", readOnly: true))
         specs["QA Analyst – US"]?.description = "Quality reviews, US and Canada"
-        specs["QA Analyst – US"]?.modified = "2026-11-17T15:40:00Z"
+        specs["QA Analyst – US"]?.modified = "2026-11-16T15:40:00Z"
         try write("2026-11-17", .ndjson, "ndjson")
         // Wednesday (AWS API export, with permissions and applications): a break-glass admin
         // appears (critical); a Restrict* permission lost (widened/high); an application
@@ -117,28 +121,28 @@ struct SampleWeek: ParsableCommand {
         specs["Break-glass Admin"] = Spec(
             name: "Break-glass Admin", instance: Self.emea, account: Self.prod, tagRestricted: [], allowedTags: [], group: nil,
             permissions: ["SecurityProfiles.Edit", "Users.EditPermission", "BasicAgentAccess"],
-            description: "Emergency access", tags: ["env:prod"], modified: "2026-11-18T23:05:00Z")
+            description: "Emergency access", tags: ["env:prod"], modified: "2026-11-17T23:05:00Z")
         specs["Supervisor – EMEA"]?.permissions.removeAll { $0 == "RestrictContactAccessByHierarchy.View" }
-        specs["Supervisor – EMEA"]?.modified = "2026-11-18T08:30:00Z"
-        writes.append(.init(eventName: "UpdateSecurityProfile", profile: specs["Supervisor – EMEA"]!, time: "2026-11-18T08:29:58Z", who: "bob"))
-        writes.append(.init(eventName: "CreateSecurityProfile", profile: specs["Break-glass Admin"]!, time: "2026-11-18T23:04:59Z", who: "bob"))
+        specs["Supervisor – EMEA"]?.modified = "2026-11-17T08:30:00Z"
+        writes.append(.init(eventName: "UpdateSecurityProfile", profile: specs["Supervisor – EMEA"]!, time: "2026-11-17T08:29:58Z", who: "bob"))
+        writes.append(.init(eventName: "CreateSecurityProfile", profile: specs["Break-glass Admin"]!, time: "2026-11-17T23:04:59Z", who: "bob"))
         specs["Tier2 Agent – EMEA"]?.applications = ["AcmeCRM:CustomerLookup"]
-        specs["Tier2 Agent – EMEA"]?.modified = "2026-11-18T09:15:00Z"
+        specs["Tier2 Agent – EMEA"]?.modified = "2026-11-17T09:15:00Z"
         try write("2026-11-18", .aws, "aws.json")
         // Thursday (DDSQL CSV: no permissions, applications or granular access; they are
         // carried forward, never read as removed): a tag edit that did not move the
         // timestamp; a save without visible change.
         specs["Back Office – US"]?.tags.append("cost-center:cc-2040")
-        specs["Workforce Manager – US"]?.modified = "2026-11-19T11:00:00Z"
+        specs["Workforce Manager – US"]?.modified = "2026-11-18T11:00:00Z"
         try write("2026-11-19", .csv, "csv", columns: ProfileField.ddsqlColumns)
         // Friday: a contractor profile deleted; allowed tags emptied while still tag-restricted
         // (critical); a hierarchy group replaced (changed/medium).
         writes.append(.init(eventName: "DeleteSecurityProfile", profile: specs["Temp Contractor – EMEA"]!, time: "2026-11-19T16:20:00Z", who: "carol"))
         specs["Temp Contractor – EMEA"] = nil
         specs["Tier2 Agent – EMEA"]?.allowedTags = []
-        specs["Tier2 Agent – EMEA"]?.modified = "2026-11-20T14:03:27.512Z"
+        specs["Tier2 Agent – EMEA"]?.modified = "2026-11-19T14:03:27.512Z"
         specs["Supervisor – US"]?.group = "a1b2c3d4-0000-4000-8000-000000000009"
-        specs["Supervisor – US"]?.modified = "2026-11-20T16:45:00Z"
+        specs["Supervisor – US"]?.modified = "2026-11-19T16:45:00Z"
         try write("2026-11-20", .ndjson, "ndjson")
         // Saturday: the contractor profile re-created; a console save renamed legacy permissions
         // to their documented equivalents (no drift); the lab tester lost its hierarchy
@@ -146,15 +150,15 @@ struct SampleWeek: ParsableCommand {
         specs["Temp Contractor – EMEA"] = Spec(
             name: "Temp Contractor – EMEA", instance: Self.emea, account: Self.prod, permissions: ["BasicAgentAccess"],
             description: "Seasonal contractors, EMEA (re-created)", tags: ["env:prod", "team:cx", "contract:2027-q1"],
-            modified: "2026-11-21T09:00:00Z")
+            modified: "2026-11-20T09:00:00Z")
         specs["Quality Analyst – EMEA"]?.permissions = [
             "BasicAgentAccess", "CallRecordings.Unredacted.Access", "ContactTranscripts.Unredacted.Access",
             "CallRecordings.Unredacted.DownloadButton", "CallRecordings.Redacted.DownloadButton",
             "ContactTranscripts.Unredacted.DownloadButton",
         ]
-        specs["Quality Analyst – EMEA"]?.modified = "2026-11-21T10:00:00Z"
+        specs["Quality Analyst – EMEA"]?.modified = "2026-11-20T10:00:00Z"
         specs["Sandbox Tester"]?.group = nil
-        specs["Sandbox Tester"]?.modified = "2026-11-21T12:00:00Z"
+        specs["Sandbox Tester"]?.modified = "2026-11-20T12:00:00Z"
         // Two writes between the snapshots and none at the stamp: ambiguous.
         writes.append(.init(eventName: "UpdateSecurityProfile", profile: specs["Sandbox Tester"]!, time: "2026-11-20T09:00:00Z", who: "dave"))
         writes.append(.init(eventName: "TagResource", profile: specs["Sandbox Tester"]!, time: "2026-11-20T09:05:00Z", who: "erin"))
@@ -164,13 +168,13 @@ struct SampleWeek: ParsableCommand {
         // `managed-by` tag (ignored by the example policy: info, no alert); and a stale row: a
         // replica exported an older Admin profile (warning, no change).
         specs["Tier1 Agent – EMEA"]?.tagRestricted = ["User", "Queue", "RoutingProfile"]
-        specs["Tier1 Agent – EMEA"]?.modified = "2026-11-22T08:00:00Z"
+        specs["Tier1 Agent – EMEA"]?.modified = "2026-11-21T08:00:00Z"
         specs["Supervisor – EMEA"]?.permissions.append("RestrictContactAccessByHierarchy.View")
-        specs["Supervisor – EMEA"]?.modified = "2026-11-22T09:00:00Z"
+        specs["Supervisor – EMEA"]?.modified = "2026-11-21T09:00:00Z"
         specs["Workforce Manager – US"]?.permissions.append("Scheduling.View")
-        specs["Workforce Manager – US"]?.modified = "2026-11-22T10:30:00Z"
+        specs["Workforce Manager – US"]?.modified = "2026-11-21T10:30:00Z"
         specs["Back Office – US"]?.tags = ["env:prod", "team:billing", "managed-by:terraform-cloud", "cost-center:cc-2040"]
-        specs["Back Office – US"]?.modified = "2026-11-22T11:00:00Z"
+        specs["Back Office – US"]?.modified = "2026-11-21T11:00:00Z"
         specs["Admin – EMEA"]?.description = "Contact centre administrators (old replica)"
         specs["Admin – EMEA"]?.modified = "2026-11-01T00:00:00Z"
         try write("2026-11-22", .ndjson, "ndjson")

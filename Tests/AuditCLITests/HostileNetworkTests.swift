@@ -33,7 +33,7 @@ struct HostileNetworkTests {
                 let outcome = try CommandRunner.run(
                     ["alerts", "deliver", "--database-url", db, "--rules", rules, "--max-wait", "0", "--max-time", "3"],
                     environment: ["ALERT_TOKEN": "Bearer test-secret"])
-                #expect(ContinuousClock.now - start < .seconds(15))
+                #expect(ContinuousClock.now - start < .seconds(40))
                 #expect(outcome.status == 0, "\(outcome.stderr)")
                 #expect(try AlertFixture.states(db)["delivered"] == nil)
                 #expect(try AlertFixture.states(db).values.reduce(0, +) == alerts.count)
@@ -75,7 +75,7 @@ struct HostileNetworkTests {
             let pull = try CommandRunner.run(
                 ["pull", "ddsql", "--out", out, "--endpoint", server.base, "--max-time", "3", "--retry-base", "0.001"],
                 environment: ["DD_API_KEY": "dd-api-key-value", "DD_APP_KEY": "dd-app-key-value"])
-            #expect(ContinuousClock.now - start < .seconds(15))
+            #expect(ContinuousClock.now - start < .seconds(40))
             #expect(pull.status == 1)
             #expect(pull.stderr.contains("time limit"), "\(pull.stderr)")
             #expect(!FileManager.default.fileExists(atPath: out))

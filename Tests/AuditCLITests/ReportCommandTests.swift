@@ -184,3 +184,27 @@ struct ReportCommandTests {
         }
     }
 }
+
+@Suite("the demo's week is what real captures look like")
+struct DemoWeekTests {
+    @Test("no change is stamped after its snapshot's capture, and no attribution names a call after it")
+    func nothingAfterItsCapture() throws {
+        try DemoDatabase.withDemo { db in
+            let connection = try PostgresConnection(db)
+            defer { connection.close() }
+            let future = try connection.query("""
+                SELECT count(*) FROM connect_audit.change_events e JOIN connect_audit.snapshots s ON s.id = e.snapshot_id
+                WHERE e.last_modified_time > s.captured_at
+                """)[0].decode(Int64.self, at: 0)
+            #expect(future == 0)
+            #expect(try connection.query("SELECT count(*) FROM connect_audit.snapshot_warnings WHERE kind = 'future_modification'")[0].decode(Int64.self, at: 0) == 0)
+            let attributions = try connection.query("""
+                SELECT count(*), count(*) FILTER (WHERE a.event_time > s.captured_at)
+                FROM connect_audit.change_attribution a
+                JOIN connect_audit.change_events e ON e.id = a.event_id JOIN connect_audit.snapshots s ON s.id = e.snapshot_id
+                """)[0]
+            #expect(try attributions.decode(Int64.self, at: 0) == 6)
+            #expect(try attributions.decode(Int64.self, at: 1) == 0)
+        }
+    }
+}

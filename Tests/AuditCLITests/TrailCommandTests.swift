@@ -179,6 +179,51 @@ struct TrailCommandTests {
         }
     }
 
+    @Test("attribution in time and account: a tag edit is the TagResource's, never the old stamp's; no call after the capture; no other account's call")
+    func attributionInTimeAndAccount() throws {
+        try withFolder { folder in
+            func write(_ name: String, _ text: String) throws -> String {
+                let path = folder.appendingPathComponent(name).path
+                try text.write(toFile: path, atomically: true, encoding: .utf8)
+                return path
+            }
+            func tagged(_ profile: String, lmt: String, tags: [String]) -> String {
+                F.json(["_key": F.arn(profile), "arn": F.arn(profile), "id": profile, "organization_resource_id": F.instance,
+                        "account_id": F.account, "security_profile_name": "Profile \(profile)", "last_modified_time": lmt, "tags": tags])
+            }
+            // Night 1 (captured 11-10 02:00): a, b, c. Night 2 (11-11 02:00): a's tags edited, its stamp unmoved;
+            // b stamped 05:00 on 11-11, after the capture; c edited in the window.
+            let night1 = try write("n1.ndjson", [tagged("a", lmt: "2026-11-09T10:00:00Z", tags: ["team:cx"]),
+                                                 tagged("b", lmt: "2026-11-09T10:00:00Z", tags: []),
+                                                 tagged("c", lmt: "2026-11-09T10:00:00Z", tags: [])].joined(separator: "\n"))
+            let night2 = try write("n2.ndjson", [tagged("a", lmt: "2026-11-09T10:00:00Z", tags: ["team:billing"]),
+                                                 tagged("b", lmt: "2026-11-11T05:00:00Z", tags: ["x:y"]),
+                                                 tagged("c", lmt: "2026-11-10T12:00:00Z", tags: ["x:y"])].joined(separator: "\n"))
+            var foreign = F.record("t6", "UpdateSecurityProfile", at: "2026-11-10T12:00:00Z", profile: "c", who: "intruder")
+            foreign["recipientAccountId"] = "999988887777"
+            let trail = try write("trail.json", F.json(["Records": [
+                F.record("t1", "UpdateSecurityProfile", at: "2026-11-09T10:00:00Z", profile: "a", who: "alice"),  // stamped a, before night 1
+                F.record("t2", "TagResource", at: "2026-11-10T16:00:00Z", profile: "a", who: "tina"),  // the tag edit, in the window
+                F.record("t3", "UpdateSecurityProfile", at: "2026-11-11T05:00:00Z", profile: "b", who: "late"),  // after night 2's capture
+                foreign,
+            ]]))
+            try TestDatabase.withDatabase { db in
+                #expect(try CommandRunner.run(["migrate", "--database-url", db]).status == 0)
+                for (file, at) in [(night1, "2026-11-10T02:00:00Z"), (night2, "2026-11-11T02:00:00Z")] {
+                    let outcome = try CommandRunner.run(["ingest", "--database-url", db, "--captured-at", at, file])
+                    #expect(outcome.status == 0, "\(outcome.stderr)")
+                }
+                #expect(try CommandRunner.run(["trail", "ingest", "--database-url", db, trail]).status == 0)
+                #expect(try Self.attributions(db) == ["a modified window tina t2"])
+                let connection = try PostgresConnection(db)
+                defer { connection.close() }
+                let warnings = try connection.query("SELECT kind, profile_key FROM connect_audit.snapshot_warnings ORDER BY id")
+                    .map { try $0.decode(String.self, at: 0) + " " + $0.decode(String.self, at: 1) }
+                #expect(warnings == ["future_modification \(F.arn("b"))"])
+            }
+        }
+    }
+
     @Test("a bad record stops the ingest, named by file and position; --skip-bad stores the rest")
     func badRecords() throws {
         try withFolder { folder in

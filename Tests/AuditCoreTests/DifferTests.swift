@@ -171,6 +171,37 @@ struct DifferTests {
         #expect(changes.warnings[0].key == old.key)
     }
 
+    @Test("a last_modified_time after captured_at (beyond the skew) is kept and warned future_modification; within the skew, not")
+    func futureModificationWarned() {
+        let captured = Instant(microsecondsSinceEpoch: 10_000 * 1_000_000)
+        let future = F.profile("p1", time: 10_000 + 301, description: "x")
+        let withinSkew = F.profile("p2", time: 10_000 + 299, description: "x")
+        let changes = Differ.diff(F.snapshot([future, withinSkew]), state: [:], capturedAt: captured)
+        #expect(changes.warnings.map(\.kind) == ["future_modification"])
+        #expect(changes.warnings.first?.key == future.key)
+        #expect(changes.newVersions.first { $0.profile.key == future.key }?.profile.lastModifiedTime == future.lastModifiedTime)
+        #expect(Differ.diff(F.snapshot([future]), state: [:]).warnings.isEmpty, "no capture time: nothing to check against")
+    }
+
+    @Test("a stored time in the future never freezes a profile: the next capture's widening is a modified event, not stale")
+    func futureTimeNeverFreezes() {
+        let frozen = F.profile("p1", time: 1_900_000_000, tagRestricted: ["User", "Queue"])
+        let widened = F.profile("p1", time: 1_000, tagRestricted: ["User"])
+        let captured = Instant(microsecondsSinceEpoch: 2_000 * 1_000_000)
+        let changes = Differ.diff(F.snapshot([widened]), state: F.state([frozen]), capturedAt: captured)
+        #expect(changes.warnings.isEmpty, "\(changes.warnings)")
+        #expect(changes.events.map(\.kind) == [.modified])
+        #expect(changes.events.first?.drift == .widened)
+        #expect(changes.events.first?.severity == .high)
+        // The same content under an earlier, possible time: nothing happened.
+        let same = F.profile("p1", time: 1_000, tagRestricted: ["User", "Queue"])
+        let quiet = Differ.diff(F.snapshot([same]), state: F.state([frozen]), capturedAt: captured)
+        #expect(quiet.events.isEmpty && quiet.warnings.isEmpty && quiet.unchanged == 1)
+        // A stored time that was possible still makes an older observation stale.
+        let honest = F.profile("p1", time: 1_500, tagRestricted: ["User", "Queue"])
+        #expect(Differ.diff(F.snapshot([widened]), state: F.state([honest]), capturedAt: captured).warnings.map(\.kind) == ["stale_observation"])
+    }
+
     @Test("open keys missing from the snapshot and inside its scope are deleted; others are kept")
     func deletedInScopeOnly() {
         let a1 = F.profile("a1"), a2 = F.profile("a2"), b1 = F.profile("b1", instance: F.instanceB)

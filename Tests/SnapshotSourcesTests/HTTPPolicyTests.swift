@@ -59,7 +59,9 @@ struct HTTPPolicyTests {
                 #expect(error.description.contains("within its limit of 2 s"))
             }
             let elapsed = ContinuousClock.now - start
-            #expect(elapsed >= .seconds(2) && elapsed < .seconds(6), "\(elapsed)")
+            // The trickle would never end. Generous: other suites' requests in this process share
+            // FoundationNetworking's one work queue, and can delay a request's start.
+            #expect(elapsed >= .seconds(2) && elapsed < .seconds(100), "\(elapsed)")
         }
     }
 
@@ -74,7 +76,8 @@ struct HTTPPolicyTests {
             } catch {
                 #expect(error.kind == .commandDeadline)
             }
-            #expect(ContinuousClock.now - start < .seconds(5))
+            // Below the request's own limit of 120 s; generous for the reason above.
+            #expect(ContinuousClock.now - start < .seconds(100))
             // Once the deadline has passed, nothing more is sent.
             let before = try server.requests().count
             #expect(throws: NetworkError.self) { try client.send(Self.request(server.base)) }

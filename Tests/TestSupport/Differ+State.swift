@@ -1,5 +1,6 @@
 import AuditCore
 import AuditModel
+import AuditTime
 import SnapshotReading
 
 extension Differ {
@@ -8,7 +9,8 @@ extension Differ {
     /// `--dry-run` reasoning; the store does the same with SQL.
     package static func diff(
         _ snapshot: Snapshot, state: [String: StoredVersion], deleted: [String: StoredVersion] = [:],
-        scope: SnapshotScope? = nil, policy: DriftPolicy = .standard, knownInstances: Set<String>? = nil
+        scope: SnapshotScope? = nil, policy: DriftPolicy = .standard, knownInstances: Set<String>? = nil,
+        capturedAt: Instant? = nil
     ) -> ChangeSet {
         let open = OpenVersions(state.values.map(OpenVersion.init))
         let needed = priorRowsNeeded(snapshot, open: open)
@@ -19,6 +21,6 @@ extension Differ {
         return diff(
             snapshot, open: open, openProfiles: openProfiles, lastVersions: last,
             scope: scope ?? snapshot.impliedScope, scopeIsImplied: scope == nil, policy: policy,
-            knownInstances: knownInstances)
+            knownInstances: knownInstances, capturedAt: capturedAt)
     }
 }

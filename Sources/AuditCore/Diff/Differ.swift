@@ -44,6 +44,9 @@ package enum Differ {
     ///     also warns about instances that have open profiles but are absent.
     ///   - knownInstances: every instance (scope cell) an earlier snapshot held; a new
     ///     profile of any other is `discovered`. `nil`: every new profile is `created`.
+    ///   - capturedAt: when the snapshot was taken; a `last_modified_time` later than it
+    ///     (beyond `clockSkew`) is warned as `future_modification`, and a stored one is never
+    ///     trusted to call this observation stale. `nil`: times are not checked.
     package static func diff(
         _ snapshot: Snapshot,
         open: OpenVersions,
@@ -52,7 +55,8 @@ package enum Differ {
         scope: SnapshotScope,
         scopeIsImplied: Bool,
         policy: DriftPolicy = .standard,
-        knownInstances: Set<String>? = nil
+        knownInstances: Set<String>? = nil,
+        capturedAt: Instant? = nil
     ) -> ChangeSet {
         precondition(
             snapshot.recognized.isEmpty || snapshot.readAgainst === open,
@@ -66,10 +70,14 @@ package enum Differ {
             if cellInScope[open.scopeCellOf[record.index]] { changes.openInScope += 1 }
             changes.unchanged += 1
         }
+        /// Whether `time` cannot have been stamped before the capture: a clock or a source is wrong.
+        let latestPossible = capturedAt?.adding(microseconds: clockSkew)
+        func isImpossible(_ time: Instant?) -> Bool {
+            guard let time, let latestPossible else { return false }
+            return time > latestPossible
+        }
         // Records in key order, so that versions and their events come out in key order
-        // (deterministic whatever the input order) from one sort: sorting versions and
-        // events after, each by its key, was a tenth of the client's time in a first ingest
-        // (issue 18).
+        // (deterministic whatever the input order) from one sort.
         let keys = snapshot.records.map { $0.profile.key }
         for index in keys.indices.sorted(by: { keys[$0] < keys[$1] }) {
             let record = snapshot.records[index]
@@ -78,6 +86,11 @@ package enum Differ {
             let key = profile.key
             let position = open.index(of: key)
             if let position { seen[position] = true }
+            if isImpossible(profile.lastModifiedTime), let capturedAt {
+                changes.warnings.append(SnapshotWarning(
+                    key: key, kind: "future_modification",
+                    detail: "last_modified_time \(profile.lastModifiedTime?.iso8601 ?? "-") is after the snapshot's captured_at \(capturedAt.iso8601) (more than \(clockSkew / 60_000_000) minutes): kept as given, but never used to call a later observation stale. Check the source's clock, or --captured-at"))
+            }
             // A field the source did not carry keeps its previous value (DESIGN §1).
             if !profile.unobserved.isEmpty, let previous = openProfiles[key] ?? lastVersions[key]?.profile {
                 profile = profile.carryingForward(from: previous)
@@ -106,7 +119,8 @@ package enum Differ {
             }
             if scope.contains(instance: current.scopeInstance, account: current.accountID) { changes.openInScope += 1 }
             let time = compare(current.lastModifiedTime, profile.lastModifiedTime)
-            if time == .older {
+            // A stored time after this capture was never real: it cannot make this observation stale.
+            if time == .older, !isImpossible(current.lastModifiedTime) {
                 changes.warnings.append(SnapshotWarning(
                     key: key, kind: "stale_observation",
                     detail: "last_modified_time \(profile.lastModifiedTime?.iso8601 ?? "-") is older than the stored \(current.lastModifiedTime?.iso8601 ?? "-"); ignored, history never goes backwards"))
@@ -194,6 +208,10 @@ package enum Differ {
                 detail: "permission \(permission) is not in the permission catalog (\(holder.count) profile(s), e.g. \(holder.example)); it is weighed as other (gaining it is widened/high). Name its class in a policy file (permissions: administrative/sensitive/restrictive/read_only/other) to classify it")
         }
     }
+
+    /// How far a `last_modified_time` may lie after `captured_at` before it is impossible:
+    /// clocks of the source and of the machine that took the snapshot differ a little.
+    package static let clockSkew: Int64 = 5 * 60_000_000
 
     private enum TimeOrder { case same, newer, older }
 
