@@ -5,7 +5,7 @@ import TestSupport
 /// Renders the demo week's HTML report in headless Chromium (Debian's `chromium`, which
 /// `scripts/test` installs): a screenshot for people, and DOM checks for the test. The
 /// screenshot is kept at `.build/report-check/report.png`.
-@Suite("the HTML report in a real browser")
+@Suite("the HTML report in a real browser", .serialized)
 struct HTMLReportBrowserTests {
     static let folder = DemoDatabase.root.appendingPathComponent(".build/report-check")
 
@@ -58,6 +58,26 @@ struct HTMLReportBrowserTests {
         let narrowed = try Self.chromium(["--dump-dom", page.absoluteString + "#drift=narrowed&account=123456789012"])
         // The week's three narrowed changes (the JSON report lists the same three), in page order.
         #expect(Self.shownNames(narrowed) == ["Tier1 Agent – EMEA", "Supervisor – EMEA", "Temp Contractor – EMEA"])
+    }
+
+    @Test("the report's own script runs under its CSP, and a script or handler slipped into the page does not")
+    func injectedScriptBlocked() throws {
+        try FileManager.default.createDirectory(at: Self.folder, withIntermediateDirectories: true)
+        let page = Self.folder.appendingPathComponent("injected.html")
+        try DemoDatabase.withDemo { db in
+            let html = try CommandRunner.run(["report", "--database-url", db, "--format", "html", "--from", "2026-11-16T00:00:00Z", "--to", "2026-11-23T00:00:00Z"])
+            #expect(html.status == 0)
+            #expect(html.stdout.contains("script-src 'sha256-") && !html.stdout.contains("script-src 'unsafe-inline'"))
+            // What escaping stops, planted by hand: the CSP is the second wall.
+            let planted = html.stdout.replacingOccurrences(
+                of: "</h1>",
+                with: #"</h1><img src="x" onerror="document.body.setAttribute('data-owned','handler')"><script>document.body.setAttribute('data-owned','script')</script>"#)
+            try planted.write(to: page, atomically: true, encoding: .utf8)
+        }
+        let dom = try Self.chromium(["--dump-dom", page.absoluteString])
+        #expect(dom.contains("11 of 11 profiles shown"), "the report's own script ran")
+        #expect(dom.contains("document.body.setAttribute"), "the planted code is in the page")
+        #expect(!dom.contains("data-owned=\""), "a planted script or handler ran")
     }
 
     /// The names of the profile sections not hidden, in order.
