@@ -7,8 +7,12 @@
 ///   cannot recolour or clear the screen and a newline cannot forge a report row;
 /// - markdown: control characters as on a terminal, HTML escaped (renderers pass
 ///   `<script>` through), and the characters that start Markdown syntax backslash-escaped;
-/// - Slack: `&`, `<` and `>` as Slack's message formatting documents, so `<!channel>` or a
-///   disguised `<https://…|link>` is shown, not acted on;
+/// - Slack (mrkdwn) and Teams (Adaptive Cards' Markdown): control characters as on a
+///   terminal; the characters that start formatting (`* _ ~` and the backtick; for Teams
+///   also `[ ]` of a link) and the `:` of a `scheme://` shown as look-alikes (neither
+///   format has an escape that every client honours), so a name cannot bold, strike, quote
+///   code or become a link; for Slack also `&`, `<` and `>` as its message formatting
+///   documents, so `<!channel>` or a disguised `<https://…|link>` is shown, not acted on;
 /// - HTML: control characters as on a terminal, and the five characters that matter in
 ///   text and attribute values.
 package enum TextEscaping {
@@ -69,8 +73,44 @@ package enum TextEscaping {
     /// `text` inside a Slack message's text (mrkdwn or plain).
     package static func slack(_ text: String) -> String {
         var out = ""
-        slackEscapes.write(text, into: &out)
+        slackEscapes.write(chatInert(text, brackets: false), into: &out)
         return out
+    }
+
+    /// `text` inside a Teams Adaptive Card's `TextBlock` or `FactSet` (a Markdown subset).
+    package static func teams(_ text: String) -> String {
+        chatInert(text, brackets: true)
+    }
+
+    /// The look-alike shown for a character that would start chat formatting.
+    private static func chatLookAlike(_ scalar: Unicode.Scalar, brackets: Bool) -> Unicode.Scalar? {
+        switch scalar {
+        case "*": "\u{2217}"  // ASTERISK OPERATOR
+        case "_": "\u{FF3F}"  // FULLWIDTH LOW LINE
+        case "~": "\u{223C}"  // TILDE OPERATOR
+        case "`": "\u{02CB}"  // MODIFIER LETTER GRAVE ACCENT
+        case "[" where brackets: "\u{FF3B}"  // FULLWIDTH LEFT SQUARE BRACKET
+        case "]" where brackets: "\u{FF3D}"  // FULLWIDTH RIGHT SQUARE BRACKET
+        default: nil
+        }
+    }
+
+    /// `text` with control characters escaped as on a terminal, formatting characters as
+    /// look-alikes, and the colon of each `://` as U+A789 (a bare URL is not linked).
+    private static func chatInert(_ text: String, brackets: Bool) -> String {
+        let plain = terminal(text)
+        var out = String.UnicodeScalarView()
+        let scalars = Array(plain.unicodeScalars)
+        for (index, scalar) in scalars.enumerated() {
+            if let lookAlike = chatLookAlike(scalar, brackets: brackets) {
+                out.append(lookAlike)
+            } else if scalar == ":", index + 2 < scalars.count, scalars[index + 1] == "/", scalars[index + 2] == "/" {
+                out.append("\u{A789}")  // MODIFIER LETTER COLON
+            } else {
+                out.append(scalar)
+            }
+        }
+        return String(out)
     }
 
     /// `text` in HTML text or a quoted attribute value; control characters shown as in

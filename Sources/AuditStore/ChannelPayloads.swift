@@ -14,7 +14,10 @@ import Foundation
 ///   `dedup_key`, and a `payload` of `summary` (at most 1,024 characters), `source`,
 ///   `severity` (`critical`, `error`, `warning`, `info`), `timestamp`, `component`,
 ///   `group`, `class`, `custom_details`.
-/// Text from profiles is escaped for each (`TextEscaping.slack`; JSON strings everywhere).
+/// Every field of a chat payload passes through its format's one escaping function
+/// (`TextEscaping.slack`, `TextEscaping.teams`); Slack's text objects are also `verbatim`, so
+/// nothing in them is turned into a link or a mention. PagerDuty shows plain text: control
+/// characters escaped as on a terminal. JSON strings everywhere.
 package enum ChannelPayloads {
     static func json(_ value: Any) -> String { CanonicalJSON.text(value) }
 
@@ -40,13 +43,13 @@ package enum ChannelPayloads {
 
     package static func slack(_ event: AlertEvent, rule: String) -> String {
         let escape = TextEscaping.slack
-        let fields = facts(event, rule: rule).prefix(10).map { ["type": "mrkdwn", "text": "*\($0.0)*\n\(escape($0.1))"] }
+        let fields = facts(event, rule: rule).prefix(10).map { ["type": "mrkdwn", "text": "*\($0.0)*\n\(escape($0.1))", "verbatim": true] as [String: Any] }
         return json([
             "text": escape(title(event)),
             "blocks": [
-                ["type": "header", "text": ["type": "plain_text", "text": String(title(event).prefix(150))]] as [String: Any],
+                ["type": "header", "text": ["type": "plain_text", "text": String(escape(title(event)).prefix(150))]] as [String: Any],
                 ["type": "section", "fields": fields] as [String: Any],
-                ["type": "context", "elements": [["type": "mrkdwn", "text": escape("event #\(event.eventID) · \(event.key)")]]] as [String: Any],
+                ["type": "context", "elements": [["type": "mrkdwn", "text": escape("event #\(event.eventID) · \(event.key)"), "verbatim": true] as [String: Any]]] as [String: Any],
             ],
         ])
     }
@@ -57,9 +60,9 @@ package enum ChannelPayloads {
         return json([
             "text": escape(digest.headline),
             "blocks": [
-                ["type": "header", "text": ["type": "plain_text", "text": String(digest.headline.prefix(150))]] as [String: Any],
-                ["type": "section", "text": ["type": "mrkdwn", "text": "*The \(digest.top.count) most severe*\n" + lines]] as [String: Any],
-                ["type": "context", "elements": [["type": "mrkdwn", "text": escape(digest.howToSeeTheRest)]]] as [String: Any],
+                ["type": "header", "text": ["type": "plain_text", "text": String(escape(digest.headline).prefix(150))]] as [String: Any],
+                ["type": "section", "text": ["type": "mrkdwn", "text": "*The \(digest.top.count) most severe*\n" + lines, "verbatim": true] as [String: Any]] as [String: Any],
+                ["type": "context", "elements": [["type": "mrkdwn", "text": escape(digest.howToSeeTheRest), "verbatim": true] as [String: Any]]] as [String: Any],
             ],
         ])
     }
@@ -77,17 +80,19 @@ package enum ChannelPayloads {
     }
 
     package static func teams(_ event: AlertEvent, rule: String) -> String {
-        card([
-            ["type": "TextBlock", "text": title(event), "weight": "Bolder", "size": "Medium", "wrap": true],
-            ["type": "FactSet", "facts": facts(event, rule: rule).map { ["title": $0.0, "value": $0.1] }],
+        let escape = TextEscaping.teams
+        return card([
+            ["type": "TextBlock", "text": escape(title(event)), "weight": "Bolder", "size": "Medium", "wrap": true],
+            ["type": "FactSet", "facts": facts(event, rule: rule).map { ["title": escape($0.0), "value": escape($0.1)] }],
         ])
     }
 
     package static func teams(_ digest: AlertDigest) -> String {
-        card([
-            ["type": "TextBlock", "text": digest.headline, "weight": "Bolder", "size": "Medium", "wrap": true],
-            ["type": "FactSet", "facts": digest.top.map { ["title": $0.severity.rawValue, "value": title($0)] }],
-            ["type": "TextBlock", "text": digest.howToSeeTheRest, "isSubtle": true, "wrap": true],
+        let escape = TextEscaping.teams
+        return card([
+            ["type": "TextBlock", "text": escape(digest.headline), "weight": "Bolder", "size": "Medium", "wrap": true],
+            ["type": "FactSet", "facts": digest.top.map { ["title": $0.severity.rawValue, "value": escape(title($0))] }],
+            ["type": "TextBlock", "text": escape(digest.howToSeeTheRest), "isSubtle": true, "wrap": true],
         ])
     }
 
@@ -106,14 +111,14 @@ package enum ChannelPayloads {
     package static func pagerDuty(_ event: AlertEvent, rule: String, alertID: Int64, routingKey: String) -> String {
         var details: [String: Any] = ["event_id": event.eventID, "profile_key": event.key, "kind": event.kind.rawValue,
                                       "drift": event.drift.rawValue, "changed_fields": event.changedFields, "rule": rule]
-        if let who = who(event) { details["who"] = who }
+        if let who = who(event) { details["who"] = TextEscaping.terminal(who) }
         return json([
             "routing_key": routingKey, "event_action": "trigger",
             // The alert's idempotency key: a re-sent alert updates the same PagerDuty alert.
             "dedup_key": "connect-audit-alert-\(alertID)",
             "payload": [
-                "summary": String(title(event).prefix(1_024)), "source": "connect-audit", "severity": pagerDutySeverity(event.severity),
-                "timestamp": event.observedAt.iso8601, "component": event.name ?? event.key, "class": event.drift.rawValue,
+                "summary": String(TextEscaping.terminal(title(event)).prefix(1_024)), "source": "connect-audit", "severity": pagerDutySeverity(event.severity),
+                "timestamp": event.observedAt.iso8601, "component": TextEscaping.terminal(event.name ?? event.key), "class": event.drift.rawValue,
                 "group": event.accountID ?? "-",
                 "custom_details": details,
             ] as [String: Any],
@@ -124,9 +129,9 @@ package enum ChannelPayloads {
         json([
             "routing_key": routingKey, "event_action": "trigger", "dedup_key": "connect-audit-digest-\(digest.id)",
             "payload": [
-                "summary": String(digest.headline.prefix(1_024)), "source": "connect-audit",
+                "summary": String(TextEscaping.terminal(digest.headline).prefix(1_024)), "source": "connect-audit",
                 "severity": pagerDutySeverity(digest.events.first?.severity ?? .info), "class": "digest",
-                "custom_details": ["most_severe": digest.top.map(title), "see_all": digest.howToSeeTheRest],
+                "custom_details": ["most_severe": digest.top.map { TextEscaping.terminal(title($0)) }, "see_all": digest.howToSeeTheRest],
             ] as [String: Any],
         ])
     }

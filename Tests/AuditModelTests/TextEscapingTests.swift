@@ -28,7 +28,18 @@ struct TextEscapingTests {
     @Test("slack: &, < and > as Slack documents, so <!channel> and disguised links are shown, not acted on")
     func slack() {
         let out = TextEscaping.slack("<!channel> <https://evil.example|docs> & more")
-        #expect(out == "&lt;!channel&gt; &lt;https://evil.example|docs&gt; &amp; more")
+        #expect(out == "&lt;!channel&gt; &lt;https\u{A789}//evil.example|docs&gt; &amp; more")
+    }
+
+    @Test("slack and teams: no formatting, link or control character survives; other text is as it was", arguments: ["slack", "teams"])
+    func chatFormatting(format: String) {
+        let escape = format == "slack" ? TextEscaping.slack : TextEscaping.teams
+        let hostile = "*bold* _it_ ~strike~ `code` [Re-login here](https://evil.example/login) http://bare.example \u{1B}[31mred"
+        let out = escape(hostile)
+        for character in ["*", "_", "~", "`", "://", "\u{1B}"] { #expect(!out.contains(character), "\(character) in \(out)") }
+        if format == "teams" { #expect(!out.contains("[") && !out.contains("](")) }
+        #expect(out.contains("\\u{1B}"), "control characters are shown")
+        #expect(escape("Tier2 Agent – EMEA (café 名), 50% of #2") == "Tier2 Agent – EMEA (café 名), 50% of #2")
     }
 
     @Test("html: text and attribute values")
