@@ -36,11 +36,13 @@ struct DigestCommand: ParsableCommand {
         func run() throws {
             let (privatePEM, publicPEM) = try Ed25519.generate()
             let keyPath = out + ".key"
-            guard !FileManager.default.fileExists(atPath: keyPath) else { throw CLIError("\(keyPath) exists; a key is never overwritten") }
-            guard FileManager.default.createFile(atPath: keyPath, contents: Data(privatePEM.utf8), attributes: [.posixPermissions: 0o600]) else {
-                throw CLIError("cannot write \(keyPath)")
+            do {
+                // Mode 600 from the first byte; never over an existing key, never through a link.
+                try PrivateFile.write(Array(privatePEM.utf8), to: keyPath, mode: 0o600, replacing: false)
+                try PrivateFile.write(Array(publicPEM.utf8), to: out + ".pub", mode: 0o644)
+            } catch let error as PullError {
+                throw CLIError(error.description)
             }
-            try Data(publicPEM.utf8).write(to: URL(fileURLWithPath: out + ".pub"))
             print("wrote \(keyPath) (keep it off the database host's reach: it signs the digests) and \(out).pub (for verify)")
         }
     }
@@ -71,6 +73,9 @@ struct DigestOptions: ParsableArguments {
         switch (folder, key) {
         case (nil, nil): return nil
         case (let folder?, let key?):
+            guard !PrivateFile.isReadableByOthers(key) else {
+                throw CLIError("the signing key \(key) is readable by its group or others: make it private (chmod 600 \(key)), or make a new one with `digest keygen`")
+            }
             guard let pem = try? String(contentsOfFile: key, encoding: .utf8) else { throw CLIError("cannot read the signing key \(key)") }
             return Target(folder: folder, privatePEM: pem)
         default:

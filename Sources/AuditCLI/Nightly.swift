@@ -8,8 +8,8 @@ import PostgresClient
 import SnapshotReading
 import SnapshotSources
 
-/// `connect-audit nightly --config FILE`: pull → ingest (policy, rules) → reports in a dated
-/// folder → alerts delivered; one summary line.
+/// `connect-audit nightly --config FILE`: pull → ingest (policy, rules) → reports in the
+/// run's folder → alerts delivered; one summary line.
 ///
 /// Exit codes: 0 done; 1 an error (nothing half done: a pull writes its file whole or not
 /// at all, an ingest is one transaction); 3 a change at or above `fail_on`. A run killed
@@ -30,9 +30,20 @@ struct Nightly: ParsableCommand {
         for folder in [settings.pulls, settings.reportsDir] {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
+        // Every file the run needs is read before the pull: a typo fails at once, not after it.
+        let policy = try settings.policy.map(PolicyFile.load) ?? .standard
+        let rules = try settings.rules.map(AlertRulesFile.load)
         let lock = try NightlyLock(path: settings.lock)
         defer { lock.release() }
-        let day = String(Instant.now.iso8601.prefix(10))
+        PartialFiles.shared.removeOnInterrupt()
+        // A run's files are named by its start to the second: a second run on one day never
+        // replaces the evidence of an earlier one.
+        let started = Instant.now
+        let day = String(started.iso8601.prefix(10))
+        let run = Self.runName(started, free: { name in
+            !([settings.pulls + "/\(name).ndjson", settings.pulls + "/\(name).aws.jsonl", settings.reportsDir + "/\(name)"]
+                .contains { FileManager.default.fileExists(atPath: $0) || (try? FileManager.default.destinationOfSymbolicLink(atPath: $0)) != nil })
+        })
 
         // 1. Pull.
         let pulled: String
@@ -50,7 +61,8 @@ struct Nightly: ParsableCommand {
                 var puller = DDSQLPuller(endpoint: base, apiKey: apiKey, applicationKey: appKey)
                 puller.pageSize = pageSize
                 puller.backoff.base = retryBase
-                pulled = settings.pulls + "/\(day).ndjson"
+                puller.validate = PullEndpoint.ingestCheck(.ndjson)
+                pulled = settings.pulls + "/\(run).ndjson"
                 pulledFormat = .ndjson
                 pulledRows = try puller.pull(to: pulled).rows
             case .aws(let regions, let instances, let endpointURL, let profile, let concurrency, let maxRPS):
@@ -60,7 +72,8 @@ struct Nightly: ParsableCommand {
                 puller.concurrency = concurrency
                 puller.requestsPerSecond = maxRPS
                 puller.backoff.base = retryBase
-                pulled = settings.pulls + "/\(day).aws.jsonl"
+                puller.validate = PullEndpoint.ingestCheck(.aws)
+                pulled = settings.pulls + "/\(run).aws.jsonl"
                 pulledFormat = .aws
                 pulledRows = try puller.pull(to: pulled).profiles
             }
@@ -78,8 +91,6 @@ struct Nightly: ParsableCommand {
             // after upgrades; an ingest against an older schema fails on its own.
             FileHandle.standardError.write(Data("nightly: not migrating (this role may not: \(error.message)); run `connect-audit migrate` as the schema's owner after upgrades\n".utf8))
         }
-        let policy = try settings.policy.map(PolicyFile.load) ?? .standard
-        let rules = try settings.rules.map(AlertRulesFile.load)
         let ingestor = Ingestor(connection: connection)
         guard let capturedAt = try PulledFile.capturedAt(of: pulled) else { throw CLIError("\(pulled) has no pull record") }
         let (snapshot, outcome) = try SnapshotIngest.run(
@@ -95,13 +106,14 @@ struct Nightly: ParsableCommand {
         case .dryRun: throw CLIError("internal: a nightly ingest is never a dry run")
         }
 
-        // 3. Reports of this snapshot's changes, in a dated folder.
+        // 3. Reports of this snapshot's changes, in the run's own folder.
         let events = try HistoryQueries(connection: connection).reportEvents(snapshot: snapshotID)
         let report = DriftReport(
             title: "nightly \(day): snapshot #\(snapshotID) captured \(capturedAt.minuteText)", generatedAt: .now,
             rows: events.rows, discovered: events.discoveries)
-        let folder = settings.reportsDir + "/\(day)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = settings.reportsDir + "/\(run)"
+        // Not withIntermediateDirectories: it fails if the folder exists (never reused).
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
         for format in settings.formats {
             let ext = format == .markdown ? "md" : format == .text ? "txt" : format.rawValue
             try Data(try ReportRenderer.render(report, as: format).utf8).write(to: URL(fileURLWithPath: folder + "/report.\(ext)"), options: .atomic)
@@ -117,6 +129,22 @@ struct Nightly: ParsableCommand {
         print("nightly \(day): pulled \(pulledRows) profiles; snapshot #\(snapshotID)\(repeated): \(report.itemCount) change(s)"
             + (counts.isEmpty ? "" : " (\(counts))") + "; reports in \(folder); alerts: \(alertLine)")
         if let failOn = settings.failOn, report.hasItem(atLeast: failOn) { throw ExitCode(3) }
+    }
+}
+
+extension Nightly {
+    /// A run's name: its start in UTC to the second, `2026-11-20T02-00-05Z` (no colon, for
+    /// every file system), with `-2`, `-3`, ... when an earlier run's files took it (runs
+    /// never overlap: the lock), so a run never replaces another's evidence.
+    static func runName(_ started: Instant, free: (String) -> Bool) -> String {
+        let base = String(started.iso8601.prefix(19)).replacingOccurrences(of: ":", with: "-") + "Z"
+        var name = base
+        var number = 1
+        while !free(name) {
+            number += 1
+            name = "\(base)-\(number)"
+        }
+        return name
     }
 }
 

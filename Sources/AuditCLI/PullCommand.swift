@@ -1,6 +1,7 @@
 import ArgumentParser
 import AuditTime
 import Foundation
+import SnapshotReading
 import SnapshotSources
 
 /// `connect-audit pull ddsql` and `pull aws`: a snapshot from the source into a file.
@@ -46,10 +47,12 @@ struct PullCommand: ParsableCommand {
             let base = try PullEndpoint.url(
                 endpoint, name: "--endpoint", default: DDSQLPuller.endpoint(site: environment["DD_SITE"] ?? "datadoghq.com"),
                 problem: "DD_SITE is not a site name; use e.g. datadoghq.com or datadoghq.eu")
+            PartialFiles.shared.removeOnInterrupt()
             var puller = DDSQLPuller(endpoint: base, apiKey: apiKey, applicationKey: applicationKey)
             puller.pageSize = pageSize
             puller.queryTimeout = queryTimeout
             puller.maxRows = maxRows
+            puller.validate = PullEndpoint.ingestCheck(.ndjson)
             puller.client = HTTPClient(timeout: 120, deadline: .now + .seconds(maxTime))
             puller.backoff.base = retryBase
             puller.progress = { rows in Progress.say("pulled \(rows) rows") }
@@ -95,6 +98,7 @@ extension PullCommand {
             let regions = region.isEmpty ? [environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? ""].filter { !$0.isEmpty } : region
             guard !regions.isEmpty else { throw CLIError("name the regions to read with --region (or set AWS_REGION)") }
             let override = try endpointURL.map { try PullEndpoint.url($0, name: "--endpoint-url") }
+            PartialFiles.shared.removeOnInterrupt()
             let summary: AWSPuller.Summary
             do {
                 let credentials = try RefreshingCredentials(chain: AWSCredentialChain(environment: environment, profile: profile))
@@ -105,6 +109,7 @@ extension PullCommand {
                 puller.requestsPerSecond = maxRPS
                 puller.backoff.base = retryBase
                 puller.http = HTTPClient(timeout: 60, deadline: .now + .seconds(maxTime))
+                puller.validate = PullEndpoint.ingestCheck(.aws)
                 puller.progress = { done, total in if done % 100 == 0 || done == total { Progress.say("read \(done) of \(total) profiles") } }
                 summary = try puller.pull(to: out)
             } catch let error as PullError {
@@ -120,6 +125,20 @@ extension PullCommand {
 
 /// The base URL of a puller: the option, else the default; plain `http` only to this machine.
 enum PullEndpoint {
+    /// Reads a finished pull as `ingest` will (its `format`, every record): a source's answer
+    /// that ingest would refuse (a column twice, a profile listed twice, a missing ARN) fails
+    /// the pull, and no file is written.
+    static func ingestCheck(_ format: SnapshotFormat) -> PulledFileCheck {
+        { path in
+            do {
+                _ = try SnapshotFiles.read([path], format: format)
+            } catch let error as SnapshotReadError {
+                let said = error.description.replacingOccurrences(of: path, with: "the pulled answer")
+                throw PullError("the source's answer would not ingest, so nothing was written: \(said)")
+            }
+        }
+    }
+
     /// - Parameters:
     ///   - option: the option's value, if given; `name` is the option, for messages.
     ///   - fallback: the default; `problem` says why there is none.

@@ -20,6 +20,8 @@ package struct AWSPuller {
     /// Requests a second over all workers (0: no limit).
     package var requestsPerSecond: Double = 4
     package var backoff = Backoff()
+    /// Reads the finished file as `ingest` will before it is written (nil: not checked).
+    package var validate: PulledFileCheck?
     /// Every request's client: its total time per request and the command's deadline.
     package var http = HTTPClient(timeout: 60)
     /// Told of progress: profiles read so far, of how many.
@@ -97,7 +99,7 @@ package struct AWSPuller {
             summary.retries = totals.retries
             summary.seconds = Date().timeIntervalSince(clock)
             let endpoint = endpointOverride?.absoluteString ?? regions.map { "https://connect.\($0).amazonaws.com" }.joined(separator: ",")
-            summary.record = try file.commit(source: "aws", startedAt: started, finishedAt: .now, rows: lines.count, endpoint: endpoint)
+            summary.record = try file.commit(source: "aws", startedAt: started, finishedAt: .now, rows: lines.count, endpoint: endpoint, validate: validate)
             return summary
         } catch {
             file.abandon()

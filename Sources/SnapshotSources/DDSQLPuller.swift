@@ -37,6 +37,8 @@ package struct DDSQLPuller {
     /// First wait between polls, in seconds (it grows to 5).
     package var pollInterval: Double = 0.25
     package var client = HTTPClient(timeout: 120)
+    /// Reads the finished file as `ingest` will before it is written (nil: not checked).
+    package var validate: PulledFileCheck?
     /// The most rows a pull takes before it stops: a server that pages forever is refused,
     /// not written to disk without end.
     package var maxRows = 2_000_000
@@ -91,7 +93,8 @@ package struct DDSQLPuller {
                 throw PullError("\(table) returned no rows: nothing was written (an empty snapshot would read as every profile deleted). Check the Datadog AWS integration collects Amazon Connect resources")
             }
             summary.record = try file.commit(
-                source: "ddsql", startedAt: started, finishedAt: .now, rows: summary.rows, endpoint: endpoint.absoluteString)
+                source: "ddsql", startedAt: started, finishedAt: .now, rows: summary.rows, endpoint: endpoint.absoluteString,
+                validate: validate)
             return summary
         } catch {
             file.abandon()

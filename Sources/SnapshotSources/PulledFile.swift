@@ -46,11 +46,9 @@ package final class PulledFile {
             throw PullError("the folder of \(path) does not exist; create it first")
         }
         self.path = path
-        temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o640)
-        guard descriptor >= 0 else {
-            throw PullError("cannot write beside \(path): \(String(cString: strerror(errno))); check the folder's permissions")
-        }
+        let (descriptor, temporary) = try PrivateFile.create(beside: path, mode: 0o640)
+        self.temporary = temporary
+        PartialFiles.shared.remember(temporary)
         handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
 
@@ -73,7 +71,12 @@ package final class PulledFile {
 
     /// Makes the file whole at `path` (flushed to disk, then renamed over any old one) and
     /// writes its record; returns the record.
-    package func commit(source: String, startedAt: Instant, finishedAt: Instant, rows: Int, endpoint: String) throws -> Record {
+    /// - Parameter validate: reads the finished file as `ingest` will, before it takes its
+    ///   name: what ingest would refuse is never written (it throws).
+    package func commit(
+        source: String, startedAt: Instant, finishedAt: Instant, rows: Int, endpoint: String,
+        validate: PulledFileCheck? = nil
+    ) throws -> Record {
         try flush()
         do {
             try handle.synchronize()
@@ -81,6 +84,7 @@ package final class PulledFile {
         } catch {
             throw PullError("cannot write \(path): \(error.localizedDescription)")
         }
+        try validate?(temporary)
         let record = Record(
             source: source, startedAt: startedAt.iso8601, finishedAt: finishedAt.iso8601, rows: rows,
             sha256: digest.finish().hex, endpoint: endpoint)
@@ -90,17 +94,10 @@ package final class PulledFile {
             throw PullError("cannot move the pulled file into place at \(path): \(String(cString: strerror(errno)))")
         }
         committed = true
+        PartialFiles.shared.forget(temporary)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        let recordTemporary = Self.recordPath(for: temporary)
-        do {
-            try encoder.encode(record).write(to: URL(fileURLWithPath: recordTemporary))
-        } catch {
-            throw PullError("cannot write \(Self.recordPath(for: path)): \(error.localizedDescription)")
-        }
-        guard rename(recordTemporary, Self.recordPath(for: path)) == 0 else {
-            throw PullError("cannot write \(Self.recordPath(for: path)): \(String(cString: strerror(errno)))")
-        }
+        try PrivateFile.write(Array(try encoder.encode(record)), to: Self.recordPath(for: path), mode: 0o640)
         return record
     }
 
@@ -109,6 +106,7 @@ package final class PulledFile {
         guard !committed else { return }
         try? handle.close()
         unlink(temporary)
+        PartialFiles.shared.forget(temporary)
     }
 
     /// When the pull that wrote `path` started, from its record; `nil` when it has none.
@@ -136,6 +134,9 @@ package final class PulledFile {
         return digest.finish().hex
     }
 }
+
+/// Reads a pulled file (at the path given) as `ingest` would; throws what it would refuse.
+package typealias PulledFileCheck = @Sendable (String) throws -> Void
 
 /// A pull that failed: what happened and what to do.
 package struct PullError: Error, Sendable, CustomStringConvertible {

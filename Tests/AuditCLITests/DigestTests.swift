@@ -82,3 +82,42 @@ struct DigestTests {
         }
     }
 }
+
+@Suite("signing keys on disk")
+struct SigningKeyFileTests {
+    @Test("keygen: the key is 600 from its first byte (written beside, renamed), a link at .pub is replaced, not followed")
+    func keygenFiles() throws {
+        try withFolder { folder in
+            let keys = folder.appendingPathComponent("audit").path
+            let victim = folder.appendingPathComponent("victim.txt").path
+            try "precious".write(toFile: victim, atomically: true, encoding: .utf8)
+            try FileManager.default.createSymbolicLink(atPath: keys + ".pub", withDestinationPath: victim)
+            let keygen = try CommandRunner.run(["digest", "keygen", "--out", keys])
+            #expect(keygen.status == 0, "\(keygen.stderr)")
+            #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious")
+            #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: keys + ".pub")) == nil)
+            #expect(try String(contentsOfFile: keys + ".pub", encoding: .utf8).contains("PUBLIC KEY"))
+            #expect(try FileManager.default.attributesOfItem(atPath: keys + ".key")[.posixPermissions] as? Int == 0o600)
+            // A link planted at the key's name is never written through.
+            let other = folder.appendingPathComponent("other").path
+            try FileManager.default.createSymbolicLink(atPath: other + ".key", withDestinationPath: victim)
+            #expect(try CommandRunner.run(["digest", "keygen", "--out", other]).status == 1)
+            #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious")
+            // No temporary file is left behind either way.
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.contains("partial") }.isEmpty)
+        }
+    }
+
+    @Test("a signing key readable by group or others is refused, naming the fix")
+    func worldReadableKeyRefused() throws {
+        try withFolder { folder in
+            let keys = folder.appendingPathComponent("audit").path
+            #expect(try CommandRunner.run(["digest", "keygen", "--out", keys]).status == 0)
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: keys + ".key")
+            let refused = try CommandRunner.run(["digest", "write", "--digest-dir", folder.path, "--signing-key", keys + ".key",
+                                                 "--database-url", "postgresql://nobody@/nowhere?host=/nonexistent"])
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("readable by its group or others") && refused.stderr.contains("chmod 600"), "\(refused.stderr)")
+        }
+    }
+}

@@ -81,4 +81,51 @@ struct HostileNetworkTests {
             #expect(!FileManager.default.fileExists(atPath: out))
         } }
     }
+
+    @Test("pull aws of an answer ingest would refuse (profiles without an Arn): exit 1, no file")
+    func pullValidatesWhatItWrites() throws {
+        try withFolder { folder in
+            let behaviour: [String: Any] = ["access_key": "AKIDVALID", "secret": "valid/secret", "regions": ["eu-west-1"], "instances": 1,
+                                            "profiles": 12, "no_arn_every": 5]
+            try StandInServer.with(script: "Tests/SnapshotSourcesTests/Fixtures/connect_server.py", behaviour: behaviour) { (server: StandInServer) throws(any Error) in
+                let outFolder = folder.appendingPathComponent("out")
+                try FileManager.default.createDirectory(at: outFolder, withIntermediateDirectories: true)
+                let out = outFolder.appendingPathComponent("night.aws.jsonl").path
+                let pull = try CommandRunner.run(
+                    ["pull", "aws", "--region", "eu-west-1", "--out", out, "--endpoint-url", server.base, "--max-rps", "0"],
+                    environment: ["AWS_ACCESS_KEY_ID": "AKIDVALID", "AWS_SECRET_ACCESS_KEY": "valid/secret", "AWS_SESSION_TOKEN": "",
+                                  "AWS_EC2_METADATA_DISABLED": "true", "HOME": folder.path])
+                #expect(pull.status == 1)
+                #expect(pull.stderr.contains("would not ingest, so nothing was written"), "\(pull.stderr)")
+                let left = try FileManager.default.contentsOfDirectory(atPath: outFolder.path)
+                #expect(left.isEmpty, "\(left)")
+            }
+        }
+    }
+
+    @Test("SIGTERM during a pull removes its partial file")
+    func interruptedPullLeavesNothing() throws {
+        try withFolder { folder in
+            try StandInServer.with(script: Self.script, behaviour: ["mode": "trickle", "interval": 0.5]) { (server: StandInServer) throws(any Error) in
+                let outFolder = folder.appendingPathComponent("out")
+                try FileManager.default.createDirectory(at: outFolder, withIntermediateDirectories: true)
+                let out = outFolder.appendingPathComponent("night.ndjson").path
+                let (process, stdout, stderr) = try CommandRunner.start(
+                    ["pull", "ddsql", "--out", out, "--endpoint", server.base],
+                    environment: ["DD_API_KEY": "dd-api-key-value", "DD_APP_KEY": "dd-app-key-value"])
+                // The partial file exists once the pull has started (bounded wait).
+                let start = ContinuousClock.now
+                while try FileManager.default.contentsOfDirectory(atPath: outFolder.path).isEmpty, ContinuousClock.now - start < .seconds(30) {
+                    usleep(20_000)
+                }
+                let partial = try FileManager.default.contentsOfDirectory(atPath: outFolder.path)
+                #expect(partial.count == 1 && partial[0].hasPrefix(".night.ndjson.partial-"), "\(partial)")
+                kill(process.processIdentifier, SIGTERM)
+                let outcome = CommandRunner.finish(process, stdout, stderr)
+                #expect(outcome.status != 0)
+                let left = try FileManager.default.contentsOfDirectory(atPath: outFolder.path)
+                #expect(left.isEmpty, "\(left)")
+            }
+        }
+    }
 }

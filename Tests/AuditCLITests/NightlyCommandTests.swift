@@ -66,6 +66,12 @@ struct NightlyCommandTests {
                     #expect(third.stdout.contains("already ingested"), "\(third.stdout)")
                     #expect(third.stdout.contains("alerts: delivered 0"), "\(third.stdout)")
                     #expect(try counts() == [2, 330, 30])
+                    // Every run kept its own evidence: four pulls (the killed one's too), three report folders.
+                    let pulls = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("nights").path)
+                    #expect(pulls.filter { $0.hasSuffix(".ndjson") }.count == 4, "\(pulls)")
+                    #expect(pulls.filter { $0.hasSuffix(".pull.json") }.count == 4, "\(pulls)")
+                    let reports = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("reports").path)
+                    #expect(reports.filter { !$0.hasPrefix(".") }.count == 3, "\(reports)")
                 }
                 // A broken configuration names its line.
                 let broken = folder.appendingPathComponent("broken.yaml").path
@@ -107,6 +113,29 @@ struct NightlyCommandTests {
                     #expect(try recorded.first?.decode(String.self, at: 0) == "aws")
                     #expect(try recorded.first?.decode(Int64.self, at: 1) == 12)
                 }
+            }
+        }
+    }
+
+    @Test("every file of the configuration is checked before the pull: a bad policy fails at once, the source hears nothing")
+    func filesCheckedBeforeThePull() throws {
+        try withFolder { folder in
+            let policy = folder.appendingPathComponent("policy.yaml").path
+            try "permissions:\n  administrativ: [X]\n".write(toFile: policy, atomically: true, encoding: .utf8)
+            try StandInServer.with(script: Self.script, behaviour: ["rows": 3, "api_key": "k", "app_key": "a"]) { (server: StandInServer) throws(any Error) in
+                let config = folder.appendingPathComponent("nightly.yaml").path
+                try """
+                    database: postgresql://nobody@/nowhere?host=/nonexistent
+                    source:
+                      ddsql: {endpoint: "\(server.base)"}
+                    policy: policy.yaml
+                    pulls: nights
+                    reports: {dir: reports, formats: [json]}
+                    """.write(toFile: config, atomically: true, encoding: .utf8)
+                let run = try CommandRunner.run(["nightly", "--config", config], environment: ["DD_API_KEY": "k", "DD_APP_KEY": "a"])
+                #expect(run.status == 1)
+                #expect(run.stderr.contains("policy.yaml:2"), "\(run.stderr)")
+                #expect(try server.requests().isEmpty)
             }
         }
     }

@@ -23,7 +23,8 @@ BEHAVIOUR: {"access_key", "secret", "token" (optional), "regions": [...],
             "throttle_every": N (every Nth request answers 429 ThrottlingException),
             "dump": PATH (every profile in the aws format, as a pull should write it),
             "path_prefix": "/some/prefix" (served under it, as behind a proxy; the signature
-                           covers the whole path)}
+                           covers the whole path),
+            "no_arn_every": N (every Nth profile described without its Arn)}
 """
 import base64
 import datetime
@@ -249,7 +250,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(404, {"Message": "Security profile not found"}, "ResourceNotFoundException")
         modified = {"LastModifiedTime": profile["body"]["LastModifiedTime"], "LastModifiedRegion": region}
         if parts[0] == "security-profiles":
-            return self.reply(200, {"SecurityProfile": profile["body"]})
+            described = dict(profile["body"])
+            every = behaviour.get("no_arn_every")
+            if every and instance["profiles"].index(profile) % every == 1:
+                del described["Arn"]  # an answer ingest refuses: the profile has no identity
+            return self.reply(200, {"SecurityProfile": described})
         if parts[0] == "security-profiles-permissions":
             return self.page(profile["permissions"], "Permissions", modified)
         if parts[0] == "security-profiles-applications":
