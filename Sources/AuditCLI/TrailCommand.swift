@@ -1,7 +1,10 @@
 import ArgumentParser
 import AuditStore
 import Foundation
+import AuditModel
+import AuditTime
 import SnapshotReading
+import SnapshotSources
 
 /// `connect-audit trail ingest FILE...`: CloudTrail records of security-profile writes, for
 /// attributing changes (the `change_attribution` view).
@@ -31,12 +34,18 @@ struct TrailCommand: ParsableCommand {
 
         func run() throws {
             var reading = TrailReading()
+            let now = Instant.now
             for file in files {
+                let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+                guard size <= TrailReader.maxFileBytes else {
+                    throw CLIError("\(file) is larger than \(TrailReader.maxFileBytes >> 20) MiB: not a CloudTrail log file, lookup-events page or EventBridge batch; split it")
+                }
                 guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file); check the path") }
                 var bytes = [UInt8](data)
-                if Gunzip.isGzip(bytes) { bytes = try Gunzip.inflate(bytes, file: file) }
-                reading.add(TrailReader.read(bytes, file: file))
+                if Gunzip.isGzip(bytes) { bytes = try Gunzip.inflate(bytes, file: file, limit: TrailReader.maxFileBytes) }
+                reading.add(TrailReader.read(bytes, file: file, now: now))
             }
+            reading.removeRepeats()
             let listed = reading.problems.prefix(20).map { "    \($0)" }.joined(separator: "\n")
             if !reading.problems.isEmpty && !skipBad {
                 throw CLIError("\(reading.problems.count) record(s) could not be read, nothing was written (--skip-bad stores the rest):\n\(listed)")
@@ -44,6 +53,9 @@ struct TrailCommand: ParsableCommand {
             let connection = try database.connect()
             defer { connection.close() }
             let inserted = try TrailStore(connection: connection).ingest(reading.events)
+            for warning in reading.warnings.prefix(20) {
+                FileHandle.standardError.write(Data("warning: \(TextEscaping.terminal(warning.description))\n".utf8))
+            }
             if !reading.problems.isEmpty {
                 FileHandle.standardError.write(Data("skipped \(reading.problems.count) bad record(s):\n\(listed)\n".utf8))
             }

@@ -18,6 +18,8 @@ package enum StoreError: Error, Equatable, CustomStringConvertible {
     /// A stored row breaks what the schema promises (a NULL, an unknown kind, a bad digest):
     /// the database was edited behind the store's back.
     case integrity(String)
+    /// A CloudTrail record's `eventID` is stored already, with other content.
+    case conflictingTrailRecord(eventID: String, file: String, line: Int)
 
     package var description: String {
         switch self {
@@ -35,6 +37,8 @@ package enum StoreError: Error, Equatable, CustomStringConvertible {
                 + " If the export is truncated, export again; if the deletions are real, raise --max-delete-fraction"
         case .baselineExists(let name):
             return "a baseline named \(name) exists already; approved baselines are never moved, choose another name"
+        case .conflictingTrailRecord(let eventID, let file, let line):
+            return "\(file):\(line): eventID \(eventID) is stored already with other content; CloudTrail never reuses an eventID, so one of the two is not genuine: compare them (connect_audit.trail_events.record) before storing anything from this file"
         case .integrity(let detail):
             return "the history is not as the store wrote it: \(detail); run `connect-audit verify`"
         case .concurrentChange(let detail):

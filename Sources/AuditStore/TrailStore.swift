@@ -15,11 +15,13 @@ package struct TrailStore {
 
     /// Stores `events` in one transaction, one row per `eventID`: a record already stored
     /// changes nothing. Returns how many were new.
+    /// - Throws: `StoreError.conflictingTrailRecord` when an `eventID` is stored with other
+    ///   content (nothing is stored then): CloudTrail never reuses one, so one is forged.
     package func ingest(_ events: [TrailEvent]) throws -> Int {
         try connection.withTransaction { connection in
             var inserted = 0
             for event in events {
-                inserted += try connection.execute("""
+                let added = try connection.execute("""
                     INSERT INTO connect_audit.trail_events
                         (event_id, event_time, event_name, aws_region, account_id, instance_id, security_profile_id,
                          principal_arn, principal_type, session_issuer_arn, source_ip, user_agent, error_code, record)
@@ -30,6 +32,14 @@ package struct TrailStore {
                         event.securityProfileID, event.principalARN, event.principalType, event.sessionIssuerARN,
                         event.sourceIP, event.userAgent, event.errorCode, event.record,
                     ]).affectedRows
+                inserted += added
+                if added == 0 {
+                    let same = try connection.query(
+                        "SELECT record = $2::jsonb FROM connect_audit.trail_events WHERE event_id = $1", [event.eventID, event.record])
+                    if try same.first?.decode(Bool.self, at: 0) == false {
+                        throw StoreError.conflictingTrailRecord(eventID: event.eventID, file: event.file, line: event.line)
+                    }
+                }
             }
             return inserted
         }

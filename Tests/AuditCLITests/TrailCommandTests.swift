@@ -247,4 +247,71 @@ struct TrailCommandTests {
             }
         }
     }
+
+    @Test("hostile trail input: a key twice and a \\u0000 refused by position (skipped under --skip-bad), a conflicting eventID named with both places, future times warned")
+    func hostileRecords() throws {
+        try withFolder { folder in
+            func write(_ name: String, _ text: String) throws -> String {
+                let path = folder.appendingPathComponent(name).path
+                try text.write(toFile: path, atomically: true, encoding: .utf8)
+                return path
+            }
+            let good = F.json(F.record("h1", "UpdateSecurityProfile", at: "2026-11-10T08:00:00Z", profile: "a"))
+            let twice = F.json(F.record("h2", "UpdateSecurityProfile", at: "2026-11-10T08:00:00Z", profile: "a"))
+                .replacingOccurrences(of: #""eventName":"#, with: #""eventName":"DeleteSecurityProfile","eventName":"#)
+            let nul = F.json(F.record("h3", "UpdateSecurityProfile", at: "2026-11-10T08:00:00Z", profile: "a", who: "x\u{0}y"))
+            let future = F.json(F.record("h4", "UpdateSecurityProfile", at: "2099-01-01T00:00:00Z", profile: "a"))
+            let file = try write("mixed.json", "{\"Records\": [\n" + [good, twice, nul, future].joined(separator: ",\n") + "\n]}")
+            try TestDatabase.withDatabase { db in
+                #expect(try CommandRunner.run(["migrate", "--database-url", db]).status == 0)
+                let refused = try CommandRunner.run(["trail", "ingest", "--database-url", db, file])
+                #expect(refused.status == 1)
+                #expect(refused.stderr.contains("\(file):3: record 2: ") && refused.stderr.contains("eventName"), "\(refused.stderr)")
+                #expect(refused.stderr.contains("\(file):4: record 3: ") && refused.stderr.contains("u0000"), "\(refused.stderr)")
+                #expect(!refused.stderr.contains("22P05"))
+                let skipped = try CommandRunner.run(["trail", "ingest", "--database-url", db, "--skip-bad", file])
+                #expect(skipped.status == 0, "\(skipped.stderr)")
+                #expect(skipped.stdout.contains("2 security-profile write(s): 2 new"), "\(skipped.stdout)")
+                #expect(skipped.stderr.contains("warning: \(file):5: eventTime: record 4 (UpdateSecurityProfile): 2099-01-01"), "\(skipped.stderr)")
+                // One eventID, other content: in one input, both places named, neither stored; against the store, refused.
+                let forged = F.json(F.record("h1", "DeleteSecurityProfile", at: "2026-11-10T08:00:00Z", profile: "a", who: "mallory"))
+                let both = try write("both.json", "{\"Records\": [\n" + F.json(F.record("c1", "UpdateSecurityProfile", at: "2026-11-10T08:00:00Z", profile: "a")) + ",\n"
+                    + F.json(F.record("c1", "UpdateSecurityProfile", at: "2026-11-10T09:00:00Z", profile: "a", who: "mallory")) + "\n]}")
+                let conflict = try CommandRunner.run(["trail", "ingest", "--database-url", db, both])
+                #expect(conflict.status == 1)
+                #expect(conflict.stderr.contains("\(both):3: eventID: c1 is also at \(both):2 with other content"), "\(conflict.stderr)")
+                let againstStore = try CommandRunner.run(["trail", "ingest", "--database-url", db, try write("forged.json", "{\"Records\": [" + forged + "]}")])
+                #expect(againstStore.status == 1)
+                #expect(againstStore.stderr.contains("eventID h1 is stored already with other content"), "\(againstStore.stderr)")
+                let connection = try PostgresConnection(db)
+                defer { connection.close() }
+                #expect(try connection.query("SELECT count(*) FROM connect_audit.trail_events")[0].decode(Int64.self, at: 0) == 2)
+                // The same record again is no conflict.
+                #expect(try CommandRunner.run(["trail", "ingest", "--database-url", db, "--skip-bad", file]).stdout.contains("0 new, 2 already stored"))
+            }
+        }
+    }
+
+    @Test("trail files past the size limit are refused: a plain one unread, a gzip bomb cut while inflating")
+    func sizeLimits() throws {
+        try withFolder { folder in
+            let big = folder.appendingPathComponent("big.json").path
+            #expect(FileManager.default.createFile(atPath: big, contents: nil))
+            let handle = try #require(FileHandle(forWritingAtPath: big))
+            try handle.truncate(atOffset: 129 << 20)  // sparse: no disk, no time
+            try handle.close()
+            let plain = try CommandRunner.run(["trail", "ingest", "--database-url", "postgresql://nobody@/nowhere?host=/nonexistent", big])
+            #expect(plain.status == 1)
+            #expect(plain.stderr.contains("larger than 128 MiB"), "\(plain.stderr)")
+            let bomb = folder.appendingPathComponent("bomb.json.gz").path
+            let gzip = Process()
+            gzip.executableURL = URL(fileURLWithPath: "/bin/sh")
+            gzip.arguments = ["-c", "head -c 200000000 /dev/zero | gzip -1 > '\(bomb)'"]
+            try gzip.run()
+            gzip.waitUntilExit()
+            let inflated = try CommandRunner.run(["trail", "ingest", "--database-url", "postgresql://nobody@/nowhere?host=/nonexistent", bomb])
+            #expect(inflated.status == 1)
+            #expect(inflated.stderr.contains("once unpacked"), "\(inflated.stderr)")
+        }
+    }
 }

@@ -25,6 +25,9 @@ package struct TrailEvent: Sendable, Equatable {
     package var errorCode: String?
     /// The whole record, as canonical JSON.
     package var record: String
+    /// Where it was read: file and line, for messages.
+    package var file = ""
+    package var line = 0
 
     /// The Amazon Connect writes to a security profile that are kept.
     package static let writes: Set<String> = [
@@ -46,6 +49,8 @@ package struct TrailReading: Sendable {
     package var unresolvedFailures = 0
     /// Records that could not be read: file and position, and why.
     package var problems: [SnapshotIssue] = []
+    /// Records stored with a remark (an `eventTime` in the future).
+    package var warnings: [SnapshotIssue] = []
 
     package init() {}
 
@@ -57,5 +62,29 @@ package struct TrailReading: Sendable {
         otherWrites += other.otherWrites
         unresolvedFailures += other.unresolvedFailures
         problems += other.problems
+        warnings += other.warnings
+    }
+
+    /// Drops records repeated across the input (the same `eventID` and content, as when
+    /// the same log file is given twice); a repeated `eventID` with other content is a
+    /// problem naming both places: which one is the truth is for a person to decide.
+    package mutating func removeRepeats() {
+        var first: [String: Int] = [:]
+        var kept: [TrailEvent] = []
+        var conflicting = Set<Int>()
+        for event in events {
+            guard let earlier = first[event.eventID] else {
+                first[event.eventID] = kept.count
+                kept.append(event)
+                continue
+            }
+            let original = kept[earlier]
+            guard original.record != event.record else { continue }
+            conflicting.insert(earlier)
+            problems.append(SnapshotIssue(
+                file: event.file, line: event.line, field: "eventID",
+                message: "\(event.eventID) is also at \(original.file):\(original.line) with other content; neither is stored"))
+        }
+        events = kept.enumerated().filter { !conflicting.contains($0.offset) }.map(\.element)
     }
 }

@@ -20,47 +20,83 @@ import Foundation
 /// resource by `resourceArn` (`POST /tags/{resourceArn}`); a profile's ARN has the shape of
 /// the `Arn`s in DESIGN's examples, `arn:aws:connect:REGION:ACCOUNT:instance/I/security-profile/P`.
 package enum TrailReader {
-    /// Reads one file's bytes.
-    package static func read(_ bytes: [UInt8], file: String) -> TrailReading {
+    /// The largest trail file read (after gunzip): CloudTrail delivers a log file every few
+    /// minutes, and `lookup-events` pages hold 50 events; a larger file is not one of them,
+    /// and is refused rather than held in memory several times over.
+    package static let maxFileBytes = 128 << 20
+
+    /// Reads one file's bytes. Each record is checked on its own as the snapshot readers
+    /// check a document (`StrictJSON`: no key twice, no `\u0000`), so a bad record is named
+    /// by its position and `--skip-bad` can leave it out; a record whose `eventTime` is
+    /// after `now` (beyond `clockSkew`) is kept and warned about.
+    package static func read(_ bytes: [UInt8], file: String, now: Instant? = nil) -> TrailReading {
         var reading = TrailReading()
-        let document = try? JSONSerialization.jsonObject(with: Data(bytes))
-        if let object = document as? [String: Any] {
-            if let records = object["Records"] as? [Any] {
-                for (index, record) in records.enumerated() { take(record, at: "record \(index + 1)", file: file, into: &reading) }
-                return reading
-            }
-            if let events = object["Events"] as? [Any] {
-                for (index, event) in events.enumerated() {
-                    let position = "event \(index + 1)"
-                    guard let text = (event as? [String: Any])?["CloudTrailEvent"] as? String,
-                          let record = try? JSONSerialization.jsonObject(with: Data(text.utf8))
-                    else {
-                        reading.problems.append(SnapshotIssue(file: file, line: index + 1, message: "\(position): expected a CloudTrailEvent holding a CloudTrail record as JSON text"))
-                        continue
-                    }
-                    take(record, at: position, file: file, into: &reading)
-                }
-                return reading
-            }
-            take(object, at: "record 1", file: file, into: &reading)
+        guard bytes.count <= maxFileBytes else {
+            reading.problems.append(SnapshotIssue(file: file, line: 1, message: "larger than \(maxFileBytes >> 20) MiB: not a CloudTrail log file, lookup-events page or EventBridge batch; split it"))
             return reading
         }
-        // One EventBridge event (or record) per line.
-        var line = 0
-        for text in String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
-            line += 1
-            guard !text.allSatisfy(\.isWhitespace) else { continue }
-            guard let record = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
-                reading.problems.append(SnapshotIssue(file: file, line: line, message: "expected a CloudTrail log file, lookup-events output, or one EventBridge event per line"))
-                continue
+        let keys = bytes.withUnsafeBufferPointer { JSONStructure.leadingKeys(of: $0) }.topLevel
+        for (wrapper, isEvents) in [("Records", false), ("Events", true)] where keys.contains(wrapper) {
+            guard let elements = bytes.withUnsafeBufferPointer({ JSONStructure.mainArrayElements(of: $0, keys: [wrapper]) }) else { continue }
+            for (index, element) in elements.enumerated() {
+                let position = (isEvents ? "event " : "record ") + String(index + 1)
+                let text = Array(bytes[element.range])
+                guard let value = strictObject(text, at: position, file: file, line: element.line, into: &reading) else { continue }
+                if isEvents {
+                    guard let inner = value["CloudTrailEvent"] as? String,
+                          let record = strictObject(Array(inner.utf8), at: position, file: file, line: element.line, into: &reading)
+                    else {
+                        if value["CloudTrailEvent"] as? String == nil {
+                            reading.problems.append(SnapshotIssue(file: file, line: element.line, message: "\(position): expected a CloudTrailEvent holding a CloudTrail record as JSON text"))
+                        }
+                        continue
+                    }
+                    take(record, at: position, file: file, line: element.line, now: now, into: &reading)
+                } else {
+                    take(value, at: position, file: file, line: element.line, now: now, into: &reading)
+                }
             }
-            take(record, at: "line \(line)", file: file, line: line, into: &reading)
+            // What lies around the records (a key twice beside them, say) is the file's problem.
+            if reading.problems.isEmpty, let problem = StrictJSON.problem(in: bytes) {
+                reading.problems.append(SnapshotIssue(file: file, line: 1 + problem.lineOffset, message: problem.message))
+            }
+            return reading
+        }
+        // One record or EventBridge event as the whole document, else one per line.
+        if StrictJSON.problem(in: bytes) == nil, let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] {
+            take(object, at: "record 1", file: file, now: now, into: &reading)
+            return reading
+        }
+        var line = 0
+        for text in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            line += 1
+            guard !text.allSatisfy({ SnapshotFormat.isSpace($0) }) else { continue }
+            guard let record = strictObject(Array(text), at: "line \(line)", file: file, line: line, into: &reading) else { continue }
+            take(record, at: "line \(line)", file: file, line: line, now: now, into: &reading)
         }
         return reading
     }
 
+    /// How far an `eventTime` may lie after `now` before it is warned about.
+    static let clockSkew: Int64 = 5 * 60_000_000
+
+    /// `text` as a JSON object, if it is one and `StrictJSON` finds nothing wrong; else a problem.
+    private static func strictObject(
+        _ text: [UInt8], at position: String, file: String, line: Int, into reading: inout TrailReading
+    ) -> [String: Any]? {
+        if let problem = StrictJSON.problem(in: text) {
+            reading.problems.append(SnapshotIssue(file: file, line: line + problem.lineOffset, message: "\(position): \(problem.message)"))
+            return nil
+        }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(text))) as? [String: Any] else {
+            reading.problems.append(SnapshotIssue(file: file, line: line, message: "\(position): expected a CloudTrail log file, lookup-events output, or one EventBridge event per line"))
+            return nil
+        }
+        return object
+    }
+
     /// Sorts one record into the reading.
-    static func take(_ value: Any, at position: String, file: String, line: Int = 1, into reading: inout TrailReading) {
+    static func take(_ value: Any, at position: String, file: String, line: Int = 1, now: Instant? = nil, into reading: inout TrailReading) {
         guard var record = value as? [String: Any] else {
             reading.problems.append(SnapshotIssue(file: file, line: line, message: "\(position): expected a CloudTrail record (a JSON object)"))
             return
@@ -92,6 +128,11 @@ package enum TrailReader {
         guard let time = (record["eventTime"] as? String).flatMap(Instant.init(parsing:)) else {
             return problem("eventTime", "missing or not an ISO-8601 time")
         }
+        if let now, let latest = now.adding(microseconds: clockSkew), time > latest {
+            reading.warnings.append(SnapshotIssue(
+                file: file, line: line, field: "eventTime",
+                message: "\(position) (\(name)): \(time.iso8601) is in the future; stored, but no snapshot captured before it is explained by it"))
+        }
         let request = record["requestParameters"] as? [String: Any] ?? [:]
         let response = record["responseElements"] as? [String: Any] ?? [:]
         let errorCode = record["errorCode"] as? String
@@ -118,7 +159,7 @@ package enum TrailReader {
             accountID: record["recipientAccountId"] as? String ?? identity["accountId"] as? String,
             instanceID: instance, securityProfileID: profile, principalARN: identity["arn"] as? String,
             principalType: identity["type"] as? String, sessionIssuerARN: issuer, sourceIP: record["sourceIPAddress"] as? String,
-            userAgent: record["userAgent"] as? String, errorCode: errorCode, record: CanonicalJSON.text(record)))
+            userAgent: record["userAgent"] as? String, errorCode: errorCode, record: CanonicalJSON.text(record), file: file, line: line))
     }
 
     /// A string member named `name`, or with its first letter lower-cased.
