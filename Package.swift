@@ -93,6 +93,8 @@ let package = Package(
                 .embedInCode("Migrations/0015_changes_by_time.sql"),
                 .embedInCode("Migrations/0016_discoveries.sql"),
                 .embedInCode("Migrations/0017_attribution_in_time.sql"),
+                .embedInCode("Migrations/0018_snapshot_integrity.sql"),
+                .embedInCode("Migrations/0019_observed_fields.sql"),
             ]
         ),
         // Pullers (DDSQL, AWS with SigV4): the network stays out of the model, reading and core.

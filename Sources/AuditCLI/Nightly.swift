@@ -108,9 +108,10 @@ struct Nightly: ParsableCommand {
 
         // 3. Reports of this snapshot's changes, in the run's own folder.
         let events = try HistoryQueries(connection: connection).reportEvents(snapshot: snapshotID)
-        let report = DriftReport(
+        var report = DriftReport(
             title: "nightly \(day): snapshot #\(snapshotID) captured \(capturedAt.minuteText)", generatedAt: .now,
             rows: events.rows, discovered: events.discoveries)
+        report.firstObservations = events.firstObservations
         let folder = settings.reportsDir + "/\(run)"
         // Not withIntermediateDirectories: it fails if the folder exists (never reused).
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)

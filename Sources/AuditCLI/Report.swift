@@ -23,9 +23,10 @@ struct Report: ParsableCommand {
         let (from, to) = window.window(now: now)
         let events = try HistoryQueries(connection: connection)
             .reportEvents(from: from, to: to, account: output.account, minSeverity: output.minSeverity)
-        let report = DriftReport(
+        var report = DriftReport(
             title: "changes from \(from.minuteText) to \(to.minuteText)",
             from: from, to: to, generatedAt: now, rows: events.rows, discovered: events.discoveries)
+        report.firstObservations = events.firstObservations
         try output.emit(report)
     }
 }

@@ -19,7 +19,7 @@ package struct AlertOutbox {
         for version in changes.newVersions { profiles[version.profile.key] = version.profile }
         let names = try namesOfVersionsLeft(events.filter { profiles[$0.key] == nil })
         var rows: [(event: ChainedEvent, rule: String, channel: AlertChannel)] = []
-        for event in events where !changes.ignoredByPolicy.contains(event.key) {
+        for event in events where !changes.notAlerted.contains(event.key) {
             let profile = profiles[event.key]
             let subject = AlertSubject(
                 kind: event.kind, drift: event.drift, severity: event.severity,

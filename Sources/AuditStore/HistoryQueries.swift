@@ -30,6 +30,7 @@ package struct HistoryQueries {
     package struct ReportEvents {
         package var rows: ReportRows
         package var discoveries: [DriftReport.Discovery]
+        package var firstObservations: [DriftReport.FirstObservation] = []
 
         /// The changes as items, in the order they were read.
         package var items: [ReportItem] { get throws { try rows.items } }
@@ -50,6 +51,11 @@ package struct HistoryQueries {
                 AND d.observed_at < (SELECT current_setting('\(ReportFilter.toSetting)')::timestamptz)
                 AND 'info' >= (SELECT current_setting('connect_audit.report_min_severity')::connect_audit.severity)
                 """,
+            observations: """
+                s.captured_at >= (SELECT current_setting('\(ReportFilter.fromSetting)')::timestamptz)
+                AND s.captured_at < (SELECT current_setting('\(ReportFilter.toSetting)')::timestamptz)
+                AND 'info' >= (SELECT current_setting('connect_audit.report_min_severity')::connect_audit.severity)
+                """,
             settings: [
                 (ReportFilter.fromSetting, from.iso8601), (ReportFilter.toSetting, to.iso8601),
                 ("connect_audit.report_min_severity", minSeverity.rawValue),
@@ -62,6 +68,7 @@ package struct HistoryQueries {
         try reportEvents(ReportFilter(
             events: "e.snapshot_id = (SELECT current_setting('connect_audit.report_snapshot')::bigint)",
             discoveries: "d.snapshot_id = (SELECT current_setting('connect_audit.report_snapshot')::bigint)",
+            observations: "s.id = (SELECT current_setting('connect_audit.report_snapshot')::bigint)",
             settings: [("connect_audit.report_snapshot", String(id))], account: nil, window: nil))
     }
 
@@ -75,6 +82,8 @@ package struct HistoryQueries {
         var events: String
         /// The same condition on `discoveries d`.
         var discoveries: String
+        /// The same condition on the observing snapshot, `snapshots s`.
+        var observations: String
         var settings: [(name: String, value: String)]
         var account: String?
         var window: (from: Instant, to: Instant)?
@@ -238,6 +247,19 @@ package struct HistoryQueries {
                     instance: try row.decode(String.self, at: 0), accountID: try row.decodeIfPresent(String.self, at: 1),
                     profiles: try row.decode(Int.self, at: 2), observedAt: try row.decodeIfPresent(Instant.self, at: 3))
             }
+            // Fields first observed for an instance that had history (a first load observes every field).
+            let observations = try connection.query("""
+                SELECT o.scope_instance, o.field, s.id, s.captured_at
+                FROM connect_audit.observed_fields o JOIN connect_audit.snapshots s ON s.id = o.snapshot_id
+                WHERE \(filter.observations)
+                  AND EXISTS (SELECT 1 FROM connect_audit.profile_versions v WHERE v.scope_instance = o.scope_instance AND v.valid_from < s.captured_at)
+                  \(filter.account == nil ? "" : "AND EXISTS (SELECT 1 FROM connect_audit.profile_versions v WHERE v.scope_instance = o.scope_instance AND v.account_id = \(ofAccount))")
+                ORDER BY s.captured_at, o.scope_instance, o.field
+                """).map { row in
+                DriftReport.FirstObservation(
+                    instance: try row.decode(String.self, at: 0), field: try row.decode(String.self, at: 1),
+                    snapshotID: try row.decode(Int64.self, at: 2), observedAt: try row.decode(Instant.self, at: 3))
+            }
             // The changes after the discoveries: their window may be narrowed to a part of it.
             let changes = filter.events + (filter.account == nil ? "" : " AND \(Self.itemAccount) = \(ofAccount)")
             let codes = try ClassificationCodes.read(on: connection)
@@ -245,7 +267,7 @@ package struct HistoryQueries {
                 try Self.reportRows(where: changes, on: connection, codes: codes, splitAt: split, settings: settings)
             } ?? Self.reportRows(where: changes, on: connection, codes: codes)
             try rows.attribute(TrailStore(connection: connection).attributions(of: rows.eventIDs))
-            return ReportEvents(rows: rows, discoveries: discoveries)
+            return ReportEvents(rows: rows, discoveries: discoveries, firstObservations: observations)
         }
     }
 

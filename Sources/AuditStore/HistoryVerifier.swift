@@ -42,6 +42,7 @@ package struct HistoryVerifier {
                 return
             }
             report.firstProblem = try firstInvariantBreak()
+            if report.firstProblem == nil { report.firstProblem = try Self.firstSnapshotProblem(connection) }
             if report.firstProblem == nil { report.firstProblem = try firstAlteredVersion() }
             // Last: a version altered in place also mislabels its events, and is the cause.
             if report.firstProblem == nil, let row = try connection.query(Self.mislabelled).first, let detail = row.values[0] {
@@ -52,6 +53,19 @@ package struct HistoryVerifier {
             }
         }
         return report
+    }
+
+    /// The first snapshot no ingest could have written (`snapshot_problems`, migration 18:
+    /// no rows, captured after it was ingested, counts that are not its events, not later than
+    /// an earlier snapshot of an overlapping scope), described; `nil` when there is none.
+    /// From `snapshotID` on, when given.
+    package static func firstSnapshotProblem(_ connection: PostgresConnection, from snapshotID: Int64 = 0) throws -> String? {
+        guard let row = try connection.query("""
+            SELECT snapshot_id, captured_at, problem FROM connect_audit.snapshot_problems
+            WHERE snapshot_id >= $1 ORDER BY snapshot_id LIMIT 1
+            """, [snapshotID]).first
+        else { return nil }
+        return "snapshot #\(try row.decode(Int64.self, at: 0)) (captured \(try row.decode(Instant.self, at: 1).iso8601)) \(try row.decode(String.self, at: 2)): no ingest writes such a row"
     }
 
     /// The first event whose label (migration 0013) is not its versions' name and account,

@@ -111,7 +111,7 @@ package struct Ingestor {
                     Differ.diff(
                         snapshot, open: .none, openProfiles: [:], lastVersions: [:],
                         scope: request.effectiveScope, scopeIsImplied: request.scope == nil,
-                        policy: request.policy, knownInstances: [], capturedAt: request.capturedAt)
+                        policy: request.policy, knownInstances: [], observed: [], capturedAt: request.capturedAt)
                 }
             }
             FaultPoint.afterVersionsCopied.pass()
@@ -226,16 +226,20 @@ package struct Ingestor {
             let changes = Differ.diff(
                 snapshot, open: open, openProfiles: openProfiles, lastVersions: lastVersions,
                 scope: scope, scopeIsImplied: request.scope == nil, policy: request.policy,
-                knownInstances: try knownInstances(), capturedAt: request.capturedAt)
+                knownInstances: try knownInstances(), observed: try observedFields(), capturedAt: request.capturedAt)
             if changes.deletionFraction > request.maxDeleteFraction {
                 throw StoreError.tooManyDeletions(
                     deleted: changes.count(.deleted), openInScope: changes.openInScope, limit: request.maxDeleteFraction)
             }
             if request.dryRun { return (.dryRun(changes: changes), false) }
             FaultPoint.afterDiff.pass()
+            // Before the snapshot row: a bulk load alters the tables that refer to `snapshots`,
+            // which PostgreSQL refuses while the row's deferred check is pending.
+            let bulk = try BulkLoad.begin(on: connection, rows: changes.newVersions.count)
             let snapshotID = try insertSnapshot(request, scope: scope, accounts: accounts, changes: changes)
             FaultPoint.afterSnapshotRow.pass()
-            let bulkLoaded = try write(changes, snapshotID: snapshotID, capturedAt: request.capturedAt, open: open, rules: request.rules)
+            let bulkLoaded = try write(
+                changes, snapshotID: snapshotID, capturedAt: request.capturedAt, open: open, rules: request.rules, bulk: bulk)
             FaultPoint.beforeCommit.pass()
             return (.ingested(snapshotID: snapshotID, changes: changes), bulkLoaded)
         }
@@ -363,6 +367,27 @@ package struct Ingestor {
         return versions
     }
 
+    /// The tracked fields earlier snapshots carried, by instance (`observed_fields`).
+    private func observedFields() throws -> Set<FieldObservation> {
+        var observed = Set<FieldObservation>()
+        for row in try connection.query("SELECT scope_instance, field FROM connect_audit.observed_fields") {
+            guard let field = ProfileField(rawValue: try row.decode(String.self, at: 1)) else { continue }
+            observed.insert(FieldObservation(instance: try row.decode(String.self, at: 0), field: field))
+        }
+        return observed
+    }
+
+    /// Records the fields this snapshot carried first for their instances.
+    private func writeObservations(_ observations: Set<FieldObservation>, snapshotID: Int64) throws {
+        guard !observations.isEmpty else { return }
+        let sorted = observations.sorted { ($0.instance, $0.field.rawValue) < ($1.instance, $1.field.rawValue) }
+        try connection.execute("""
+            INSERT INTO connect_audit.observed_fields (scope_instance, field, snapshot_id)
+            SELECT instance, field, $3 FROM unnest($1::text[], $2::text[]) AS o (instance, field)
+            ON CONFLICT DO NOTHING
+            """, [sorted.map(\.instance), sorted.map(\.field.rawValue), snapshotID])
+    }
+
     /// Every instance an earlier snapshot held (their new profiles are `created`; any other
     /// instance's are `discovered`).
     private func knownInstances() throws -> Set<String> {
@@ -393,7 +418,9 @@ package struct Ingestor {
 
     /// Closes replaced versions, then writes new versions, events and warnings with `COPY`;
     /// whether it did so as a `BulkLoad`.
-    private func write(_ changes: ChangeSet, snapshotID: Int64, capturedAt: Instant, open: OpenVersions, rules: AlertRules?) throws -> Bool {
+    private func write(
+        _ changes: ChangeSet, snapshotID: Int64, capturedAt: Instant, open: OpenVersions, rules: AlertRules?, bulk: BulkLoad?
+    ) throws -> Bool {
         let validFrom = capturedAt
         // The labels of the versions closed here, for their events (`EventColumns.Label`).
         var ended: [String: EventColumns.Label] = [:]
@@ -424,7 +451,6 @@ package struct Ingestor {
                 EventChain.chain(drafts, snapshotID: snapshotID, observedAt: capturedAt, after: after, lastHash: lastHash)
             }
         }
-        let bulk = try BulkLoad.begin(on: connection, rows: changes.newVersions.count)
         if !changes.newVersions.isEmpty {
             try connection.copyInBinary(ProfileColumns.copyStatement, columns: ProfileColumns.copyColumns.count) { writer in
                 for version in changes.newVersions {
@@ -465,6 +491,7 @@ package struct Ingestor {
     ) throws {
         try bulk?.finish(snapshotID: snapshotID)
         try writeDiscoveries(changes.discoveries, of: events, snapshotID: snapshotID)
+        try writeObservations(changes.firstObservations, snapshotID: snapshotID)
         if let first = events.first, let last = events.last {
             if let rules { try AlertOutbox(connection: connection).enqueue(events, changes: changes, open: open, rules: rules) }
             // Delivered when the transaction commits, so watchers see only committed events.

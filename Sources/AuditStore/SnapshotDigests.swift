@@ -82,6 +82,10 @@ package struct SnapshotDigests {
     package func writeMissing(to folder: String, sign: ([UInt8]) throws -> [UInt8], now: Instant) throws -> [Int64] {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let existing = try Self.read(folder)
+        // Never sign what verify would not accept.
+        if let problem = try HistoryVerifier.firstSnapshotProblem(connection, from: (existing.last?.content.snapshotID ?? 0) + 1) {
+            throw StoreError.integrity("not signed: \(problem); run `connect-audit verify`")
+        }
         var previous = existing.last.map { SHA256.hex(of: $0.text) }
         var written: [Int64] = []
         // The newest event at each snapshot (the chain's head then) comes with its hash.

@@ -64,6 +64,8 @@ struct SampleWeek: ParsableCommand {
                  description: "Agents in EMEA support, \"tier 2\": may listen to recordings, not download"),
             Spec(name: "Supervisor – EMEA", instance: emea, account: prod,
                  permissions: ["BasicAgentAccess", "AccessMetrics.RealTimeMetrics.Access", "RestrictContactAccessByHierarchy.View"],
+                 // The week's exports carry applications from Monday on, so Wednesday's gain is one.
+                 applications: ["AcmeCRM:CustomerLookup"],
                  description: "Team leads, EMEA"),
             Spec(name: "Temp Contractor – EMEA", instance: emea, account: prod, permissions: ["BasicAgentAccess"],
                  description: "Seasonal contractors, EMEA", tags: ["env:prod", "team:cx", "contract:2026-q4"]),

@@ -58,10 +58,11 @@ struct DigestTests {
                 // history alone still verifies; the digests do not.
                 let connection = try PostgresConnection(db)
                 defer { connection.close() }
-                for table in ["change_events", "profile_versions", "snapshots", "snapshot_warnings"] {
+                for table in ["change_events", "profile_versions", "snapshots", "snapshot_warnings", "observed_fields"] {
                     try connection.execute("ALTER TABLE connect_audit.\(table) DISABLE TRIGGER USER")
                 }
                 try connection.execute("DELETE FROM connect_audit.snapshot_warnings WHERE snapshot_id = 3")
+                try connection.execute("DELETE FROM connect_audit.observed_fields WHERE snapshot_id = 3")
                 try connection.execute("DELETE FROM connect_audit.change_events WHERE snapshot_id = 3")
                 try connection.execute("DELETE FROM connect_audit.profile_versions WHERE snapshot_id = 3")
                 try connection.execute("""
@@ -70,7 +71,7 @@ struct DigestTests {
                         SELECT 1 FROM connect_audit.profile_versions w WHERE w.profile_key = v.profile_key AND w.version > v.version)
                     """)
                 try connection.execute("DELETE FROM connect_audit.snapshots WHERE id = 3")
-                for table in ["change_events", "profile_versions", "snapshots", "snapshot_warnings"] {
+                for table in ["change_events", "profile_versions", "snapshots", "snapshot_warnings", "observed_fields"] {
                     try connection.execute("ALTER TABLE connect_audit.\(table) ENABLE TRIGGER USER")
                 }
                 let alone = try CommandRunner.run(["verify", "--database-url", db])

@@ -248,3 +248,73 @@ struct IngestCommandTests {
         }
     }
 }
+
+@Suite("a source that carries permissions after one that did not")
+struct FirstObservationCommandTests {
+    static let instance = "0b9a8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d"
+    static func arn(_ id: String) -> String { "arn:aws:connect:eu-west-2:210987654321:instance/\(instance)/security-profile/\(id)" }
+
+    static func json(_ value: Any) -> String {
+        String(decoding: try! JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]), as: UTF8.self)
+    }
+
+    /// A DDSQL row: no permissions column.
+    static func ddsql(_ id: String) -> String {
+        json(["_key": arn(id), "arn": arn(id), "id": id, "organization_resource_id": instance, "account_id": "210987654321",
+              "security_profile_name": "Profile \(id)", "last_modified_time": "2026-11-09T10:00:00Z"])
+    }
+
+    /// The same profile as `pull aws` writes it, with its permissions.
+    static func aws(_ id: String, permissions: [String], modified: String = "2026-11-09T10:00:00Z") -> String {
+        json(["SecurityProfile": ["Arn": arn(id), "Id": id, "OrganizationResourceId": instance, "SecurityProfileName": "Profile \(id)",
+                                  "LastModifiedTime": modified] as [String: Any],
+              "Permissions": permissions])
+    }
+
+    @Test("DDSQL nights then an AWS pull of the same profiles: observed, no drift, no alert; the next gain is critical")
+    func ddsqlThenAWS() throws {
+        try withFolder { folder in
+            func write(_ name: String, _ lines: [String]) throws -> String {
+                let path = folder.appendingPathComponent(name).path
+                try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+                return path
+            }
+            let rules = try write("rules.yaml", ["channels:", "  out: {type: stdout}", "rules:", "  - {name: everything, channels: [out]}"])
+            let night1 = try write("n1.ndjson", [Self.ddsql("p1"), Self.ddsql("p2")])
+            let night2 = try write("n2.aws.jsonl", [Self.aws("p1", permissions: ["SecurityProfiles.Edit", "Users.Create"]),
+                                                    Self.aws("p2", permissions: ["BasicAgentAccess"])])
+            let night3 = try write("n3.aws.jsonl", [Self.aws("p1", permissions: ["SecurityProfiles.Edit", "Users.Create"]),
+                                                    Self.aws("p2", permissions: ["BasicAgentAccess", "Users.Create"], modified: "2026-11-11T09:00:00Z")])
+            try TestDatabase.withDatabase { db in
+                #expect(try CommandRunner.run(["migrate", "--database-url", db]).status == 0)
+                for (file, day) in [(night1, "10"), (night2, "11"), (night3, "12")] {
+                    let outcome = try CommandRunner.run(["ingest", "--database-url", db, "--rules", rules, "--captured-at", "2026-11-\(day)T02:00:00Z", file])
+                    #expect(outcome.status == 0, "\(outcome.stderr)")
+                    if day == "11" { #expect(outcome.stdout.contains("warning first_observed") || outcome.stderr.contains("first_observed"), "\(outcome.stdout)") }
+                }
+                let connection = try PostgresConnection(db)
+                defer { connection.close() }
+                let events = try connection.query("""
+                    SELECT s.captured_at::date::text || ' ' || e.kind || ' ' || e.drift || ' ' || e.severity
+                    FROM connect_audit.change_events e JOIN connect_audit.snapshots s ON s.id = e.snapshot_id
+                    WHERE e.kind <> 'discovered' ORDER BY e.id
+                    """).map { try $0.decode(String.self, at: 0) }
+                #expect(events == ["2026-11-11 modified none info", "2026-11-11 modified none info", "2026-11-12 modified widened critical"], "\(events)")
+                let alerts = try connection.query("SELECT count(*) FROM connect_audit.alert_outbox")[0].decode(Int64.self, at: 0)
+                #expect(alerts == 1, "only the real gain alerts")
+                let observed = try connection.query("SELECT field FROM connect_audit.observed_fields WHERE snapshot_id = 2")
+                    .map { try $0.decode(String.self, at: 0) }
+                #expect(observed.contains("permissions"), "\(observed)")
+                #expect(try CommandRunner.run(["verify", "--database-url", db]).status == 0)
+                // The report says so, in words and in JSON.
+                let window = ["--from", "2026-11-10T00:00:00Z", "--to", "2026-11-13T00:00:00Z"]
+                let text = try CommandRunner.run(["report", "--database-url", db] + window)
+                #expect(text.stdout.contains("permissions first observed for instance \(Self.instance) (snapshot #2"), "\(text.stdout)")
+                let json = try CommandRunner.run(["report", "--database-url", db, "--format", "json"] + window)
+                let document = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+                let firstObserved = document?["first_observed"] as? [[String: Any]] ?? []
+                #expect(firstObserved.contains { $0["field"] as? String == "permissions" && $0["snapshot_id"] as? Int == 2 }, "\(json.stdout.prefix(600))")
+            }
+        }
+    }
+}

@@ -202,6 +202,31 @@ struct DifferTests {
         #expect(Differ.diff(F.snapshot([widened]), state: F.state([honest]), capturedAt: captured).warnings.map(\.kind) == ["stale_observation"])
     }
 
+    @Test("permissions first carried for an instance are observed, not gained: no drift, no alert; recorded; a change beside them still counts")
+    func firstObservation() {
+        // History from a source without permissions: carried forward from nothing.
+        var before = F.profile("p1", permissions: [])
+        before.unobserved = TrackedFields()
+        var other = F.profile("p2", permissions: [])
+        other.unobserved = TrackedFields()
+        let admin = F.profile("p1", time: 2_000, permissions: ["SecurityProfiles.Edit", "Users.Create"])
+        let widened = F.profile("p2", time: 2_000, tagRestricted: [], permissions: ["BasicAgentAccess"])
+        let changes = Differ.diff(F.snapshot([admin, widened]), state: F.state([before, other]), observed: [])
+        #expect(changes.events.map(\.kind) == [.modified, .modified])
+        #expect(changes.events[0].drift == DriftClass.none && changes.events[0].severity == .info)
+        #expect(changes.events[0].diff.changes["permissions"] != nil, "the event still shows what was observed")
+        #expect(changes.notAlerted == [admin.key])
+        // p2 lost a tag restriction the same night: that is drift, the permissions are not.
+        #expect(changes.events[1].drift == .widened && changes.events[1].severity == .high)
+        #expect(changes.firstObservations.contains(FieldObservation(instance: F.instanceA, field: .permissions)))
+        #expect(changes.warnings.map(\.kind) == ["first_observed", "first_observed", "first_observed"])
+        // Once observed, a gain is a gain.
+        let observed: Set<FieldObservation> = Set(ProfileField.tracked.map { FieldObservation(instance: F.instanceA, field: $0) })
+        let later = Differ.diff(F.snapshot([admin]), state: F.state([F.profile("p1", permissions: ["BasicAgentAccess"])]), observed: observed)
+        #expect(later.events.first?.drift == .widened && later.events.first?.severity == .critical)
+        #expect(later.firstObservations.isEmpty && later.notAlerted.isEmpty)
+    }
+
     @Test("open keys missing from the snapshot and inside its scope are deleted; others are kept")
     func deletedInScopeOnly() {
         let a1 = F.profile("a1"), a2 = F.profile("a2"), b1 = F.profile("b1", instance: F.instanceB)

@@ -10,7 +10,7 @@ extension Differ {
     package static func diff(
         _ snapshot: Snapshot, state: [String: StoredVersion], deleted: [String: StoredVersion] = [:],
         scope: SnapshotScope? = nil, policy: DriftPolicy = .standard, knownInstances: Set<String>? = nil,
-        capturedAt: Instant? = nil
+        observed: Set<FieldObservation>? = nil, capturedAt: Instant? = nil
     ) -> ChangeSet {
         let open = OpenVersions(state.values.map(OpenVersion.init))
         let needed = priorRowsNeeded(snapshot, open: open)
@@ -21,6 +21,6 @@ extension Differ {
         return diff(
             snapshot, open: open, openProfiles: openProfiles, lastVersions: last,
             scope: scope ?? snapshot.impliedScope, scopeIsImplied: scope == nil, policy: policy,
-            knownInstances: knownInstances, capturedAt: capturedAt)
+            knownInstances: knownInstances, observed: observed, capturedAt: capturedAt)
     }
 }

@@ -10,8 +10,12 @@ package struct ChangeSet: Sendable {
     /// Events, in key order.
     package var events: [EventDraft] = []
     package var warnings: [SnapshotWarning] = []
-    /// Keys whose event lies only in what the policy ignores: recorded, never alerted.
-    package var ignoredByPolicy: Set<String> = []
+    /// Keys whose event lies only in what the policy ignores, or in fields first observed:
+    /// recorded, never alerted.
+    package var notAlerted: Set<String> = []
+    /// The tracked fields this snapshot carries for an instance no earlier snapshot carried
+    /// them for: to record, so that later snapshots diff them as observed.
+    package var firstObservations: Set<FieldObservation> = []
     /// Profiles that did not change.
     package var unchanged = 0
     /// Open profiles inside the scope before this snapshot.

@@ -44,6 +44,9 @@ package enum Differ {
     ///     also warns about instances that have open profiles but are absent.
     ///   - knownInstances: every instance (scope cell) an earlier snapshot held; a new
     ///     profile of any other is `discovered`. `nil`: every new profile is `created`.
+    ///   - observed: the tracked fields earlier snapshots carried, by instance; a field this
+    ///     snapshot carries first is observed, not gained (no drift, no alert) and recorded in
+    ///     `firstObservations`. `nil`: every field counts as observed before.
     ///   - capturedAt: when the snapshot was taken; a `last_modified_time` later than it
     ///     (beyond `clockSkew`) is warned as `future_modification`, and a stored one is never
     ///     trusted to call this observation stale. `nil`: times are not checked.
@@ -56,6 +59,7 @@ package enum Differ {
         scopeIsImplied: Bool,
         policy: DriftPolicy = .standard,
         knownInstances: Set<String>? = nil,
+        observed: Set<FieldObservation>? = nil,
         capturedAt: Instant? = nil
     ) -> ChangeSet {
         precondition(
@@ -90,6 +94,16 @@ package enum Differ {
                 changes.warnings.append(SnapshotWarning(
                     key: key, kind: "future_modification",
                     detail: "last_modified_time \(profile.lastModifiedTime?.iso8601 ?? "-") is after the snapshot's captured_at \(capturedAt.iso8601) (more than \(clockSkew / 60_000_000) minutes): kept as given, but never used to call a later observation stale. Check the source's clock, or --captured-at"))
+            }
+            // The tracked fields this record's source carries for the first time for its instance.
+            var firstObserved: [String] = []
+            if let observed {
+                for field in ProfileField.tracked where !profile.unobserved.contains(field) {
+                    let observation = FieldObservation(instance: profile.scopeInstance, field: field)
+                    guard !observed.contains(observation) else { continue }
+                    changes.firstObservations.insert(observation)
+                    firstObserved.append(field.rawValue)
+                }
             }
             // A field the source did not carry keeps its previous value (DESIGN §1).
             if !profile.unobserved.isEmpty, let previous = openProfiles[key] ?? lastVersions[key]?.profile {
@@ -147,12 +161,20 @@ package enum Differ {
                 preconditionFailure("the store must load the open version of every changed key (\(key))")
             }
             let diff = ProfileDiff.between(previous, profile)
-            if DriftRules.isIgnored(kind: .modified, diff: diff, policy: policy) { changes.ignoredByPolicy.insert(key) }
+            // A field first observed shows what it holds, but is weighed as no change.
+            var weighed = diff
+            for field in firstObserved { weighed.changes[field] = nil }
+            let onlyObserved = !firstObserved.isEmpty && weighed.changes.keys.allSatisfy { $0 == ProfileField.lastModifiedTime.rawValue }
+            if DriftRules.isIgnored(kind: .modified, diff: weighed, policy: policy) || onlyObserved {
+                changes.notAlerted.insert(key)
+            }
             changes.closedVersions[key] = current.version
             changes.newVersions.append(newVersion(current.version + 1))
-            changes.events.append(event(
+            var modified = event(
                 .modified, key: key, from: current.version, to: current.version + 1, old: previous, new: profile,
-                diff: diff, timestampChanged: current.lastModifiedTime != profile.lastModifiedTime, policy: policy))
+                diff: weighed, timestampChanged: current.lastModifiedTime != profile.lastModifiedTime, policy: policy)
+            modified.diff = diff
+            changes.events.append(modified)
         }
         var missingByInstance: [String: Int] = [:]
         var deletions: [EventDraft] = []
@@ -176,6 +198,7 @@ package enum Differ {
                 detail: "instance \(instance) has \(count) open profile(s) but none in this snapshot; they were kept. If the instance is gone, ingest with --scope instance:\(instance) or --scope all"))
         }
         changes.warnings += unknownPermissionWarnings(changes.newVersions, catalog: policy.catalog)
+        changes.warnings += firstObservationWarnings(changes.firstObservations, events: changes.events)
         // The deletions (keys no record has) merged into the records' events, in key order.
         if !deletions.isEmpty { changes.events = changes.events.merged(with: deletions.sortedByKey(\.key), by: \.key) }
         changes.warnings.sort { ($0.key ?? "", $0.kind) < ($1.key ?? "", $1.kind) }
@@ -190,6 +213,17 @@ package enum Differ {
         return EventDraft(
             key: key, kind: kind, fromVersion: from, toVersion: to, lastModifiedTime: new.lastModifiedTime,
             diff: diff, timestampChanged: timestampChanged, drift: drift, severity: severity)
+    }
+
+    /// One `first_observed` warning per instance and field a source carries for the first
+    /// time, for an instance with history (on a first load every field is new anyway).
+    static func firstObservationWarnings(_ observations: Set<FieldObservation>, events: [EventDraft]) -> [SnapshotWarning] {
+        guard events.contains(where: { $0.kind == .modified }) else { return [] }
+        return observations.sorted { ($0.instance, $0.field.rawValue) < ($1.instance, $1.field.rawValue) }.map { observation in
+            SnapshotWarning(
+                key: nil, kind: "first_observed",
+                detail: "\(observation.field.rawValue) of instance \(observation.instance) is carried for the first time: its values are recorded as observed, not as gained or lost (no drift, no alert)")
+        }
     }
 
     /// One `unknown_permission` warning per permission name the catalog does not know among

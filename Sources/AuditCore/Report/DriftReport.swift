@@ -44,6 +44,25 @@ package struct DriftReport: Sendable {
         }
     }
 
+    /// Tracked fields a source carried for the first time for an instance with history, in
+    /// the report's snapshots: their values were recorded as observed, not as drift.
+    package var firstObservations: [FirstObservation] = []
+
+    /// A tracked field first carried for an instance, by a snapshot.
+    package struct FirstObservation: Hashable, Sendable {
+        package var instance: String
+        package var field: String
+        package var snapshotID: Int64
+        package var observedAt: Instant
+
+        package init(instance: String, field: String, snapshotID: Int64, observedAt: Instant) {
+            self.instance = instance
+            self.field = field
+            self.snapshotID = snapshotID
+            self.observedAt = observedAt
+        }
+    }
+
     /// A report of `items`; their `discovered` events and `discovered` (counted elsewhere,
     /// by the database) are shown as discoveries per instance, not as changes.
     package init(

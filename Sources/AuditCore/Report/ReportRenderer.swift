@@ -22,10 +22,14 @@ package enum ReportRenderer {
     }
 
     /// One line per instance whose profiles were discovered (an initial load, not changes).
+    /// The lines above the changes: discoveries, and fields first observed.
     static func discoveryLines(_ report: DriftReport) -> [String] {
         report.discoveries.map { found in
             "discovered \(found.profiles) profile(s) in instance \(found.instance)" + (found.accountID.map { " (account \($0))" } ?? "")
                 + (found.observedAt.map { ", first observed \($0.minuteText)" } ?? "")
+        } + report.firstObservations.map { observed in
+            "\(observed.field) first observed for instance \(observed.instance) (snapshot #\(observed.snapshotID), \(observed.observedAt.minuteText)): "
+                + "recorded as observed, not as gained or lost"
         }
     }
 
@@ -83,7 +87,7 @@ package enum ReportRenderer {
     static func markdown(_ report: DriftReport) throws -> String {
         let cell = TextEscaping.markdown
         var head = ["# connect-audit: \(cell(report.title))", "", summary(report), ""]
-        if !report.discoveries.isEmpty { head += discoveryLines(report).map { "- \(cell($0))" } + [""] }
+        if !report.discoveries.isEmpty || !report.firstObservations.isEmpty { head += discoveryLines(report).map { "- \(cell($0))" } + [""] }
         head += ["| severity | count |", "|---|---|"]
         head += report.countsBySeverity.map { "| \($0.0.rawValue) | \($0.1) |" }
         head.append("")
@@ -159,6 +163,11 @@ package enum ReportRenderer {
         head += report.discoveries.map { found in
             "{\"account_id\":" + optional(found.accountID) + ",\"first_observed_at\":" + optional(found.observedAt?.iso8601)
                 + ",\"instance\":" + optional(found.instance) + ",\"profiles\":\(found.profiles)}"
+        }.joined(separator: ",")
+        head += "],\"first_observed\":["
+        head += report.firstObservations.map { observed in
+            "{\"field\":" + optional(observed.field) + ",\"instance\":" + optional(observed.instance)
+                + ",\"observed_at\":" + optional(observed.observedAt.iso8601) + ",\"snapshot_id\":\(observed.snapshotID)}"
         }.joined(separator: ",")
         head += "],\"events\":["
         try head.withUTF8(write)
