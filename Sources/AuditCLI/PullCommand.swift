@@ -53,7 +53,7 @@ struct PullCommand: ParsableCommand {
             puller.queryTimeout = queryTimeout
             puller.maxRows = maxRows
             puller.validate = PullEndpoint.ingestCheck(.ndjson)
-            puller.client = HTTPClient(timeout: 120, deadline: .now + .seconds(maxTime))
+            puller.client = HTTPClient(timeout: 120, maxBodyBytes: HTTPClient.ddsqlMaxBodyBytes, deadline: .now + .seconds(maxTime))
             puller.backoff.base = retryBase
             puller.progress = { rows in Progress.say("pulled \(rows) rows") }
             let summary: DDSQLPuller.Summary

@@ -36,7 +36,7 @@ package struct DDSQLPuller {
     package var queryTimeout: Double = 600
     /// First wait between polls, in seconds (it grows to 5).
     package var pollInterval: Double = 0.25
-    package var client = HTTPClient(timeout: 120)
+    package var client = HTTPClient(timeout: 120, maxBodyBytes: HTTPClient.ddsqlMaxBodyBytes)
     /// Reads the finished file as `ingest` will before it is written (nil: not checked).
     package var validate: PulledFileCheck?
     /// The most rows a pull takes before it stops: a server that pages forever is refused,

@@ -76,9 +76,11 @@ package struct HTTPClient: Sendable {
     package let deadline: ContinuousClock.Instant?
     private let connections: Connections
 
-    /// The default body cap: the largest answer of any API used here is a DDSQL page of
-    /// 10,000 rows, a few tens of MiB.
-    package static let defaultMaxBodyBytes = 256 << 20
+    /// The default body cap, for the small answers of the Connect API, STS and the metadata
+    /// services (a profile with every documented permission is about 20 KiB).
+    package static let defaultMaxBodyBytes = 16 << 20
+    /// The cap for a DDSQL page: 10,000 rows of the widest profiles are tens of MiB.
+    package static let ddsqlMaxBodyBytes = 128 << 20
 
     package init(timeout: Double = 60, maxBodyBytes: Int = defaultMaxBodyBytes, deadline: ContinuousClock.Instant? = nil) {
         self.timeout = timeout
@@ -88,7 +90,9 @@ package struct HTTPClient: Sendable {
     }
 
     /// The header names whose values are secrets: credentials and signatures.
-    static let secretHeaders: Set<String> = ["authorization", "x-amz-security-token", "dd-api-key", "dd-application-key"]
+    static let secretHeaders: Set<String> = [
+        "authorization", "x-amz-security-token", "dd-api-key", "dd-application-key", "x-aws-ec2-metadata-token",
+    ]
 
     /// The secrets `request` carries: the values of `secretHeaders` (and each part of a
     /// SigV4 `Authorization`, so an echoed signature alone is masked too) and `extra`.

@@ -128,4 +128,29 @@ struct HostileNetworkTests {
             }
         }
     }
+
+    @Test("an error answer that echoes the request's keys, signature and token: the pull fails without printing them", arguments: ["ddsql", "aws"])
+    func echoedSecretsNotPrinted(source: String) throws {
+        try withFolder { folder in
+            try StandInServer.with(script: Self.script, behaviour: ["mode": "echo", "status": 403]) { (server: StandInServer) throws(any Error) in
+                let out = folder.appendingPathComponent("night.\(source)").path
+                let arguments = source == "ddsql"
+                    ? ["pull", "ddsql", "--out", out, "--endpoint", server.base]
+                    : ["pull", "aws", "--region", "eu-west-1", "--out", out, "--endpoint-url", server.base]
+                let pull = try CommandRunner.run(arguments, environment: [
+                    "DD_API_KEY": "dd-api-key-echoed", "DD_APP_KEY": "dd-app-key-echoed",
+                    "AWS_ACCESS_KEY_ID": "AKIDECHOED", "AWS_SECRET_ACCESS_KEY": "echoed/secret", "AWS_SESSION_TOKEN": "echoed-session-token",
+                    "AWS_EC2_METADATA_DISABLED": "true", "HOME": folder.path,
+                ])
+                #expect(pull.status == 1)
+                #expect(pull.stderr.contains("you sent"), "the echo is shown: \(pull.stderr)")
+                for secret in ["dd-api-key-echoed", "dd-app-key-echoed", "echoed-session-token", "echoed/secret"] {
+                    #expect(!pull.stderr.contains(secret) && !pull.stdout.contains(secret), "\(secret) in \(pull.stderr)")
+                }
+                let signature = try server.requests().first.flatMap { ($0["headers"] as? [String: Any])?["Authorization"] as? String }
+                    .flatMap { $0.components(separatedBy: "Signature=").last }
+                if let signature { #expect(!pull.stderr.contains(signature)) }
+            }
+        }
+    }
 }
