@@ -38,7 +38,7 @@ package enum ArrayLiteral {
     /// Read from the text's UTF-8 in place: an element without backslashes becomes a
     /// `String` straight from its bytes, and only an element with escapes is gathered byte
     /// by byte. Copying the text into an array and every element byte by byte was a fifth
-    /// of reading a CSV whose profiles carry about 18 permissions each (issue 18).
+    /// of reading a CSV whose profiles carry about 18 permissions each.
     ///
     /// `element` makes such an element's `String` from its bytes (valid UTF-8, being the
     /// text's own): a reader passes one that shares the texts that recur from row to row.

@@ -1,7 +1,7 @@
 /// Replacements for some ASCII bytes of UTF-8 text, written in runs: the text between two
 /// replaced bytes is copied whole (an ASCII byte starts a scalar, so each run is whole
 /// scalars). The one way `CanonicalJSON` and `TextEscaping` escape text: decoding it
-/// scalar by scalar was a fifth of rendering a year-long report (issue 18).
+/// scalar by scalar was a fifth of rendering a year-long report.
 struct ByteEscapes: Sendable {
     /// The bytes replaced, as two words of bits.
     private var low: UInt64 = 0

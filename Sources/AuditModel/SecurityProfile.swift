@@ -37,7 +37,7 @@ package struct SecurityProfile: Hashable, Sendable {
     final class Box: @unchecked Sendable {
         /// Unchecked at run time: `mutate` writes it only through a box no one else
         /// references, so no two accesses can overlap. The checks (`swift_beginAccess`,
-        /// one per field set) were 3% of reading NDJSON (callgrind, issue 18).
+        /// one per field set) were 3% of reading NDJSON (callgrind).
         @exclusivity(unchecked) var fields: Fields
         init(_ fields: Fields) { self.fields = fields }
     }
@@ -50,7 +50,7 @@ package struct SecurityProfile: Hashable, Sendable {
     package var unobserved = TrackedFields()
 
     /// `text`, or `other` when it holds the same text: the key is the ARN in every export,
-    /// and one string for both saves a copy of ~120 bytes in every record (massif, issue 18).
+    /// and one string for both saves a copy of ~120 bytes in every record (massif).
     private static func sharing(_ text: String, with other: String?) -> String {
         if let other, other == text { return other }
         return text
@@ -368,7 +368,7 @@ extension Array where Element == String {
     ///
     /// Checked before anything is written: with the writes in the same loop as the checks,
     /// the optimiser made the array unique before the loop, so every set of every record
-    /// was copied (4% of reading NDJSON, callgrind, issue 18).
+    /// was copied (4% of reading NDJSON, callgrind).
     var canonicalSet: [String] {
         if isCanonicalSet { return self }
         var copy = map(\.canonicalUnicode)

@@ -2,7 +2,7 @@ extension String {
     /// `lowercased()`, with ASCII lowercased byte by byte and only the runs between through
     /// Swift's Unicode case mapping (which maps scalar by scalar, without context, so a run
     /// lowercases as it does in the whole text; `TextEscapingTests` compares the two).
-    /// Mapping every scalar was a seventh of a year-long HTML report (issue 18).
+    /// Mapping every scalar was a seventh of a year-long HTML report.
     package var lowercasedByRuns: String {
         let utf8 = self.utf8
         var bytes: [UInt8] = []

@@ -190,7 +190,7 @@ package struct AlertOutbox {
 
     /// An outbox row's event, which is always a stored one.
     private static func event(_ item: ReportItem) throws -> AlertEvent {
-        guard let event = AlertEvent(item) else { throw StoreError.integrity("an alert's event has no id or time") }
+        guard let event = AlertEvent(item) else { throw StoreError.internalInvariant("an alert's event has no id or time") }
         return event
     }
 }

@@ -21,7 +21,7 @@ import PostgresClient
 /// ingest's commit to read the two tables (DROP INDEX locks them), as they would wait
 /// for its rows.
 ///
-/// Measured (`scripts/bench-ingest`, issue 18): a first ingest of 100,000 profiles spent
+/// Measured (`scripts/bench-ingest`): a first ingest of 100,000 profiles spent
 /// 3.1 s copying versions and 1.9 s copying events into their indexes and foreign-key
 /// checks; 1.2 s and 0.6 s without them, and about 1 s to build them afterwards.
 struct BulkLoad {
@@ -34,7 +34,7 @@ struct BulkLoad {
     /// as the exclusion constraint `profile_versions_no_overlap`. Such an index stays: the
     /// `COPY` writes open versions only (it has no `valid_to` column), so no copied row
     /// enters it, while rebuilding it would scan the whole table for nothing (0.10 s of a
-    /// first load of 100,000 profiles, issue 18). Versions closed by the load's `UPDATE`s
+    /// first load of 100,000 profiles). Versions closed by the load's `UPDATE`s
     /// enter it, and are checked, as on the row-by-row path.
     private static let closedVersionsOnly = "(valid_to IS NOT NULL)"
     /// The trigger whose per-statement check `finish` runs once instead.
@@ -110,7 +110,7 @@ struct BulkLoad {
         // Room for the index builds' sorts, for this transaction only: with the default
         // 64 MB PostgreSQL gives a build one parallel worker, with 256 MB two; the primary
         // key of 1,000,000 versions was built in 4.8-5.0 s with 64 MB (and with 512 MB and
-        // no worker), in 3.2 s with 256 MB (issue 18). At 100,000 the sorts fit either way.
+        // no worker), in 3.2 s with 256 MB. At 100,000 the sorts fit either way.
         try connection.execute("SET LOCAL maintenance_work_mem = '256MB'")
         restore = indexes + foreignKeys
     }

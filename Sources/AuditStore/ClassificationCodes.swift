@@ -9,7 +9,7 @@ import PostgresClient
 /// text, looked up in the system catalog for each value: the three labels were about a
 /// fifth of the server's CPU time sending a year of 1,000,000 profiles' changes (11.3 s
 /// with the labels, 9.0 s with a number for each, the backend's own CPU time, `COPY` of the
-/// report's columns to `/dev/null`, issue 18); one number for the three instead of three,
+/// report's columns to `/dev/null`); one number for the three instead of three,
 /// medians of three runs, 8.0 s against 9.0 s (each value sent is a call and an
 /// allocation). `hashenumextended(value, seed)` (the hash PostgreSQL's hash indexes use on
 /// an enum) is computed from the OID alone; the kind's hash is seeded with the drift's,
@@ -27,7 +27,7 @@ package struct ClassificationCodes {
 
     /// The numbers of the database `connection` reads. Labels this binary does not know are
     /// left out (an event that has one is refused as it is read).
-    /// - Throws: `StoreError.integrity` when two combinations share a number (64-bit hashes
+    /// - Throws: `StoreError.internalInvariant` when two combinations share a number (64-bit hashes
     ///   of a few hundred: not expected to happen).
     package static func read(on connection: PostgresConnection) throws -> ClassificationCodes {
         let rows = try connection.query("""
@@ -37,13 +37,13 @@ package struct ClassificationCodes {
             """)
         var codes = ClassificationCodes()
         guard rows.count <= codes.places.count / 2 else {
-            throw StoreError.integrity("connect_audit's kinds, drifts and severities have \(rows.count) combinations; update connect-audit")
+            throw StoreError.schemaNewer("connect_audit's kinds, drifts and severities have \(rows.count) combinations; update connect-audit")
         }
         var seen = Set<Int64>()
         for row in rows {
             let code = try row.decode(Int64.self, at: 3)
             guard seen.insert(code).inserted else {
-                throw StoreError.integrity("two combinations of kind, drift and severity hash to one number (not expected of 64-bit hashes; please report it)")
+                throw StoreError.internalInvariant("two combinations of kind, drift and severity hash to one number (not expected of 64-bit hashes; please report it)")
             }
             guard let kind = ChangeKind(rawValue: try row.decode(String.self, at: 0)),
                   let drift = DriftClass(rawValue: try row.decode(String.self, at: 1)),
@@ -59,13 +59,13 @@ package struct ClassificationCodes {
     private func place(of code: Int64) -> Int { Int(truncatingIfNeeded: code) & (places.count - 1) }
 
     /// The kind, drift and severity sent as `code`.
-    /// - Throws: `StoreError.integrity` for a number of no labels this binary knows.
+    /// - Throws: `StoreError.schemaNewer` for a number of no labels this binary knows.
     package func classification(_ code: Int64) throws -> (ChangeKind, DriftClass, Severity) {
         var place = place(of: code)
         while let known = places[place] {
             if known.code == code { return known.classification }
             place = (place + 1) & (places.count - 1)
         }
-        throw StoreError.integrity("change_events has a kind, drift or severity this connect-audit does not know; update connect-audit")
+        throw StoreError.schemaNewer("change_events has a kind, drift or severity this connect-audit does not know; update connect-audit")
     }
 }

@@ -87,7 +87,7 @@ enum EventColumns {
     /// prints it is brought back to canonical JSON, which the hash covers).
     static func decode(_ fields: [String?]) throws -> ChainedEvent {
         func required(_ index: Int) throws -> String {
-            guard let value = fields[index] else { throw StoreError.integrity("change_events.\(columns[index]) is NULL") }
+            guard let value = fields[index] else { throw StoreError.tampered("change_events.\(columns[index]) is NULL") }
             return value
         }
         let (kind, drift, severity) = try classification(kind: required(3), drift: required(10), severity: required(11))
@@ -107,7 +107,7 @@ enum EventColumns {
     /// `COPY` sends numbers instead, `ClassificationCodes`).
     static func classification(kind: String, drift: String, severity: String) throws -> (ChangeKind, DriftClass, Severity) {
         guard let kind = ChangeKind(rawValue: kind), let drift = DriftClass(rawValue: drift), let severity = Severity(rawValue: severity) else {
-            throw StoreError.integrity("change_events has an unknown kind, drift or severity (\(kind), \(drift), \(severity))")
+            throw StoreError.schemaNewer("change_events has an unknown kind, drift or severity (\(kind), \(drift), \(severity))")
         }
         return (kind, drift, severity)
     }

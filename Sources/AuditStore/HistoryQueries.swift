@@ -161,7 +161,7 @@ package struct HistoryQueries {
         }
 
         /// The number of the list of names of the changes of `diff` (a stored diff's text).
-        /// - Throws: `StoreError.integrity` when `diff` is no field diff.
+        /// - Throws: `StoreError.tampered` when `diff` is no field diff.
         mutating func list(namedIn diff: UnsafeBufferPointer<UInt8>, in rows: inout ReportRows) throws -> Int32 {
             names.removeAll(keepingCapacity: true)
             let read = ProfileDiff.fieldNames(of: diff, fields: &storedFields) { name in
@@ -172,7 +172,7 @@ package struct HistoryQueries {
                 // Names the fast reading leaves (escaped, not ASCII) are read by Foundation.
                 let text = String(decoding: diff, as: UTF8.self)
                 guard let decoded = ProfileDiff(json: text) else {
-                    throw StoreError.integrity("an event's diff is not a field diff: \(text.prefix(80))")
+                    throw StoreError.tampered("an event's diff is not a field diff: \(text.prefix(80))")
                 }
                 return rows.fieldList(decoded.changedFields)
             }
@@ -316,7 +316,7 @@ package struct HistoryQueries {
         let middle = split.at
         let snapshot = try connection.query("SELECT pg_export_snapshot()")[0].decode(String.self, at: 0)
         guard !snapshot.isEmpty, snapshot.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
-            throw StoreError.integrity("the server exported a snapshot named \(snapshot.prefix(40))")
+            throw StoreError.internalInvariant("the server exported a snapshot named \(snapshot.prefix(40))")
         }
         // Without a second connection (the server's limit reached, a pooler that refuses the
         // snapshot), the window is read in one part, as a shorter one is.
@@ -382,7 +382,7 @@ package struct HistoryQueries {
         _ row: PostgresBinaryRow, to rows: inout ReportRows, codes: ClassificationCodes, fieldLists: inout RecurringFieldLists
     ) throws {
         func required<Value>(_ value: Value?, _ column: String) throws -> Value {
-            guard let value else { throw StoreError.integrity("an event has NULL \(column)") }
+            guard let value else { throw StoreError.tampered("an event has NULL \(column)") }
             return value
         }
         let (kind, drift, severity) = try codes.classification(required(row.int64(at: 5), "kind, drift or severity"))
@@ -396,13 +396,13 @@ package struct HistoryQueries {
             kind: kind, observedAt: try required(row.timestamp(at: 4), "observed_at"), drift: drift, severity: severity,
             fieldList: fieldList, storedDiff: diff, canonical: canonical != nil)
         guard appended else {
-            throw StoreError.integrity("an event's diff is not a field diff: \(String(decoding: diff.prefix(80), as: UTF8.self))")
+            throw StoreError.tampered("an event's diff is not a field diff: \(String(decoding: diff.prefix(80), as: UTF8.self))")
         }
     }
 
     /// A stored diff, decoded once here for every renderer.
     static func decodeDiff(_ text: String) throws -> ProfileDiff {
-        guard let diff = ProfileDiff(json: text) else { throw StoreError.integrity("an event's diff is not a field diff: \(text.prefix(80))") }
+        guard let diff = ProfileDiff(json: text) else { throw StoreError.tampered("an event's diff is not a field diff: \(text.prefix(80))") }
         return diff
     }
 

@@ -55,7 +55,7 @@ package struct Ingestor {
     /// server while the files are still being read (for an empty history every record is
     /// a first version, known as soon as it is decoded), the versions' indexes built while
     /// the client diffs, the events chained as they are copied. A first ingest of 100,000
-    /// profiles read for ~1.7 s and then waited ~1.4 s for the versions' `COPY` (issue 18).
+    /// profiles read for ~1.7 s and then waited ~1.4 s for the versions' `COPY`.
     ///
     /// The same transaction under the same lock as `ingest`, and the same checks: the
     /// snapshot row is written last (under an id taken from its sequence first, so the
@@ -125,7 +125,7 @@ package struct Ingestor {
             guard changes.newVersions.count == streamed, changes.newVersions.allSatisfy({ $0.version == 1 }),
                   changes.closedVersions.isEmpty
             else {
-                throw StoreError.integrity("a first load streamed \(streamed) versions but the diff has \(changes.newVersions.count)")
+                throw StoreError.internalInvariant("a first load streamed \(streamed) versions but the diff has \(changes.newVersions.count)")
             }
             let id = try insertSnapshot(request, scope: scope, accounts: snapshot.accounts, changes: changes, id: snapshotID)
             FaultPoint.afterSnapshotRow.pass()
@@ -266,13 +266,13 @@ package struct Ingestor {
             """) { row in
             guard let key = try row.string(at: 0), let version = try row.int32(at: 1), let instance = instances.text(try row.bytes(at: 3))
             else {
-                throw StoreError.integrity("an open version has NULL in a NOT NULL column")
+                throw StoreError.tampered("an open version has NULL in a NOT NULL column")
             }
             // The stored row digest; for versions written before it existed, the content hash to compute it from.
             let rowDigest = try row.bytes(at: 6).flatMap(SHA256Digest.init(bytes:))
             let hash = try row.bytes(at: 7).flatMap(SHA256Digest.init(hex:))
             guard rowDigest != nil || hash != nil else {
-                throw StoreError.integrity("open version \(version) of \(key) has neither row_sha256 nor a valid content_hash")
+                throw StoreError.tampered("open version \(version) of \(key) has neither row_sha256 nor a valid content_hash")
             }
             open.add(OpenVersion(
                 key: key, version: Int(version), lastModifiedTime: try row.timestamp(at: 2),
@@ -442,7 +442,7 @@ package struct Ingestor {
         FaultPoint.afterVersionsClosed.pass()
         // The events are chained on a thread of their own while the versions are copied
         // (the server's side of that `COPY` leaves the client waiting): hashing 100,000
-        // events took 0.3 s of a first ingest, in series (issue 18).
+        // events took 0.3 s of a first ingest, in series.
         var chaining: Beside<[ChainedEvent]>?
         if !changes.events.isEmpty {
             let (after, lastHash) = try lastEvent()
@@ -522,7 +522,7 @@ extension Ingestor {
                 if events[middle].key < group.firstKey { low = middle + 1 } else { high = middle }
             }
             guard low < events.count, events[low].key == group.firstKey, events[low].kind == .discovered else {
-                throw StoreError.integrity("no discovered event of \(group.firstKey) among the snapshot's events")
+                throw StoreError.internalInvariant("no discovered event of \(group.firstKey) among the snapshot's events")
             }
             // A row each: a snapshot discovers a few instances.
             try connection.execute("""

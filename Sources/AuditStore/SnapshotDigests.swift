@@ -70,7 +70,7 @@ package struct SnapshotDigests {
                   let object = try? JSONSerialization.jsonObject(with: data) as? [String: String],
                   let text = object["digest"], let signature = object["signature"].flatMap({ Data(base64Encoded: $0) }),
                   let content = Content(text: text)
-            else { throw StoreError.integrity("\(path) is not a connect-audit digest file") }
+            else { throw StoreError.tampered("\(path) is not a connect-audit digest file") }
             files.append(File(text: text, signature: Array(signature), content: content))
         }
         return files.sorted { $0.content.snapshotID < $1.content.snapshotID }
@@ -84,7 +84,7 @@ package struct SnapshotDigests {
         let existing = try Self.read(folder)
         // Never sign what verify would not accept.
         if let problem = try HistoryVerifier.firstSnapshotProblem(connection, from: (existing.last?.content.snapshotID ?? 0) + 1) {
-            throw StoreError.integrity("not signed: \(problem); run `connect-audit verify`")
+            throw StoreError.tampered("not signed: \(problem)")
         }
         var previous = existing.last.map { SHA256.hex(of: $0.text) }
         var written: [Int64] = []

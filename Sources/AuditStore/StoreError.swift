@@ -15,9 +15,13 @@ package enum StoreError: Error, Equatable, CustomStringConvertible {
     case concurrentChange(String)
     /// A baseline of that name exists already.
     case baselineExists(String)
-    /// A stored row breaks what the schema promises (a NULL, an unknown kind, a bad digest):
-    /// the database was edited behind the store's back.
-    case integrity(String)
+    /// A stored row breaks what the store wrote (a NULL, a diff that is no diff, a snapshot
+    /// no ingest made): the database was edited behind its back. Next step: `verify`.
+    case tampered(String)
+    /// Something this program guarantees itself did not hold: a bug. Next step: report it.
+    case internalInvariant(String)
+    /// The database holds values of a schema newer than this binary knows. Next step: upgrade.
+    case schemaNewer(String)
     /// A CloudTrail record's `eventID` is stored already, with other content.
     case conflictingTrailRecord(eventID: String, file: String, line: Int)
 
@@ -39,8 +43,12 @@ package enum StoreError: Error, Equatable, CustomStringConvertible {
             return "a baseline named \(name) exists already; approved baselines are never moved, choose another name"
         case .conflictingTrailRecord(let eventID, let file, let line):
             return "\(file):\(line): eventID \(eventID) is stored already with other content; CloudTrail never reuses an eventID, so one of the two is not genuine: compare them (connect_audit.trail_events.record) before storing anything from this file"
-        case .integrity(let detail):
-            return "the history is not as the store wrote it: \(detail); run `connect-audit verify`"
+        case .tampered(let detail):
+            return "the history is not as the store wrote it: \(detail); run `connect-audit verify` to find the first place it was changed"
+        case .internalInvariant(let detail):
+            return "internal error (a bug in connect-audit, not in your data): \(detail); nothing was written. Please report it with the command that failed"
+        case .schemaNewer(let detail):
+            return "this database was written by a newer connect-audit: \(detail); upgrade connect-audit to read it"
         case .concurrentChange(let detail):
             return "the history changed during the ingest (\(detail)); nothing was written, run the ingest again"
         }

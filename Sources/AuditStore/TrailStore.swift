@@ -59,7 +59,7 @@ package struct TrailStore {
             ORDER BY event_id, event_time, trail_event_id
             """, [eventIDs.map(String.init)]) {
             guard let confidence = Attribution.Confidence(rawValue: try row.decode(String.self, at: 8)) else {
-                throw StoreError.integrity("change_attribution gave an unknown confidence")
+                throw StoreError.schemaNewer("change_attribution gave an unknown confidence")
             }
             out[try row.decode(Int64.self, at: 0), default: []].append(Attribution(
                 principalARN: try row.decodeIfPresent(String.self, at: 1), principalType: try row.decodeIfPresent(String.self, at: 2),

@@ -4,7 +4,7 @@ import CLibPQ
 /// Encodes rows in `COPY ... FROM STDIN (FORMAT binary)` format: each field in its type's
 /// binary receive form, so the server parses no text (the versions of a first ingest of
 /// 100,000 profiles, copied from a file into a table with the same constraints: 1.07-1.22 s
-/// binary, 1.30-1.52 s as text; issue 18). The format: PostgreSQL's documentation, "COPY",
+/// binary, 1.30-1.52 s as text). The format: PostgreSQL's documentation, "COPY",
 /// "Binary Format"; each type's form: its `*_recv` function (`array_recv`,
 /// `timestamptz_recv`, `jsonb_recv`).
 ///

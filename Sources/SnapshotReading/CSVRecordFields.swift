@@ -24,7 +24,7 @@ enum CSVRecordFields {
         var index = 0
         let count = bytes.count
         // The next quote or comma found with `memchr` (`offset(of:)`): the byte-by-byte search
-        // was 11% of reading CSV with permissions (callgrind, issue 18).
+        // was 11% of reading CSV with permissions (callgrind).
         func next(_ byte: UInt8, from start: Int) -> Int? { bytes.offset(of: byte, from: start) }
         while true {
             if index < count, bytes[index] == UInt8(ascii: "\"") {

@@ -193,7 +193,7 @@ extension Substring.UTF8View {
     /// through `NSString` and cost 7% of CSV reading.
     var containsArrow: Bool {
         // Each `>` found by `memchr`, then the byte before it looked at (byte by byte, this
-        // was 2% of reading CSV, callgrind, issue 18).
+        // was 2% of reading CSV, callgrind).
         let found = withContiguousStorageIfAvailable { bytes -> Bool in
             var start = 1
             while let at = bytes.offset(of: UInt8(ascii: ">"), from: start) {

@@ -15,7 +15,7 @@ import Foundation
 /// `FlatJSONRowTests` checks that on generated rows, and the fuzz target checks it on
 /// every input it tries.
 ///
-/// Why it exists (issue 18): Foundation's parse and its `Any` values took 60% of reading
+/// Why it exists: Foundation's parse and its `Any` values took 60% of reading
 /// NDJSON, which read 45,000 rows/s on one core while Python's `json.loads` parsed the same
 /// file at 128,000 (`scripts/bench-readers`).
 package enum FlatJSONRow {
@@ -62,7 +62,7 @@ package enum FlatJSONRow {
     /// The position in `columns` of the column a key's bytes name, if any, looking first
     /// at `expected` (rows list their columns in the same order, so the one after the last
     /// key's is nearly always it). Compared with `memcmp`: the generic `elementsEqual`
-    /// through every column went byte by byte, 6% of reading NDJSON (callgrind, issue 18).
+    /// through every column went byte by byte, 6% of reading NDJSON (callgrind).
     private static func column(named name: UnsafeBufferPointer<UInt8>, expected: Int) -> Int? {
         guard let key = name.baseAddress else { return nil }
         func matches(_ position: Int) -> Bool {

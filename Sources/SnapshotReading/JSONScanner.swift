@@ -108,7 +108,7 @@ package struct JSONScanner {
         var words: UInt64 = 0
         while index < bytes.count {
             // Eight bytes at a time while none of them ends the text or needs a look: byte by
-            // byte, this loop was a seventh of reading NDJSON (callgrind, issue 18).
+            // byte, this loop was a seventh of reading NDJSON (callgrind).
             while bytes.count - index >= 8 {
                 let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
                 if CanonicalJSON.holdsQuoteBackslashOrControl(word) { break }
@@ -142,7 +142,7 @@ package struct JSONScanner {
         if take(UInt8(ascii: "]")) { return [] }
         // Gathered in `recurring`'s array, which keeps its capacity, then copied once at
         // their number: an array grown by doubling was 6% of reading NDJSON with ~18
-        // permissions a row (callgrind, issue 18).
+        // permissions a row (callgrind).
         var elements = recurring?.takeElements() ?? []
         defer { recurring?.returnElements(&elements) }
         while true {

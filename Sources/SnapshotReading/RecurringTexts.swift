@@ -6,7 +6,7 @@ import Foundation
 /// A profile's permissions are names from Amazon Connect's list of a few hundred, so a
 /// file of profiles repeats the same names over and over; making each one anew was one
 /// heap string per permission, allocated, touched and freed (`malloc` and `free` were a
-/// fifth of reading NDJSON with ~18 permissions a row, issue 18). One table serves one
+/// fifth of reading NDJSON with ~18 permissions a row). One table serves one
 /// share of one batch, on one thread: it is never shared between threads.
 ///
 /// Only texts longer than 15 bytes are kept: shorter ones are stored inside the

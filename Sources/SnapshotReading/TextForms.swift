@@ -12,7 +12,7 @@ enum TextForms {
     static func postgresArray(_ text: Substring, recurring: RecurringTexts? = nil) -> [String]? {
         guard let elements = recurring.map({ ArrayLiteral.parse(text, element: $0.text) }) ?? ArrayLiteral.parse(text) else { return nil }
         // Allocated at its size: the array is kept in the record, and `compactMap` grew it
-        // by doubling (a fifth of a first load's memory was such arrays, massif, issue 18).
+        // by doubling (a fifth of a first load's memory was such arrays, massif).
         var set: [String] = []
         set.reserveCapacity(elements.count)
         for case let element? in elements { set.append(element) }
@@ -73,7 +73,7 @@ enum TextForms {
         // ASCII text (the usual tag list) is split as bytes, in place, each comma found by
         // `memchr`: splitting by Character was most of decoding a CSV row's tags (12% of a
         // nightly ingest that decodes every row), the generic `split` of the UTF-8 view 5%
-        // of reading CSV (callgrind, issue 18). Other text keeps Character semantics (a
+        // of reading CSV (callgrind). Other text keeps Character semantics (a
         // combining mark after a comma joins it).
         let ascii = text.utf8.withContiguousStorageIfAvailable { bytes -> [String]? in
             guard CSVRecordFields.isASCII(bytes) else { return nil }

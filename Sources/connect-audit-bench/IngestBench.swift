@@ -45,7 +45,7 @@ struct IngestBench: ParsableCommand {
                 night, mix.profiles.count, ingest.seconds, copy.seconds, ingest.seconds / copy.seconds,
                 Double(mix.profiles.count) / ingest.seconds, Double(ingest.peakKiB) / 1024, events))
         }
-        // The figures issue 18's acceptance names: same-run ratios, the nightly median.
+        // The figures the performance goals name: same-run ratios, the nightly median.
         let nightly = ratios.dropFirst().sorted()
         let median = nightly.isEmpty ? Double.nan
             : nightly.count % 2 == 1 ? nightly[nightly.count / 2] : (nightly[nightly.count / 2 - 1] + nightly[nightly.count / 2]) / 2

@@ -152,7 +152,7 @@ package struct ProfileDiff: Hashable, Sendable {
     /// text; ASCII field names without escapes; no repeated key); `nil` for anything else,
     /// which `parsed` reads. It reads a diff as `parsed` does (`DiffScannerTests`
     /// compares them on generated and mutated diffs). Decoding every diff with Foundation
-    /// was a fifth of a year-long report (issue 18).
+    /// was a fifth of a year-long report.
     package static func scanned(_ bytes: UnsafeBufferPointer<UInt8>) -> ProfileDiff? {
         var json = JSONScanner(bytes: bytes)
         var changes: [String: FieldChange] = [:]

@@ -168,7 +168,7 @@ enum HTMLReport {
     /// The diff's lines (`ProfileDiff.lines`) as list items, each `<li><code>field</code>:
     /// change</li>` with both escaped, written piece by piece: building each line, then
     /// escaping it whole (every text change has quotes to escape) was a fifth of a
-    /// year-long HTML report (issue 18). `DiffScannerTests` checks the bytes are the same.
+    /// year-long HTML report. `DiffScannerTests` checks the bytes are the same.
     static func writeChanges(of diff: ProfileDiff, into html: inout String) {
         func quoted(_ text: String?) {
             guard let text else { return html += "(none)" }

@@ -10,7 +10,7 @@ import AuditTime
 /// piece to an array, a year of 1,000,000 profiles' events (3.4 million, 2 GB) spent about
 /// a fifth of the client's CPU checking the array's room and uniqueness and retaining and
 /// releasing its storage (`perf`: `Array.append(contentsOf:)` 6.3%, `swift_retain` and
-/// `swift_release` 8.1%, the uniqueness checks 2.2%, issue 18).
+/// `swift_release` 8.1%, the uniqueness checks 2.2%).
 struct JSONEventWriter {
     private let rows: ReportRows
     /// The rows' text (`ReportRows.withParts`), valid while the writer is.

@@ -9,7 +9,7 @@ import Foundation
 /// renderers that show them one by one, and written as JSON from its bytes. A year of
 /// 1,000,000 profiles is 3.4 million changes, which as `ReportItem`s (each with half a
 /// dozen strings and a dictionary) took longer to make, sort and free than the whole JSON
-/// report may take (issue 18).
+/// report may take.
 package struct ReportRows: Sendable {
     /// One change: where its text lies in `parts[part]` (key, name, account, diff, one
     /// after the other), and the rest as values.
