@@ -10,7 +10,7 @@ import TestSupport
 /// instances) in which every event kind and drift class happens once or more. The files are
 /// committed; this command regenerates them.
 ///
-/// Each night's file is the state captured at 02:00 UTC of its date (the demo's
+/// Each night's file is the state captured early on its date (`T02:00:00Z`, the demo's
 /// `--captured-at`), so its changes and their CloudTrail calls are stamped the day before,
 /// between two captures, as a real nightly export sees them: none after its capture.
 struct SampleWeek: ParsableCommand {
