@@ -100,16 +100,15 @@ struct AlertRulesTests {
     }
 }
 
-@Suite("the README's rules example")
+@Suite("the alerts page's rules example")
 struct ReadmeRulesTests {
-    @Test("the rules file shown in the README parses")
+    @Test("the rules file shown in docs/alerts.md parses")
     func readmeExampleParses() throws {
-        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("README.md")
-        let text = try String(contentsOf: readme, encoding: .utf8)
-        let section = try #require(text.components(separatedBy: "## Alerts").dropFirst().first)
+        let page = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/alerts.md")
+        let section = try String(contentsOf: page, encoding: .utf8)
         let yaml = try #require(section.components(separatedBy: "```yaml\n").dropFirst().first?.components(separatedBy: "```").first)
-        let rules = try AlertRulesFile.parse(yaml, file: "README.md")
+        let rules = try AlertRulesFile.parse(yaml, file: "docs/alerts.md")
         #expect(rules.rules.count == 4)
         #expect(Set(rules.channels.keys) == ["security-slack", "cx-team", "on-call", "legacy-hook", "soc-intake", "audit-log", "pg"])
         #expect(rules.channels["security-slack"]?.kind == .slack(urlFromEnvironment: "SLACK_WEBHOOK_URL", timeoutSeconds: 10))

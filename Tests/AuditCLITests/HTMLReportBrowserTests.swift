@@ -27,15 +27,22 @@ struct HTMLReportBrowserTests {
         return String(decoding: data, as: UTF8.self)
     }
 
-    @Test("the chart is drawn and the filter hides what it should; a screenshot is taken")
-    func rendered() throws {
-        try FileManager.default.createDirectory(at: Self.folder, withIntermediateDirectories: true)
-        let page = Self.folder.appendingPathComponent("report.html")
+    /// The demo week's HTML report, with the folder for pages made.
+    static func demoWeekHTML() throws -> String {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var text = ""
         try DemoDatabase.withDemo { db in
             let html = try CommandRunner.run(["report", "--database-url", db, "--format", "html", "--from", "2026-11-16T00:00:00Z", "--to", "2026-11-23T00:00:00Z"])
             #expect(html.status == 0)
-            try html.stdout.write(to: page, atomically: true, encoding: .utf8)
+            text = html.stdout
         }
+        return text
+    }
+
+    @Test("the chart is drawn and the filter hides what it should; a screenshot is taken")
+    func rendered() throws {
+        let page = Self.folder.appendingPathComponent("report.html")
+        try Self.demoWeekHTML().write(to: page, atomically: true, encoding: .utf8)
         let screenshot = Self.folder.appendingPathComponent("report.png")
         try? FileManager.default.removeItem(at: screenshot)
         _ = try Self.chromium(["--window-size=1200,1600", "--screenshot=\(screenshot.path)", page.absoluteString])
@@ -62,18 +69,14 @@ struct HTMLReportBrowserTests {
 
     @Test("the report's own script runs under its CSP, and a script or handler slipped into the page does not")
     func injectedScriptBlocked() throws {
-        try FileManager.default.createDirectory(at: Self.folder, withIntermediateDirectories: true)
         let page = Self.folder.appendingPathComponent("injected.html")
-        try DemoDatabase.withDemo { db in
-            let html = try CommandRunner.run(["report", "--database-url", db, "--format", "html", "--from", "2026-11-16T00:00:00Z", "--to", "2026-11-23T00:00:00Z"])
-            #expect(html.status == 0)
-            #expect(html.stdout.contains("script-src 'sha256-") && !html.stdout.contains("script-src 'unsafe-inline'"))
-            // What escaping stops, planted by hand: the CSP is the second wall.
-            let planted = html.stdout.replacingOccurrences(
-                of: "</h1>",
-                with: #"</h1><img src="x" onerror="document.body.setAttribute('data-owned','handler')"><script>document.body.setAttribute('data-owned','script')</script>"#)
-            try planted.write(to: page, atomically: true, encoding: .utf8)
-        }
+        let html = try Self.demoWeekHTML()
+        #expect(html.contains("script-src 'sha256-") && !html.contains("script-src 'unsafe-inline'"))
+        // What escaping stops, planted by hand: the CSP is the second wall.
+        let planted = html.replacingOccurrences(
+            of: "</h1>",
+            with: #"</h1><img src="x" onerror="document.body.setAttribute('data-owned','handler')"><script>document.body.setAttribute('data-owned','script')</script>"#)
+        try planted.write(to: page, atomically: true, encoding: .utf8)
         let dom = try Self.chromium(["--dump-dom", page.absoluteString])
         #expect(dom.contains("11 of 11 profiles shown"), "the report's own script ran")
         #expect(dom.contains("document.body.setAttribute"), "the planted code is in the page")

@@ -167,11 +167,9 @@ struct ReportCommandTests {
         }
     }
 
-    @Test("every SQL example in the README runs against the demo's data and returns rows")
+    @Test("every SQL example of the SQL cookbook (docs/sql.md) runs against the demo's data and returns rows")
     func readmeSQL() throws {
-        let readme = try String(contentsOf: DemoDatabase.root.appendingPathComponent("README.md"), encoding: .utf8)
-        let section = try #require(readme.components(separatedBy: "## Querying history in SQL").dropFirst().first?
-            .components(separatedBy: "\n## ").first)
+        let section = try String(contentsOf: DemoDatabase.root.appendingPathComponent("docs/sql.md"), encoding: .utf8)
         let blocks = section.components(separatedBy: "```sql\n").dropFirst().compactMap { $0.components(separatedBy: "```").first }
         #expect(blocks.count >= 6)
         try DemoDatabase.withDemo { db in

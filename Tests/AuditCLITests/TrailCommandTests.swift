@@ -61,6 +61,13 @@ enum TrailFixture {
 struct TrailCommandTests {
     typealias F = TrailFixture
 
+    /// Writes `text` into the file `name` of `folder`; its path.
+    static func write(_ text: String, to name: String, in folder: URL) throws -> String {
+        let path = folder.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
     /// Writes the three nights and the trail files into `folder`; returns (nights, trail files).
     static func scenario(in folder: URL) throws -> (nights: [(String, String)], trail: [String]) {
         func write(_ name: String, _ text: String) throws -> String {
@@ -182,11 +189,7 @@ struct TrailCommandTests {
     @Test("attribution in time and account: a tag edit is the TagResource's, never the old stamp's; no call after the capture; no other account's call")
     func attributionInTimeAndAccount() throws {
         try withFolder { folder in
-            func write(_ name: String, _ text: String) throws -> String {
-                let path = folder.appendingPathComponent(name).path
-                try text.write(toFile: path, atomically: true, encoding: .utf8)
-                return path
-            }
+            func write(_ name: String, _ text: String) throws -> String { try Self.write(text, to: name, in: folder) }
             func tagged(_ profile: String, lmt: String, tags: [String]) -> String {
                 F.json(["_key": F.arn(profile), "arn": F.arn(profile), "id": profile, "organization_resource_id": F.instance,
                         "account_id": F.account, "security_profile_name": "Profile \(profile)", "last_modified_time": lmt, "tags": tags])
@@ -251,11 +254,7 @@ struct TrailCommandTests {
     @Test("hostile trail input: a key twice and a \\u0000 refused by position (skipped under --skip-bad), a conflicting eventID named with both places, future times warned")
     func hostileRecords() throws {
         try withFolder { folder in
-            func write(_ name: String, _ text: String) throws -> String {
-                let path = folder.appendingPathComponent(name).path
-                try text.write(toFile: path, atomically: true, encoding: .utf8)
-                return path
-            }
+            func write(_ name: String, _ text: String) throws -> String { try Self.write(text, to: name, in: folder) }
             let good = F.json(F.record("h1", "UpdateSecurityProfile", at: "2026-11-10T08:00:00Z", profile: "a"))
             let twice = F.json(F.record("h2", "UpdateSecurityProfile", at: "2026-11-10T08:00:00Z", profile: "a"))
                 .replacingOccurrences(of: #""eventName":"#, with: #""eventName":"DeleteSecurityProfile","eventName":"#)
