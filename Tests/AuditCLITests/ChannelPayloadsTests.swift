@@ -1,3 +1,4 @@
+import AuditCLI
 import AuditCore
 import AuditModel
 import AuditStore

@@ -1,5 +1,6 @@
 import AuditCore
 import AuditModel
+import AuditStore
 import AuditTime
 import Foundation
 
