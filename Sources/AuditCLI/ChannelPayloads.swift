@@ -16,8 +16,10 @@ import Foundation
 ///   `severity` (`critical`, `error`, `warning`, `info`), `timestamp`, `component`,
 ///   `group`, `class`, `custom_details`.
 /// Every field of a chat payload passes through its format's one escaping function
-/// (`TextEscaping.slack`, `TextEscaping.teams`); Slack's text objects are also `verbatim`, so
-/// nothing in them is turned into a link or a mention. PagerDuty shows plain text: control
+/// (`TextEscaping.slack`, `TextEscaping.teams`); Slack's `mrkdwn` text objects are also
+/// `verbatim` (Slack's Block Kit reference, "Text object": URLs, conversation names and
+/// mentions are then not turned into links), and Teams' `TextBlock` and `FactSet` values
+/// take a Markdown subset with links (Microsoft's "Text features in Adaptive Cards"). PagerDuty shows plain text: control
 /// characters escaped as on a terminal. JSON strings everywhere.
 package enum ChannelPayloads {
     static func json(_ value: Any) -> String { CanonicalJSON.text(value) }
