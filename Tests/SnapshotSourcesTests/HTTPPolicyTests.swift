@@ -7,7 +7,9 @@ import FoundationNetworking
 #endif
 
 /// The one HTTP policy every outgoing request follows, against servers that misbehave on purpose.
-@Suite("HTTP policy")
+/// Serialized: FoundationNetworking serves every session of a process from one work queue,
+/// so the endless body's firehose would slow the other tests' requests while it lasts.
+@Suite("HTTP policy", .serialized)
 struct HTTPPolicyTests {
     static let script = "Tests/SnapshotSourcesTests/Fixtures/hostile_server.py"
 
@@ -32,7 +34,7 @@ struct HTTPPolicyTests {
             try StandInServer.with(script: Self.script, behaviour: ["mode": "redirect", "status": status, "location": location]) { (server: StandInServer) throws(any Error) in
                 for method in ["GET", "POST"] {
                     do throws(NetworkError) {
-                        _ = try HTTPClient(timeout: 10).send(Self.request(server.base, method: method))
+                        _ = try HTTPClient(timeout: 60).send(Self.request(server.base, method: method))
                         Issue.record("a \(status) was taken as an answer")
                     } catch {
                         #expect(error.kind == .refusedAnswer)
@@ -101,7 +103,7 @@ struct HTTPPolicyTests {
     @Test("a body that echoes the request's keys, signature and token is shown with them masked")
     func echoedSecretsMasked() throws {
         try StandInServer.with(script: Self.script, behaviour: ["mode": "echo"]) { (server: StandInServer) throws(any Error) in
-            let response = try HTTPClient(timeout: 10).send(Self.request(server.base))
+            let response = try HTTPClient(timeout: 60).send(Self.request(server.base))
             #expect(response.status == 400)
             let raw = String(decoding: response.body, as: UTF8.self)
             #expect(Self.secrets.allSatisfy(raw.contains), "the stand-in echoes them")
