@@ -67,11 +67,8 @@ package struct Ingestor {
                 SELECT id, captured_at,
                        content_sha256 = $4 AND scope_kind = $1::connect_audit.scope_kind AND scope_ids = $2::text[]
                 FROM connect_audit.snapshots s
-                WHERE s.scope_kind = 'all' OR $1 = 'all'
-                    OR (s.scope_kind = 'instance' AND $1 = 'instance' AND s.scope_ids && $2::text[])
-                    OR (s.scope_kind = 'account' AND $1 = 'account' AND s.scope_ids && $2::text[])
-                    OR (s.scope_kind = 'account' AND $1 = 'instance' AND s.scope_ids && $3::text[])
-                    OR (s.scope_kind = 'instance' AND $1 = 'account' AND s.accounts && $2::text[])
+                -- The one rule of overlapping scopes, which the snapshots' insert trigger applies too.
+                WHERE connect_audit.scopes_overlap(s.scope_kind, s.scope_ids, s.accounts, $1::connect_audit.scope_kind, $2::text[], $3::text[])
                 ORDER BY captured_at DESC, id DESC LIMIT 1
                 """, [scope.kind, scope.ids, accounts, request.snapshot.contentSHA256]).first {
                 let newestID = try newest.decode(Int64.self, at: 0)

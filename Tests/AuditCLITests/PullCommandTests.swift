@@ -62,72 +62,72 @@ struct PullCommandTests {
 
     @Test("pull aws over three regions with a shared credentials profile, then ingest: exactly the profiles served")
     func pullAWSThenIngest() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pull-aws-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let served = folder.appendingPathComponent("served.jsonl").path
-        let server = try StandInServer(
-            script: "Tests/SnapshotSourcesTests/Fixtures/connect_server.py",
-            behaviour: #"{"access_key": "AKIDCLI", "secret": "cli/secret+value", "token": "cli-session", "regions": ["eu-west-1", "us-east-1", "ap-southeast-2"], "instances": 2, "profiles": 170, "page_cap": 7, "throttle_every": 17, "dump": "\#(served)"}"#)
-        defer { server.stop() }
-        let credentials = folder.appendingPathComponent("credentials").path
-        try "[audit]\naws_access_key_id = AKIDCLI\naws_secret_access_key = cli/secret+value\naws_session_token = cli-session\n"
-            .write(toFile: credentials, atomically: true, encoding: .utf8)
-        let environment = ["AWS_SHARED_CREDENTIALS_FILE": credentials, "AWS_PROFILE": "audit", "AWS_EC2_METADATA_DISABLED": "true",
-                           "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "HOME": folder.path]
-        let out = folder.appendingPathComponent("night.aws.jsonl").path
-        let pull = try CommandRunner.run(
-            ["pull", "aws", "--region", "eu-west-1", "--region", "us-east-1", "--region", "ap-southeast-2", "--out", out,
-             "--endpoint-url", server.base, "--max-rps", "0", "--concurrency", "4", "--retry-base", "0.005"],
-            environment: environment)
-        #expect(pull.status == 0, "\(pull.stderr)")
-        #expect(pull.stdout.contains("pulled 1020 profiles of 6 instance(s) in 3 region(s)"))
-        for secret in ["cli/secret+value", "cli-session"] { #expect(!pull.stdout.contains(secret) && !pull.stderr.contains(secret)) }
-        try TestDatabase.withDatabase { db in
-            #expect(try CommandRunner.run(["migrate", "--database-url", db]).status == 0)
-            let ingest = try CommandRunner.run(["ingest", "--database-url", db, out])
-            #expect(ingest.status == 0, "\(ingest.stderr)")
-            // The same profiles, field for field: the served dump is the same snapshot content.
-            let check = try CommandRunner.run(["ingest", "--database-url", db, "--format", "aws", "--dry-run", served])
-            #expect(check.status == 0, "\(check.stderr)")
-            #expect(check.stdout.contains("already ingested as snapshot #1"), "\(check.stdout)")
-            let connection = try PostgresConnection(db)
-            defer { connection.close() }
-            #expect(try connection.query("SELECT count(*) FROM connect_audit.current_profiles").first?.decode(Int64.self, at: 0) == 1020)
-            #expect(try connection.query("SELECT count(*) FROM connect_audit.current_profiles WHERE cardinality(permissions) > 7").first?.decode(Int64.self, at: 0) ?? 0 > 0)
-            #expect(try connection.query("SELECT count(*) FROM connect_audit.current_profiles WHERE cardinality(applications) > 0").first?.decode(Int64.self, at: 0) ?? 0 > 0)
+        try Self.withConnectStandIn(#"{"access_key": "AKIDCLI", "secret": "cli/secret+value", "token": "cli-session", "regions": ["eu-west-1", "us-east-1", "ap-southeast-2"], "instances": 2, "profiles": 170, "page_cap": 7, "throttle_every": 17"#) { folder, served, server in
+            let credentials = folder.appendingPathComponent("credentials").path
+            try "[audit]\naws_access_key_id = AKIDCLI\naws_secret_access_key = cli/secret+value\naws_session_token = cli-session\n"
+                .write(toFile: credentials, atomically: true, encoding: .utf8)
+            let environment = ["AWS_SHARED_CREDENTIALS_FILE": credentials, "AWS_PROFILE": "audit", "AWS_EC2_METADATA_DISABLED": "true",
+                               "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "HOME": folder.path]
+            let out = folder.appendingPathComponent("night.aws.jsonl").path
+            let pull = try CommandRunner.run(
+                ["pull", "aws", "--region", "eu-west-1", "--region", "us-east-1", "--region", "ap-southeast-2", "--out", out,
+                 "--endpoint-url", server.base, "--max-rps", "0", "--concurrency", "4", "--retry-base", "0.005"],
+                environment: environment)
+            #expect(pull.status == 0, "\(pull.stderr)")
+            #expect(pull.stdout.contains("pulled 1020 profiles of 6 instance(s) in 3 region(s)"))
+            for secret in ["cli/secret+value", "cli-session"] { #expect(!pull.stdout.contains(secret) && !pull.stderr.contains(secret)) }
+            try TestDatabase.withDatabase { db in
+                #expect(try CommandRunner.run(["migrate", "--database-url", db]).status == 0)
+                let ingest = try CommandRunner.run(["ingest", "--database-url", db, out])
+                #expect(ingest.status == 0, "\(ingest.stderr)")
+                // The same profiles, field for field: the served dump is the same snapshot content.
+                let check = try CommandRunner.run(["ingest", "--database-url", db, "--format", "aws", "--dry-run", served])
+                #expect(check.status == 0, "\(check.stderr)")
+                #expect(check.stdout.contains("already ingested as snapshot #1"), "\(check.stdout)")
+                let connection = try PostgresConnection(db)
+                defer { connection.close() }
+                #expect(try connection.query("SELECT count(*) FROM connect_audit.current_profiles").first?.decode(Int64.self, at: 0) == 1020)
+                #expect(try connection.query("SELECT count(*) FROM connect_audit.current_profiles WHERE cardinality(permissions) > 7").first?.decode(Int64.self, at: 0) ?? 0 > 0)
+                #expect(try connection.query("SELECT count(*) FROM connect_audit.current_profiles WHERE cardinality(applications) > 0").first?.decode(Int64.self, at: 0) ?? 0 > 0)
+            }
         }
     }
 
     @Test("pull aws of more than 10,000 profiles (past the readers' batch) ingests every one")
     func pullAWSPastABatchIngests() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pull-aws-big-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let served = folder.appendingPathComponent("served.jsonl").path
-        let server = try StandInServer(
-            script: "Tests/SnapshotSourcesTests/Fixtures/connect_server.py",
-            behaviour: #"{"access_key": "AKIDBIG", "secret": "big/secret", "regions": ["eu-west-1", "us-east-1"], "instances": 1, "profiles": 5010, "page_cap": 1000, "dump": "\#(served)"}"#)
-        defer { server.stop() }
-        let environment = ["AWS_ACCESS_KEY_ID": "AKIDBIG", "AWS_SECRET_ACCESS_KEY": "big/secret", "AWS_SESSION_TOKEN": "",
-                           "AWS_EC2_METADATA_DISABLED": "true", "HOME": folder.path]
-        let out = folder.appendingPathComponent("night.aws.jsonl").path
-        let pull = try CommandRunner.run(
-            ["pull", "aws", "--region", "eu-west-1", "--region", "us-east-1", "--out", out,
-             "--endpoint-url", server.base, "--max-rps", "0", "--concurrency", "8"],
-            environment: environment)
-        #expect(pull.status == 0, "\(pull.stderr)")
-        #expect(pull.stdout.contains("pulled 10020 profiles"), "\(pull.stdout)")
-        try TestDatabase.withDatabase { db in
-            #expect(try CommandRunner.run(["migrate", "--database-url", db]).status == 0)
-            let ingest = try CommandRunner.run(["ingest", "--database-url", db, out])
-            #expect(ingest.status == 0, "\(ingest.stderr)")
-            let connection = try PostgresConnection(db)
-            defer { connection.close() }
-            #expect(try connection.query("SELECT count(*) FROM connect_audit.current_profiles").first?.decode(Int64.self, at: 0) == 10020)
-            // Field for field what the stand-in served, its permissions among them.
-            let check = try CommandRunner.run(["ingest", "--database-url", db, "--format", "aws", "--dry-run", served])
-            #expect(check.stdout.contains("already ingested as snapshot #1"), "\(check.stdout) \(check.stderr)")
+        try Self.withConnectStandIn(#"{"access_key": "AKIDBIG", "secret": "big/secret", "regions": ["eu-west-1", "us-east-1"], "instances": 1, "profiles": 5010, "page_cap": 1000"#) { folder, served, server in
+            let environment = ["AWS_ACCESS_KEY_ID": "AKIDBIG", "AWS_SECRET_ACCESS_KEY": "big/secret", "AWS_SESSION_TOKEN": "",
+                               "AWS_EC2_METADATA_DISABLED": "true", "HOME": folder.path]
+            let out = folder.appendingPathComponent("night.aws.jsonl").path
+            let pull = try CommandRunner.run(
+                ["pull", "aws", "--region", "eu-west-1", "--region", "us-east-1", "--out", out,
+                 "--endpoint-url", server.base, "--max-rps", "0", "--concurrency", "8"],
+                environment: environment)
+            #expect(pull.status == 0, "\(pull.stderr)")
+            #expect(pull.stdout.contains("pulled 10020 profiles"), "\(pull.stdout)")
+            try TestDatabase.withDatabase { db in
+                #expect(try CommandRunner.run(["migrate", "--database-url", db]).status == 0)
+                let ingest = try CommandRunner.run(["ingest", "--database-url", db, out])
+                #expect(ingest.status == 0, "\(ingest.stderr)")
+                let connection = try PostgresConnection(db)
+                defer { connection.close() }
+                #expect(try connection.query("SELECT count(*) FROM connect_audit.current_profiles").first?.decode(Int64.self, at: 0) == 10020)
+                // Field for field what the stand-in served, its permissions among them.
+                let check = try CommandRunner.run(["ingest", "--database-url", db, "--format", "aws", "--dry-run", served])
+                #expect(check.stdout.contains("already ingested as snapshot #1"), "\(check.stdout) \(check.stderr)")
+            }
+        }
+    }
+
+    /// Runs `body` with a folder of its own, the path the Connect stand-in dumps what it
+    /// serves to, and the stand-in started with `behaviour` (a JSON object without its `}`).
+    static func withConnectStandIn(_ behaviour: String, _ body: (URL, String, StandInServer) throws -> Void) throws {
+        try withFolder { folder in
+            let served = folder.appendingPathComponent("served.jsonl").path
+            let server = try StandInServer(
+                script: "Tests/SnapshotSourcesTests/Fixtures/connect_server.py", behaviour: behaviour + #", "dump": "\#(served)"}"#)
+            defer { server.stop() }
+            try body(folder, served, server)
         }
     }
 }
