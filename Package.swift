@@ -37,6 +37,12 @@ let package = Package(
         ),
         // glibc's mallopt (part of libc: no library to link).
         .systemLibrary(name: "CMalloc"),
+        // The byte-level fast paths (JSON scanning, escaping, byte search, byte-keyed tables),
+        // each beside its plain reference: with Platform, where the pointer code lives.
+        .target(name: "ByteKernels", swiftSettings: optimized),
+        // System calls and threads in one audited place: parallel work, futures, private
+        // files, signals, memory advice, the terminal.
+        .target(name: "Platform", dependencies: ["CMalloc"], swiftSettings: optimized),
         // The one time type and calendar, shared by the client and the record.
         .target(name: "AuditTime", swiftSettings: optimized),
         // The one redaction of secrets in text, for the database client, the network and the CLI.
@@ -56,14 +62,20 @@ let package = Package(
         // The record, its canonical form and hash, scope, the permission catalog.
         .target(
             name: "AuditModel",
-            dependencies: ["AuditTime", "CLibCrypto"],
+            dependencies: ["AuditTime", "ByteKernels", "CLibCrypto"],
             resources: [.embedInCode("Resources/permission-catalog.json")],
             swiftSettings: optimized
         ),
         // Formats, parallel decoding, source recognition, assembly into a snapshot.
-        .target(name: "SnapshotReading", dependencies: ["AuditTime", "ArrayLiteral", "AuditModel"], swiftSettings: optimized),
-        // Pure: diff, drift and policy, event chain, report model, alert matching.
-        .target(name: "AuditCore", dependencies: ["AuditTime", "AuditModel", "SnapshotReading"], swiftSettings: optimized),
+        .target(
+            name: "SnapshotReading", dependencies: ["AuditTime", "ArrayLiteral", "ByteKernels", "Platform", "AuditModel"],
+            swiftSettings: optimized),
+        // Pure: diff, drift and policy, event chain, report items and their order, alert matching.
+        .target(name: "AuditCore", dependencies: ["AuditTime", "ByteKernels", "AuditModel"], swiftSettings: optimized),
+        // The report: its rows, their order and rendering in every format, on every core.
+        .target(
+            name: "ReportRendering", dependencies: ["AuditTime", "ByteKernels", "Platform", "AuditModel", "AuditCore"],
+            swiftSettings: optimized),
         .target(
             name: "AuditStore",
             dependencies: [
@@ -71,6 +83,10 @@ let package = Package(
                 "AuditModel",
                 "SnapshotReading",
                 "AuditCore",
+                "ReportRendering",
+                "ByteKernels",
+                "Platform",
+                "CLibCrypto",
                 "PostgresClient",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -100,14 +116,15 @@ let package = Package(
         // Pullers (DDSQL, AWS with SigV4): the network stays out of the model, reading and core.
         .target(
             name: "SnapshotSources",
-            dependencies: ["AuditTime", "AuditModel", "CLibCrypto", "SecretRedaction"]
+            dependencies: ["AuditTime", "AuditModel", "Platform", "CLibCrypto", "SecretRedaction"]
         ),
         .target(
             name: "AuditCLI",
             dependencies: [
                 "SnapshotSources",
                 "CZlib",
-                "CMalloc",
+                "Platform",
+                "ReportRendering",
                 "AuditTime",
                 "AuditModel",
                 "SnapshotReading",
@@ -136,31 +153,32 @@ let package = Package(
                 "TestSupport",
                 "AuditCLI",
                 "AuditCore",
+                "ReportRendering",
+                "Platform",
                 "AuditStore",
                 "PostgresClient",
                 "SecretRedaction",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Helpers for the database tests: a throwaway database per test, the built binary.
         // Helpers for tests and benchmarks: a throwaway database per test, the built binary,
         // snapshot rendering in every format, a seeded generator, an in-memory diff.
         .target(
             name: "TestSupport",
-            dependencies: ["AuditTime", "ArrayLiteral", "AuditModel", "SnapshotReading", "AuditCore", "PostgresClient"],
+            dependencies: ["AuditTime", "ArrayLiteral", "AuditModel", "SnapshotReading", "AuditCore", "ReportRendering", "PostgresClient"],
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "PostgresClientTests", dependencies: ["AuditTime", "ArrayLiteral", "PostgresClient", "SecretRedaction", "TestSupport"]),
-        .testTarget(name: "AuditModelTests", dependencies: ["AuditModel"]),
+        .testTarget(name: "AuditModelTests", dependencies: ["ByteKernels", "AuditModel"]),
         .testTarget(
             name: "SnapshotSourcesTests",
-            dependencies: ["AuditTime", "AuditModel", "SnapshotReading", "SnapshotSources", "TestSupport"],
+            dependencies: ["AuditTime", "AuditModel", "SnapshotReading", "SnapshotSources", "Platform", "TestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "SnapshotReadingTests",
             dependencies: [
-                "AuditTime", "ArrayLiteral", "AuditModel", "SnapshotReading", "AuditCore", "TestSupport",
+                "AuditTime", "ArrayLiteral", "ByteKernels", "Platform", "AuditModel", "SnapshotReading", "AuditCore", "ReportRendering", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             exclude: ["Fixtures"]
@@ -168,18 +186,18 @@ let package = Package(
         .testTarget(
             name: "AuditCoreTests",
             dependencies: [
-                "AuditTime", "AuditModel", "SnapshotReading", "AuditCore", "TestSupport",
+                "AuditTime", "ByteKernels", "AuditModel", "SnapshotReading", "AuditCore", "ReportRendering", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
         .testTarget(
             name: "AuditStoreTests",
-            dependencies: ["AuditTime", "AuditModel", "SnapshotReading", "AuditCore", "AuditStore", "PostgresClient", "TestSupport"]
+            dependencies: ["AuditTime", "AuditModel", "SnapshotReading", "AuditCore", "ReportRendering", "AuditStore", "PostgresClient", "TestSupport"]
         ),
         .testTarget(
             name: "AuditCLITests",
             dependencies: [
-                "AuditTime", "AuditModel", "SnapshotReading", "AuditCore", "AuditCLI", "AuditStore", "PostgresClient", "TestSupport",
+                "AuditTime", "AuditModel", "SnapshotReading", "AuditCore", "ReportRendering", "AuditCLI", "AuditStore", "PostgresClient", "Platform", "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["Fixtures"]

@@ -5,7 +5,6 @@ import AuditStore
 import PostgresClient
 import Foundation
 import SnapshotReading
-import SnapshotSources
 
 /// `connect-audit alerts deliver|list|retry`.
 struct Alerts: ParsableCommand {

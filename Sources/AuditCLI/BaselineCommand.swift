@@ -2,7 +2,6 @@ import ArgumentParser
 import AuditCore
 import AuditStore
 import AuditTime
-import SnapshotSources
 
 /// `connect-audit baseline approve NAME` and `baseline list`.
 struct BaselineCommand: ParsableCommand {

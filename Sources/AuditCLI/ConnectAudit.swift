@@ -2,6 +2,7 @@ import ArgumentParser
 import AuditCore
 import AuditModel
 import Foundation
+import Platform
 import PostgresClient
 import SecretRedaction
 import SnapshotReading
@@ -29,7 +30,7 @@ extension ConnectAudit {
     /// expected must not be echoed with its password) and with control characters escaped;
     /// help goes to stdout.
     public static func runAndExit(_ arguments: [String]? = nil) -> Never {
-        ProcessLifetime.keepFreedMemory()
+        Memory.keepFreedMemory()
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

@@ -1,9 +1,9 @@
 import ArgumentParser
 import AuditStore
 import AuditTime
+import Platform
 import PostgresClient
 import Foundation
-import SnapshotSources
 
 /// `connect-audit digest` (signed snapshot digests) and `digest keygen`.
 struct DigestCommand: ParsableCommand {
@@ -40,7 +40,7 @@ struct DigestCommand: ParsableCommand {
                 // Mode 600 from the first byte; never over an existing key, never through a link.
                 try PrivateFile.write(Array(privatePEM.utf8), to: keyPath, mode: 0o600, replacing: false)
                 try PrivateFile.write(Array(publicPEM.utf8), to: out + ".pub", mode: 0o644)
-            } catch let error as PullError {
+            } catch let error as FileWriteError {
                 throw CLIError(error.description)
             }
             print("wrote \(keyPath) (keep it off the database host's reach: it signs the digests) and \(out).pub (for verify)")

@@ -3,8 +3,8 @@ import AuditCore
 import AuditModel
 import AuditStore
 import AuditTime
+import ReportRendering
 import SnapshotReading
-import SnapshotSources
 
 /// `connect-audit drift --baseline NAME`: the net difference between then and now.
 struct Drift: ParsableCommand {

@@ -4,6 +4,7 @@ import AuditModel
 import AuditStore
 import AuditTime
 import Foundation
+import Platform
 import SnapshotReading
 import SnapshotSources
 

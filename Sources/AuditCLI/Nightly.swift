@@ -4,7 +4,9 @@ import AuditModel
 import AuditStore
 import AuditTime
 import Foundation
+import Platform
 import PostgresClient
+import ReportRendering
 import SnapshotReading
 import SnapshotSources
 

@@ -2,11 +2,12 @@ import ArgumentParser
 import AuditCore
 import AuditModel
 import Foundation
+import Platform
 import SnapshotReading
 
 /// Progress lines on stderr, only when stderr is a terminal (DESIGN §6).
 enum Progress {
-    static let enabled = isatty(2) == 1
+    static let enabled = StandardOutput.errorIsTerminal
 
     static func say(_ line: String) {
         guard enabled else { return }

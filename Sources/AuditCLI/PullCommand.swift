@@ -1,6 +1,7 @@
 import ArgumentParser
 import AuditTime
 import Foundation
+import Platform
 import SnapshotReading
 import SnapshotSources
 

@@ -1,5 +1,7 @@
+import AuditModel
 import AuditStore
 import Foundation
+import Platform
 import SnapshotReading
 
 /// Reads a snapshot's files while the open versions load from the database, on a thread of
@@ -15,45 +17,20 @@ enum ReadWhileLoading {
         _ paths: [String], format: SnapshotFormat?, countIsComplete: Bool = false, ingestor: Ingestor
     ) throws -> (state: OpenState, snapshot: Snapshot) {
         let known = KnownVersions()
-        let load = Load(ingestor: ingestor, known: known)
-        let thread = Thread { load.run() }
-        thread.stackSize = 8 << 20
-        thread.start()
+        // The connection is used by the loading thread alone until its result is taken.
+        let load = Future(lending: ingestor) { ingestor in
+            let result = Result { try ingestor.openState() }
+            // A failed load recognises nothing; the result says why.
+            known.provide((try? result.get())?.versions ?? .none)
+            return result
+        }
         let snapshot: Snapshot
         do {
             snapshot = try SnapshotFiles.read(paths, format: format, known: known, countIsComplete: countIsComplete)
         } catch {
-            _ = try? load.wait()
+            _ = try? load.get()
             throw error
         }
-        return (try load.wait(), snapshot)
-    }
-
-    /// The load on its thread; the connection is used by it alone until `wait` returns.
-    private final class Load: @unchecked Sendable {
-        private let ingestor: Ingestor
-        private let known: KnownVersions
-        private let done = DispatchSemaphore(value: 0)
-        private var result: Result<OpenState, any Error>?
-
-        init(ingestor: Ingestor, known: KnownVersions) {
-            self.ingestor = ingestor
-            self.known = known
-        }
-
-        func run() {
-            let result = Result { try ingestor.openState() }
-            self.result = result
-            // A failed load recognises nothing; `wait` reports why.
-            known.provide((try? result.get())?.versions ?? .none)
-            done.signal()
-        }
-
-        /// The loaded state, once the thread is done with the connection.
-        func wait() throws -> OpenState {
-            done.wait()
-            done.signal()  // a second wait returns at once
-            return try result!.get()
-        }
+        return (try load.get(), snapshot)
     }
 }

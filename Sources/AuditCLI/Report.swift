@@ -3,8 +3,8 @@ import AuditCore
 import AuditModel
 import AuditStore
 import AuditTime
+import ReportRendering
 import SnapshotReading
-import SnapshotSources
 
 /// `connect-audit report`: the changes of a window, most severe first.
 struct Report: ParsableCommand {

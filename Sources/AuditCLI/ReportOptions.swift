@@ -2,6 +2,8 @@ import ArgumentParser
 import AuditCore
 import AuditModel
 import Foundation
+import Platform
+import ReportRendering
 import SnapshotReading
 
 
@@ -24,9 +26,13 @@ struct ReportOptions: ParsableArguments {
         if format == .json {
             // Written as it is rendered: a year's JSON can be gigabytes.
             fflush(nil)  // what `print` buffered, before the bytes written directly
-            enlargeStandardOutputPipe()
-            try ReportRenderer.writeJSON(report, to: writeStandardOutput)
-            try Array("\n".utf8).withUnsafeBufferPointer(writeStandardOutput)
+            StandardOutput.enlargePipe()
+            do {
+                try ReportRenderer.writeJSON(report, to: StandardOutput.write)
+                try StandardOutput.write(Array("\n".utf8))
+            } catch let error as StandardOutput.WriteError {
+                throw CLIError("cannot write the report to standard output (\(error)): check the disk, or the command it is piped to")
+            }
         } else {
             print(try ReportRenderer.render(report, as: format))
         }

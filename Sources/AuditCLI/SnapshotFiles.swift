@@ -43,7 +43,7 @@ package enum SnapshotFiles {
         try withoutActuallyEscaping(decoded) { decoded in
             let stream: RecordStream = { records in
                 let start = digests.count
-                digests += Snapshot.digests(of: records)
+                digests += SnapshotHashing.digests(of: records)
                 try decoded(records, digests[start...])
             }
             for path in paths { parts.append(try readPart(path, format: format, known: known, decoded: stream)) }

@@ -1,14 +1,15 @@
+import AuditModel
 import AuditStore
 import Foundation
+import Platform
 import SnapshotReading
 
 /// Reads one snapshot's files and ingests it: the path `ingest` and `nightly` share.
 enum SnapshotIngest {
     /// Inputs at least this large (their regular files together) go into an empty history
-    /// as a streamed first load (`Ingestor.firstLoad`): 3,800 rows of the benchmark's CSV
-    /// with about 18 permissions a profile (1,110 bytes a row), 6,500 without permissions
-    /// (644 bytes), near the 10,000 new versions where `BulkLoad` starts. A judgment, not a
-    /// measured break-even: below it the whole read is short. Smaller inputs, standard input
+    /// as a streamed first load (`Ingestor.firstLoad`): a few thousand rows, near the
+    /// 10,000 new versions where `BulkLoad` starts. A judgment, not a measured break-even:
+    /// below it the whole read is short. Smaller inputs, standard input
     /// (its size is unknown) and dry runs are read first and then ingested.
     static let firstLoadMinimumBytes = 4 << 20
 

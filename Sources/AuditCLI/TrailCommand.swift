@@ -4,7 +4,6 @@ import Foundation
 import AuditModel
 import AuditTime
 import SnapshotReading
-import SnapshotSources
 
 /// `connect-audit trail ingest FILE...`: CloudTrail records of security-profile writes, for
 /// attributing changes (the `change_attribution` view).

@@ -1,6 +1,5 @@
 import ArgumentParser
 import AuditStore
-import SnapshotSources
 
 /// `connect-audit verify`: walks the event hash chain and the history invariants.
 struct Verify: ParsableCommand {

@@ -4,7 +4,6 @@ import AuditModel
 import AuditStore
 import Foundation
 import SnapshotReading
-import SnapshotSources
 
 /// `connect-audit watch`: prints events as ingests commit them, one JSON line each.
 struct Watch: ParsableCommand {

@@ -1,6 +1,6 @@
 /// Calls `body` with the decimal text of `value` (`String(value)`'s bytes), written digit
 /// by digit on the stack: without the `String`, which the content hash and the JSON report
-/// make millions of times (`String(value)` was 0.8% of a long report's CPU, `perf`).
+/// make millions of times.
 package func withDecimalText<Result>(_ value: Int64, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
     var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for "-9223372036854775808"
     return try withUnsafeMutableBytes(of: &digits) { buffer in

@@ -3,8 +3,7 @@ import CLibCrypto
 /// SHA-256 from OpenSSL's libcrypto (the library libpq already links), never hand-written.
 package enum SHA256 {
     /// The algorithm, fetched from libcrypto's provider once. `EVP_sha256()` makes every
-    /// digest fetch it again under a read-write lock (OpenSSL 3): on 100,000 small records
-    /// that lock was 8% of a nightly ingest.
+    /// digest fetch it again under a read-write lock (OpenSSL 3), contended on every core.
     nonisolated(unsafe) fileprivate static let algorithm: OpaquePointer = {
         guard let algorithm = EVP_MD_fetch(nil, "SHA256", nil) else { preconditionFailure("libcrypto has no SHA-256") }
         return algorithm  // Owner: the process (never freed).

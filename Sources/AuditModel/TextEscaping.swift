@@ -1,3 +1,4 @@
+import ByteKernels
 /// One escaping function per output, for text that came from outside (profile names,
 /// descriptions, keys, tag values, remote error bodies): what each output would otherwise
 /// interpret is made inert there, and nothing else changes.

@@ -21,9 +21,8 @@ import PostgresClient
 /// ingest's commit to read the two tables (DROP INDEX locks them), as they would wait
 /// for its rows.
 ///
-/// Measured (`scripts/bench-ingest`): a first ingest of 100,000 profiles spent
-/// 3.1 s copying versions and 1.9 s copying events into their indexes and foreign-key
-/// checks; 1.2 s and 0.6 s without them, and about 1 s to build them afterwards.
+/// Why: copying into indexes and foreign-key checks row by row costs more than building
+/// them once afterwards (`scripts/bench-ingest` measures the first ingest).
 struct BulkLoad {
     /// Fewer new rows than this take the row-by-row path.
     static let minimumRows = 10_000
@@ -33,8 +32,7 @@ struct BulkLoad {
     /// The predicate (as `pg_get_expr` prints it) of an index over closed versions only, such
     /// as the exclusion constraint `profile_versions_no_overlap`. Such an index stays: the
     /// `COPY` writes open versions only (it has no `valid_to` column), so no copied row
-    /// enters it, while rebuilding it would scan the whole table for nothing (0.10 s of a
-    /// first load of 100,000 profiles). Versions closed by the load's `UPDATE`s
+    /// enters it, while rebuilding it would scan the whole table for nothing. Versions closed by the load's `UPDATE`s
     /// enter it, and are checked, as on the row-by-row path.
     private static let closedVersionsOnly = "(valid_to IS NOT NULL)"
     /// The trigger whose per-statement check `finish` runs once instead.
@@ -108,9 +106,7 @@ struct BulkLoad {
         for statement in drop { try connection.execute(statement) }
         try connection.execute("ALTER TABLE connect_audit.profile_versions DISABLE TRIGGER \(Self.overlapTrigger)")
         // Room for the index builds' sorts, for this transaction only: with the default
-        // 64 MB PostgreSQL gives a build one parallel worker, with 256 MB two; the primary
-        // key of 1,000,000 versions was built in 4.8-5.0 s with 64 MB (and with 512 MB and
-        // no worker), in 3.2 s with 256 MB. At 100,000 the sorts fit either way.
+        // 64 MB PostgreSQL gives a build one parallel worker, with 256 MB two.
         try connection.execute("SET LOCAL maintenance_work_mem = '256MB'")
         restore = indexes + foreignKeys
     }

@@ -6,21 +6,16 @@ import PostgresClient
 /// labels, and what each stands for.
 ///
 /// PostgreSQL stores an enum value as the OID of its label and sends it as the label's
-/// text, looked up in the system catalog for each value: the three labels were about a
-/// fifth of the server's CPU time sending a year of 1,000,000 profiles' changes (11.3 s
-/// with the labels, 9.0 s with a number for each, the backend's own CPU time, `COPY` of the
-/// report's columns to `/dev/null`); one number for the three instead of three,
-/// medians of three runs, 8.0 s against 9.0 s (each value sent is a call and an
-/// allocation). `hashenumextended(value, seed)` (the hash PostgreSQL's hash indexes use on
-/// an enum) is computed from the OID alone; the kind's hash is seeded with the drift's,
-/// seeded with the severity's. The numbers of every combination of labels are asked once,
-/// in the report's own transaction, so they are those of the database being read.
+/// text, looked up in the system catalog for each value: the server spends less time on one
+/// number than on three labels. `hashenumextended(value, seed)` (the hash PostgreSQL's hash
+/// indexes use on an enum) is computed from the OID alone; the kind's hash is seeded with
+/// the drift's, seeded with the severity's. The numbers of every combination of labels are
+/// asked once, in the report's own transaction, so they are those of the database being read.
 package struct ClassificationCodes {
     private typealias Classification = (kind: ChangeKind, drift: DriftClass, severity: Severity)
 
-    /// The combinations, by their numbers' low bits (open addressing; a few hundred
-    /// combinations in 2,048 places).
-    private var places = [(code: Int64, classification: Classification)?](repeating: nil, count: 2_048)
+    /// The combinations (a few hundred), by their numbers.
+    private var classifications: [Int64: Classification] = [:]
 
     /// The select list a report's query reads the three as.
     package static let column = "hashenumextended(e.kind, hashenumextended(e.drift, hashenumextended(e.severity, 0)))"
@@ -36,9 +31,6 @@ package struct ClassificationCodes {
                  unnest(enum_range(NULL::connect_audit.severity)) s
             """)
         var codes = ClassificationCodes()
-        guard rows.count <= codes.places.count / 2 else {
-            throw StoreError.schemaNewer("connect_audit's kinds, drifts and severities have \(rows.count) combinations; update connect-audit")
-        }
         var seen = Set<Int64>()
         for row in rows {
             let code = try row.decode(Int64.self, at: 3)
@@ -49,23 +41,15 @@ package struct ClassificationCodes {
                   let drift = DriftClass(rawValue: try row.decode(String.self, at: 1)),
                   let severity = Severity(rawValue: try row.decode(String.self, at: 2))
             else { continue }
-            var place = codes.place(of: code)
-            while codes.places[place] != nil { place = (place + 1) & (codes.places.count - 1) }
-            codes.places[place] = (code, (kind, drift, severity))
+            codes.classifications[code] = (kind, drift, severity)
         }
         return codes
     }
 
-    private func place(of code: Int64) -> Int { Int(truncatingIfNeeded: code) & (places.count - 1) }
-
     /// The kind, drift and severity sent as `code`.
     /// - Throws: `StoreError.schemaNewer` for a number of no labels this binary knows.
     package func classification(_ code: Int64) throws -> (ChangeKind, DriftClass, Severity) {
-        var place = place(of: code)
-        while let known = places[place] {
-            if known.code == code { return known.classification }
-            place = (place + 1) & (places.count - 1)
-        }
+        if let known = classifications[code] { return known }
         throw StoreError.schemaNewer("change_events has a kind, drift or severity this connect-audit does not know; update connect-audit")
     }
 }

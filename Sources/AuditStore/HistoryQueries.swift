@@ -2,7 +2,9 @@ import AuditCore
 import AuditModel
 import AuditTime
 import Foundation
+import Platform
 import PostgresClient
+import ReportRendering
 import SnapshotReading
 
 /// What the store answers for reports, baselines, history and state.
@@ -75,9 +77,8 @@ package struct HistoryQueries {
     /// Which events a report covers: `events`, a condition on `change_events e` whose values
     /// are `settings` of the report's transaction (a `COPY` takes no parameters; the
     /// settings are sent with `set_config`, as parameters), and the account if one is asked.
-    /// Each setting read once per query (as an `InitPlan`), not once per row: read per row,
-    /// the conditions took 980 ms against 565 ms over 2 million rows of a year of 1,000,000
-    /// profiles half built (`EXPLAIN ANALYZE`). A window's changes may be read in two parts (`window`).
+    /// Each setting read once per query (as an `InitPlan`), not once per row, which would
+    /// nearly double the condition's cost. A window's changes may be read in two parts (`window`).
     private struct ReportFilter {
         var events: String
         /// The same condition on `discoveries d`.
@@ -114,11 +115,9 @@ package struct HistoryQueries {
     /// (`ReportRows`): the columns of `eventColumns`, the classification as `codes`' number,
     /// and the changed fields only for events without the diff's canonical text (the list
     /// is the names of the diff's changes, `ProfileDiff.changedFields`, which the client
-    /// reads from the text it copies: sent as an array, the list was a tenth of the server's
-    /// CPU time over a year of 1,000,000 profiles, medians of three runs 6.9 s against 7.9 s).
-    /// A year of 1,000,000 profiles is 3.4 million changes: as text formatted by the server
-    /// and parsed by the client, held at once in one result, then made into items, they
-    /// were most of a year's report.
+    /// reads from the text it copies: sent as an array, the list cost the server a tenth
+    /// more). A year of 1,000,000 profiles is millions of changes: formatted as text by the
+    /// server, parsed by the client and held in one result, they would be most of the report.
     private static func reportRows(
         where condition: String, on connection: PostgresConnection, codes: ClassificationCodes, expected: Int = 0
     ) throws -> ReportRows {
@@ -185,9 +184,7 @@ package struct HistoryQueries {
 
     /// Sets a report's transaction up: its `settings`, and no JIT compilation (the items'
     /// scalar subqueries, run only for events without a label, make the plan look costly
-    /// enough to compile, which took 0.4-1.4 s of a query that reads each row once,
-    /// `EXPLAIN ANALYZE`, a month of 1,000,000 profiles' changes and the first 785,000 of a
-    /// year).
+    /// enough to compile, which costs more than a query that reads each row once saves).
     private static func prepare(_ connection: PostgresConnection, _ settings: [(name: String, value: String)]) throws {
         try connection.execute("SET LOCAL jit = off")
         for setting in settings {

@@ -3,6 +3,7 @@ import AuditModel
 import AuditTime
 import Foundation
 import Logging
+import Platform
 import PostgresClient
 import SnapshotReading
 
@@ -11,8 +12,8 @@ extension Ingestor {
     /// A first load: into an empty history, as a `BulkLoad`, the versions sent to the
     /// server while the files are still being read (for an empty history every record is
     /// a first version, known as soon as it is decoded), the versions' indexes built while
-    /// the client diffs, the events chained as they are copied. A first ingest of 100,000
-    /// profiles read for ~1.7 s and then waited ~1.4 s for the versions' `COPY`.
+    /// the client diffs, the events chained as they are copied: reading and the server's
+    /// `COPY` overlap instead of following each other.
     ///
     /// The same transaction under the same lock as `ingest`, and the same checks: the
     /// snapshot row is written last (under an id taken from its sequence first, so the
@@ -49,7 +50,7 @@ extension Ingestor {
             // starts at its genesis (`lastEvent()`): neither needs asking.
             var streamed = 0
             var request = request
-            var diffing: Beside<ChangeSet>?
+            var diffing: Future<ChangeSet>?
             try connection.copyInBinary(ProfileColumns.copyStatement, columns: ProfileColumns.copyColumns.count) { writer in
                 let snapshot = try read { records, digests in
                     // By index: iterating the records would copy each one.
@@ -64,7 +65,7 @@ extension Ingestor {
                 request.snapshot = snapshot
                 // Diffed on a thread of its own from here, while the server takes the last
                 // versions and builds their indexes; the events are chained as they are copied.
-                diffing = Beside { [request] in
+                diffing = Future { [request] in
                     Differ.diff(
                         snapshot, open: .none, openProfiles: [:], lastVersions: [:],
                         scope: request.effectiveScope, scopeIsImplied: request.scope == nil,
@@ -101,22 +102,17 @@ extension Ingestor {
 
     /// `ANALYZE` of the two tables a bulk load filled, after its commit, for the columns the
     /// ingest and report queries select and join on: they are planned for the rows there
-    /// now, not for empty tables (all columns, arrays and JSON among them, took 1.4 s for
-    /// 100,000 versions; autovacuum analyses the rest later). Not `VACUUM`: its
+    /// now, not for empty tables (analysing every column, arrays and JSON among them, costs
+    /// more than the plans gain; autovacuum analyses the rest later). Not `VACUUM`: its
     /// work (hint bits, the visibility map) is autovacuum's, which PostgreSQL starts by
-    /// inserted rows, and doing it here made a first ingest of 100,000 profiles wait about
-    /// a second longer (0.8 to 1.3 s) to save the next night about 0.14 s. At 1,000,000
-    /// profiles a nightly 1% (10,000 versions) used to pass the old absolute threshold and
-    /// vacuum a gigabyte every night (6.6 s of a 16 s ingest). The data is committed
-    /// already: a failure is a warning.
+    /// inserted rows; doing it here makes the first ingest wait longer than it saves the
+    /// next night. The data is committed already: a failure is a warning.
     ///
     /// With a statistics target of 10, not the default 100: the sample (300 rows per unit
-    /// of target) is what costs, 0.3-0.6 s of a first ingest of 100,000 profiles against
-    /// 0.06 s, and the columns these queries plan on (the open versions' `NULL`s, keys
-    /// that are nearly unique, one snapshot's ids and instant) need no finer histogram.
-    /// Without any `ANALYZE` the next three nights took 1.1-1.3x the `\copy` instead of
-    /// 0.6-0.75x (`scripts/bench-ingest 100000 4`). Autovacuum's later `ANALYZE` replaces
-    /// these statistics with the default target's.
+    /// of target) is what costs, and the columns these queries plan on (the open versions'
+    /// `NULL`s, keys that are nearly unique, one snapshot's ids and instant) need no finer
+    /// histogram; without any `ANALYZE` the next nights are planned for empty tables.
+    /// Autovacuum's later `ANALYZE` replaces these statistics with the default target's.
     func analyzeAfterBulkLoad() {
         do {
             try connection.withTransaction { connection in

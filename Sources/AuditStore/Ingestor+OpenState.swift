@@ -95,7 +95,7 @@ extension Ingestor {
                     profile: profile, file: record.file, line: record.line, sourceFingerprint: version.sourceFingerprint))
             }
         }
-        return Snapshot(records: records, recognized: recognized, readAgainst: open)
+        return Snapshot(records: records, recognized: recognized, readAgainst: open, digests: SnapshotHashing.digests(of: records[...]))
     }
 
     static let recordColumns = ProfileColumns.record.joined(separator: ", ")

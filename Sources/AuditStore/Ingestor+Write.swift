@@ -3,6 +3,7 @@ import AuditModel
 import AuditTime
 import Foundation
 import Logging
+import Platform
 import PostgresClient
 import SnapshotReading
 
@@ -33,13 +34,12 @@ extension Ingestor {
         }
         FaultPoint.afterVersionsClosed.pass()
         // The events are chained on a thread of their own while the versions are copied
-        // (the server's side of that `COPY` leaves the client waiting): hashing 100,000
-        // events took 0.3 s of a first ingest, in series.
-        var chaining: Beside<[ChainedEvent]>?
+        // (the server's side of that `COPY` leaves the client waiting).
+        var chaining: Future<[ChainedEvent]>?
         if !changes.events.isEmpty {
             let (after, lastHash) = try lastEvent()
             let drafts = changes.events
-            chaining = Beside {
+            chaining = Future {
                 EventChain.chain(drafts, snapshotID: snapshotID, observedAt: capturedAt, after: after, lastHash: lastHash)
             }
         }

@@ -47,7 +47,7 @@ package struct TrailStore {
 
     /// The attributions of the events with these ids.
     /// Without any CloudTrail record stored there is nothing to look up: the ids are not
-    /// sent (a year's event ids took 70 ms of a year-long report to find none).
+    /// sent, so a report without CloudTrail does not pay for the lookup.
     package func attributions(of eventIDs: [Int64]) throws -> [Int64: [Attribution]] {
         guard !eventIDs.isEmpty,
               try connection.query("SELECT EXISTS (SELECT 1 FROM connect_audit.trail_events)")[0].decode(Bool.self, at: 0)

@@ -2,9 +2,7 @@ import AuditTime
 import CLibPQ
 
 /// Encodes rows in `COPY ... FROM STDIN (FORMAT binary)` format: each field in its type's
-/// binary receive form, so the server parses no text (the versions of a first ingest of
-/// 100,000 profiles, copied from a file into a table with the same constraints: 1.07-1.22 s
-/// binary, 1.30-1.52 s as text). The format: PostgreSQL's documentation, "COPY",
+/// binary receive form, so the server parses no text. The format: PostgreSQL's documentation, "COPY",
 /// "Binary Format"; each type's form: its `*_recv` function (`array_recv`,
 /// `timestamptz_recv`, `jsonb_recv`).
 ///
@@ -16,8 +14,7 @@ import CLibPQ
 package struct PostgresBinaryCopyInWriter: ~Copyable {
     private let sink: CopyInSink
     /// The rows not yet sent, written through a raw pointer: appending each 4-byte length
-    /// to an array checked its capacity and uniqueness every time (`Array.append` was among
-    /// the top functions of encoding in `perf`).
+    /// to an array would check its capacity and uniqueness every time.
     private var bytes = RawBytes(capacity: CopyInSink.flushThreshold + 64 * 1024)
     private let columns: Int
     private var fieldsInRow = 0

@@ -92,10 +92,8 @@ package struct PostgresCopyInWriter: ~Copyable {
 
 /// How both `COPY ... FROM STDIN` writers hand their buffered rows to libpq: on a thread
 /// of its own, so the caller goes on encoding (or reading the file the rows come from)
-/// while libpq waits for the server to take the last buffer. Sent in series, the client
-/// stood still whenever the socket was full: a first load of 100,000 profiles streamed
-/// from its file took 5.4 and 5.7 s with sends in line, 4.9 and 4.5 s with them aside
-/// (alternating runs).
+/// while libpq waits for the server to take the last buffer: sent in series, the client
+/// would stand still whenever the socket was full.
 ///
 /// libpq is used by one thread at a time: while sends are queued the caller only encodes,
 /// and every path waits for the queue (`finish`) before it touches the connection again.

@@ -39,7 +39,7 @@ struct CSVRecordSplitter {
         // The first line break at or after some earlier `index`, so at or after this one
         // while `index` has not passed it: found once per line, not once per quoted run (a
         // record of array cells has dozens of doubled quotes, and searching from each to the
-        // line's end was an eighth of a nightly ingest, `perf`).
+        // line's end is quadratic in them).
         var nextBreak = -1
         while index < count {
             if inQuotes {

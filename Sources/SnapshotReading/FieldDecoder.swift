@@ -1,5 +1,6 @@
 import AuditModel
 import AuditTime
+import ByteKernels
 import Foundation
 
 /// Reads raw field values (JSON values from `JSONSerialization`, or CSV cell text) into the
@@ -190,10 +191,9 @@ enum FieldDecoder {
 
 extension Substring.UTF8View {
     /// Whether the bytes hold `=>` (hstore text); Foundation's `contains` on strings goes
-    /// through `NSString` and cost 7% of CSV reading.
+    /// through `NSString`, slowly.
     var containsArrow: Bool {
-        // Each `>` found by `memchr`, then the byte before it looked at (byte by byte, this
-        // was 2% of reading CSV, callgrind).
+        // Each `>` found by `memchr`, then the byte before it looked at.
         let found = withContiguousStorageIfAvailable { bytes -> Bool in
             var start = 1
             while let at = bytes.offset(of: UInt8(ascii: ">"), from: start) {

@@ -1,4 +1,5 @@
 import AuditModel
+import ByteKernels
 import Foundation
 
 /// The fast path for the common JSON row: one flat object whose values are text, `null` or
@@ -15,9 +16,8 @@ import Foundation
 /// `FlatJSONRowTests` checks that on generated rows, and the fuzz target checks it on
 /// every input it tries.
 ///
-/// Why it exists: Foundation's parse and its `Any` values took 60% of reading
-/// NDJSON, which read 45,000 rows/s on one core while Python's `json.loads` parsed the same
-/// file at 128,000 (`scripts/bench-readers`).
+/// Why it exists: Foundation's parse and its `Any` values were most of reading NDJSON,
+/// slower than Python's `json.loads` (`scripts/bench-readers` compares them).
 package enum FlatJSONRow {
     /// One member of the object: its field (`nil`: a column the record does not know,
     /// kept in `extra` under `name`) and its value.
@@ -61,8 +61,7 @@ package enum FlatJSONRow {
 
     /// The position in `columns` of the column a key's bytes name, if any, looking first
     /// at `expected` (rows list their columns in the same order, so the one after the last
-    /// key's is nearly always it). Compared with `memcmp`: the generic `elementsEqual`
-    /// through every column went byte by byte, 6% of reading NDJSON (callgrind).
+    /// key's is nearly always it). Compared with `memcmp`, not byte by byte.
     private static func column(named name: UnsafeBufferPointer<UInt8>, expected: Int) -> Int? {
         guard let key = name.baseAddress else { return nil }
         func matches(_ position: Int) -> Bool {

@@ -1,6 +1,8 @@
 import AuditModel
+import ByteKernels
 import Dispatch
 import Foundation
+import Platform
 
 /// Which field names a JSON object uses.
 enum ObjectMapping {

@@ -1,4 +1,5 @@
 import AuditModel
+import ByteKernels
 import Foundation
 
 /// Turns one input record (a JSON object, a CSV row) into a canonical profile, or the

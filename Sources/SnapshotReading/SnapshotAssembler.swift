@@ -18,7 +18,7 @@ package enum SnapshotAssembler {
     ) throws(SnapshotReadError) -> Snapshot {
         if !countIsComplete, let issue = likelyTruncatedPage(parts) { throw SnapshotReadError(issues: [issue], truncated: false) }
         let (records, recognized) = try gather(parts, against: open)
-        return Snapshot(records: records, recognized: recognized, readAgainst: open, digests: digests)
+        return Snapshot(records: records, recognized: recognized, readAgainst: open, digests: digests ?? SnapshotHashing.digests(of: records[...]))
     }
 
     /// The records of all parts, in order, checked as `assemble` checks them but not hashed

@@ -1,5 +1,6 @@
 import ArrayLiteral
 import AuditModel
+import ByteKernels
 import Foundation
 
 /// The text spellings of sets and tag sets found in exports (CSV cells, DDSQL strings).
@@ -71,10 +72,8 @@ enum TextForms {
     /// DDSQL's `hstore_csv`: `k:v,k2:v2`, split on commas (a value cannot hold one).
     static func keyValueList(_ text: Substring) -> [String] {
         // ASCII text (the usual tag list) is split as bytes, in place, each comma found by
-        // `memchr`: splitting by Character was most of decoding a CSV row's tags (12% of a
-        // nightly ingest that decodes every row), the generic `split` of the UTF-8 view 5%
-        // of reading CSV (callgrind). Other text keeps Character semantics (a
-        // combining mark after a comma joins it).
+        // `memchr`: splitting by Character was most of decoding a CSV row's tags. Other text
+        // keeps Character semantics (a combining mark after a comma joins it).
         let ascii = text.utf8.withContiguousStorageIfAvailable { bytes -> [String]? in
             guard CSVRecordFields.isASCII(bytes) else { return nil }
             func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }

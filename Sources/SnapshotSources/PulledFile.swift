@@ -1,6 +1,7 @@
 import AuditModel
 import AuditTime
 import Foundation
+import Platform
 
 /// A pulled snapshot on disk: written whole or not at all (a partial snapshot reads as
 /// deletions), with a record beside it, `FILE.pull.json`, of when the pull started (what
@@ -46,7 +47,7 @@ package final class PulledFile {
             throw PullError("the folder of \(path) does not exist; create it first")
         }
         self.path = path
-        let (descriptor, temporary) = try PrivateFile.create(beside: path, mode: 0o640)
+        let (descriptor, temporary) = try PullError.naming { try PrivateFile.create(beside: path, mode: 0o640) }
         self.temporary = temporary
         PartialFiles.shared.remember(temporary)
         handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
@@ -97,7 +98,8 @@ package final class PulledFile {
         PartialFiles.shared.forget(temporary)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        try PrivateFile.write(Array(try encoder.encode(record)), to: Self.recordPath(for: path), mode: 0o640)
+        let bytes = Array(try encoder.encode(record))
+        try PullError.naming { try PrivateFile.write(bytes, to: Self.recordPath(for: path), mode: 0o640) }
         return record
     }
 
@@ -142,4 +144,9 @@ package typealias PulledFileCheck = @Sendable (String) throws -> Void
 package struct PullError: Error, Sendable, CustomStringConvertible {
     package var description: String
     package init(_ description: String) { self.description = description }
+
+    /// `body`'s result, a file it could not write reported as the pull's error.
+    static func naming<Value>(_ body: () throws -> Value) throws -> Value {
+        do { return try body() } catch let error as FileWriteError { throw PullError(error.description) }
+    }
 }

@@ -47,7 +47,7 @@ struct ReportBench: ParsableCommand {
         // The shortcut of `NightlyMix.snapshot` proved: the history's open versions are the
         // last night's profiles, row digest for row digest (key, time, content).
         let last = mix.profiles.enumerated().map { ParsedRecord(profile: $1, file: "last night", line: $0 + 1) }
-        let wanted = Snapshot.digests(of: last[...]).map(\.row).sorted()
+        let wanted = SnapshotHashing.digests(of: last[...]).map(\.row).sorted()
         guard try ingestor.openState().versions.all.map(\.rowDigest).sorted() == wanted else {
             throw ValidationError("the history's open versions are not the last night's profiles")
         }
@@ -83,8 +83,7 @@ struct ReportBench: ParsableCommand {
                 process.arguments = ["report", "--database-url", databaseURL] + arguments
                 // Into a pipe read by `wc -l`, as `report | jq` or `| gzip` reads it: neither
                 // this process (which read 2 GB into memory through a pipe, on a core beside
-                // the report) nor a disk (a new 2 GB file on this machine's took 7 s to write
-                // with `dd` while PostgreSQL wrote beside it; 1.2 s into tmpfs) in the figure.
+                // the report) nor a disk (slow and uneven beside PostgreSQL's writes) in the figure.
                 let pipe = Pipe()
                 let counted = Pipe()
                 let counter = Process()

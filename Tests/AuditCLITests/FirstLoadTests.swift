@@ -6,7 +6,7 @@ import SnapshotReading
 import TestSupport
 import Testing
 
-/// The streamed first load (issue 18): into an empty history, the versions go to the server
+/// The streamed first load: into an empty history, the versions go to the server
 /// while the file is read. Standard input is never streamed (its size is unknown), so the
 /// same file read from it is the read-then-write path to compare with.
 @Suite("first load: versions streamed while the file is read, the same history as read-then-write")

@@ -2,6 +2,7 @@
 import AuditModel
 import AuditTime
 import Foundation
+@testable import ReportRendering
 import SnapshotReading
 import Testing
 
@@ -178,6 +179,13 @@ struct ReportAndChainTests {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(pieces.joined())) as? [String: Any])
         let events = try #require(json["events"] as? [[String: Any]])
         let expected = try report.items
+        // Every event has the table's keys, written in the table's order.
+        for (position, event) in events.enumerated() {
+            #expect(Set(event.keys) == Set(JSONEventKey.allCases.map(\.rawValue)))
+            let text = String(decoding: pieces[1 + position], as: UTF8.self)
+            let places = JSONEventKey.allCases.compactMap { text.range(of: "\"\($0.rawValue)\":")?.lowerBound }
+            #expect(places.count == JSONEventKey.allCases.count && places == places.sorted(), "event \(position): \(text.prefix(120))")
+        }
         #expect(events.count == expected.count)
         for (event, item) in zip(events, expected) {
             #expect(event["profile_key"] as? String == item.key)

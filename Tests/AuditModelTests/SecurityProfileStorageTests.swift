@@ -1,7 +1,7 @@
 import AuditModel
 import Testing
 
-/// What a record holds, for memory at a million profiles (issue 18): equal text once.
+/// What a record holds, for memory at a million profiles: equal text once.
 @Suite("security profile storage")
 struct SecurityProfileStorageTests {
     /// The address of a string's UTF-8 (texts longer than 15 bytes live on the heap).

@@ -6,7 +6,7 @@ import PostgresClient
 import Testing
 import TestSupport
 
-/// The bulk path of a first ingest (issue 18): indexes built after the COPY, the overlap
+/// The bulk path of a first ingest: indexes built after the COPY, the overlap
 /// check run once; the same guarantees, and a schema that ends as it began.
 @Suite("bulk load: a first ingest builds the indexes once and keeps every guarantee")
 struct BulkLoadTests {

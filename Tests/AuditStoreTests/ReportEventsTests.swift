@@ -3,6 +3,7 @@ import AuditModel
 import AuditStore
 import Foundation
 import PostgresClient
+import ReportRendering
 import Testing
 import TestSupport
 

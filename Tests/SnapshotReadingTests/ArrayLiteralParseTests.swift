@@ -2,7 +2,7 @@ import ArrayLiteral
 import PropertyBased
 import Testing
 
-/// `ArrayLiteral.parse` reads in place (issue 18); these hold it to a reference reader of
+/// `ArrayLiteral.parse` reads in place; these hold it to a reference reader of
 /// the grammar it had before (written differently: consuming the text from the front), on
 /// texts built from the literal's own syntax.
 @Suite("array literal: the in-place parser reads every text as the reference reader of its grammar does")
@@ -35,7 +35,7 @@ struct ArrayLiteralParseTests {
         #expect(ArrayLiteral.parse("a,b") == nil)
     }
 
-    /// The grammar the parser had before issue 18, written as simply as it reads: the text
+    /// The grammar the parser had before its fast path, written as simply as it reads: the text
     /// consumed from the front one byte at a time.
     static func reference(_ text: String) -> [String?]? {
         let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\"), comma = UInt8(ascii: ","), space = UInt8(ascii: " ")

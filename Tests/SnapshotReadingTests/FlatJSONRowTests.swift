@@ -1,13 +1,15 @@
 @testable import AuditCore
+@testable import ReportRendering
 import AuditModel
 import AuditTime
+import ByteKernels
 import Foundation
 import PropertyBased
 import SnapshotReading
 import TestSupport
 import Testing
 
-/// The fast path for flat rows (issue 18) against the strict path it stands in for.
+/// The fast path for flat rows against the strict path it stands in for.
 @Suite("flat JSON rows: the fast path reads what the strict path reads, or gives up")
 struct FlatJSONRowTests {
     /// The lines of `profiles` rendered as NDJSON.
@@ -108,11 +110,11 @@ struct FlatJSONRowTests {
     }
 }
 
-/// The scanner for stored diffs (issue 18) against Foundation, which it stands in for.
+/// The scanner for stored diffs against Foundation, which it stands in for.
 @Suite("stored diffs: the scanner reads what Foundation reads, or gives up")
 struct DiffScannerTests {
     static func scanned(_ bytes: [UInt8]) -> ProfileDiff? {
-        bytes.withUnsafeBufferPointer { ProfileDiff.scanned($0) }
+        JSONScanner.scanning(bytes, ProfileDiff.scanned)
     }
 
     /// The same diff as Foundation reads, or nothing (Foundation then reads it).

@@ -1,10 +1,11 @@
 import AuditModel
+import ByteKernels
 import Foundation
 import PropertyBased
 @testable import SnapshotReading
 import Testing
 
-/// The scanner's word-at-a-time string reading and the recurring texts (issue 18), against
+/// The scanner's word-at-a-time string reading and the recurring texts, against
 /// byte-by-byte references and Foundation.
 @Suite("JSON scanner: strings read eight bytes at a time, recurring texts shared")
 struct JSONScannerTests {
@@ -18,7 +19,7 @@ struct JSONScannerTests {
             let bytes = (0..<8).map { edge[$0] ? Self.edgeBytes[picks[$0]] : UInt8(randoms[$0]) }
             let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
             let expected = bytes.contains { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }
-            #expect(CanonicalJSON.holdsQuoteBackslashOrControl(word) == expected, "\(bytes)")
+            #expect(JSONString.holdsQuoteBackslashOrControl(word) == expected, "\(bytes)")
         }
     }
 

@@ -1,6 +1,6 @@
 import AuditModel
 import Foundation
-import SnapshotReading
+import ByteKernels
 
 /// Where an alert goes.
 package struct AlertChannel: Hashable, Sendable {

@@ -1,6 +1,6 @@
 import AuditModel
 import AuditTime
-import SnapshotReading
+import ByteKernels
 
 /// What an alert says about its event: a stored event, so it always has its id and the
 /// time it was observed (unlike a report item, which may be a baseline comparison).

@@ -1,6 +1,6 @@
 import AuditModel
 import Foundation
-import SnapshotReading
+import ByteKernels
 
 /// One rule: which events it matches, and the channels it names. Absent criteria match all.
 package struct AlertRule: Hashable, Sendable {

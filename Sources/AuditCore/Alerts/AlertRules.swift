@@ -1,6 +1,6 @@
 import AuditModel
 import Foundation
-import SnapshotReading
+import ByteKernels
 
 /// The alert rules: channels and rules (the file is YAML, read by the CLI's `AlertRulesFile`).
 ///

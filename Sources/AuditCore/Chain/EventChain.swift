@@ -1,6 +1,6 @@
 import AuditModel
 import AuditTime
-import SnapshotReading
+import ByteKernels
 
 /// The SHA-256 chain over change events, in id order: each hash covers the event and the
 /// hash before it, so editing, removing or reordering any event breaks every later link.

@@ -9,7 +9,7 @@ package enum ChangeKind: String, CaseIterable, Sendable, Comparable {
     private static let order = allCases
 
     /// The position in declaration order (ascending concern).
-    var rank: Int { Self.order.firstIndex(of: self)! }
+    package var rank: Int { Self.order.firstIndex(of: self)! }
 
     package static func < (lhs: ChangeKind, rhs: ChangeKind) -> Bool { lhs.rank < rhs.rank }
 }

@@ -1,5 +1,5 @@
 import AuditModel
-import SnapshotReading
+import ByteKernels
 
 /// What one snapshot changes: the versions to write and close, the events, the warnings.
 package struct ChangeSet: Sendable {

@@ -1,6 +1,6 @@
 import AuditModel
 import AuditTime
-import SnapshotReading
+import ByteKernels
 
 /// Turns a snapshot and the current state into a change set: the rules of DESIGN §3, pure.
 ///

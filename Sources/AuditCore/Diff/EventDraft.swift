@@ -1,6 +1,6 @@
 import AuditModel
 import AuditTime
-import SnapshotReading
+import ByteKernels
 
 /// A change event before the store numbers and chains it.
 package struct EventDraft: Hashable, Sendable {

@@ -1,7 +1,7 @@
 import AuditModel
 import AuditTime
 import Foundation
-import SnapshotReading
+import ByteKernels
 
 /// How one field changed between two versions of a profile.
 package enum FieldChange: Hashable, Sendable {

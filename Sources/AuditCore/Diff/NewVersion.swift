@@ -1,5 +1,5 @@
 import AuditModel
-import SnapshotReading
+import ByteKernels
 
 /// A version the ingest will write.
 package struct NewVersion: Hashable, Sendable {

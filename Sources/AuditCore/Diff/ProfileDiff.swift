@@ -1,7 +1,7 @@
 import AuditModel
 import AuditTime
 import Foundation
-import SnapshotReading
+import ByteKernels
 
 /// The field-by-field difference between two versions of a profile, by field name.
 package struct ProfileDiff: Hashable, Sendable {
@@ -118,8 +118,7 @@ package struct ProfileDiff: Hashable, Sendable {
     /// `last_modified_time` as instants, other `{"from", "to"}` as text, `{"added",
     /// "removed"}` as sets; `nil` when the text is not such a diff.
     package init?(json text: String) {
-        var text = text
-        guard let diff = text.withUTF8({ Self.scanned($0) }) ?? Self.parsed(text) else { return nil }
+        guard let diff = JSONScanner.scanning(text, Self.scanned) ?? Self.parsed(text) else { return nil }
         self = diff
     }
 
@@ -153,8 +152,7 @@ package struct ProfileDiff: Hashable, Sendable {
     /// which `parsed` reads. It reads a diff as `parsed` does (`DiffScannerTests`
     /// compares them on generated and mutated diffs). Decoding every diff with Foundation
     /// was a fifth of a year-long report.
-    package static func scanned(_ bytes: UnsafeBufferPointer<UInt8>) -> ProfileDiff? {
-        var json = JSONScanner(bytes: bytes)
+    package static func scanned(_ json: inout JSONScanner) -> ProfileDiff? {
         var changes: [String: FieldChange] = [:]
         json.skipSpace()
         guard json.take(UInt8(ascii: "{")) else { return nil }
@@ -162,7 +160,7 @@ package struct ProfileDiff: Hashable, Sendable {
         if !json.take(UInt8(ascii: "}")) {
             while true {
                 guard json.take(UInt8(ascii: "\"")), let key = json.rawKey() else { return nil }
-                let field = String(decoding: UnsafeBufferPointer(rebasing: bytes[key]), as: UTF8.self)
+                let field = json.text(key)
                 guard changes[field] == nil, json.member(), let change = scannedChange(of: field, &json) else { return nil }
                 changes[field] = change
                 guard let more = json.nextMember() else { return nil }

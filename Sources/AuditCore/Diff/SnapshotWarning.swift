@@ -1,5 +1,5 @@
 import AuditModel
-import SnapshotReading
+import ByteKernels
 
 /// Something the ingest noticed but did not act on.
 package struct SnapshotWarning: Hashable, Sendable {

@@ -1,5 +1,5 @@
 import AuditModel
-import SnapshotReading
+import ByteKernels
 
 /// A stored version in full, for field diffs.
 package struct StoredVersion: Hashable, Sendable {

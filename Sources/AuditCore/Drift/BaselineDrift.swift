@@ -1,5 +1,5 @@
 import AuditModel
-import SnapshotReading
+import ByteKernels
 
 /// The net difference between the state at a baseline and now, per profile and field,
 /// classified with the same rules as events (DESIGN §4).

@@ -1,4 +1,4 @@
-import SnapshotReading
+import ByteKernels
 
 /// Which way a change moved access (DESIGN §4), in ascending order of concern.
 package enum DriftClass: String, CaseIterable, Sendable, Comparable {
@@ -8,7 +8,7 @@ package enum DriftClass: String, CaseIterable, Sendable, Comparable {
     private static let order = allCases
 
     /// The position in declaration order (ascending concern).
-    var rank: Int { Self.order.firstIndex(of: self)! }
+    package var rank: Int { Self.order.firstIndex(of: self)! }
 
     package static func < (lhs: DriftClass, rhs: DriftClass) -> Bool { lhs.rank < rhs.rank }
 }

@@ -1,5 +1,5 @@
 import AuditModel
-import SnapshotReading
+import ByteKernels
 import AuditTime
 
 /// Classifies a change by the rules of DESIGN §4 under a policy. Pure: the same change and

@@ -7,7 +7,7 @@ package enum Severity: String, CaseIterable, Sendable, Comparable {
     private static let order = allCases
 
     /// The position in declaration order (ascending concern).
-    var rank: Int { Self.order.firstIndex(of: self)! }
+    package var rank: Int { Self.order.firstIndex(of: self)! }
 
     package static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
 }

@@ -1,7 +1,7 @@
 import AuditModel
 import AuditTime
 import Foundation
-import SnapshotReading
+import ByteKernels
 
 /// One line of a report: a change event, or one profile's net drift from a baseline.
 package struct ReportItem: Hashable, Sendable {

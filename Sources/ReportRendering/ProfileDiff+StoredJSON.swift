@@ -1,5 +1,7 @@
+import AuditCore
 import AuditModel
 import AuditTime
+import ByteKernels
 import Foundation
 import SnapshotReading
 
@@ -34,8 +36,8 @@ extension ProfileDiff {
     /// `scanned` reads, which holds every diff the ingest writes, and exactly as `scanned`
     /// reads it (`StoredDiffTests` compares the two on generated and mutated diffs);
     /// `false`, with `out` as it was, for anything else, which the caller decodes. A year of
-    /// 1,000,000 profiles is 3.4 million diffs: writing the decoded diffs again alone was
-    /// 5.5 s of the CPU time of its JSON report, decoding them besides (`perf`).
+    /// 1,000,000 profiles is millions of diffs: decoding each and writing it again would be
+    /// a large share of its JSON report.
     package static func writeJSON(stored: UnsafeBufferPointer<UInt8>, fields: inout StoredFields, into out: inout [UInt8]) -> Bool {
         guard read(stored, into: &fields.fields) else { return false }
         let changes = fields.fields

@@ -1,4 +1,3 @@
-import AuditModel
 import Foundation
 
 /// A profile read from an input, with where it came from.

@@ -1,3 +1,4 @@
+import AuditCore
 import AuditModel
 import AuditTime
 import Foundation

@@ -1,13 +1,19 @@
 import Dispatch
 import Foundation
 
+/// Why a file could not be written, in words a user can act on.
+package struct FileWriteError: Error, Sendable, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
+}
+
 /// Files written so that nobody else can read them early or redirect them: created anew
 /// beside their final name (`O_CREAT|O_EXCL|O_NOFOLLOW`, so a planted file or symlink is an
 /// error, never followed), with their final mode from the first byte, then renamed into place
 /// (a symlink at the final name is replaced, not followed).
 package enum PrivateFile {
     /// A new temporary file beside `path`, open for writing with `mode`: its descriptor and name.
-    /// - Throws: `PullError` naming the folder when it cannot be made.
+    /// - Throws: `FileWriteError` naming the folder when it cannot be made.
     package static func create(beside path: String, mode: mode_t) throws -> (descriptor: Int32, path: String) {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent()
@@ -15,7 +21,7 @@ package enum PrivateFile {
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())-\(UInt64.random(in: 0...UInt64.max))").path
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         guard descriptor >= 0 else {
-            throw PullError("cannot write beside \(path): \(String(cString: strerror(errno))); check the folder and its permissions")
+            throw FileWriteError("cannot write beside \(path): \(String(cString: strerror(errno))); check the folder and its permissions")
         }
         return (descriptor, temporary)
     }
@@ -31,14 +37,14 @@ package enum PrivateFile {
             try handle.close()
         } catch {
             unlink(temporary)
-            throw PullError("cannot write \(path): \(error.localizedDescription)")
+            throw FileWriteError("cannot write \(path): \(error.localizedDescription)")
         }
         // link(2) for a file that must not replace one: it fails when the name is taken.
         let placed = replacing ? rename(temporary, path) : link(temporary, path)
         let failure = errno
         if !replacing || placed != 0 { unlink(temporary) }
         guard placed == 0 else {
-            throw PullError(failure == EEXIST ? "\(path) exists; it is never overwritten" : "cannot write \(path): \(String(cString: strerror(failure)))")
+            throw FileWriteError(failure == EEXIST ? "\(path) exists; it is never overwritten" : "cannot write \(path): \(String(cString: strerror(failure)))")
         }
     }
 

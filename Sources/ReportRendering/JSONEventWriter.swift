@@ -1,16 +1,15 @@
 import AuditModel
 import AuditTime
+import ByteKernels
 
 /// Writes events of the JSON report from `ReportRows`, as bytes: the diff and the list of
 /// changed fields copied as the rows hold them (already JSON), the text escaped, the
-/// keys in order (`ReportRenderer.json` lists them).
+/// keys as `JSONEventKey` lists them.
 ///
 /// It writes through a pointer into room made beforehand for every event it is given
-/// (`bound(of:in:)`), each event's room checked before it is written. Appended piece by
-/// piece to an array, a year of 1,000,000 profiles' events (3.4 million, 2 GB) spent about
-/// a fifth of the client's CPU checking the array's room and uniqueness and retaining and
-/// releasing its storage (`perf`: `Array.append(contentsOf:)` 6.3%, `swift_retain` and
-/// `swift_release` 8.1%, the uniqueness checks 2.2%).
+/// (`bound(of:in:)`), each event's room checked before it is written: appended piece by
+/// piece to an array, checking the array's room and uniqueness and retaining its storage
+/// cost a fifth of a long report's time.
 struct JSONEventWriter {
     private let rows: ReportRows
     /// The rows' text (`ReportRows.withParts`), valid while the writer is.
@@ -29,17 +28,11 @@ struct JSONEventWriter {
         self.out = out
     }
 
-    /// The bytes of the fixed text of an event (its keys and punctuation, 145 bytes), the
-    /// labels of its kind, drift and severity (27 bytes at most), its id (at most 20), its
-    /// time (quoted, at most 32: a year of up to seven characters) and the comma before it:
-    /// 225, rounded up.
-    private static let fixedBound = 256
-
     /// The most bytes `writeEvent(row: index)` writes, with a comma before it.
     static func bound(of index: Int, in rows: ReportRows) -> Int {
         let row = rows.rows[index]
         func text(_ count: Int32) -> Int { CanonicalJSON.stringBound(Int(max(count, 2))) }
-        var bound = fixedBound + text(row.keyCount) + text(row.nameCount) + text(row.accountCount)
+        var bound = JSONEventKey.fixedBound + text(row.keyCount) + text(row.nameCount) + text(row.accountCount)
             + Int(row.diffCount) + rows.fieldListsJSON[Int(row.fieldList)].count
         if !rows.attributions.isEmpty, let attributions = rows.attributions[index] {
             bound += attributions.reduce(0) { $0 + $1.json.utf8.count + 1 }
@@ -47,10 +40,8 @@ struct JSONEventWriter {
         return bound
     }
 
-    /// One event, its keys in order: `account_id`, `attribution` (who made it, from
-    /// CloudTrail, `[]` when unknown), `changed_fields`, `diff`, `drift`, `id`, `kind`,
-    /// `observed_at`, `profile_key`, `profile_name`, `severity`; a comma before it unless it
-    /// is the `first`.
+    /// One event, its keys in `JSONEventKey`'s order (`attribution`: who made it, from
+    /// CloudTrail, `[]` when unknown); a comma before it unless it is the `first`.
     mutating func writeEvent(row index: Int, first: Bool) {
         // The room checked before, and the event's bytes after (a bound too small stops the
         // report at the first event that shows it).
@@ -60,35 +51,32 @@ struct JSONEventWriter {
         let row = rows.rows[index]
         let bytes = parts[row.part]
         if !first { put(",") }
-        put("{\"account_id\":")
-        writeText(bytes, row.accountStart, row.accountCount)
-        put(",\"attribution\":[")
-        if !rows.attributions.isEmpty {
-            for (position, attribution) in (rows.attributions[index] ?? []).enumerated() {
-                if position > 0 { put(",") }
-                var json = attribution.json
-                json.withUTF8 { put($0) }
+        for position in JSONEventKey.ordered.indices {
+            JSONEventKey.prefixes.withUnsafeBufferPointer { $0[position].withUnsafeBufferPointer { put($0) } }
+            switch JSONEventKey.ordered[position] {
+            case .accountID: writeText(bytes, row.accountStart, row.accountCount)
+            case .attribution:
+                put("[")
+                if !rows.attributions.isEmpty {
+                    for (position, attribution) in (rows.attributions[index] ?? []).enumerated() {
+                        if position > 0 { put(",") }
+                        var json = attribution.json
+                        json.withUTF8 { put($0) }
+                    }
+                }
+                put("]")
+            case .changedFields: rows.fieldListsJSON[Int(row.fieldList)].withUnsafeBufferPointer { put($0) }
+            case .diff: put(UnsafeBufferPointer(rebasing: bytes[row.diffStart..<(row.diffStart + Int(row.diffCount))]))
+            case .drift: putLabel(row.drift.rawValue)
+            case .id: if let id = row.id { withDecimalText(id) { text in put(text.assumingMemoryBound(to: UInt8.self)) } } else { put("null") }
+            case .kind: putLabel(row.kind.rawValue)
+            case .observedAt: writeTime(row.time)
+            case .profileKey: writeText(bytes, row.keyStart, row.keyCount)
+            case .profileName: writeText(bytes, row.nameStart, row.nameCount)
+            case .severity: putLabel(row.severity.rawValue)
             }
         }
-        put("],\"changed_fields\":")
-        rows.fieldListsJSON[Int(row.fieldList)].withUnsafeBufferPointer { put($0) }
-        put(",\"diff\":")
-        put(UnsafeBufferPointer(rebasing: bytes[row.diffStart..<(row.diffStart + Int(row.diffCount))]))
-        put(",\"drift\":\"")
-        putLabel(row.drift.rawValue)
-        put("\",\"id\":")
-        if let id = row.id { withDecimalText(id) { text in put(text.assumingMemoryBound(to: UInt8.self)) } } else { put("null") }
-        put(",\"kind\":\"")
-        putLabel(row.kind.rawValue)
-        put("\",\"observed_at\":")
-        writeTime(row.time)
-        put(",\"profile_key\":")
-        writeText(bytes, row.keyStart, row.keyCount)
-        put(",\"profile_name\":")
-        writeText(bytes, row.nameStart, row.nameCount)
-        put(",\"severity\":\"")
-        putLabel(row.severity.rawValue)
-        put("\"}")
+        put("}")
     }
 
     private mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -101,16 +89,18 @@ struct JSONEventWriter {
         put(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    /// A kind's, drift's or severity's label (short: stored in the `String` itself).
+    /// A kind's, drift's or severity's label, quoted (short: stored in the `String` itself).
     private mutating func putLabel(_ label: String) {
         var label = label
+        put("\"")
         label.withUTF8 { put($0) }
+        put("\"")
     }
 
     /// A JSON string of the text at `start`, or `null` (count -1).
     private mutating func writeText(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int32) {
         guard count >= 0 else { return put("null") }
-        self.count += CanonicalJSON.writeString(
+        self.count += JSONString.write(
             UnsafeBufferPointer(rebasing: bytes[start..<(start + Int(count))]), to: out.baseAddress! + self.count)
     }
 

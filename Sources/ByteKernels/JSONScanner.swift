@@ -1,4 +1,3 @@
-import AuditModel
 /// The pieces of JSON text the fast paths read byte by byte, each giving up (`nil` or
 /// `false`) on anything it does not read exactly as Foundation would, so that its caller
 /// can leave the whole text to Foundation (`FlatJSONRow` for snapshot rows, `ProfileDiff`
@@ -10,6 +9,28 @@ package struct JSONScanner {
     private var scratch: [UInt8] = []
 
     package init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    /// `body` given a scanner over the bytes of `text`, valid only while it runs.
+    package static func scanning<Result>(_ text: String, _ body: (inout JSONScanner) -> Result) -> Result {
+        var text = text
+        return text.withUTF8 { bytes in
+            var scanner = JSONScanner(bytes: bytes)
+            return body(&scanner)
+        }
+    }
+
+    /// `body` given a scanner over `bytes`, valid only while it runs.
+    package static func scanning<Result>(_ bytes: [UInt8], _ body: (inout JSONScanner) -> Result) -> Result {
+        bytes.withUnsafeBufferPointer { bytes in
+            var scanner = JSONScanner(bytes: bytes)
+            return body(&scanner)
+        }
+    }
+
+    /// The text of `range` of the bytes, which the scanner has found to be UTF-8.
+    package func text(_ range: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
 
     /// Whether every byte has been read.
     package var isAtEnd: Bool { index == bytes.count }
@@ -107,11 +128,10 @@ package struct JSONScanner {
         var bits: UInt8 = 0
         var words: UInt64 = 0
         while index < bytes.count {
-            // Eight bytes at a time while none of them ends the text or needs a look: byte by
-            // byte, this loop was a seventh of reading NDJSON (callgrind).
+            // Eight bytes at a time while none of them ends the text or needs a look.
             while bytes.count - index >= 8 {
                 let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
-                if CanonicalJSON.holdsQuoteBackslashOrControl(word) { break }
+                if JSONString.holdsQuoteBackslashOrControl(word) { break }
                 words |= word
                 index += 8
             }
@@ -141,8 +161,7 @@ package struct JSONScanner {
         skipSpace()
         if take(UInt8(ascii: "]")) { return [] }
         // Gathered in `recurring`'s array, which keeps its capacity, then copied once at
-        // their number: an array grown by doubling was 6% of reading NDJSON with ~18
-        // permissions a row (callgrind).
+        // their number, instead of growing each array by doubling.
         var elements = recurring?.takeElements() ?? []
         defer { recurring?.returnElements(&elements) }
         while true {

@@ -2,7 +2,7 @@
 /// replaced bytes is copied whole (an ASCII byte starts a scalar, so each run is whole
 /// scalars). The one way `CanonicalJSON` and `TextEscaping` escape text: decoding it
 /// scalar by scalar was a fifth of rendering a year-long report.
-struct ByteEscapes: Sendable {
+package struct ByteEscapes: Sendable {
     /// The bytes replaced, as two words of bits.
     private var low: UInt64 = 0
     private var high: UInt64 = 0
@@ -11,10 +11,10 @@ struct ByteEscapes: Sendable {
     private let replacementBytes: [[UInt8]]
     /// The longest replacement, in bytes: `text` written takes at most this many bytes per
     /// byte (one where no replacement is longer).
-    let longestReplacement: Int
+    package let longestReplacement: Int
 
     /// The escapes `replacement` names (`nil`: the byte stays).
-    init(_ replacement: (UInt8) -> String?) {
+    package init(_ replacement: (UInt8) -> String?) {
         let table = (0..<128).map { replacement(UInt8($0)) }
         replacements = table.map { $0 ?? "" }
         replacementBytes = replacements.map { Array($0.utf8) }
@@ -25,12 +25,12 @@ struct ByteEscapes: Sendable {
     }
 
     /// Whether `byte` is replaced.
-    func contains(_ byte: UInt8) -> Bool {
+    package func contains(_ byte: UInt8) -> Bool {
         byte < 64 ? low & (1 << UInt64(byte)) != 0 : byte < 128 && high & (1 << UInt64(byte &- 64)) != 0
     }
 
     /// Whether every byte of `text` is printable ASCII and none is replaced.
-    func leavesPlainASCII(_ text: String) -> Bool {
+    package func leavesPlainASCII(_ text: String) -> Bool {
         func plain(_ byte: UInt8) -> Bool { byte >= 0x20 && byte < 0x7F && !contains(byte) }
         return text.utf8.withContiguousStorageIfAvailable { bytes in
             for byte in bytes where !plain(byte) { return false }
@@ -39,11 +39,10 @@ struct ByteEscapes: Sendable {
     }
 
     /// Appends `text` to `out` with each replaced byte replaced; appended whole when none is.
-    func write(_ text: String, into out: inout String) {
+    package func write(_ text: String, into out: inout String) {
         let utf8 = text.utf8
-        // The first replaced byte, searched in the contiguous bytes a native string has: a
-        // search through the view's indices was 8% of a month's JSON report at 1,000,000
-        // profiles (`perf`).
+        // The first replaced byte, searched in the contiguous bytes a native string has, not
+        // through the view's indices, which cost a call per byte.
         let offset = utf8.withContiguousStorageIfAvailable { bytes -> Int? in
             for index in bytes.indices where contains(bytes[index]) { return index }
             return nil
@@ -67,7 +66,7 @@ struct ByteEscapes: Sendable {
 
     /// `write(_:into:)` of UTF-8 bytes to `out`, which has room for `longestReplacement`
     /// bytes per byte of `text`; the count written.
-    func write(_ text: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
+    package func write(_ text: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
         var (run, written) = (0, 0)
         func copy(_ bytes: UnsafeBufferPointer<UInt8>) {
             guard let base = bytes.baseAddress else { return }

@@ -1,5 +1,3 @@
-import AuditModel
-import Dispatch
 
 /// A snapshot ready to diff: its records with their content hashes, and a digest of the
 /// whole, by which an ingest recognises a snapshot it has already stored.
@@ -33,9 +31,9 @@ package struct Snapshot: Sendable {
         self.records = records
         self.recognized = recognized
         self.readAgainst = open
-        // Decoded records are hashed on every core: content, then row digest. Recognised
-        // rows bring their row digest (stored with the version). The row digests are then
-        // sorted: no string sorting of 100,000 keys.
+        // Decoded records come hashed by the reader (on every core), else are hashed here.
+        // Recognised rows bring their row digest (stored with the version). The row digests
+        // are then sorted: no string sorting of 100,000 keys.
         let digests = known ?? Self.digests(of: records[...])
         contentDigests = digests.map(\.content)
         rowDigests = digests.map(\.row)
@@ -62,20 +60,16 @@ package struct Snapshot: Sendable {
         self.instances = instances.sorted()
     }
 
-    /// The content and row digests of `records`, hashed on every core.
+    /// The content and row digests of `records`, one after another: the plain rule that
+    /// `SnapshotHashing.digests(of:)` computes on every core (a test holds them equal).
     package static func digests(of records: ArraySlice<ParsedRecord>) -> [RecordDigests] {
-        let start = records.startIndex
-        return ParallelWork.map(records.count, workers: ParallelWork.workers(for: records.count)) { range in
-            let hasher = SHA256.Hasher()
-            return range.map { offset in
-                let digest = records[start + offset].profile.contentDigest
-                return RecordDigests(
-                    content: digest,
-                    row: SHA256Digest.row(
-                        key: records[start + offset].profile.key, time: records[start + offset].profile.lastModifiedTime,
-                        contentHash: digest, using: hasher))
-            }
-        }.flatMap { $0 }
+        let hasher = SHA256.Hasher()
+        return records.map { record in
+            let digest = record.profile.contentDigest
+            return RecordDigests(
+                content: digest,
+                row: SHA256Digest.row(key: record.profile.key, time: record.profile.lastModifiedTime, contentHash: digest, using: hasher))
+        }
     }
 
     /// A snapshot of no records: what a request holds before its files are read.
@@ -97,4 +91,9 @@ package struct Snapshot: Sendable {
 package struct RecordDigests: Sendable {
     package var content: SHA256Digest
     package var row: SHA256Digest
+
+    package init(content: SHA256Digest, row: SHA256Digest) {
+        self.content = content
+        self.row = row
+    }
 }

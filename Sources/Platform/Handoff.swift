@@ -1,40 +1,40 @@
 import Foundation
 
-/// Slices of a report rendered by one thread and written by another, in order, at most
-/// `ahead` of them waiting (each a few megabytes).
+/// Values made by one thread and taken by another, in order, at most `ahead` of them
+/// waiting: a producer that runs ahead of its consumer by a bounded amount.
 ///
 /// Audited `@unchecked Sendable`: every stored property is read and written only while
 /// `condition` is locked.
-final class RenderedSlices: @unchecked Sendable {
+package final class Handoff<Element>: @unchecked Sendable {
     private let condition = NSCondition()
-    private var waiting: [[[UInt8]]] = []
+    private var waiting: [Element] = []
     private var finished = false
     private var cancelled = false
     private let ahead: Int
 
-    init(ahead: Int) { self.ahead = ahead }
+    package init(ahead: Int) { self.ahead = ahead }
 
-    /// Hands a rendered slice over, after waiting for room; `false` once the writer stopped.
-    func put(_ slice: [[UInt8]]) -> Bool {
+    /// Hands a value over, after waiting for room; `false` once the consumer stopped.
+    package func put(_ value: Element) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while waiting.count >= ahead, !cancelled { condition.wait() }
         guard !cancelled else { return false }
-        waiting.append(slice)
+        waiting.append(value)
         condition.broadcast()
         return true
     }
 
-    /// The renderer's end: no more slices.
-    func finish() {
+    /// The producer's end: no more values.
+    package func finish() {
         condition.lock()
         finished = true
         condition.broadcast()
         condition.unlock()
     }
 
-    /// The next slice, after waiting for it; `nil` when the renderer has finished.
-    func take() -> [[UInt8]]? {
+    /// The next value, after waiting for it; `nil` when the producer has finished.
+    package func take() -> Element? {
         condition.lock()
         defer { condition.unlock() }
         while waiting.isEmpty, !finished { condition.wait() }
@@ -43,9 +43,9 @@ final class RenderedSlices: @unchecked Sendable {
         return waiting.removeFirst()
     }
 
-    /// The writer's end (done, or stopped by an error): the renderer stops at its next
-    /// slice, and is waited for.
-    func cancelAndWait() {
+    /// The consumer's end (done, or stopped by an error): the producer stops at its next
+    /// value, and is waited for.
+    package func cancelAndWait() {
         condition.lock()
         cancelled = true
         condition.broadcast()

@@ -35,8 +35,9 @@ package enum ParallelWork {
     }
 
     /// Bytes that stay unchanged while workers read them.
-    struct SharedBytes: @unchecked Sendable {
+    package struct SharedBytes: @unchecked Sendable {
         /// Audited: the owner neither writes nor frees the buffer until `map` returns.
-        let buffer: UnsafeBufferPointer<UInt8>
+        package let buffer: UnsafeBufferPointer<UInt8>
+        package init(buffer: UnsafeBufferPointer<UInt8>) { self.buffer = buffer }
     }
 }

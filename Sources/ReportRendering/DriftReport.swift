@@ -1,6 +1,8 @@
+import AuditCore
 import AuditModel
 import AuditTime
 import Foundation
+import Platform
 import SnapshotReading
 
 /// A drift report: the events of a window, or the drift from a baseline, most severe first.
@@ -112,15 +114,12 @@ package struct DriftReport: Sendable {
     }
 
     /// The order of the report (the rule: `ReportOrder.precedes`), fast. Names and keys are
-    /// compared with `memcmp` where
-    /// they lie in the rows' bytes (String's comparison of names with a non-ASCII dash was
-    /// 7.6% of a month's JSON report at 1,000,000 profiles, `perf`: more than the rest of
-    /// the sort). The rows are counted into groups of one severity, drift and time (a night's
-    /// changes of one class: a few thousand groups in a year), the groups put in order, then
-    /// each group sorted on its own by small keys (the name's first sixteen bytes beside the
-    /// row's number, the rows themselves read only where two keys tie), the groups shared
-    /// out between the cores. One sort of all 3.4 million keys on each core, then merged,
-    /// took 1.4-1.7 s of a year's report, 16.8% of its CPU; grouped, 15.0% (`perf`).
+    /// compared with `memcmp` where they lie in the rows' bytes (String's comparison of
+    /// names with a non-ASCII dash costs more than the rest of the sort). The rows are
+    /// counted into groups of one severity, drift and time (a night's changes of one class:
+    /// a few thousand groups in a year), the groups put in order, then each group sorted on
+    /// its own by small keys (the name's first bytes beside the row's number, the rows
+    /// themselves read only where two keys tie), the groups shared out between the cores.
     private static func order(_ rows: ReportRows) -> [Int32] {
         rows.withParts { parts in
             // Audited: the parts are read, never written, while the workers sort.
@@ -132,10 +131,8 @@ package struct DriftReport: Sendable {
             let all = rows.rows
             // Each row's group, numbered as first met; then the groups in report order. Each
             // time met has a place for the group of each class, found by the time once for the
-            // rows of one time that come together (the store's come in time order). With a
-            // dictionary of groups asked for each row, and the counts' two (`init`), `Hasher`
-            // was about 4.5% of a year's report's client CPU, on one core while the other
-            // waited (`perf`; the three not measured apart).
+            // rows of one time that come together (the store's come in time order), instead of
+            // hashing each row's class and time into a dictionary on one core.
             var groupOf: [Int32] = []
             groupOf.reserveCapacity(all.count)
             var timePlaces: [Int64: Int] = [:]
@@ -213,9 +210,8 @@ package struct DriftReport: Sendable {
     /// What a row is sorted by within its group, small: the first 24 bytes of its name
     /// (names such as "Workforce Manager – BILLING 913127" share their first sixteen), where
     /// the rest of it lies, and its number. Two keys that tie on the words compare the names
-    /// where they lie; only keys whose names tie read the rows (by number). Ordering was 11%
-    /// of a year's report's client CPU (`perf`), each tie reading two rows and two names
-    /// anywhere in a gigabyte.
+    /// where they lie; only keys whose names tie read the rows (by number), since each tie
+    /// reads two rows and two names anywhere in a gigabyte.
     private struct SortKey {
         var row: Int32
         var nameCount: Int32

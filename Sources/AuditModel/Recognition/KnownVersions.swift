@@ -5,8 +5,8 @@ import Foundation
 ///
 /// Until they arrive, a reader does what needs no open versions (splitting records and
 /// fingerprinting them) and keeps the batches; it decodes them, in order, once they are
-/// here (or when it holds `SnapshotReader.waitingLimit` bytes, or at the end). At 1,000,000
-/// profiles the load took 1.8-2.4 s and reading the file 2.1-2.3 s, one after the other.
+/// here (or when it holds `SnapshotReader.waitingLimit` bytes, or at the end): the load and
+/// the read take about as long as each other, so side by side they take half the time.
 package final class KnownVersions: @unchecked Sendable {
     private let condition = NSCondition()
     private var versions: OpenVersions?

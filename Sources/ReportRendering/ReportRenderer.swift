@@ -1,7 +1,9 @@
+import AuditCore
 import AuditModel
 import AuditTime
 import Dispatch
 import Foundation
+import Platform
 import SnapshotReading
 
 /// Renders a drift report. Pure: the same report gives the same bytes.
@@ -95,8 +97,8 @@ package enum ReportRenderer {
         guard !items.isEmpty else { return (head + ["No changes."]).joined(separator: "\n") }
         head += ["| severity | drift | kind | when | profile | account | changed |", "|---|---|---|---|---|---|---|"]
         // The table and the field changes written in place, each in one string with room
-        // for it (about 150 and 250 bytes an item here): an array of lines joined at the
-        // end copied the whole report again (8% of a year-long report).
+        // for it (about 150 and 250 bytes an item): an array of lines joined at the end
+        // would copy the whole report again.
         var table = head.joined(separator: "\n")
         table.reserveCapacity(table.utf8.count + items.count * 160)
         var details = ""
@@ -174,7 +176,7 @@ package enum ReportRenderer {
         // The slices rendered on the other threads while this one writes the slice before
         // (written in turn after each slice, the writes left the renderers' cores idle).
         let (rows, order) = (report.rows, report.order)
-        let slices = RenderedSlices(ahead: 2)
+        let slices = Handoff<[[UInt8]]>(ahead: 2)
         DispatchQueue.global().async {
             let workers = ParallelWork.workers(for: order.count)
             var sliceStart = 0
@@ -184,13 +186,12 @@ package enum ReportRenderer {
                 let shares = ParallelWork.map(count, workers: workers) { range in
                     let room = range.reduce(0) { $0 + JSONEventWriter.bound(of: Int(order[first + $1]), in: rows) }
                     return rows.withParts { parts in
-                        [UInt8](unsafeUninitializedCapacity: room) { out, written in
-                            adviseHugePages(UnsafeMutableRawBufferPointer(out))
+                        [UInt8](hugePageCapacity: room) { out in
                             var writer = JSONEventWriter(rows: rows, parts: parts, into: out)
                             for index in range {
                                 writer.writeEvent(row: Int(order[first + index]), first: first + index == 0)
                             }
-                            written = writer.count
+                            return writer.count
                         }
                     }
                 }
