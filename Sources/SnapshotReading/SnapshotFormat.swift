@@ -1,4 +1,5 @@
 import AuditModel
+import ByteKernels
 import Foundation
 
 /// The input formats of DESIGN §2.

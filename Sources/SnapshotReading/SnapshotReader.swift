@@ -1,4 +1,5 @@
 import AuditModel
+import ByteKernels
 import Dispatch
 import Foundation
 
@@ -42,7 +43,7 @@ package struct SnapshotReader {
     /// NDJSON lines or CSV records waiting to be decoded on every core, as ranges of `batchBytes`.
     private var batchBytes: [UInt8] = []
     private var batch: [JSONStructure.Element] = []
-    private var csv = CSVRecordSplitter()
+    private var csv = CSVRecordSplitter(recordLimit: InputLimits.recordBytes)
     private var csvHeader: [String]?
     /// The field of each CSV column (`nil`: unknown, kept in `extra`).
     private var csvFields: [ProfileField?] = []

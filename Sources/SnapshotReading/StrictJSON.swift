@@ -1,4 +1,5 @@
 import AuditModel
+import ByteKernels
 import Foundation
 
 /// Refuses what Foundation's `JSONSerialization` lets through but a snapshot must never

@@ -1,5 +1,6 @@
 import AuditModel
 import AuditTime
+import ByteKernels
 import Foundation
 
 /// Reads CloudTrail records in the three shapes people have them in, keeping the Amazon

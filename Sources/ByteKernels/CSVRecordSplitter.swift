@@ -1,4 +1,3 @@
-import AuditModel
 import Foundation
 
 /// Reads RFC 4180 CSV in two steps, so the costly one can run on every core:
@@ -7,21 +6,26 @@ import Foundation
 ///    outside quotes), tracking only quote state and line numbers;
 /// 2. `CSVRecordFields.parse` splits one complete record into its fields: quoted fields
 ///    may hold commas, doubled quotes and line breaks; CRLF and LF both end a record.
-struct CSVRecordSplitter {
+package struct CSVRecordSplitter {
     private var inQuotes = false
     private var record: [UInt8] = []
     private var line = 1
     private var recordLine = 1
-    /// The line of a record that grew past `InputLimits.recordBytes` (an unclosed quote,
-    /// a file with no line breaks): the reader refuses the file and stops reading.
-    private(set) var oversizedRecordLine: Int?
+    /// The most bytes a record may have.
+    private let recordLimit: Int
+    /// The line of a record that grew past `recordLimit` (an unclosed quote, a file with no
+    /// line breaks): the reader refuses the file and stops reading.
+    package private(set) var oversizedRecordLine: Int?
+
+    /// A splitter that stops at a record of more than `recordLimit` bytes.
+    package init(recordLimit: Int) { self.recordLimit = recordLimit }
 
     /// Feeds bytes; `emit` receives each complete record's bytes (without its line break)
     /// and the line it started on. Blank lines are skipped.
     ///
     /// Jumps between quotes and line breaks with `memchr` (vectorised in libc) instead of
     /// looking at every byte: most records hold no quote at all.
-    mutating func consume(_ bytes: UnsafeBufferPointer<UInt8>, emit: (UnsafeBufferPointer<UInt8>, Int) -> Void) {
+    package mutating func consume(_ bytes: UnsafeBufferPointer<UInt8>, emit: (UnsafeBufferPointer<UInt8>, Int) -> Void) {
         guard bytes.baseAddress != nil else { return }
         let count = bytes.count
         func find(_ byte: UInt8, from: Int, upTo: Int) -> Int? { bytes.offset(of: byte, from: from, upTo: upTo) }
@@ -65,12 +69,12 @@ struct CSVRecordSplitter {
             index = lineEnd + 1
         }
         record.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<count]))
-        if record.count > InputLimits.recordBytes { oversizedRecordLine = recordLine }
+        if record.count > recordLimit { oversizedRecordLine = recordLine }
     }
 
     /// Ends the input: emits a last record that has no line break.
     /// - Returns: the line of a quoted field that never closes, if any.
-    mutating func finish(emit: (UnsafeBufferPointer<UInt8>, Int) -> Void) -> Int? {
+    package mutating func finish(emit: (UnsafeBufferPointer<UInt8>, Int) -> Void) -> Int? {
         let unclosed = inQuotes ? recordLine : nil
         if !inQuotes { finishRecord(UnsafeBufferPointer(start: nil, count: 0), emit: emit) }
         return unclosed

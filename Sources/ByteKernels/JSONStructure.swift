@@ -1,15 +1,19 @@
-import AuditModel
 
 /// Finds the elements of a JSON document's main array without decoding them, so each can
 /// be decoded on its own (in parallel, with its own line number for errors).
 ///
 /// This is a structural scan (strings, escapes, nesting), not a JSON parser: every
 /// element is still decoded by Foundation, which reports what is wrong inside it.
-struct JSONStructure {
+package struct JSONStructure {
     /// One element of the main array: its bytes and the line it starts on.
-    struct Element {
-        var range: Range<Int>
-        var line: Int
+    package struct Element {
+        package var range: Range<Int>
+        package var line: Int
+
+        package init(range: Range<Int>, line: Int) {
+            self.range = range
+            self.line = line
+        }
     }
 
     private let bytes: UnsafeBufferPointer<UInt8>
@@ -20,7 +24,7 @@ struct JSONStructure {
 
     /// The elements of the top-level array, or of the array under one of `keys` in a
     /// top-level object; `nil` when the document has neither shape (or is malformed).
-    static func mainArrayElements(of bytes: UnsafeBufferPointer<UInt8>, keys: Set<String>) -> [Element]? {
+    package static func mainArrayElements(of bytes: UnsafeBufferPointer<UInt8>, keys: Set<String>) -> [Element]? {
         var scanner = JSONStructure(bytes)
         scanner.skipSpace()
         guard scanner.index < bytes.count else { return nil }
@@ -48,17 +52,17 @@ struct JSONStructure {
     /// What format detection needs from the start of a document (which may be cut off):
     /// the keys of a top-level object, and of the first object of the main array (the
     /// top-level array, or the array under a top-level key).
-    struct LeadingKeys {
-        var topLevel: Set<String> = []
-        var firstElement: Set<String> = []
+    package struct LeadingKeys {
+        package var topLevel: Set<String> = []
+        package var firstElement: Set<String> = []
         /// Whether the top-level `data` member is an object (DDSQL's response), not an array.
-        var dataIsObject = false
+        package var dataIsObject = false
         /// Whether a top-level object closes on its first line (NDJSON's first record).
-        var firstObjectEndsLine = false
+        package var firstObjectEndsLine = false
     }
 
     /// The leading keys of `bytes` (see `LeadingKeys`); whatever the cut-off prefix holds.
-    static func leadingKeys(of bytes: UnsafeBufferPointer<UInt8>) -> LeadingKeys {
+    package static func leadingKeys(of bytes: UnsafeBufferPointer<UInt8>) -> LeadingKeys {
         var scanner = JSONStructure(bytes)
         var shape = LeadingKeys()
         scanner.skipSpace()
@@ -148,7 +152,7 @@ struct JSONStructure {
     }
 
     /// Moves `index` past JSON white space in `bytes`, counting line breaks in `line`.
-    static func skipSpace(in bytes: UnsafeBufferPointer<UInt8>, at index: inout Int, line: inout Int) {
+    package static func skipSpace(in bytes: UnsafeBufferPointer<UInt8>, at index: inout Int, line: inout Int) {
         while index < bytes.count {
             switch bytes[index] {
             case UInt8(ascii: "\n"): line += 1

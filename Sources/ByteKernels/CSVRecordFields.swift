@@ -1,12 +1,11 @@
-import AuditModel
 import Foundation
 
 /// Splits one complete CSV record into fields.
-enum CSVRecordFields {
+package enum CSVRecordFields {
     /// The fields, or why the record is malformed: unbalanced quotes, a NUL byte (which
     /// PostgreSQL cannot store), or bytes that are not UTF-8 (refused as JSON input refuses
     /// them, never replaced by U+FFFD).
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<[String], CSVProblem> {
+    package static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<[String], CSVProblem> {
         if bytes.offset(of: 0) != nil {
             return .failure(CSVProblem(message: "a NUL byte: PostgreSQL cannot store it; is this a text file?"))
         }
@@ -78,7 +77,7 @@ enum CSVRecordFields {
 
 extension CSVRecordFields {
     /// Whether every byte is ASCII (one OR over the bytes, vectorised).
-    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    package static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var seen: UInt8 = 0
         for byte in bytes { seen |= byte }
         return seen < 0x80
@@ -95,8 +94,8 @@ extension CSVRecordFields {
 }
 
 /// A malformed CSV record.
-struct CSVProblem: Error {
-    let message: String
+package struct CSVProblem: Error {
+    package let message: String
 
     /// Field `field` (1-based) holds bytes that are not UTF-8.
     static func invalidUTF8(field: Int) -> CSVProblem {
