@@ -3,12 +3,13 @@
 /// scalars). The one way `CanonicalJSON` and `TextEscaping` escape text: decoding it
 /// scalar by scalar was a fifth of rendering a year-long report.
 package struct ByteEscapes: Sendable {
-    /// The bytes replaced, as two words of bits.
-    private var low: UInt64 = 0
-    private var high: UInt64 = 0
+    /// The bytes replaced, as two words of bits. Usable from inlinable code: escaping is
+    /// called per text from other modules, and its per-byte test must inline there.
+    @usableFromInline var low: UInt64 = 0
+    @usableFromInline var high: UInt64 = 0
     /// Each ASCII byte's replacement, made once (`""` for those kept), as text and as bytes.
-    private let replacements: [String]
-    private let replacementBytes: [[UInt8]]
+    @usableFromInline let replacements: [String]
+    @usableFromInline let replacementBytes: [[UInt8]]
     /// The longest replacement, in bytes: `text` written takes at most this many bytes per
     /// byte (one where no replacement is longer).
     package let longestReplacement: Int
@@ -25,11 +26,13 @@ package struct ByteEscapes: Sendable {
     }
 
     /// Whether `byte` is replaced.
+    @inlinable
     package func contains(_ byte: UInt8) -> Bool {
         byte < 64 ? low & (1 << UInt64(byte)) != 0 : byte < 128 && high & (1 << UInt64(byte &- 64)) != 0
     }
 
     /// Whether every byte of `text` is printable ASCII and none is replaced.
+    @inlinable
     package func leavesPlainASCII(_ text: String) -> Bool {
         func plain(_ byte: UInt8) -> Bool { byte >= 0x20 && byte < 0x7F && !contains(byte) }
         return text.utf8.withContiguousStorageIfAvailable { bytes in
@@ -39,6 +42,7 @@ package struct ByteEscapes: Sendable {
     }
 
     /// Appends `text` to `out` with each replaced byte replaced; appended whole when none is.
+    @inlinable
     package func write(_ text: String, into out: inout String) {
         let utf8 = text.utf8
         // The first replaced byte, searched in the contiguous bytes a native string has, not
@@ -66,6 +70,7 @@ package struct ByteEscapes: Sendable {
 
     /// `write(_:into:)` of UTF-8 bytes to `out`, which has room for `longestReplacement`
     /// bytes per byte of `text`; the count written.
+    @inlinable
     package func write(_ text: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
         var (run, written) = (0, 0)
         func copy(_ bytes: UnsafeBufferPointer<UInt8>) {
