@@ -246,16 +246,15 @@ package struct HistoryQueries {
             return try reportRows(where: condition, on: connection, codes: codes, expected: split.before + split.after)
         }
         try prepare(connection, [(ReportFilter.fromSetting, middle.iso8601)])
-        // Audited: each worker uses only its own connection, and the owner neither uses
-        // nor closes either until `map` returns.
-        struct Connections: @unchecked Sendable { let both: [PostgresConnection] }
-        let connections = Connections(both: [sibling, connection])
-        let parts = ParallelWork.map(2, workers: 2) { part in
-            Result { try reportRows(where: condition, on: connections.both[part.lowerBound], codes: codes, expected: part.lowerBound == 0 ? split.before : split.after) }
+        // The earlier part on the sibling connection, lent to its thread until its result is
+        // taken; the later part here.
+        let earlier = Future(lending: sibling) { sibling in
+            Result { try reportRows(where: condition, on: sibling, codes: codes, expected: split.before) }
         }
+        let later = Result { try reportRows(where: condition, on: connection, codes: codes, expected: split.after) }
         // A part's own error first (the sibling's transaction is then rolled back as it closes).
-        var rows = try parts[0].get()
-        rows.append(contentsOf: try parts[1].get())
+        var rows = try earlier.get()
+        rows.append(contentsOf: try later.get())
         try sibling.commit()
         return rows
     }

@@ -1,6 +1,7 @@
 import AuditModel
 import AuditTime
 import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -149,24 +150,18 @@ package struct ConnectClient: Sendable {
 }
 
 /// Requests and retries made by a pull's workers.
-package final class RequestCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var requests = 0
-    private var retries = 0
+package final class RequestCounter: Sendable {
+    private let counts = Mutex((requests: 0, retries: 0))
 
     package init() {}
 
     func count(retry: Bool) {
-        lock.lock()
-        requests += 1
-        if retry { retries += 1 }
-        lock.unlock()
+        counts.withLock { counts in
+            counts.requests += 1
+            if retry { counts.retries += 1 }
+        }
     }
 
     /// (requests, retries) so far.
-    package var totals: (requests: Int, retries: Int) {
-        lock.lock()
-        defer { lock.unlock() }
-        return (requests, retries)
-    }
+    package var totals: (requests: Int, retries: Int) { counts.withLock { $0 } }
 }
