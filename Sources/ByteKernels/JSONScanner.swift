@@ -178,6 +178,36 @@ package struct JSONScanner {
         }
     }
 
+    /// Takes a number as JSON's grammar writes it (`-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`):
+    /// the range of its text, and whether it is a whole number (no fraction, no exponent);
+    /// `nil`, having taken nothing, for anything else.
+    package mutating func number() -> (range: Range<Int>, whole: Bool)? {
+        let start = index
+        func digits() -> Int {
+            let first = index
+            while index < bytes.count, bytes[index] &- UInt8(ascii: "0") < 10 { index += 1 }
+            return index - first
+        }
+        _ = take(UInt8(ascii: "-"))
+        if take(UInt8(ascii: "0")) {
+            if index < bytes.count, bytes[index] &- UInt8(ascii: "0") < 10 { index = start; return nil }
+        } else if digits() == 0 {
+            index = start
+            return nil
+        }
+        var whole = true
+        if take(UInt8(ascii: ".")) {
+            whole = false
+            guard digits() > 0 else { index = start; return nil }
+        }
+        if take(UInt8(ascii: "e")) || take(UInt8(ascii: "E")) {
+            whole = false
+            if !take(UInt8(ascii: "+")) { _ = take(UInt8(ascii: "-")) }
+            guard digits() > 0 else { index = start; return nil }
+        }
+        return (start..<index, whole)
+    }
+
     private mutating func unescaped(_ range: Range<Int>) -> String? {
         scratch.removeAll(keepingCapacity: true)
         var run = range.lowerBound

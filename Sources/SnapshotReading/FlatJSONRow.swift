@@ -4,12 +4,13 @@ import Foundation
 
 /// The fast path for the common JSON row: one flat object whose values are text, `null` or
 /// arrays of text (`{"_key":"arn:…","permissions":["BasicAgentAccess"],"tags":null}`), which
-/// is every row a DDSQL export or `pull ddsql` writes. It reads such a row straight into
-/// classified values, without building Foundation objects.
+/// is every row a DDSQL export or `pull ddsql` writes; a tag set may also be an object of
+/// text (`{"team":"cx"}`, the JSON of DDSQL's `hstore`) and a timestamp a number. It reads
+/// such a row straight into classified values, without building Foundation objects.
 ///
 /// It is not a JSON parser: it knows that one shape, and gives up (`nil`) on anything else
-/// — a nested object, a number or boolean, a `\u` escape, a `null` inside an array, a
-/// repeated key, a trailing comma, a control character, invalid UTF-8, more than
+/// — another nested object, a number or boolean elsewhere, a `\u` escape, a `null` inside
+/// an array, a repeated key, a trailing comma, a control character, invalid UTF-8, more than
 /// `InputLimits.fieldsPerRecord` members — so that the strict path (`StrictJSON`, then
 /// Foundation's `JSONSerialization`) reads it and says what is wrong, with the same
 /// messages as ever. A row it accepts builds the same record as the strict path would:
@@ -111,7 +112,7 @@ package enum FlatJSONRow {
                     json.skipSpace()
                     guard json.take(UInt8(ascii: ":")) else { return nil }
                     json.skipSpace()
-                    guard let value = value() else { return nil }
+                    guard let value = value(of: column?.field) else { return nil }
                     members.append(column.map { Member(field: $0.field, name: $0.field.rawValue, value: value) }
                         ?? Member(field: nil, name: String(decoding: name, as: UTF8.self), value: value))
                     json.skipSpace()
@@ -127,16 +128,62 @@ package enum FlatJSONRow {
             return json.isAtEnd ? members : nil
         }
 
-        /// Text, `null` or an array of text, classified as the strict path classifies the
-        /// same value (empty text and empty arrays are absent).
-        private mutating func value() -> RawValue? {
+        /// Text, `null` or an array of text; for a tag set also an object of text, for a
+        /// timestamp a number; classified as the strict path classifies the same value (empty
+        /// text, arrays and objects are absent).
+        private mutating func value(of field: ProfileField?) -> RawValue? {
             if json.takeNull() { return .absent }
             if json.take(UInt8(ascii: "\"")) {
                 guard let text = json.string() else { return nil }
                 return text.isEmpty ? .absent : .text(text)
             }
-            guard json.take(UInt8(ascii: "[")), let elements = json.strings(recurring) else { return nil }
-            return elements.isEmpty ? .absent : .strings(elements)
+            if json.take(UInt8(ascii: "[")) {
+                guard let elements = json.strings(recurring) else { return nil }
+                return elements.isEmpty ? .absent : .strings(elements)
+            }
+            switch field?.kind {
+            case .tagSet? where json.take(UInt8(ascii: "{")): return texts()
+            case .instant?: return number()
+            default: return nil
+            }
+        }
+
+        /// An object of text and `null` values whose opening brace is taken, keys unique.
+        private mutating func texts() -> RawValue? {
+            var pairs: [(key: String, value: String?)] = []
+            json.skipSpace()
+            if json.take(UInt8(ascii: "}")) { return .absent }
+            while true {
+                guard pairs.count < InputLimits.fieldsPerRecord, json.take(UInt8(ascii: "\"")), let key = json.string(recurring) else { return nil }
+                // Repeated keys are the strict path's to refuse; tag sets have a few keys.
+                guard !pairs.contains(where: { $0.key == key }) else { return nil }
+                json.skipSpace()
+                guard json.take(UInt8(ascii: ":")) else { return nil }
+                json.skipSpace()
+                if json.takeNull() {
+                    pairs.append((key, nil))
+                } else {
+                    guard json.take(UInt8(ascii: "\"")), let value = json.string(recurring) else { return nil }
+                    pairs.append((key, value))
+                }
+                json.skipSpace()
+                if json.take(UInt8(ascii: ",")) {
+                    json.skipSpace()
+                    continue
+                }
+                guard json.take(UInt8(ascii: "}")) else { return nil }
+                return .texts(pairs)
+            }
+        }
+
+        /// A number as Foundation reads it: a whole number of up to 18 digits exactly, any
+        /// other as the nearest `Double` (both round to nearest); `nil` for one out of range.
+        private mutating func number() -> RawValue? {
+            guard let (range, whole) = json.number() else { return nil }
+            let text = json.text(range)
+            if whole, range.count <= 18, let value = Int64(text) { return .number(NSNumber(value: value)) }
+            guard !whole, let value = Double(text), value.isFinite else { return nil }
+            return .number(NSNumber(value: value))
         }
     }
 }

@@ -21,15 +21,34 @@ struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Write a synthetic snapshot.")
 
     @Option(help: "How many profiles.") var profiles = 100_000
-    @Option(help: "ndjson, json, csv, aws or ddsql.") var format = "ndjson"
+    @OptionGroup var shape: ShapeOptions
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Argument(help: "Output file.") var output: String
 
     func run() throws {
-        guard let format = SnapshotFormat(rawValue: format) else { throw ValidationError("unknown format \(format)") }
-        let bytes = SnapshotRenderer.render(SyntheticProfiles.generate(count: profiles, seed: seed), as: format)
+        let (format, shape) = try self.shape.parsed()
+        let bytes = SnapshotRenderer.render(SyntheticProfiles.generate(count: profiles, seed: seed), as: format, shape: shape)
         try Data(bytes).write(to: URL(fileURLWithPath: output))
         print("wrote \(profiles) profiles, \(bytes.count) bytes, to \(output)")
+    }
+}
+
+/// The shape of a generated export: its format and how it spells tags, times and columns.
+struct ShapeOptions: ParsableArguments {
+    @Option(help: "ndjson, json, csv, aws (pull aws's lines) or ddsql (the DDSQL API's column-major page).") var format = "ndjson"
+    @Option(help: "Tag sets as list (k:v strings), object ({\"k\":\"v\"}) or hstore (\"k\"=>\"v\") (csv, ndjson, json).") var tags = "list"
+    @Option(help: "all (every record field: permissions, applications) or ddsql (the DDSQL table's 14 columns) (csv, ndjson, json).")
+    var columns = "all"
+    @Option(help: "last_modified_time as iso text or epoch (seconds, as JSON numbers and CSV digits are read) (csv, ndjson, json).")
+    var timestamps = "iso"
+
+    func parsed() throws -> (SnapshotFormat, SnapshotRenderer.Shape) {
+        guard let format = SnapshotFormat(rawValue: format) else { throw ValidationError("unknown format \(format)") }
+        guard let tags = SnapshotRenderer.Shape.Tags(rawValue: tags) else { throw ValidationError("--tags is list, object or hstore") }
+        guard let timestamps = SnapshotRenderer.Shape.Timestamps(rawValue: timestamps) else { throw ValidationError("--timestamps is iso or epoch") }
+        guard ["all", "ddsql"].contains(columns) else { throw ValidationError("--columns is all or ddsql") }
+        return (format, SnapshotRenderer.Shape(
+            tags: tags, timestamps: timestamps, columns: columns == "all" ? ProfileField.allCases : ProfileField.ddsqlColumns))
     }
 }
 

@@ -6,7 +6,8 @@ import SnapshotReading
 import TestSupport
 
 /// Ingests N profiles over K nights with the real binary, and times `psql \copy` of the
-/// same CSV into a logged table with as many text columns, night by night.
+/// same file night by night: a CSV into a logged table with as many text columns, an
+/// NDJSON or `aws` file line by line into one text column.
 struct IngestBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest", abstract: "Time nightly ingests against psql \\copy of the same snapshot.")
@@ -17,26 +18,30 @@ struct IngestBench: ParsableCommand {
     @Option(name: .customLong("database-url"), help: "An empty, migrated database.") var databaseURL: String
     @Option(help: "The connect-audit binary (release build).") var binary: String
     @Option(help: "Where snapshot files go.") var folder = "bench-data"
+    @OptionGroup var shape: ShapeOptions
 
     func run() throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var mix = NightlyMix(count: profiles, seed: 42, changeRate: changeRate)
-        let columns = ProfileField.allCases.count
+        let (format, shape) = try self.shape.parsed()
+        let columns = format == .csv ? shape.columns.count : 1
         try runChecked(["psql", "-q", "-v", "ON_ERROR_STOP=1", databaseURL, "-c",
                         "DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (" + (1...columns).map { "c\($0) text" }.joined(separator: ", ") + ")"])
+        // A line a row: CSV whose quote and delimiter never occur in JSON text.
+        let copyOptions = format == .csv ? "FORMAT csv, HEADER true" : "FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02'"
         print("night  rows     ingest_s  copy_s  ratio  rows/s    peak_MiB  events")
         var ratios: [Double] = []
         var peakKiB = 0
         for night in 1...nights {
             if night > 1 { mix.advance(night: night) }
-            let file = "\(folder)/night-\(night)-\(profiles).csv"
-            try Data(SnapshotRenderer.render(mix.profiles, as: .csv)).write(to: URL(fileURLWithPath: file))
+            let file = "\(folder)/night-\(night)-\(profiles).\(format.rawValue)"
+            try Data(SnapshotRenderer.render(mix.profiles, as: format, shape: shape)).write(to: URL(fileURLWithPath: file))
             let ingest = try measure([
-                binary, "ingest", "--database-url", databaseURL, "--format", "csv", "--output", "json",
+                binary, "ingest", "--database-url", databaseURL, "--output", "json",
                 "--captured-at", String(format: "2026-11-%02dT02:00:00Z", night), file,
             ])
             try runChecked(["psql", "-q", databaseURL, "-c", "TRUNCATE bench_copy"])
-            let copy = try measure(["psql", "-q", "-v", "ON_ERROR_STOP=1", databaseURL, "-c", "\\copy bench_copy FROM '\(file)' WITH (FORMAT csv, HEADER true)"])
+            let copy = try measure(["psql", "-q", "-v", "ON_ERROR_STOP=1", databaseURL, "-c", "\\copy bench_copy FROM '\(file)' WITH (\(copyOptions))"])
             let events = Self.eventCount(ingest.stdout)
             ratios.append(ingest.seconds / copy.seconds)
             peakKiB = max(peakKiB, ingest.peakKiB)

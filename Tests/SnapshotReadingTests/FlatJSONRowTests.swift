@@ -55,6 +55,42 @@ struct FlatJSONRowTests {
         #expect(total > 0 && fast * 3 > total, "\(fast) of \(total) rows took the fast path")
     }
 
+    /// Every shape of an NDJSON export the generator makes (`SnapshotRenderer.Shape`).
+    static let shapes: [SnapshotRenderer.Shape] = SnapshotRenderer.Shape.Tags.allCases.flatMap { tags in
+        SnapshotRenderer.Shape.Timestamps.allCases.flatMap { timestamps in
+            [ProfileField.allCases, ProfileField.ddsqlColumns].map { SnapshotRenderer.Shape(tags: tags, timestamps: timestamps, columns: $0) }
+        }
+    }
+
+    @Test("every export shape (tags as lists, objects or hstore; ISO or epoch times; all or DDSQL's columns): the fast path reads each row as the strict path does")
+    func everyShapeAgrees() async {
+        await propertyCheck(count: 100, input: ProfileGen.texts, ProfileGen.sets, ProfileGen.instant, ProfileGen.extras) { texts, sets, micros, extras in
+            var profile = ProfileGen.profile(texts: texts, sets: sets, micros: micros, extras: extras)
+            profile.granularAccessControl = nil
+            for shape in Self.shapes {
+                for line in SnapshotRenderer.render([profile], as: .ndjson, shape: shape).split(separator: 0x0A).map(Array.init) {
+                    #expect(FlatJSONRow.agreesWithStrictPath(line), "\(String(decoding: line, as: UTF8.self))")
+                    // Unknown columns may hold any JSON (the strict path's); the record's own fields are read fast.
+                    if profile.extra.isEmpty {
+                        #expect(FlatJSONRow.reads(line), "\(shape.tags) \(shape.timestamps): \(String(decoding: line, as: UTF8.self))")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("rows with tag objects and numeric times, bytes changed: still the same record or the same problems")
+    func mutatedShapesAgree() async {
+        let base = Array(#"{"_key":"k","allowed_access_control_tags":{"Department":"Fraud","Region":null},"last_modified_time":1700000000.125,"tags":{"env":"prod","team":"cx"}}"#.utf8)
+        let alphabet: [UInt8] = Array("{}[]\",:\\ null0123456789.eE+-".utf8) + [0x00, 0xC3, 0xA9]
+        let edit = Gen.int(in: 0...(base.count - 1)).array(of: 2)
+        await propertyCheck(count: 1_000, input: edit.array(of: 1...4), Gen.int(in: 0...(alphabet.count - 1)).array(of: 4)) { edits, letters in
+            let line = Self.mutated(base, edits: edits, letters: letters, alphabet: alphabet)
+            #expect(FlatJSONRow.agreesWithStrictPath(line), "\(String(decoding: line, as: UTF8.self))")
+        }
+        #expect(FlatJSONRow.reads(base))
+    }
+
     @Test("generated rows with bytes changed: still the same record or the same problems")
     func mutatedRowsAgree() async {
         let base = Self.lines([ProfileGen.profile(
@@ -77,6 +113,10 @@ struct FlatJSONRowTests {
         #"{"_key":"k","x_list":["b","a"],"x_empty":[],"x_null":null}"#,
         "{\"_key\":\"k\"}\r",
         #"{}"#,
+        #"{"_key":"k","last_modified_time":1700000000}"#,
+        #"{"_key":"k","last_modified_time":-1.5e3}"#,
+        #"{"_key":"k","tags":{"team":"cx","env":null},"allowed_access_control_tags":{}}"#,
+        #"{"_key":"k","tags":{ "a" : "b:c" , "d\"e" : "" }}"#,
     ])
     func accepted(_ row: String) {
         #expect(Self.reads(row))
@@ -85,7 +125,14 @@ struct FlatJSONRowTests {
 
     @Test("what it leaves to the strict path", arguments: [
         #"{"_key":"k","extra":{"a":1}}"#,  // nested object
-        #"{"_key":"k","last_modified_time":1700000000}"#,  // number
+        #"{"_key":"k","x_count":1700000000}"#,  // number outside a timestamp
+        #"{"_key":"k","description":5}"#,  // number outside a timestamp
+        #"{"_key":"k","last_modified_time":01}"#,  // no number JSON writes
+        #"{"_key":"k","last_modified_time":1e999}"#,  // not finite
+        #"{"_key":"k","last_modified_time":12345678901234567890}"#,  // beyond 18 digits
+        #"{"_key":"k","tags":{"a":1}}"#,  // an object of no text
+        #"{"_key":"k","tags":{"a":"b","a":"c"}}"#,  // repeated key in a tag object
+        #"{"_key":"k","description":{"a":"b"}}"#,  // object outside a tag set
         #"{"_key":"k","flag":true}"#,  // boolean
         #"{"_key":"k","description":"\u0041"}"#,  // \u escape
         #"{"_key":"k","tags":["a",null]}"#,  // null inside an array

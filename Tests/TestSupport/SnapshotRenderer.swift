@@ -11,21 +11,56 @@ import SnapshotReading
 /// when every tag has a colon and keys are unique), which every reader accepts; DDSQL
 /// timestamps are milliseconds, so that format keeps only millisecond precision.
 package enum SnapshotRenderer {
+    /// How an export spells what a record holds: the shapes real exports have. The record
+    /// read back is the same whatever the shape (tags are a set of `key:value` either way).
+    package struct Shape: Sendable {
+        /// Tag sets (`tags`, `allowed_access_control_tags`): JSON arrays of `key:value`
+        /// (CSV: `k:v,k2:v2`), JSON objects (`{"team":"cx"}`, the natural JSON of DDSQL's
+        /// `hstore`), or hstore text (`"team"=>"cx"`).
+        package enum Tags: String, CaseIterable, Sendable { case list, object, hstore }
+        /// `last_modified_time`: ISO-8601 text, or an epoch number as the format reads it
+        /// (seconds, with their milliseconds as a fraction: a JSON number, CSV digits; the
+        /// DDSQL API's pages always carry milliseconds).
+        package enum Timestamps: String, CaseIterable, Sendable { case iso, epoch }
+
+        package var tags: Tags
+        package var timestamps: Timestamps
+        /// The columns written (CSV, NDJSON, JSON): `ProfileField.allCases`, or the DDSQL
+        /// table's own, `ProfileField.ddsqlColumns` (no permissions, applications or
+        /// granular access control).
+        package var columns: [ProfileField]
+
+        package init(tags: Tags = .list, timestamps: Timestamps = .iso, columns: [ProfileField] = ProfileField.allCases) {
+            self.tags = tags
+            self.timestamps = timestamps
+            self.columns = columns
+        }
+
+        /// Every record field written as lists and ISO text: the shape tests round-trip.
+        package static let standard = Shape()
+    }
+
     /// Renders `profiles` as one file of `format`; a CSV has a column for each of `columns`
     /// (and each `extra` name), so a DDSQL export's CSV is `ProfileField.ddsqlColumns`.
     package static func render(
         _ profiles: [SecurityProfile], as format: SnapshotFormat, columns: [ProfileField] = ProfileField.allCases
     ) -> [UInt8] {
+        render(profiles, as: format, shape: Shape(columns: columns))
+    }
+
+    /// Renders `profiles` as one file of `format` in `shape` (the `aws` format has its own
+    /// spelling of tags and times, and `ddsql` pages their columns' types: both ignore it).
+    package static func render(_ profiles: [SecurityProfile], as format: SnapshotFormat, shape: Shape) -> [UInt8] {
         switch format {
         case .ndjson:
             var out: [UInt8] = []
             for profile in profiles {
-                out.append(contentsOf: json(ddsqlObject(profile)))
+                out.append(contentsOf: json(ddsqlObject(profile, shape: shape)))
                 out.append(UInt8(ascii: "\n"))
             }
             return out
         case .json:
-            return json(["data": profiles.map(ddsqlObject)], pretty: true)
+            return json(["data": profiles.map { ddsqlObject($0, shape: shape) }], pretty: true)
         case .aws:
             var out: [UInt8] = []
             for profile in profiles {
@@ -34,7 +69,7 @@ package enum SnapshotRenderer {
             }
             return out
         case .csv:
-            return csv(profiles, columns: columns)
+            return csv(profiles, shape: shape)
         case .ddsql:
             return ddsql(profiles)
         }
@@ -51,16 +86,21 @@ package enum SnapshotRenderer {
         (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) ?? text
     }
 
-    static func ddsqlObject(_ profile: SecurityProfile) -> [String: Any] {
+    static func ddsqlObject(_ profile: SecurityProfile, shape: Shape = .standard) -> [String: Any] {
         var object: [String: Any] = [:]
-        for field in ProfileField.allCases {
+        for field in shape.columns {
             switch field.kind {
             case .key: object[field.rawValue] = profile.key
             case .text: if let text = profile.text(field) { object[field.rawValue] = text }
-            case .stringSet, .tagSet:
+            case .stringSet:
                 let elements = profile.set(field)
                 if !elements.isEmpty { object[field.rawValue] = elements }
-            case .instant: if let instant = profile.lastModifiedTime { object[field.rawValue] = instant.iso8601 }
+            case .tagSet:
+                let elements = profile.set(field)
+                if !elements.isEmpty { object[field.rawValue] = tagValue(elements, shape.tags) }
+            case .instant:
+                guard let instant = profile.lastModifiedTime else { continue }
+                object[field.rawValue] = shape.timestamps == .iso ? instant.iso8601 as Any : NSNumber(value: Self.epochSeconds(instant))
             }
         }
         for (name, value) in profile.extra { object[name] = extraValue(value) }
@@ -111,7 +151,38 @@ package enum SnapshotRenderer {
         return object
     }
 
-    private static func csv(_ profiles: [SecurityProfile], columns fields: [ProfileField]) -> [UInt8] {
+    /// A tag set as JSON in `form`: the list itself, an object (when every tag has a colon
+    /// and the keys are unique, else the list), or hstore text.
+    static func tagValue(_ tags: [String], _ form: Shape.Tags) -> Any {
+        switch form {
+        case .list: return tags
+        case .object: return tagObject(tags) ?? tags
+        case .hstore: return tagObject(tags).map(hstoreText) ?? tags
+        }
+    }
+
+    /// Epoch seconds to the millisecond (what survives a `Double` exactly enough to round back).
+    static func epochSeconds(_ instant: Instant) -> Double {
+        Double(instant.microsecondsSinceEpoch / 1000) / 1000
+    }
+
+    /// `key:value` tags as an object, when every tag has a colon and the keys are unique.
+    static func tagObject(_ tags: [String]) -> [String: String]? {
+        let pairs = tags.map { $0.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false) }
+        guard pairs.allSatisfy({ $0.count == 2 }), Set(pairs.map { $0[0] }).count == pairs.count else { return nil }
+        return Dictionary(uniqueKeysWithValues: pairs.map { (String($0[0]), String($0[1])) })
+    }
+
+    /// hstore's text of an object: `"k"=>"v", ...`, `"` and `\` escaped with a backslash.
+    static func hstoreText(_ object: [String: String]) -> String {
+        func quoted(_ text: String) -> String {
+            "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        return object.keys.sorted().map { quoted($0) + "=>" + quoted(object[$0]!) }.joined(separator: ", ")
+    }
+
+    private static func csv(_ profiles: [SecurityProfile], shape: Shape) -> [UInt8] {
+        let fields = shape.columns
         let extraNames = Set(profiles.flatMap { $0.extra.keys }).sorted()
         let columns = fields.map(\.rawValue) + extraNames
         var out = [UInt8]()
@@ -124,8 +195,16 @@ package enum SnapshotRenderer {
                 case .key: cells.append(profile.key)
                 case .text: cells.append(profile.text(field) ?? "")
                 case .stringSet: cells.append(postgresArray(profile.set(field)))
-                case .tagSet: cells.append(tagCell(profile.set(field)))
-                case .instant: cells.append(profile.lastModifiedTime.map(ddsqlTimestamp) ?? "")
+                case .tagSet:
+                    let tags = profile.set(field)
+                    switch shape.tags {
+                    case .list: cells.append(tagCell(tags))
+                    case .object: cells.append(tags.isEmpty ? "" : tagObject(tags).map { String(decoding: json($0), as: UTF8.self) } ?? postgresArray(tags))
+                    case .hstore: cells.append(tags.isEmpty ? "" : tagObject(tags).map(hstoreText) ?? postgresArray(tags))
+                    }
+                case .instant:
+                    guard let instant = profile.lastModifiedTime else { cells.append(""); continue }
+                    cells.append(shape.timestamps == .iso ? ddsqlTimestamp(instant) : String(Self.epochSeconds(instant)))
                 }
             }
             for name in extraNames {
