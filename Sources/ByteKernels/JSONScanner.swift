@@ -111,10 +111,44 @@ package struct JSONScanner {
     /// text without escapes comes from `recurring`, when given.
     package mutating func string(_ recurring: RecurringTexts? = nil) -> String? {
         guard let text = skipString() else { return nil }
-        if text.escaped { return unescaped(text.range) }
-        let raw = UnsafeBufferPointer(rebasing: bytes[text.range])
-        if text.ascii { return recurring?.text(raw) ?? String(decoding: raw, as: UTF8.self) }
+        return self.text(of: text, recurring)
+    }
+
+    /// A string `skipString` took: where its text lies, whether it holds escapes, whether
+    /// it is ASCII.
+    package typealias TakenString = (range: Range<Int>, escaped: Bool, ascii: Bool)
+
+    /// The text of a string `skipString` took, as `string` makes it.
+    package mutating func text(of taken: TakenString, _ recurring: RecurringTexts? = nil) -> String? {
+        if taken.escaped { return unescaped(taken.range) }
+        let raw = UnsafeBufferPointer(rebasing: bytes[taken.range])
+        if taken.ascii { return recurring?.text(raw) ?? String(decoding: raw, as: UTF8.self) }
         return String(validating: raw, as: UTF8.self)
+    }
+
+    /// The texts of `first`, `separator` and `second` (nothing when `nil`) as one text: made
+    /// from the bytes at once (from `recurring`, when given) when neither holds an escape
+    /// and both are ASCII, else joined after each is read as `string` reads it.
+    package mutating func joined(_ first: TakenString, _ separator: UInt8, _ second: TakenString?, _ recurring: RecurringTexts? = nil) -> String? {
+        if !first.escaped, first.ascii, second.map({ !$0.escaped && $0.ascii }) ?? true {
+            scratch.removeAll(keepingCapacity: true)
+            scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[first.range]))
+            scratch.append(separator)
+            if let second { scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[second.range])) }
+            return scratch.withUnsafeBufferPointer { recurring?.text($0) ?? String(decoding: $0, as: UTF8.self) }
+        }
+        guard let head = text(of: first) else { return nil }
+        var tail = ""
+        if let second {
+            guard let text = text(of: second) else { return nil }
+            tail = text
+        }
+        return head + String(UnicodeScalar(separator)) + tail
+    }
+
+    /// Whether the texts of two strings `skipString` took, neither escaped, are the same bytes.
+    package func sameBytes(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
+        a.count == b.count && UnsafeBufferPointer(rebasing: bytes[a]).elementsEqual(UnsafeBufferPointer(rebasing: bytes[b]))
     }
 
     /// Takes a string whose opening quote is taken, and its closing quote: the range of its

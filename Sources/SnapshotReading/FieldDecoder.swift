@@ -79,7 +79,6 @@ enum FieldDecoder {
         switch raw {
         case .absent: return []
         case .object(let object): return try tags(object, field: field)
-        case .texts(let pairs): return pairs.map { $0.key + ":" + ($0.value ?? "") }
         case .strings(let strings): return strings
         case .array(let array): return try strings(array, field: field)
         case .text(let text):

@@ -148,31 +148,37 @@ package enum FlatJSONRow {
             }
         }
 
-        /// An object of text and `null` values whose opening brace is taken, keys unique.
+        /// A tag set's object of text and `null` values whose opening brace is taken, as the
+        /// tags the strict path makes of it (`key:value`; `key:` for `null`), each made at
+        /// once from the bytes. Keys unique, none escaped (an escape can spell what another
+        /// key has plainly: such objects are the strict path's).
         private mutating func texts() -> RawValue? {
-            var pairs: [(key: String, value: String?)] = []
+            var tags: [String] = []
+            var keys: [Range<Int>] = []
             json.skipSpace()
             if json.take(UInt8(ascii: "}")) { return .absent }
             while true {
-                guard pairs.count < InputLimits.fieldsPerRecord, json.take(UInt8(ascii: "\"")), let key = json.string(recurring) else { return nil }
-                // Repeated keys are the strict path's to refuse; tag sets have a few keys.
-                guard !pairs.contains(where: { $0.key == key }) else { return nil }
+                guard keys.count < InputLimits.fieldsPerRecord, json.take(UInt8(ascii: "\"")), let key = json.skipString(), !key.escaped,
+                      !keys.contains(where: { json.sameBytes($0, key.range) })
+                else { return nil }
+                keys.append(key.range)
                 json.skipSpace()
                 guard json.take(UInt8(ascii: ":")) else { return nil }
                 json.skipSpace()
-                if json.takeNull() {
-                    pairs.append((key, nil))
-                } else {
-                    guard json.take(UInt8(ascii: "\"")), let value = json.string(recurring) else { return nil }
-                    pairs.append((key, value))
+                var value: JSONScanner.TakenString?
+                if !json.takeNull() {
+                    guard json.take(UInt8(ascii: "\"")), let text = json.skipString() else { return nil }
+                    value = text
                 }
+                guard let tag = json.joined(key, UInt8(ascii: ":"), value, recurring) else { return nil }
+                tags.append(tag)
                 json.skipSpace()
                 if json.take(UInt8(ascii: ",")) {
                     json.skipSpace()
                     continue
                 }
                 guard json.take(UInt8(ascii: "}")) else { return nil }
-                return .texts(pairs)
+                return .strings(tags)
             }
         }
 

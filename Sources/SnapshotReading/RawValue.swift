@@ -10,9 +10,6 @@ enum RawValue {
     /// An array of text only (`FlatJSONRow` reads such arrays without boxing each element).
     case strings([String])
     case object([String: Any])
-    /// An object of text and `null` values only, keys unique, in order (`FlatJSONRow`
-    /// reads tag sets so, without boxing each value).
-    case texts([(key: String, value: String?)])
     case number(NSNumber)
     /// `true` or `false`, as Foundation reads them (an NSNumber of type "c").
     case boolean(NSNumber)
@@ -51,7 +48,6 @@ enum RawValue {
         case .array(let array): return array
         case .strings(let strings): return strings
         case .object(let object): return object
-        case .texts(let pairs): return Dictionary(pairs.map { ($0.key, $0.value as Any? ?? NSNull()) }, uniquingKeysWith: { first, _ in first })
         case .number(let number), .boolean(let number): return number
         case .other(let value): return value
         }
@@ -63,7 +59,7 @@ enum RawValue {
         case .absent: return "null"
         case .text: return "text"
         case .array, .strings: return "an array"
-        case .object, .texts: return "an object"
+        case .object: return "an object"
         case .number: return "a number"
         case .boolean: return "a boolean"
         case .other: return "a value of an unexpected type"

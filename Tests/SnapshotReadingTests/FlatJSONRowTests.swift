@@ -116,7 +116,7 @@ struct FlatJSONRowTests {
         #"{"_key":"k","last_modified_time":1700000000}"#,
         #"{"_key":"k","last_modified_time":-1.5e3}"#,
         #"{"_key":"k","tags":{"team":"cx","env":null},"allowed_access_control_tags":{}}"#,
-        #"{"_key":"k","tags":{ "a" : "b:c" , "d\"e" : "" }}"#,
+        #"{"_key":"k","tags":{ "a" : "b:c" , "d" : "" , "é" : "名" }}"#,
     ])
     func accepted(_ row: String) {
         #expect(Self.reads(row))
@@ -132,6 +132,7 @@ struct FlatJSONRowTests {
         #"{"_key":"k","last_modified_time":12345678901234567890}"#,  // beyond 18 digits
         #"{"_key":"k","tags":{"a":1}}"#,  // an object of no text
         #"{"_key":"k","tags":{"a":"b","a":"c"}}"#,  // repeated key in a tag object
+        #"{"_key":"k","tags":{"a\/":"b","a/":"c"}}"#,  // an escaped key in a tag object
         #"{"_key":"k","description":{"a":"b"}}"#,  // object outside a tag set
         #"{"_key":"k","flag":true}"#,  // boolean
         #"{"_key":"k","description":"\u0041"}"#,  // \u escape
