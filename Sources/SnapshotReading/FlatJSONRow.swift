@@ -32,7 +32,20 @@ package enum FlatJSONRow {
     /// shape this path reads (the strict path then reads it).
     static func members(of bytes: UnsafeBufferPointer<UInt8>, recurring: RecurringTexts? = nil) -> [Member]? {
         var scanner = Scanner(bytes: bytes, recurring: recurring)
-        return scanner.object()
+        guard let members = scanner.object(columns: columns, unknownKeys: true) else { return nil }
+        scanner.json.skipSpace()
+        return scanner.json.isAtEnd ? members : nil
+    }
+
+    /// The members of one line of `pull aws` (`describe-security-profile` output with its
+    /// permissions): `{"SecurityProfile": {...}, "Permissions": [...]}`, the profile's members
+    /// named as the AWS API names them and flat as a DDSQL row's; `nil` for anything else —
+    /// another outer member (applications, a page's `NextToken`, a list's summaries), no
+    /// `SecurityProfile`, a member of it this path does not know (the granular access
+    /// control configuration is an object), a field named twice — which the strict path reads.
+    static func awsMembers(of bytes: UnsafeBufferPointer<UInt8>, recurring: RecurringTexts? = nil) -> [Member]? {
+        var scanner = Scanner(bytes: bytes, recurring: recurring)
+        return scanner.awsLine()
     }
 
     /// Whether the fast path reads `bytes` (else it leaves them to the strict path).
@@ -55,15 +68,42 @@ package enum FlatJSONRow {
         }
     }
 
+    /// Whether the fast path reads `bytes` as a `pull aws` line (else the strict path does).
+    package static func readsAWS(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { awsMembers(of: $0) != nil }
+    }
+
+    /// `agreesWithStrictPath` for one line of the `aws` format.
+    package static func agreesWithStrictAWSPath(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { raw in
+            guard let members = awsMembers(of: raw) else { return true }
+            var fast = ObjectDecoding.Outcome()
+            let (profile, problems) = RecordBuilder.fromAWSMembers(members)
+            fast.add(profile, problems, file: "row", line: 1)
+            var strict = ObjectDecoding.Outcome()
+            ObjectDecoding.decodeStrictly(raw, mapping: .aws, file: "row", line: 1, strict: true, into: &strict)
+            return fast.records == strict.records && fast.issues.issues == strict.issues.issues
+        }
+    }
+
     /// Column names as bytes, for finding a member's field without making a `String`, and
     /// a bit for each, for finding repeats.
-    private static let columns: [(name: [UInt8], field: ProfileField, bit: UInt64)] =
-        ProfileField.allCases.enumerated().map { (Array($1.rawValue.utf8), $1, 1 << UInt64($0)) }
+    private static let columns: [Column] = ProfileField.allCases.enumerated().map { (Array($1.rawValue.utf8), $1, 1 << UInt64($0)) }
+
+    /// The AWS API's names of the fields a `SecurityProfile` object carries (not the
+    /// permissions, applications or granular access control, which come beside or nested).
+    private static let awsColumns: [Column] = ProfileField.allCases.enumerated().compactMap { position, field in
+        guard !field.isTracked, let name = field.awsName else { return nil }
+        return (Array(name.utf8), field, 1 << UInt64(position))
+    }
+
+    /// A column's name as bytes, its field, and a bit of its own for finding repeats.
+    typealias Column = (name: [UInt8], field: ProfileField, bit: UInt64)
 
     /// The position in `columns` of the column a key's bytes name, if any, looking first
     /// at `expected` (rows list their columns in the same order, so the one after the last
     /// key's is nearly always it). Compared with `memcmp`, not byte by byte.
-    private static func column(named name: UnsafeBufferPointer<UInt8>, expected: Int) -> Int? {
+    private static func column(named name: UnsafeBufferPointer<UInt8>, expected: Int, in columns: [Column]) -> Int? {
         guard let key = name.baseAddress else { return nil }
         func matches(_ position: Int) -> Bool {
             columns[position].name.count == name.count
@@ -85,7 +125,9 @@ package enum FlatJSONRow {
             self.recurring = recurring
         }
 
-        mutating func object() -> [Member]? {
+        /// One object of `columns` (and, with `unknownKeys`, other keys kept by name), its
+        /// closing brace taken.
+        mutating func object(columns: [Column], unknownKeys: Bool) -> [Member]? {
             json.skipSpace()
             guard json.take(UInt8(ascii: "{")) else { return nil }
             var members: [Member] = []
@@ -99,13 +141,14 @@ package enum FlatJSONRow {
                 while true {
                     guard members.count < InputLimits.fieldsPerRecord, json.take(UInt8(ascii: "\"")), let key = json.rawKey() else { return nil }
                     let name = UnsafeBufferPointer(rebasing: bytes[key])
-                    let position = FlatJSONRow.column(named: name, expected: expected)
-                    let column = position.map { FlatJSONRow.columns[$0] }
+                    let position = FlatJSONRow.column(named: name, expected: expected, in: columns)
+                    let column = position.map { columns[$0] }
                     if let position, let column {
                         expected = position + 1
                         guard seen & column.bit == 0 else { return nil }
                         seen |= column.bit
                     } else {
+                        guard unknownKeys else { return nil }
                         guard !otherKeys.contains(where: { bytes[$0].elementsEqual(name) }) else { return nil }
                         otherKeys.append(key)
                     }
@@ -124,8 +167,47 @@ package enum FlatJSONRow {
                     break
                 }
             }
+            return members
+        }
+
+        /// A `pull aws` line: its `SecurityProfile` object's members and its `Permissions`.
+        mutating func awsLine() -> [Member]? {
             json.skipSpace()
-            return json.isAtEnd ? members : nil
+            guard json.take(UInt8(ascii: "{")) else { return nil }
+            var members: [Member]?
+            var permissions: RawValue?
+            json.skipSpace()
+            while true {
+                guard json.take(UInt8(ascii: "\"")), let key = json.rawKey() else { return nil }
+                json.skipSpace()
+                guard json.take(UInt8(ascii: ":")) else { return nil }
+                json.skipSpace()
+                if json.bytes(key, are: "SecurityProfile") {
+                    guard members == nil, let profile = object(columns: FlatJSONRow.awsColumns, unknownKeys: false) else { return nil }
+                    members = profile
+                } else if json.bytes(key, are: "Permissions") {
+                    guard permissions == nil else { return nil }
+                    if json.takeNull() {
+                        permissions = .absent
+                    } else {
+                        guard json.take(UInt8(ascii: "[")), let names = json.strings(recurring) else { return nil }
+                        permissions = names.isEmpty ? .absent : .strings(names)
+                    }
+                } else {
+                    return nil
+                }
+                json.skipSpace()
+                if json.take(UInt8(ascii: ",")) {
+                    json.skipSpace()
+                    continue
+                }
+                guard json.take(UInt8(ascii: "}")) else { return nil }
+                break
+            }
+            json.skipSpace()
+            guard json.isAtEnd, var members else { return nil }
+            if let permissions { members.append(Member(field: .permissions, name: "Permissions", value: permissions)) }
+            return members
         }
 
         /// Text, `null` or an array of text; for a tag set also an object of text, for a

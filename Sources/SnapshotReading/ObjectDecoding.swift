@@ -151,6 +151,9 @@ enum ObjectDecoding {
             if mapping == .ddsql, let members = FlatJSONRow.members(of: raw, recurring: recurring) {
                 let (profile, problems) = RecordBuilder.fromMembers(members, unit: .seconds)
                 outcome.add(profile, problems, file: file, line: element.line, sourceFingerprint: sourceFingerprint)
+            } else if mapping == .aws, let members = FlatJSONRow.awsMembers(of: raw, recurring: recurring) {
+                let (profile, problems) = RecordBuilder.fromAWSMembers(members)
+                outcome.add(profile, problems, file: file, line: element.line, sourceFingerprint: sourceFingerprint)
             } else {
                 decodeStrictly(raw, mapping: mapping, file: file, line: element.line, strict: strict, sourceFingerprint: sourceFingerprint, into: &outcome)
             }

@@ -104,6 +104,29 @@ enum RecordBuilder {
                 profile.setExtra(ExtraValue.canonicalJSON(value), for: name)
             }
         }
+        return finishAWS(profile, problems)
+    }
+
+    /// Builds a profile from the members `FlatJSONRow.awsMembers` read from a `pull aws`
+    /// line, as `fromAWS` builds it from the decoded object.
+    static func fromAWSMembers(_ members: [FlatJSONRow.Member]) -> (SecurityProfile?, [FieldProblem]) {
+        var profile = SecurityProfile.unread()
+        var problems: [FieldProblem] = []
+        for member in members {
+            guard let field = member.field else { continue }
+            do throws(FieldProblem) {
+                try FieldDecoder.apply(member.value, to: field, of: &profile, unit: .seconds)
+            } catch {
+                problems.append(FieldProblem(field: member.name, message: error.message))
+            }
+        }
+        return finishAWS(profile, problems)
+    }
+
+    /// What every AWS record ends with: the granular access control observed as none when
+    /// absent, `_key` and `account_id` from the ARN.
+    private static func finishAWS(_ profile: SecurityProfile, _ problems: [FieldProblem]) -> (SecurityProfile?, [FieldProblem]) {
+        var (profile, problems) = (profile, problems)
         // DescribeSecurityProfile's body carries GranularAccessControlConfiguration whenever
         // the profile has one: its absence there is an observed "none", never "not observed".
         if profile.unobserved.contains(.granularAccessControl) { profile.granularAccessControl = nil }
