@@ -51,6 +51,9 @@ package struct SnapshotReader {
     private var csvFingerprinter: SourceFingerprinter?
     /// Whether no byte has been consumed yet (a UTF-8 byte order mark is skipped there).
     private var atStart = true
+    /// For the `aws` format: whether the file is one object per line (read as it streams,
+    /// as NDJSON is), `false` when it is one document, `nil` until its first line tells.
+    private var awsLines: Bool?
 
     /// Whether more input is worth reading: `false` once a size limit refused the file
     /// (reading `/dev/zero` stops there instead of growing without bound).
@@ -91,6 +94,7 @@ package struct SnapshotReader {
         }
         switch format {
         case .ndjson: consumeLines(chunk)
+        case .aws where awsLines == true: consumeLines(chunk)
         case .csv:
             var splitter = csv
             splitter.consume(chunk.bindMemory(to: UInt8.self)) { handleCSVRecord($0, line: $1) }
@@ -100,6 +104,15 @@ package struct SnapshotReader {
             }
         case .json, .aws, .ddsql:
             pending.append(contentsOf: chunk)
+            if format == .aws, awsLines == nil, let lines = startsWithObjectLines() {
+                awsLines = lines
+                if lines {
+                    let bytes = pending
+                    pending = []
+                    bytes.withUnsafeBytes { consumeLines($0) }
+                    return
+                }
+            }
             if pending.count > InputLimits.documentBytes {
                 refuse(line: 1, "a \(format.rawValue) document larger than \(Self.megabytes(InputLimits.documentBytes)); export NDJSON or CSV, which are read as they stream")
             }
@@ -300,7 +313,28 @@ package struct SnapshotReader {
         take(ObjectDecoding.Batch(bytes: pending, elements: elements, kind: .objects(.ddsql), fingerprinter: fingerprinter(.json)))
     }
 
+    /// Whether the `aws` file held so far is one object per line: its first line is a whole,
+    /// sound JSON object and more follows it (what `finishAWS` would find at the end, told
+    /// early, so the lines are read as they stream); `nil` while the first line, or what
+    /// follows it, has not arrived.
+    private func startsWithObjectLines() -> Bool? {
+        guard let end = pending.firstIndex(of: UInt8(ascii: "\n")) else {
+            return pending.count > InputLimits.recordBytes ? false : nil
+        }
+        guard pending[end...].contains(where: { !SnapshotFormat.isSpace($0) }) else { return nil }
+        let first = Array(pending[..<end])
+        guard first.first(where: { !SnapshotFormat.isSpace($0) }) == UInt8(ascii: "{") else { return false }
+        // StrictJSON checks what Foundation lets pass; Foundation, that the object is whole.
+        return StrictJSON.problem(in: first) == nil && (try? JSONSerialization.jsonObject(with: Data(first))) is [String: Any]
+    }
+
     private mutating func finishAWS() {
+        if awsLines == true {
+            queuePending()
+            pending = []
+            decodeBatch()
+            return
+        }
         // One document, or (when more follows a sound first document) one object per line.
         let strictness = StrictJSON.problem(in: pending)
         if let strictness, !strictness.isTrailingContent, refusedAsLoose(strictness) { return }
