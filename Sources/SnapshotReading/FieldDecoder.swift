@@ -34,7 +34,7 @@ enum FieldDecoder {
         case .stringSet:
             profile.setSet(try stringSet(raw, field: field, recurring: recurring), for: field)
         case .tagSet:
-            profile.setSet(try tagSet(raw, field: field), for: field)
+            profile.setSet(try tagSet(raw, field: field, recurring: recurring), for: field)
         case .instant:
             profile.lastModifiedTime = try instant(raw, field: field, unit: unit)
         }
@@ -75,7 +75,7 @@ enum FieldDecoder {
         }
     }
 
-    static func tagSet(_ raw: RawValue, field: ProfileField) throws(FieldProblem) -> [String] {
+    static func tagSet(_ raw: RawValue, field: ProfileField, recurring: RecurringTexts? = nil) throws(FieldProblem) -> [String] {
         switch raw {
         case .absent: return []
         case .object(let object): return try tags(object, field: field)
@@ -87,6 +87,8 @@ enum FieldDecoder {
                 // A PostgreSQL array is never valid JSON and a JSON object never a valid
                 // PostgreSQL array, so the cheap parser goes first.
                 if let elements = TextForms.postgresArray(trimmed) { return elements }
+                // An object of text, as a CSV cell holds DDSQL's hstore in JSON: scanned, else Foundation's.
+                if let tags = FlatJSONRow.tags(ofObject: trimmed, recurring: recurring) { return tags }
                 let json = TextForms.json(trimmed)
                 if let object = json as? [String: Any] { return try tags(object, field: field) }
                 if let array = json as? [Any] { return try strings(array, field: field) }
@@ -110,8 +112,9 @@ enum FieldDecoder {
         case .text(let text):
             let trimmed = String(text.trimmedSpaces)
             if let instant = Instant(parsing: trimmed) { return instant }
-            // A CSV cell of digits is epoch seconds, as AWS CLI v1 prints them.
-            if trimmed.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), let seconds = Double(trimmed),
+            // A CSV cell of digits is epoch seconds, as AWS CLI v1 prints them (looked at as
+            // bytes: by Character, the test cost more than the parse).
+            if trimmed.utf8.allSatisfy({ $0 &- UInt8(ascii: "0") < 10 || $0 == UInt8(ascii: ".") }), let seconds = Double(trimmed),
                let instant = Instant(epochSeconds: seconds) {
                 return instant
             }

@@ -68,6 +68,25 @@ package enum FlatJSONRow {
         }
     }
 
+    /// The tags of `text`, a JSON object of text and `null` values (a CSV cell's
+    /// `{"team":"cx"}`), as the strict path makes them (`key:value`); `nil` for anything
+    /// else, which Foundation reads.
+    static func tags(ofObject text: Substring, recurring: RecurringTexts? = nil) -> [String]? {
+        var text = text
+        return text.withUTF8 { bytes in
+            var scanner = Scanner(bytes: bytes, recurring: recurring)
+            scanner.json.skipSpace()
+            guard scanner.json.take(UInt8(ascii: "{")), let value = scanner.texts() else { return nil }
+            scanner.json.skipSpace()
+            guard scanner.json.isAtEnd else { return nil }
+            switch value {
+            case .strings(let tags): return tags
+            case .absent: return []
+            default: return nil
+            }
+        }
+    }
+
     /// Whether the fast path reads `bytes` as a `pull aws` line (else the strict path does).
     package static func readsAWS(_ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBufferPointer { awsMembers(of: $0) != nil }
@@ -234,7 +253,7 @@ package enum FlatJSONRow {
         /// tags the strict path makes of it (`key:value`; `key:` for `null`), each made at
         /// once from the bytes. Keys unique, none escaped (an escape can spell what another
         /// key has plainly: such objects are the strict path's).
-        private mutating func texts() -> RawValue? {
+        mutating func texts() -> RawValue? {
             var tags: [String] = []
             var keys: [Range<Int>] = []
             json.skipSpace()

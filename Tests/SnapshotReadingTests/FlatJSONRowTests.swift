@@ -5,7 +5,7 @@ import AuditTime
 import ByteKernels
 import Foundation
 import PropertyBased
-import SnapshotReading
+@testable import SnapshotReading
 import TestSupport
 import Testing
 
@@ -129,6 +129,22 @@ struct FlatJSONRowTests {
     func awsLeftToStrictPath(_ row: String) {
         #expect(!FlatJSONRow.readsAWS(Array(row.utf8)))
         #expect(FlatJSONRow.agreesWithStrictAWSPath(Array(row.utf8)))
+    }
+
+    @Test("a CSV cell's tag object: the scanner's tags are Foundation's, or it leaves the cell to Foundation")
+    func csvTagObjectsAgree() async {
+        let base = Array(#"{"team":"cx","Region":null,"é":"名 – ✓","cost-center":"cc-1043"}"#.utf8)
+        let alphabet: [UInt8] = Array("{}[]\",:\\ nul0123456789".utf8) + [0x00, 0xC3, 0xA9]
+        let edit = Gen.int(in: 0...(base.count - 1)).array(of: 2)
+        await propertyCheck(count: 2_000, input: edit.array(of: 0...3), Gen.int(in: 0...(alphabet.count - 1)).array(of: 3)) { edits, letters in
+            let cell = String(decoding: Self.mutated(base, edits: edits, letters: letters, alphabet: alphabet), as: UTF8.self)
+            guard let fast = FlatJSONRow.tags(ofObject: cell[...]) else { return }
+            let object = try #require(TextForms.json(cell[...]) as? [String: Any], "\(cell)")
+            let reference = object.map { key, value in key + ":" + ((value as? String) ?? "") }
+            #expect(object.values.allSatisfy { $0 is String || $0 is NSNull }, "\(cell)")
+            #expect(Set(fast) == Set(reference) && fast.count == reference.count, "\(cell)")
+        }
+        #expect(FlatJSONRow.tags(ofObject: String(decoding: base, as: UTF8.self)[...])?.count == 4)
     }
 
     @Test("rows with tag objects and numeric times, bytes changed: still the same record or the same problems")
