@@ -57,15 +57,7 @@ package enum FlatJSONRow {
     /// same record, or the same problems by field; or it gives up. For the tests and the
     /// fuzz target, which try it on generated and mutated rows.
     package static func agreesWithStrictPath(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBufferPointer { raw in
-            guard let members = members(of: raw) else { return true }
-            var fast = ObjectDecoding.Outcome()
-            let (profile, problems) = RecordBuilder.fromMembers(members, unit: .seconds)
-            fast.add(profile, problems, file: "row", line: 1)
-            var strict = ObjectDecoding.Outcome()
-            ObjectDecoding.decodeStrictly(raw, mapping: .ddsql, file: "row", line: 1, strict: true, into: &strict)
-            return fast.records == strict.records && fast.issues.issues == strict.issues.issues
-        }
+        agrees(bytes, mapping: .ddsql)
     }
 
     /// The tags of `text`, a JSON object of text and `null` values (a CSV cell's
@@ -94,13 +86,26 @@ package enum FlatJSONRow {
 
     /// `agreesWithStrictPath` for one line of the `aws` format.
     package static func agreesWithStrictAWSPath(_ bytes: [UInt8]) -> Bool {
+        agrees(bytes, mapping: .aws)
+    }
+
+    /// Whether the fast path of `mapping` builds from `bytes` what the strict path builds
+    /// (the same record, or the same problems), or gives up.
+    private static func agrees(_ bytes: [UInt8], mapping: ObjectMapping) -> Bool {
         bytes.withUnsafeBufferPointer { raw in
-            guard let members = awsMembers(of: raw) else { return true }
+            let built: (SecurityProfile?, [FieldProblem])
+            switch mapping {
+            case .ddsql:
+                guard let members = members(of: raw) else { return true }
+                built = RecordBuilder.fromMembers(members, unit: .seconds)
+            case .aws:
+                guard let members = awsMembers(of: raw) else { return true }
+                built = RecordBuilder.fromAWSMembers(members)
+            }
             var fast = ObjectDecoding.Outcome()
-            let (profile, problems) = RecordBuilder.fromAWSMembers(members)
-            fast.add(profile, problems, file: "row", line: 1)
+            fast.add(built.0, built.1, file: "row", line: 1)
             var strict = ObjectDecoding.Outcome()
-            ObjectDecoding.decodeStrictly(raw, mapping: .aws, file: "row", line: 1, strict: true, into: &strict)
+            ObjectDecoding.decodeStrictly(raw, mapping: mapping, file: "row", line: 1, strict: true, into: &strict)
             return fast.records == strict.records && fast.issues.issues == strict.issues.issues
         }
     }
