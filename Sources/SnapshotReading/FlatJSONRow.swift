@@ -182,13 +182,8 @@ package enum FlatJSONRow {
                     guard let value = value(of: column?.field) else { return nil }
                     members.append(column.map { Member(field: $0.field, name: $0.field.rawValue, value: value) }
                         ?? Member(field: nil, name: String(decoding: name, as: UTF8.self), value: value))
-                    json.skipSpace()
-                    if json.take(UInt8(ascii: ",")) {
-                        json.skipSpace()
-                        continue
-                    }
-                    guard json.take(UInt8(ascii: "}")) else { return nil }
-                    break
+                    guard let more = json.nextMember() else { return nil }
+                    if !more { break }
                 }
             }
             return members
@@ -220,13 +215,8 @@ package enum FlatJSONRow {
                 } else {
                     return nil
                 }
-                json.skipSpace()
-                if json.take(UInt8(ascii: ",")) {
-                    json.skipSpace()
-                    continue
-                }
-                guard json.take(UInt8(ascii: "}")) else { return nil }
-                break
+                guard let more = json.nextMember() else { return nil }
+                if !more { break }
             }
             json.skipSpace()
             guard json.isAtEnd, var members else { return nil }
@@ -278,13 +268,8 @@ package enum FlatJSONRow {
                 }
                 guard let tag = json.joined(key, UInt8(ascii: ":"), value, recurring) else { return nil }
                 tags.append(tag)
-                json.skipSpace()
-                if json.take(UInt8(ascii: ",")) {
-                    json.skipSpace()
-                    continue
-                }
-                guard json.take(UInt8(ascii: "}")) else { return nil }
-                return .strings(tags)
+                guard let more = json.nextMember() else { return nil }
+                if !more { return .strings(tags) }
             }
         }
 
