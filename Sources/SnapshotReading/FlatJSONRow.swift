@@ -112,17 +112,18 @@ package enum FlatJSONRow {
 
     /// Column names as bytes, for finding a member's field without making a `String`, and
     /// a bit for each, for finding repeats.
-    private static let columns: [Column] = ProfileField.allCases.enumerated().map { (Array($1.rawValue.utf8), $1, 1 << UInt64($0)) }
+    private static let columns: [Column] = ProfileField.allCases.enumerated().map { (Array($1.rawValue.utf8), $1.rawValue, $1, 1 << UInt64($0)) }
 
     /// The AWS API's names of the fields a `SecurityProfile` object carries (not the
     /// permissions, applications or granular access control, which come beside or nested).
     private static let awsColumns: [Column] = ProfileField.allCases.enumerated().compactMap { position, field in
         guard !field.isTracked, let name = field.awsName else { return nil }
-        return (Array(name.utf8), field, 1 << UInt64(position))
+        return (Array(name.utf8), name, field, 1 << UInt64(position))
     }
 
-    /// A column's name as bytes, its field, and a bit of its own for finding repeats.
-    typealias Column = (name: [UInt8], field: ProfileField, bit: UInt64)
+    /// A column's name as bytes and as text (what a problem names), its field, and a bit
+    /// of its own for finding repeats.
+    typealias Column = (name: [UInt8], label: String, field: ProfileField, bit: UInt64)
 
     /// The position in `columns` of the column a key's bytes name, if any, looking first
     /// at `expected` (rows list their columns in the same order, so the one after the last
@@ -180,7 +181,7 @@ package enum FlatJSONRow {
                     guard json.take(UInt8(ascii: ":")) else { return nil }
                     json.skipSpace()
                     guard let value = value(of: column?.field) else { return nil }
-                    members.append(column.map { Member(field: $0.field, name: $0.field.rawValue, value: value) }
+                    members.append(column.map { Member(field: $0.field, name: $0.label, value: value) }
                         ?? Member(field: nil, name: String(decoding: name, as: UTF8.self), value: value))
                     guard let more = json.nextMember() else { return nil }
                     if !more { break }

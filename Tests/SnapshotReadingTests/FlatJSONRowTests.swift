@@ -116,6 +116,17 @@ struct FlatJSONRowTests {
         }
     }
 
+    @Test("pull aws lines with problems: the same problems, named as the AWS API names the fields", arguments: [
+        #"{"SecurityProfile":{"Arn":"arn:aws:connect:us-east-1:123456789012:instance/i/security-profile/p","LastModifiedTime":"2026-11-10T0090::00Z"}}"#,
+        #"{"SecurityProfile":{"Arn":"arn:aws:connect:us-east-1:123456789012:instance/i/security-profile/p","LastModifiedTime":1e300}}"#,
+        #"{"SecurityProfile":{"Arn":"arn:aws:connect:us-east-1:123456789012:instance/i/security-profile/p","Tags":{"a":"b"},"LastModifiedTime":17e11}}"#,
+        #"{"SecurityProfile":{"Description":"no arn"},"Permissions":[]}"#,
+    ])
+    func awsProblemsAgree(_ row: String) {
+        #expect(FlatJSONRow.readsAWS(Array(row.utf8)))
+        #expect(FlatJSONRow.agreesWithStrictAWSPath(Array(row.utf8)))
+    }
+
     @Test("what the aws fast path leaves to the strict path", arguments: [
         #"{"SecurityProfile":{"Arn":"a"},"Applications":[]}"#,  // applications
         #"{"SecurityProfile":{"Arn":"a","GranularAccessControlConfiguration":{}}}"#,  // granular access control
