@@ -27,13 +27,7 @@ struct PullCommandTests {
         let startedAt = try #require(record?["started_at"] as? String)
         #expect(!(try String(contentsOfFile: out + ".pull.json", encoding: .utf8)).contains("k-api"))
 
-        try TestDatabase.withDatabase { db in
-            #expect(try CommandRunner.run(["migrate", "--database-url", db]).status == 0)
-            let ingest = try CommandRunner.run(["ingest", "--database-url", db, out])
-            #expect(ingest.status == 0, "\(ingest.stderr)")
-            let connection = try PostgresConnection(db)
-            defer { connection.close() }
-            let profiles = try connection.query("SELECT count(*) FROM connect_audit.current_profiles").first?.decode(Int64.self, at: 0)
+        try Self.ingestedAlone(out) { db, connection, profiles in
             #expect(profiles == 2500)
             let captured = try connection.query("SELECT to_char(captured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM connect_audit.snapshots").first?.decode(String.self, at: 0)
             #expect(captured == startedAt)
@@ -105,17 +99,26 @@ struct PullCommandTests {
                 environment: environment)
             #expect(pull.status == 0, "\(pull.stderr)")
             #expect(pull.stdout.contains("pulled 10020 profiles"), "\(pull.stdout)")
-            try TestDatabase.withDatabase { db in
-                #expect(try CommandRunner.run(["migrate", "--database-url", db]).status == 0)
-                let ingest = try CommandRunner.run(["ingest", "--database-url", db, out])
-                #expect(ingest.status == 0, "\(ingest.stderr)")
-                let connection = try PostgresConnection(db)
-                defer { connection.close() }
-                #expect(try connection.query("SELECT count(*) FROM connect_audit.current_profiles").first?.decode(Int64.self, at: 0) == 10020)
+            try Self.ingestedAlone(out) { db, _, profiles in
+                #expect(profiles == 10020)
                 // Field for field what the stand-in served, its permissions among them.
                 let check = try CommandRunner.run(["ingest", "--database-url", db, "--format", "aws", "--dry-run", served])
                 #expect(check.stdout.contains("already ingested as snapshot #1"), "\(check.stdout) \(check.stderr)")
             }
+        }
+    }
+
+    /// Ingests `file` with the built binary into a new, migrated database, then hands
+    /// `body` the database, a connection to it and how many current profiles it holds.
+    static func ingestedAlone(_ file: String, _ body: (String, PostgresConnection, Int64?) throws -> Void) throws {
+        try TestDatabase.withDatabase { db in
+            #expect(try CommandRunner.run(["migrate", "--database-url", db]).status == 0)
+            let ingest = try CommandRunner.run(["ingest", "--database-url", db, file])
+            #expect(ingest.status == 0, "\(ingest.stderr)")
+            let connection = try PostgresConnection(db)
+            defer { connection.close() }
+            let profiles = try connection.query("SELECT count(*) FROM connect_audit.current_profiles").first?.decode(Int64.self, at: 0)
+            try body(db, connection, profiles)
         }
     }
 
