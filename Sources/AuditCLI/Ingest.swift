@@ -81,6 +81,22 @@ struct Ingest: ParsableCommand {
         }
     }
 
+    /// The snapshot warnings the pull records of these files carry: one `account_unread`
+    /// per account the pull could not read.
+    static func pullWarnings(_ files: [String]) throws -> [SnapshotWarning] {
+        do {
+            return try files.flatMap { file in
+                (try PulledFile.record(of: file)?.unreadAccounts ?? []).map { unread in
+                    SnapshotWarning(
+                        key: nil, kind: "account_unread",
+                        detail: "account \(unread.account) was not read by the pull (\(unread.reason)); its instances are absent from this snapshot, so nothing of them was deleted")
+                }
+            }
+        } catch let error as PullError {
+            throw CLIError(error.description)
+        }
+    }
+
     /// How far ahead of the clock `--captured-at` may be: a day, more than any time zone
     /// mix-up or clock skew.
     static let futureTolerance: Int64 = 86_400_000_000
@@ -94,7 +110,7 @@ struct Ingest: ParsableCommand {
         let ingestor = Ingestor(connection: connection)
         var reports: [IngestReport] = []
         for group in groups {
-            let request = IngestRequest(
+            var request = IngestRequest(
                 snapshot: .unread,
                 source: group.joined(separator: ","),
                 format: format.name,
@@ -104,6 +120,7 @@ struct Ingest: ParsableCommand {
                 dryRun: dryRun,
                 rules: alertRules,
                 policy: policy)
+            request.sourceWarnings = try Self.pullWarnings(group)
             let (snapshot, outcome) = try SnapshotIngest.run(
                 group, format: format.format, countIsComplete: countIsComplete, request: request, ingestor: ingestor)
             let report = IngestReport(source: request.source, rows: snapshot.count, outcome: outcome)

@@ -51,6 +51,7 @@ struct Nightly: ParsableCommand {
         let pulled: String
         let pulledFormat: SnapshotFormat
         let pulledRows: Int
+        var unreadAccounts: [AWSPuller.UnreadAccount] = []
         do {
             switch settings.source {
             case .ddsql(let endpoint, let pageSize):
@@ -67,17 +68,15 @@ struct Nightly: ParsableCommand {
                 pulled = settings.pulls + "/\(run).ndjson"
                 pulledFormat = .ndjson
                 pulledRows = try puller.pull(to: pulled).rows
-            case .aws(let regions, let instances, let endpointURL, let profile, let concurrency, let maxRPS):
-                var puller = AWSPuller(regions: regions, credentials: try RefreshingCredentials(chain: AWSCredentialChain(environment: environment, profile: profile)))
-                puller.instances = Set(instances)
-                puller.endpointOverride = try endpointURL.map { try PullEndpoint.url($0, name: "source.aws.endpoint_url") }
-                puller.concurrency = concurrency
-                puller.requestsPerSecond = maxRPS
-                puller.backoff.base = retryBase
-                puller.validate = PullEndpoint.ingestCheck(.aws)
+            case .aws(let aws):
+                var puller = try aws.puller(environment: environment, retryBase: retryBase, http: HTTPClient(timeout: 60))
+                puller.progress = { done, total in if done % 100 == 0 || done == total { Progress.say("read \(done) of \(total) profiles") } }
                 pulled = settings.pulls + "/\(run).aws.jsonl"
                 pulledFormat = .aws
-                pulledRows = try puller.pull(to: pulled).profiles
+                let summary = try puller.pull(to: pulled)
+                for line in AWSPullSettings.summaryLines(summary, out: pulled).dropFirst() { Progress.say(line) }
+                unreadAccounts = summary.unreadAccounts
+                pulledRows = summary.profiles
             }
         } catch let error as PullError {
             throw CLIError("pull failed, nothing ingested: \(error.description)")
@@ -95,12 +94,10 @@ struct Nightly: ParsableCommand {
         }
         let ingestor = Ingestor(connection: connection)
         guard let capturedAt = try PulledFile.capturedAt(of: pulled) else { throw CLIError("\(pulled) has no pull record") }
-        let (snapshot, outcome) = try SnapshotIngest.run(
-            [pulled], format: pulledFormat, countIsComplete: false,
-            request: IngestRequest(
-                snapshot: .unread, source: pulled, format: pulledFormat.rawValue, capturedAt: capturedAt, scope: nil, rules: rules,
-                policy: policy),
-            ingestor: ingestor)
+        var request = IngestRequest(
+            snapshot: .unread, source: pulled, format: pulledFormat.rawValue, capturedAt: capturedAt, scope: nil, rules: rules, policy: policy)
+        request.sourceWarnings = try Ingest.pullWarnings([pulled])
+        let (snapshot, outcome) = try SnapshotIngest.run([pulled], format: pulledFormat, countIsComplete: false, request: request, ingestor: ingestor)
         ProcessLifetime.keepUntilExit((snapshot, outcome))
         let snapshotID: Int64
         switch outcome {
@@ -131,6 +128,13 @@ struct Nightly: ParsableCommand {
         let repeated = if case .alreadyIngested = outcome { " (already ingested: nothing new)" } else { "" }
         print("nightly \(day): pulled \(pulledRows) profiles; snapshot #\(snapshotID)\(repeated): \(report.itemCount) change(s)"
             + (counts.isEmpty ? "" : " (\(counts))") + "; reports in \(folder); alerts: \(alertLine)")
+        // Everything else is done: an account left out fails the run, so cron mails it.
+        if !unreadAccounts.isEmpty {
+            for unread in unreadAccounts {
+                FileHandle.standardError.write(Data("nightly: account \(unread.account) was not read: \(unread.reason); nothing of it was deleted\n".utf8))
+            }
+            throw ExitCode(1)
+        }
         if let failOn = settings.failOn, report.hasItem(atLeast: failOn) { throw ExitCode(3) }
     }
 }

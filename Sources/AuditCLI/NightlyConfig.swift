@@ -1,6 +1,7 @@
 import AuditCore
 import AuditModel
 import Foundation
+import SnapshotSources
 import Yams
 
 /// The `nightly` job's configuration file (YAML): where from, where to, and what to check.
@@ -8,7 +9,7 @@ import Yams
 /// ```yaml
 /// database: ${DATABASE_URL}
 /// source:
-///   ddsql: {endpoint: https://api.datadoghq.eu}      # or aws: {regions: [eu-west-1]}
+///   ddsql: {endpoint: https://api.datadoghq.eu}      # or aws: {regions: [eu-west-1], accounts: [...], role_name: ...}
 /// policy: policy.yaml          # optional
 /// rules: alerts.yaml           # optional
 /// pulls: /var/lib/connect-audit/nights                # where pulled files are kept (evidence)
@@ -22,7 +23,7 @@ import Yams
 struct NightlyConfig {
     enum Source {
         case ddsql(endpoint: String?, pageSize: Int)
-        case aws(regions: [String], instances: [String], endpointURL: String?, profile: String?, concurrency: Int, maxRPS: Double)
+        case aws(AWSPullSettings)
     }
 
     var database: String?
@@ -67,14 +68,22 @@ struct NightlyConfig {
             guard (1...10_000).contains(pageSize) else { throw reader.error(settings["page_size"] ?? settingsNode, "`page_size` must be from 1 to 10000") }
             source = .ddsql(endpoint: try value(settings["endpoint"], "`endpoint`"), pageSize: pageSize)
         case "aws":
-            try reader.allowOnly(["regions", "instances", "endpoint_url", "profile", "concurrency", "max_rps"], in: settings, what: "source aws")
+            try reader.allowOnly(
+                ["regions", "instances", "endpoint_url", "profile", "accounts", "role_name", "concurrency", "rate_per_api", "burst_per_api"],
+                in: settings, what: "source aws")
             guard let regions = try reader.strings(settings["regions"], "`regions`"), !regions.isEmpty else {
                 throw reader.error(settingsNode, "source aws needs `regions`")
             }
-            source = .aws(
+            let aws = AWSPullSettings(
                 regions: regions, instances: try reader.strings(settings["instances"], "`instances`") ?? [],
                 endpointURL: try value(settings["endpoint_url"], "`endpoint_url`"), profile: try value(settings["profile"], "`profile`"),
-                concurrency: settings["concurrency"]?.int ?? 4, maxRPS: settings["max_rps"]?.float ?? 4)
+                accounts: try reader.strings(settings["accounts"], "`accounts`") ?? [], roleName: try value(settings["role_name"], "`role_name`"),
+                concurrency: settings["concurrency"]?.int ?? 4,
+                quota: RequestQuota(
+                    perSecond: settings["rate_per_api"]?.float ?? RequestQuota.connectDefault.perSecond,
+                    burst: settings["burst_per_api"]?.float ?? RequestQuota.connectDefault.burst))
+            if let problem = aws.problem(accountsName: "`accounts`", roleName: "`role_name`") { throw reader.error(settingsNode, problem) }
+            source = .aws(aws)
         default:
             throw reader.error(kindNode, "unknown source \(kindNode.string ?? "?"); expected ddsql or aws")
         }

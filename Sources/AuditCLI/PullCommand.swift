@@ -74,52 +74,59 @@ extension PullCommand {
             commandName: "aws",
             abstract: "Pull security profiles straight from the Amazon Connect API (SigV4) into the aws format.",
             discussion: """
-                Credentials as the AWS tools find them: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN;                 the shared files (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE, AWS_PROFILE or --profile); container                 credentials; EC2 instance metadata (IMDSv2). Secrets are never printed.
+                Credentials as the AWS SDKs find them: the environment; the shared files' profile (static keys, role_arn with \
+                source_profile or credential_source, web identity, IAM Identity Center, credential_process); web identity from \
+                AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN; container credentials; EC2 instance metadata (IMDSv2). With \
+                --account and --role-name, that role is assumed in each account and every account is read; an account that \
+                cannot be read is named and left out. Endpoints as the SDKs allow (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_CONNECT, \
+                AWS_ENDPOINT_URL_STS, a profile's endpoint_url). Secrets are never printed.
                 """)
 
         @Option(help: "A region to read (repeat for several; default: $AWS_REGION or $AWS_DEFAULT_REGION).") var region: [String] = []
         @Option(help: "Only this instance id (repeat for several; default: every active instance).") var instance: [String] = []
         @Option(help: "The file to write (aws format, one profile per line).") var out: String
-        @Option(name: .customLong("endpoint-url"), help: "One endpoint for every region (tests, private endpoints).") var endpointURL: String?
+        @Option(name: .customLong("endpoint-url"), help: "One Connect endpoint for every region (tests, private endpoints).") var endpointURL: String?
         @Option(help: "The shared files' profile to use (default: $AWS_PROFILE, else default).") var profile: String?
-        @Option(help: "Profiles read at once, 1 to 32.") var concurrency = 4
-        @Option(name: .customLong("max-rps"), help: "Requests per second over all workers (0: no limit); Connect's limits are a few a second.") var maxRPS = 4.0
+        @Option(help: "An AWS account id to read by assuming --role-name in it (repeat for several).") var account: [String] = []
+        @Option(name: .customLong("role-name"), help: "The IAM role to assume in each --account (arn:<partition>:iam::<account>:role/<name>).") var roleName: String?
+        @Option(help: "Profiles read at once in each account and region, 1 to 32.") var concurrency = 4
+        @Option(name: .customLong("rate-per-api"), help: "Requests a second per API, account and region (Amazon Connect's default quota: 2; 0: no limit).") var ratePerAPI = RequestQuota.connectDefault.perSecond
+        @Option(name: .customLong("burst-per-api"), help: "Burst per API, account and region (Amazon Connect's default: 5).") var burstPerAPI = RequestQuota.connectDefault.burst
         @Option(name: .customLong("max-time"), help: "Seconds the whole pull may take.") var maxTime = 4 * 3600.0
         @Option(name: .customLong("retry-base"), help: .hidden) var retryBase = 0.5
 
+        var settings: AWSPullSettings {
+            let environment = ProcessInfo.processInfo.environment
+            return AWSPullSettings(
+                regions: region.isEmpty ? [environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? ""].filter { !$0.isEmpty } : region,
+                instances: instance, endpointURL: endpointURL, profile: profile, accounts: account, roleName: roleName,
+                concurrency: concurrency, quota: RequestQuota(perSecond: ratePerAPI, burst: burstPerAPI))
+        }
+
         func validate() throws {
             try Seconds.check(maxTime, option: "--max-time")
-            guard (1...32).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 32") }
-            guard maxRPS.isFinite, maxRPS >= 0, maxRPS <= 10_000 else { throw ValidationError("--max-rps must be from 0 (no limit) to 10000") }
             try Seconds.check(retryBase, option: "--retry-base")
+            if let problem = settings.problem(accountsName: "--account", roleName: "--role-name") { throw ValidationError(problem) }
         }
 
         func run() throws {
-            let environment = ProcessInfo.processInfo.environment
-            let regions = region.isEmpty ? [environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? ""].filter { !$0.isEmpty } : region
-            guard !regions.isEmpty else { throw CLIError("name the regions to read with --region (or set AWS_REGION)") }
-            let override = try endpointURL.map { try PullEndpoint.url($0, name: "--endpoint-url") }
+            let settings = self.settings
+            guard !settings.regions.isEmpty else { throw CLIError("name the regions to read with --region (or set AWS_REGION)") }
             PartialFiles.shared.removeOnInterrupt()
             let summary: AWSPuller.Summary
             do {
-                let credentials = try RefreshingCredentials(chain: AWSCredentialChain(environment: environment, profile: profile))
-                var puller = AWSPuller(regions: regions, credentials: credentials)
-                puller.instances = Set(instance)
-                puller.endpointOverride = override
-                puller.concurrency = concurrency
-                puller.requestsPerSecond = maxRPS
-                puller.backoff.base = retryBase
-                puller.http = HTTPClient(timeout: 60, deadline: .now + .seconds(maxTime))
-                puller.validate = PullEndpoint.ingestCheck(.aws)
+                var puller = try settings.puller(
+                    environment: ProcessInfo.processInfo.environment, retryBase: retryBase, http: HTTPClient(timeout: 60, deadline: .now + .seconds(maxTime)))
                 puller.progress = { done, total in if done % 100 == 0 || done == total { Progress.say("read \(done) of \(total) profiles") } }
                 summary = try puller.pull(to: out)
             } catch let error as PullError {
                 throw CLIError(error.description)
             }
-            let rate = summary.seconds > 0 ? Double(summary.requests) / summary.seconds : 0
-            print("pulled \(summary.profiles) profiles of \(summary.instances) instance(s) in \(summary.regions) region(s) into \(out): "
-                + "\(summary.requests) requests (\(summary.retries) retried) in \(String(format: "%.1f", summary.seconds)) s, "
-                + "\(String(format: "%.0f", rate)) requests/s; captured_at \(summary.record?.startedAt ?? "-")")
+            let lines = AWSPullSettings.summaryLines(summary, out: out)
+            print(lines.joined(separator: "\n"))
+            if !summary.unreadAccounts.isEmpty {
+                FileHandle.standardError.write(Data("pull aws: \(summary.unreadAccounts.count) account(s) not read: \(summary.unreadAccounts.map(\.account).joined(separator: ", "))\n".utf8))
+            }
         }
     }
 }

@@ -28,6 +28,9 @@ package struct IngestRequest: Sendable {
     package var rules: AlertRules?
     /// The drift policy in force: how this snapshot's events are classified.
     package var policy: DriftPolicy
+    /// What the source said about the snapshot, stored with the diff's warnings (a pull's
+    /// accounts it could not read: `account_unread`).
+    package var sourceWarnings: [SnapshotWarning] = []
 
     package init(
         snapshot: Snapshot, source: String, format: String, capturedAt: Instant, scope: SnapshotScope?,

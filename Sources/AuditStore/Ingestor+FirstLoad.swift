@@ -66,10 +66,12 @@ extension Ingestor {
                 // Diffed on a thread of its own from here, while the server takes the last
                 // versions and builds their indexes; the events are chained as they are copied.
                 diffing = Future { [request] in
-                    Differ.diff(
+                    var changes = Differ.diff(
                         snapshot, open: .none, openProfiles: [:], lastVersions: [:],
                         scope: request.effectiveScope, scopeIsImplied: request.scope == nil,
                         policy: request.policy, knownInstances: [], observed: [], capturedAt: request.capturedAt)
+                    changes.warnings = request.sourceWarnings + changes.warnings
+                    return changes
                 }
             }
             FaultPoint.afterVersionsCopied.pass()

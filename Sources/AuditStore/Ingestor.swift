@@ -97,10 +97,11 @@ package struct Ingestor {
             let needed = Differ.priorRowsNeeded(snapshot, open: open)
             let openProfiles = try loadOpenProfiles(needed.changed)
             let lastVersions = try loadLastVersions(needed.unseen)
-            let changes = Differ.diff(
+            var changes = Differ.diff(
                 snapshot, open: open, openProfiles: openProfiles, lastVersions: lastVersions,
                 scope: scope, scopeIsImplied: request.scope == nil, policy: request.policy,
                 knownInstances: try knownInstances(), observed: try observedFields(), capturedAt: request.capturedAt)
+            changes.warnings = request.sourceWarnings + changes.warnings
             if changes.deletionFraction > request.maxDeleteFraction {
                 throw StoreError.tooManyDeletions(
                     deleted: changes.count(.deleted), openInScope: changes.openInScope, limit: request.maxDeleteFraction)

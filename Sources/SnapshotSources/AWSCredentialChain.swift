@@ -1,41 +1,60 @@
 import AuditTime
 import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 
-/// Finds AWS credentials as the AWS tools do, in their order (botocore's default chain,
-/// the parts a pull needs): the environment; the shared credentials and config files
-/// (`AWS_SHARED_CREDENTIALS_FILE`, `AWS_CONFIG_FILE`, `AWS_PROFILE`, static keys with
-/// session tokens); ECS container credentials (`AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` /
-/// `_FULL_URI`, with `AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]`); EC2 instance metadata with
-/// an IMDSv2 session token (`AWS_EC2_METADATA_SERVICE_ENDPOINT` to override the address,
-/// `AWS_EC2_METADATA_DISABLED=true` to skip it).
+/// Finds AWS credentials as the AWS SDKs do, in botocore's order
+/// (`botocore/credentials.py`, `create_credential_resolver` and `ProfileProviderBuilder`):
 ///
-/// Profiles that sign in through SSO, assume a role or run a `credential_process` are not
-/// followed here: export their credentials into the environment first (the README says how).
+/// 1. the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`),
+///    unless a profile was named on the command line;
+/// 2. the profile's `role_arn` with `source_profile` or `credential_source` (`Environment`,
+///    `EcsContainer`, `Ec2InstanceMetadata`): STS `AssumeRole` with `external_id`,
+///    `role_session_name`, `duration_seconds`; `mfa_serial` is refused (nothing here can
+///    prompt for a code);
+/// 3. web identity: `AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN` (+ `AWS_ROLE_SESSION_NAME`),
+///    or the profile's `web_identity_token_file` + `role_arn`: STS `AssumeRoleWithWebIdentity`;
+/// 4. IAM Identity Center (`sso_session`, or the legacy `sso_start_url`): the AWS CLI's
+///    cached token, `GetRoleCredentials` (`SSOCredentials`);
+/// 5. static keys of the profile in the credentials file (`AWS_SHARED_CREDENTIALS_FILE`);
+/// 6. the profile's `credential_process` (`CredentialProcess`);
+/// 7. static keys of the profile in the config file (`AWS_CONFIG_FILE`);
+/// 8. ECS container credentials (`AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` / `_FULL_URI`,
+///    with `AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]`);
+/// 9. EC2 instance metadata with an IMDSv2 session token (`AWS_EC2_METADATA_SERVICE_ENDPOINT`
+///    to override the address, `AWS_EC2_METADATA_DISABLED=true` to skip it).
+///
+/// STS is asked in the region of `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`,
+/// else `fallbackRegion` (the pull's first region), at the endpoint `AWSEndpoints` gives.
 package struct AWSCredentialChain: Sendable {
     package var environment: [String: String]
     /// A profile named on the command line (else `AWS_PROFILE`, else `default`).
     package var profile: String?
     /// Timeout of one metadata request (the container and instance endpoints are local).
     package var metadataTimeout: Double = 2
+    /// The region for STS when neither the environment nor the profile names one.
+    package var fallbackRegion: String?
 
-    package init(environment: [String: String], profile: String? = nil) {
+    package init(environment: [String: String], profile: String? = nil, fallbackRegion: String? = nil) {
         self.environment = environment
         self.profile = profile
+        self.fallbackRegion = fallbackRegion
     }
 
     /// The first credentials found.
     /// - Throws: `PullError` naming what was looked at and what to do.
     package func resolve() throws -> AWSCredentials {
         if profile == nil, let found = fromEnvironment() { return found }
-        if let found = try fromSharedFiles() { return found }
+        let files = try AWSConfigFiles(environment: environment)
+        if let found = try fromProfile(profileName, files: files, visited: [], topLevel: true) { return found }
         if let found = try fromContainer() { return found }
         if let found = try fromInstanceMetadata() { return found }
         throw PullError(
             "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), "
-                + "or AWS_PROFILE with keys in \(credentialsFile) or \(configFile), or run where container or instance credentials exist")
+                + "or AWS_PROFILE naming a profile in \(files.credentialsFile) or \(files.configFile) (keys, role_arn, "
+                + "web identity, sso_session or credential_process), or run where container or instance credentials exist")
     }
 
     /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`.
@@ -46,35 +65,148 @@ package struct AWSCredentialChain: Sendable {
         return AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: nonEmpty(environment["AWS_SESSION_TOKEN"]), source: "the environment")
     }
 
-    var home: String { environment["HOME"] ?? NSHomeDirectory() }
-    var credentialsFile: String { nonEmpty(environment["AWS_SHARED_CREDENTIALS_FILE"]) ?? home + "/.aws/credentials" }
-    var configFile: String { nonEmpty(environment["AWS_CONFIG_FILE"]) ?? home + "/.aws/config" }
-    var profileName: String { profile ?? nonEmpty(environment["AWS_PROFILE"]) ?? nonEmpty(environment["AWS_DEFAULT_PROFILE"]) ?? "default" }
+    /// The profile the pull runs as: the named one, else `AWS_PROFILE`, else `default`.
+    package var profileName: String { profile ?? nonEmpty(environment["AWS_PROFILE"]) ?? nonEmpty(environment["AWS_DEFAULT_PROFILE"]) ?? "default" }
 
-    /// Static keys of the profile in the credentials file, else in the config file.
-    func fromSharedFiles() throws -> AWSCredentials? {
-        let name = profileName
-        let credentials = try INIFile.read(credentialsFile)?[name]
-        let config = try INIFile.read(configFile).flatMap { $0[name == "default" ? "default" : "profile \(name)"] ?? $0[name] }
-        for (section, file) in [(credentials, credentialsFile), (config, configFile)] {
-            guard let section else { continue }
-            if let key = nonEmpty(section["aws_access_key_id"]), let secret = nonEmpty(section["aws_secret_access_key"]) {
-                return AWSCredentials(
-                    accessKeyID: key, secretAccessKey: secret, sessionToken: nonEmpty(section["aws_session_token"]),
-                    source: "\(file) (profile \(name))")
-            }
-            if let kind = ["sso_session", "sso_start_url", "role_arn", "credential_process", "web_identity_token_file"].first(where: { section[$0] != nil }) {
-                throw PullError(
-                    "profile \(name) in \(file) uses \(kind), which connect-audit does not follow: sign in with the AWS CLI, then "
-                        + "eval \"$(aws configure export-credentials --profile \(name) --format env)\" and pull again")
-            }
+    /// The providers that read a profile, in botocore's order (2 to 7 above). `topLevel`:
+    /// the profile the pull runs as (the environment's web identity applies to it only,
+    /// and only when no profile was named on the command line).
+    func fromProfile(_ name: String, files: AWSConfigFiles, visited: [String], topLevel: Bool) throws -> AWSCredentials? {
+        let settings = files.profiles[name] ?? [:]
+        if settings["role_arn"] != nil, settings["web_identity_token_file"] == nil {
+            return try assumeRole(profile: name, settings: settings, files: files, visited: visited + [name])
         }
-        let named = profile != nil || nonEmpty(environment["AWS_PROFILE"]) != nil
-        if named, credentials == nil, config == nil {
-            throw PullError("profile \(name) is in neither \(credentialsFile) nor \(configFile); check AWS_PROFILE or --profile")
+        if let found = try webIdentity(profile: name, settings: settings, files: files, useEnvironment: topLevel && profile == nil) { return found }
+        if settings["sso_session"] != nil || settings["sso_start_url"] != nil {
+            let endpoints = AWSEndpoints(environment: environment, profile: settings, services: files.services)
+            return try SSOCredentials(profile: name, files: files, environment: environment, endpoints: endpoints).resolve()
         }
-        if named { throw PullError("profile \(name) has no aws_access_key_id and aws_secret_access_key") }
+        if let found = staticKeys(files.credentialsFileProfiles[name], file: files.credentialsFile, profile: name) { return found }
+        if let command = settings["credential_process"], !command.isEmpty {
+            return try CredentialProcess(command: command).run(profile: name)
+        }
+        if let found = staticKeys(files.configFileProfiles[name], file: files.configFile, profile: name) { return found }
+        let named = !topLevel || profile != nil || nonEmpty(environment["AWS_PROFILE"]) != nil
+        if named, files.profiles[name] == nil {
+            throw PullError("profile \(name) is in neither \(files.credentialsFile) nor \(files.configFile); check AWS_PROFILE, --profile or source_profile")
+        }
+        if named {
+            throw PullError("profile \(name) has no credentials: no aws_access_key_id and aws_secret_access_key, role_arn, web_identity_token_file, sso_session or credential_process")
+        }
         return nil
+    }
+
+    private func staticKeys(_ section: [String: String]?, file: String, profile name: String) -> AWSCredentials? {
+        guard let section, let key = nonEmpty(section["aws_access_key_id"]), let secret = nonEmpty(section["aws_secret_access_key"]) else { return nil }
+        return AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: nonEmpty(section["aws_session_token"]), source: "\(file) (profile \(name))")
+    }
+
+    /// The profile's role, assumed with the credentials of its `source_profile` or
+    /// `credential_source` (botocore's `AssumeRoleProvider`).
+    func assumeRole(profile name: String, settings: [String: String], files: AWSConfigFiles, visited: [String]) throws -> AWSCredentials {
+        guard let roleARN = nonEmpty(settings["role_arn"]) else { throw PullError("profile \(name) has an empty role_arn") }
+        if let serial = nonEmpty(settings["mfa_serial"]) {
+            throw PullError(
+                "profile \(name) assumes \(roleARN) with MFA (mfa_serial \(serial)): connect-audit runs unattended and cannot ask for a code; "
+                    + "give the audit a role without an MFA condition, or sign in with the AWS CLI and export the credentials "
+                    + "(eval \"$(aws configure export-credentials --profile \(name) --format env)\")")
+        }
+        let source: AWSCredentials
+        switch (nonEmpty(settings["source_profile"]), nonEmpty(settings["credential_source"])) {
+        case (.some, .some):
+            throw PullError("profile \(name) has both source_profile and credential_source; keep one")
+        case (nil, nil):
+            throw PullError("profile \(name) has role_arn but neither source_profile nor credential_source")
+        case (nil, .some(let kind)):
+            source = try fromCredentialSource(kind, profile: name)
+        case (.some(let sourceName), nil):
+            source = try fromSourceProfile(sourceName, of: name, files: files, visited: visited)
+        }
+        var options = STSClient.RoleOptions(sessionName: nonEmpty(settings["role_session_name"]) ?? Self.sessionName())
+        options.externalID = nonEmpty(settings["external_id"])
+        if let text = nonEmpty(settings["duration_seconds"]) {
+            guard let seconds = Int(text), (900...43_200).contains(seconds) else {
+                throw PullError("profile \(name)'s duration_seconds must be from 900 to 43200 (STS's DurationSeconds)")
+            }
+            options.durationSeconds = seconds
+        }
+        return try sts(settings: settings, files: files).assumeRole(roleARN, options: options, with: source)
+    }
+
+    /// `credential_source`: one of the providers botocore's `CanonicalNameCredentialSourcer` names.
+    private func fromCredentialSource(_ kind: String, profile name: String) throws -> AWSCredentials {
+        let found: AWSCredentials?
+        switch kind {
+        case "Environment": found = fromEnvironment()
+        case "EcsContainer": found = try fromContainer()
+        case "Ec2InstanceMetadata": found = try fromInstanceMetadata()
+        default:
+            throw PullError("profile \(name)'s credential_source \(kind) is not one of Environment, EcsContainer, Ec2InstanceMetadata")
+        }
+        guard let found else { throw PullError("profile \(name)'s credential_source \(kind) has no credentials") }
+        return found
+    }
+
+    /// The credentials of a `source_profile`: its own keys (a profile may name itself for
+    /// them), its chain of roles, or its other providers; a loop is refused.
+    private func fromSourceProfile(_ sourceName: String, of name: String, files: AWSConfigFiles, visited: [String]) throws -> AWSCredentials {
+        guard let source = files.profiles[sourceName] else {
+            throw PullError("profile \(name)'s source_profile \(sourceName) is in neither \(files.credentialsFile) nor \(files.configFile)")
+        }
+        let hasKeys = source["aws_access_key_id"] != nil || source["aws_secret_access_key"] != nil
+        if visited.contains(sourceName), !(sourceName == name && hasKeys) {
+            throw PullError("profiles \((visited + [sourceName]).joined(separator: " -> ")) name each other as source_profile in a loop")
+        }
+        if hasKeys {
+            guard let found = staticKeys(files.credentialsFileProfiles[sourceName], file: files.credentialsFile, profile: sourceName)
+                ?? staticKeys(files.configFileProfiles[sourceName], file: files.configFile, profile: sourceName)
+            else { throw PullError("profile \(sourceName) needs both aws_access_key_id and aws_secret_access_key") }
+            return found
+        }
+        if source["role_arn"] != nil, source["web_identity_token_file"] == nil {
+            return try assumeRole(profile: sourceName, settings: source, files: files, visited: visited + [sourceName])
+        }
+        guard let found = try fromProfile(sourceName, files: files, visited: visited + [sourceName], topLevel: false) else {
+            throw PullError("the source profile \(sourceName) must have credentials")
+        }
+        return found
+    }
+
+    /// Web identity (botocore's `AssumeRoleWithWebIdentityProvider`): each setting from the
+    /// environment first (when `useEnvironment`), then from the profile.
+    func webIdentity(profile name: String, settings: [String: String], files: AWSConfigFiles, useEnvironment: Bool) throws -> AWSCredentials? {
+        func setting(_ key: String, _ variable: String) -> String? {
+            (useEnvironment ? nonEmpty(environment[variable]) : nil) ?? nonEmpty(settings[key])
+        }
+        guard let tokenFile = setting("web_identity_token_file", "AWS_WEB_IDENTITY_TOKEN_FILE") else { return nil }
+        guard let roleARN = setting("role_arn", "AWS_ROLE_ARN") else {
+            throw PullError("web identity is configured (\(tokenFile)) but no role: set AWS_ROLE_ARN or the profile's role_arn")
+        }
+        guard let data = FileManager.default.contents(atPath: tokenFile), data.count <= 64 << 10 else {
+            throw PullError("cannot read the web identity token file \(tokenFile) (AWS_WEB_IDENTITY_TOKEN_FILE or web_identity_token_file)")
+        }
+        let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !token.isEmpty else { throw PullError("the web identity token file \(tokenFile) is empty") }
+        let session = setting("role_session_name", "AWS_ROLE_SESSION_NAME") ?? Self.sessionName()
+        return try sts(settings: settings, files: files).assumeRoleWithWebIdentity(roleARN, sessionName: session, token: token)
+    }
+
+    /// The STS client for a profile's settings: its region and endpoint.
+    func sts(settings: [String: String], files: AWSConfigFiles) throws -> STSClient {
+        let region = nonEmpty(environment["AWS_REGION"]) ?? nonEmpty(environment["AWS_DEFAULT_REGION"]) ?? nonEmpty(settings["region"]) ?? fallbackRegion
+        let endpoint = try AWSEndpoints(environment: environment, profile: settings, services: files.services).url(.sts, region: region)
+        return STSClient(endpoint: endpoint, region: region ?? "us-east-1")
+    }
+
+    /// The STS client of the profile the pull runs as (for `--account`'s roles).
+    package func stsClient() throws -> STSClient {
+        let files = try AWSConfigFiles(environment: environment)
+        return try sts(settings: files.profiles[profileName] ?? [:], files: files)
+    }
+
+    /// A session name as botocore makes one (`botocore-session-<epoch>`), named for this program.
+    package static func sessionName() -> String {
+        "connect-audit-\(Instant.now.microsecondsSinceEpoch / 1_000_000)"
     }
 
     /// ECS (and EKS Pod Identity) container credentials.
@@ -158,69 +290,43 @@ package struct AWSCredentialChain: Sendable {
     }
 }
 
-/// The AWS shared files' INI form: `[section]`, `key = value`, `#` and `;` comments;
-/// indented lines (nested settings such as `s3 =`) belong to the key above and are skipped.
-enum INIFile {
-    /// Sections by name, or `nil` when the file does not exist.
-    static func read(_ path: String) throws -> [String: [String: String]]? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw PullError("cannot read \(path) as UTF-8 text") }
-        return parse(text)
-    }
-
-    static func parse(_ text: String) -> [String: [String: String]] {
-        var sections: [String: [String: String]] = [:]
-        var current: String?
-        for rawLine in text.split(whereSeparator: \.isNewline) {
-            guard let first = rawLine.first, first != " ", first != "\t" else { continue }
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
-            if line.hasPrefix("["), line.hasSuffix("]") {
-                let name = line.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
-                current = name
-                sections[name, default: [:]] = sections[name] ?? [:]
-                continue
-            }
-            guard let current, let equals = line.firstIndex(of: "=") else { continue }
-            let key = line[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
-            let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-            sections[current, default: [:]][key] = value
-        }
-        return sections
-    }
-}
-
-/// Credentials shared by a pull's workers, refreshed before temporary ones expire.
-package final class RefreshingCredentials: @unchecked Sendable {
-    private let chain: AWSCredentialChain
-    private let lock = NSLock()
-    private var current: AWSCredentials
+/// Credentials shared by a pull's workers, resolved again before temporary ones expire.
+package final class RefreshingCredentials: Sendable {
+    private let resolver: @Sendable () throws -> AWSCredentials
+    /// The credentials in use, and how many times credentials were resolved (the first included).
+    private let state: Mutex<(current: AWSCredentials, resolutions: Int)>
     /// Refresh this long before the expiry, in microseconds (the AWS SDKs use 5 to 15 minutes).
     private let margin: Int64 = 5 * 60 * 1_000_000
-    /// How many times credentials were resolved (the first included).
-    package private(set) var resolutions = 1
 
-    package init(chain: AWSCredentialChain) throws {
-        self.chain = chain
-        current = try chain.resolve()
+    /// Resolves once now with `resolver`, and again whenever the credentials near their expiry.
+    package init(resolving resolver: @escaping @Sendable () throws -> AWSCredentials) throws {
+        self.resolver = resolver
+        state = Mutex((try resolver(), 1))
     }
+
+    package convenience init(chain: AWSCredentialChain) throws {
+        try self.init { try chain.resolve() }
+    }
+
+    /// How many times credentials were resolved (the first included).
+    package var resolutions: Int { state.withLock { $0.resolutions } }
 
     /// Resolves the credentials again now (the service said they expired).
     package func refreshNow() throws {
-        lock.lock()
-        defer { lock.unlock() }
-        current = try chain.resolve()
-        resolutions += 1
+        try state.withLock { state in
+            state.current = try resolver()
+            state.resolutions += 1
+        }
     }
 
-    /// Credentials good for a while yet.
+    /// Credentials good for a while yet (workers wait while one of them refreshes).
     package func credentials() throws -> AWSCredentials {
-        lock.lock()
-        defer { lock.unlock() }
-        if let expiration = current.expiration, expiration.microsecondsSinceEpoch - Instant.now.microsecondsSinceEpoch < margin {
-            current = try chain.resolve()
-            resolutions += 1
+        try state.withLock { state in
+            if let expiration = state.current.expiration, expiration.microsecondsSinceEpoch - Instant.now.microsecondsSinceEpoch < margin {
+                state.current = try resolver()
+                state.resolutions += 1
+            }
+            return state.current
         }
-        return current
     }
 }

@@ -1,24 +1,39 @@
 import AuditModel
 import AuditTime
 import Foundation
+import Synchronization
 
-/// Pulls every security profile of the chosen regions (and instances) straight from the
-/// Amazon Connect API into the `aws` format: per region `ListInstances`; per instance
-/// `ListSecurityProfiles`; per profile `DescribeSecurityProfile`,
-/// `ListSecurityProfilePermissions` and `ListSecurityProfileApplications`, every
-/// `NextToken` followed. One line per profile, `{"SecurityProfile": {...}, "Permissions":
-/// [...], "Applications": [...]}`, sorted by ARN; written whole or not at all.
+/// Pulls every security profile of the chosen accounts, regions (and instances) straight
+/// from the Amazon Connect API into the `aws` format: per account and region
+/// `ListInstances`; per instance `ListSecurityProfiles`; per profile
+/// `DescribeSecurityProfile`, `ListSecurityProfilePermissions` and
+/// `ListSecurityProfileApplications`, every `NextToken` followed. One line per profile,
+/// `{"SecurityProfile": {...}, "Permissions": [...], "Applications": [...]}`, sorted by
+/// ARN; written whole or not at all.
+///
+/// Accounts and regions are read in parallel, `concurrency` profiles at a time in each,
+/// every request under its (account, region, API) quota (`QuotaBuckets`).
+///
+/// With several accounts (`--account`), an account whose role cannot be assumed or whose
+/// profiles cannot all be read is left out whole and named (`Summary.unreadAccounts`, the
+/// pull record): its instances are absent from the snapshot, so the ingest deletes nothing
+/// of them. A pull of the credentials alone fails on any error, as does one whose every
+/// account failed, or whose deadline passed.
 package struct AWSPuller {
     package var regions: [String]
     /// Only these instance ids (all active instances when empty).
     package var instances: Set<String> = []
-    /// One URL for every region (tests, private endpoints); else each region's public one.
+    /// Where each region's requests go (`AWS_ENDPOINT_URL_CONNECT`, a profile's
+    /// `endpoint_url`, else the public endpoint).
+    package var endpoints = AWSEndpoints(environment: [:])
+    /// One URL for every region (`--endpoint-url`): wins over `endpoints`.
     package var endpointOverride: URL?
-    package var credentials: RefreshingCredentials
-    /// Profiles read at once.
+    /// The identities read: the pull's own credentials, or a role in each account.
+    package var accounts: [AccountSource]
+    /// Profiles read at once in each account and region.
     package var concurrency = 4
-    /// Requests a second over all workers (0: no limit).
-    package var requestsPerSecond: Double = 4
+    /// Each API's quota in each account and region (0 a second: no limit).
+    package var quota = RequestQuota.connectDefault
     package var backoff = Backoff()
     /// Reads the finished file as `ingest` will before it is written (nil: not checked).
     package var validate: PulledFileCheck?
@@ -27,9 +42,53 @@ package struct AWSPuller {
     /// Told of progress: profiles read so far, of how many.
     package var progress: @Sendable (Int, Int) -> Void = { _, _ in }
 
+    /// Reads the account(s) of `credentials` alone.
     package init(regions: [String], credentials: RefreshingCredentials) {
         self.regions = regions
-        self.credentials = credentials
+        accounts = [AccountSource(account: RequestCounter.Scope.defaultAccount) { credentials }]
+    }
+
+    /// Reads each of `accounts` through its own identity.
+    package init(regions: [String], accounts: [AccountSource]) {
+        self.regions = regions
+        self.accounts = accounts
+    }
+
+    /// One account to read and how to get its credentials (assuming its role may fail:
+    /// that is the account's failure, not the pull's).
+    package struct AccountSource: Sendable {
+        package var account: String
+        package var credentials: @Sendable () throws -> RefreshingCredentials
+
+        package init(account: String, credentials: @escaping @Sendable () throws -> RefreshingCredentials) {
+            self.account = account
+            self.credentials = credentials
+        }
+
+        /// `arn:<partition>:iam::<account>:role/<roleName>` assumed in each account with
+        /// `base`'s credentials through `sts`, each refreshed before it expires.
+        package static func assumingRole(
+            _ roleName: String, in accounts: [String], partition: AWSPartition, base: RefreshingCredentials, sts: STSClient
+        ) -> [AccountSource] {
+            let session = AWSCredentialChain.sessionName()
+            return accounts.map { account in
+                let arn = "arn:\(partition.name):iam::\(account):role/\(roleName)"
+                return AccountSource(account: account) {
+                    try RefreshingCredentials { try sts.assumeRole(arn, options: .init(sessionName: session), with: base.credentials()) }
+                }
+            }
+        }
+    }
+
+    /// An account left out of the pull, and why.
+    package struct UnreadAccount: Codable, Equatable, Sendable {
+        package var account: String
+        package var reason: String
+
+        package init(account: String, reason: String) {
+            self.account = account
+            self.reason = reason
+        }
     }
 
     /// What a pull did.
@@ -39,7 +98,11 @@ package struct AWSPuller {
         package var profiles = 0
         package var requests = 0
         package var retries = 0
+        package var throttles = 0
         package var seconds = 0.0
+        /// Requests, throttles and time of each account and region.
+        package var scopes: [(scope: RequestCounter.Scope, tally: RequestCounter.Tally)] = []
+        package var unreadAccounts: [UnreadAccount] = []
         package var record: PulledFile.Record?
     }
 
@@ -50,61 +113,152 @@ package struct AWSPuller {
         var profile: String
     }
 
+    /// One account and region's listing: its clients' tasks, or why it failed.
+    struct Listing: Sendable {
+        var instancesFound: Set<String> = []
+        var tasks: [Task] = []
+        var failure: PullError?
+    }
+
     /// Pulls into `path` (atomically; on any error no file is written).
     package func pull(to path: String) throws -> Summary {
         let started = Instant.now
-        let clock = Date()
+        let clock = ContinuousClock.now
         let file = try PulledFile(path: path)
         do {
-            let limiter = RateLimiter(perSecond: requestsPerSecond)
+            let isolated = accounts.count > 1 || accounts.first?.account != RequestCounter.Scope.defaultAccount
+            let accounts = self.accounts
+            let instances = self.instances
             let counter = RequestCounter()
-            var summary = Summary()
+            let quotas = QuotaBuckets(quota: quota)
+            let failures = Failures()
+
+            // The accounts' credentials, each in parallel (a role that cannot be assumed
+            // fails its account only).
+            let resolved = Self.inParallel(accounts.count, threads: min(16, accounts.count)) { index -> RefreshingCredentials? in
+                do {
+                    return try accounts[index].credentials()
+                } catch let error as PullError {
+                    if !isolated || error.endsThePull { failures.endPull(error) } else { failures.fail(accounts[index].account, error.description) }
+                    return nil
+                } catch {
+                    failures.endPull(PullError("\(error)"))
+                    return nil
+                }
+            }
+            if let fatal = failures.fatal { throw fatal }
+
+            // Each readable account and region: its instances and profiles.
+            var clients: [ConnectClient] = []
+            for (source, credentials) in zip(accounts, resolved) {
+                guard let credentials else { continue }
+                for region in regions {
+                    var client = ConnectClient(
+                        account: source.account, region: region, endpoint: try endpointOverride ?? endpoints.url(.connect, region: region),
+                        credentials: credentials, quotas: quotas, backoff: backoff, counter: counter)
+                    client.http = http
+                    clients.append(client)
+                }
+            }
+            let listings = Self.inParallel(clients.count, threads: min(64, clients.count)) { [clients] index in
+                do {
+                    return try Self.list(clients[index], only: instances)
+                } catch let error as PullError {
+                    if !isolated || error.endsThePull { failures.endPull(error) } else { failures.fail(clients[index].account, error.description) }
+                    return Listing(failure: error)
+                } catch {
+                    failures.endPull(PullError("\(error)"))
+                    return Listing(failure: PullError("\(error)"))
+                }
+            }
+            if let fatal = failures.fatal { throw fatal }
+
+            // Every profile, the accounts and regions interleaved so that each one's workers
+            // wait on its own quotas while the others' go on.
+            let perScope = listings.map { $0.tasks }
             var tasks: [Task] = []
+            for position in 0..<(perScope.map(\.count).max() ?? 0) {
+                for scopeTasks in perScope where position < scopeTasks.count { tasks.append(scopeTasks[position]) }
+            }
+            let done = Mutex(0)
+            let total = tasks.count
+            let progress = self.progress
+            let lines = Self.inParallel(total, threads: min(64, max(1, clients.count * concurrency))) { [tasks] index -> Line? in
+                let task = tasks[index]
+                guard failures.fatal == nil, !failures.hasFailed(task.client.account) else { return nil }
+                do {
+                    let line = try Self.line(task)
+                    progress(done.withLock { count in
+                        count += 1
+                        return count
+                    }, total)
+                    return line
+                } catch let error as PullError {
+                    if !isolated || error.endsThePull { failures.endPull(error) } else { failures.fail(task.client.account, error.description) }
+                } catch {
+                    failures.endPull(PullError("\(error)"))
+                }
+                return nil
+            }
+            if let fatal = failures.fatal { throw fatal }
+
+            let unread = failures.unread
+            let unreadSet = Set(unread.map(\.account))
+            guard unreadSet.count < accounts.count else {
+                throw PullError("no account could be read, so nothing was written: " + unread.map { "\($0.account): \($0.reason)" }.joined(separator: "; "))
+            }
             var found = Set<String>()
-            for region in regions {
-                guard let endpoint = endpointOverride ?? ConnectClient.endpoint(region: region) else {
-                    throw PullError("\(region) is not a region name (e.g. eu-west-2)")
-                }
-                var client = ConnectClient(
-                    region: region, endpoint: endpoint, credentials: credentials, limiter: limiter, backoff: backoff, counter: counter)
-                client.http = http
-                let listed = try client.all(["instance"], resultKey: "InstanceSummaryList", pageSize: 10)
-                for case let instance as [String: Any] in listed {
-                    guard let id = instance["Id"] as? String else { continue }
-                    // Profiles of an instance still being created (or whose creation failed) cannot be read.
-                    if let status = instance["InstanceStatus"] as? String, status != "ACTIVE" { continue }
-                    if !instances.isEmpty && !instances.contains(id) { continue }
-                    found.insert(id)
-                    summary.instances += 1
-                    let profiles = try client.all(["security-profiles-summary", id], resultKey: "SecurityProfileSummaryList", pageSize: 1000)
-                    for case let profile as [String: Any] in profiles {
-                        guard let profileID = profile["Id"] as? String else { throw PullError("a security profile summary in \(id) has no Id") }
-                        tasks.append(Task(client: client, instance: id, profile: profileID))
-                    }
-                }
-                summary.regions += 1
+            var summary = Summary()
+            for (client, listing) in zip(clients, listings) where !unreadSet.contains(client.account) {
+                found.formUnion(listing.instancesFound)
+                summary.instances += listing.instancesFound.count
             }
             let missing = instances.subtracting(found)
-            guard missing.isEmpty else {
+            guard missing.isEmpty || !unread.isEmpty else {
                 throw PullError("no active instance \(missing.sorted().joined(separator: ", ")) in \(regions.joined(separator: ", ")): check --instance and --region")
             }
-            guard !tasks.isEmpty else {
+            let kept = zip(tasks, lines).compactMap { task, line in unreadSet.contains(task.client.account) ? nil : line }.sorted { $0.arn < $1.arn }
+            guard !kept.isEmpty else {
                 throw PullError("no security profiles in \(regions.joined(separator: ", ")): nothing was written (an empty snapshot would read as every profile deleted)")
             }
-            let lines = try read(tasks)
-            for line in lines { try file.write(line.bytes) }
+            for line in kept { try file.write(line.bytes) }
             let totals = counter.totals
-            summary.profiles = lines.count
+            summary.regions = regions.count
+            summary.profiles = kept.count
             summary.requests = totals.requests
             summary.retries = totals.retries
-            summary.seconds = Date().timeIntervalSince(clock)
-            let endpoint = endpointOverride?.absoluteString ?? regions.map { "https://connect.\($0).amazonaws.com" }.joined(separator: ",")
-            summary.record = try file.commit(source: "aws", startedAt: started, finishedAt: .now, rows: lines.count, endpoint: endpoint, validate: validate)
+            summary.throttles = totals.throttles
+            summary.scopes = counter.byScope.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            summary.unreadAccounts = unread
+            summary.seconds = (ContinuousClock.now - clock).inSeconds
+            let endpoint = try endpointOverride?.absoluteString ?? regions.map { try endpoints.url(.connect, region: $0).absoluteString }.joined(separator: ",")
+            summary.record = try file.commit(
+                source: "aws", startedAt: started, finishedAt: .now, rows: kept.count, endpoint: endpoint,
+                unreadAccounts: unread.isEmpty ? nil : unread, validate: validate)
             return summary
         } catch {
             file.abandon()
             throw error
         }
+    }
+
+    /// The active instances of `client`'s account and region, and a task per profile.
+    static func list(_ client: ConnectClient, only instances: Set<String>) throws -> Listing {
+        var listing = Listing()
+        let listed = try client.all(.listInstances, ["instance"], resultKey: "InstanceSummaryList", pageSize: 10)
+        for case let instance as [String: Any] in listed {
+            guard let id = instance["Id"] as? String else { continue }
+            // Profiles of an instance still being created (or whose creation failed) cannot be read.
+            if let status = instance["InstanceStatus"] as? String, status != "ACTIVE" { continue }
+            if !instances.isEmpty && !instances.contains(id) { continue }
+            listing.instancesFound.insert(id)
+            let profiles = try client.all(.listSecurityProfiles, ["security-profiles-summary", id], resultKey: "SecurityProfileSummaryList", pageSize: 1000)
+            for case let profile as [String: Any] in profiles {
+                guard let profileID = profile["Id"] as? String else { throw PullError("a security profile summary in \(id) has no Id") }
+                listing.tasks.append(Task(client: client, instance: id, profile: profileID))
+            }
+        }
+        return listing
     }
 
     /// One profile's line, and its ARN to sort by.
@@ -113,75 +267,62 @@ package struct AWSPuller {
         var bytes: [UInt8]
     }
 
-    /// Reads every profile with `concurrency` workers; the lines sorted by ARN.
-    func read(_ tasks: [Task]) throws -> [Line] {
-        let work = Work(count: tasks.count)
-        let group = DispatchGroup()
-        let progress = self.progress
-        for _ in 0..<max(1, min(concurrency, tasks.count)) {
-            group.enter()
-            let thread = Thread {
-                defer { group.leave() }
-                while let index = work.next() {
-                    do {
-                        progress(work.finish(try Self.line(tasks[index])), tasks.count)
-                    } catch {
-                        work.fail(error)
-                    }
-                }
-            }
-            thread.start()
-        }
-        group.wait()
-        if let error = work.error { throw error }
-        return work.lines.sorted { $0.arn < $1.arn }
-    }
-
     /// Describe, permissions and applications of one profile, as one `aws` format line.
     static func line(_ task: Task) throws -> Line {
         let segments = [task.instance, task.profile]
-        guard let body = try task.client.get(["security-profiles"] + segments)["SecurityProfile"] as? [String: Any] else {
+        guard let body = try task.client.get(.describeSecurityProfile, ["security-profiles"] + segments)["SecurityProfile"] as? [String: Any] else {
             throw PullError("DescribeSecurityProfile of \(task.profile) in \(task.instance) has no SecurityProfile")
         }
-        let permissions = try task.client.all(["security-profiles-permissions"] + segments, resultKey: "Permissions", pageSize: 1000)
-        let applications = try task.client.all(["security-profiles-applications"] + segments, resultKey: "Applications", pageSize: 1000)
+        let permissions = try task.client.all(
+            .listSecurityProfilePermissions, ["security-profiles-permissions"] + segments, resultKey: "Permissions", pageSize: 1000)
+        let applications = try task.client.all(
+            .listSecurityProfileApplications, ["security-profiles-applications"] + segments, resultKey: "Applications", pageSize: 1000)
         let object: [String: Any] = ["SecurityProfile": body, "Permissions": permissions, "Applications": applications]
         return Line(arn: body["Arn"] as? String ?? "", bytes: Array((CanonicalJSON.text(object) + "\n").utf8))
     }
 
-    /// The workers' shared queue and results.
-    final class Work: @unchecked Sendable {
-        private let lock = NSLock()
-        private var cursor = 0
-        private let count: Int
-        private(set) var lines: [Line] = []
-        private(set) var error: (any Error)?
-        private var done = 0
+    /// `body` over `0..<count` on `threads` threads (network waits, not cores), each index
+    /// once; the results in index order.
+    static func inParallel<Result: Sendable>(_ count: Int, threads: Int, _ body: @escaping @Sendable (Int) -> Result) -> [Result] {
+        let cursor = Mutex(0)
+        let results = Mutex([Result?](repeating: nil, count: count))
+        let group = DispatchGroup()
+        for _ in 0..<max(0, min(threads, count)) {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                while let index = cursor.withLock({ next -> Int? in
+                    guard next < count else { return nil }
+                    next += 1
+                    return next - 1
+                }) {
+                    let result = body(index)
+                    results.withLock { $0[index] = result }
+                }
+            }.start()
+        }
+        group.wait()
+        return results.withLock { $0.map { $0! } }
+    }
 
-        init(count: Int) { self.count = count }
+    /// The accounts that failed, and an error that ends the whole pull.
+    final class Failures: Sendable {
+        private let state = Mutex<(unread: [UnreadAccount], fatal: PullError?)>(([], nil))
 
-        /// The next task's index; `nil` when all are taken or one failed.
-        func next() -> Int? {
-            lock.lock()
-            defer { lock.unlock() }
-            guard error == nil, cursor < count else { return nil }
-            cursor += 1
-            return cursor - 1
+        /// Leaves `account` out (its first reason kept).
+        func fail(_ account: String, _ reason: String) {
+            state.withLock { state in
+                if !state.unread.contains(where: { $0.account == account }) { state.unread.append(UnreadAccount(account: account, reason: reason)) }
+            }
         }
 
-        /// Keeps a line; how many are done.
-        func finish(_ line: Line) -> Int {
-            lock.lock()
-            defer { lock.unlock() }
-            lines.append(line)
-            done += 1
-            return done
+        func endPull(_ error: PullError) {
+            state.withLock { state in if state.fatal == nil { state.fatal = error } }
         }
 
-        func fail(_ failure: any Error) {
-            lock.lock()
-            if error == nil { error = failure }
-            lock.unlock()
-        }
+        func hasFailed(_ account: String) -> Bool { state.withLock { $0.unread.contains { $0.account == account } } }
+        var fatal: PullError? { state.withLock { $0.fatal } }
+        /// The accounts left out, by account.
+        var unread: [UnreadAccount] { state.withLock { $0.unread.sorted { $0.account < $1.account } } }
     }
 }

@@ -20,23 +20,32 @@ import FoundationNetworking
 /// `InvalidSignatureException` with "The request signature we calculated does not match" is
 /// what JSON services answer a bad signature with (as reported in aws/aws-sdk-js issue #168).
 package struct ConnectClient: Sendable {
+    /// The account read (its id, or `default` for the credentials the pull runs as).
+    package var account: String
     package var region: String
-    /// `https://connect.<region>.amazonaws.com`, or the `--endpoint-url`.
+    /// `https://connect.<region>.amazonaws.com`, or a configured endpoint.
     package var endpoint: URL
     package var credentials: RefreshingCredentials
-    package var limiter: RateLimiter
+    /// One bucket per (account, region, API).
+    package var quotas: QuotaBuckets
     package var backoff: Backoff
     package var http = HTTPClient(timeout: 60)
     package var counter: RequestCounter
 
-    /// The public endpoint of a region.
-    package static func endpoint(region: String) -> URL? {
-        guard !region.isEmpty, region.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else { return nil }
-        return URL(string: "https://connect.\(region).amazonaws.com")
+    /// The calls a pull makes, by their API names (the quotas' unit).
+    package enum Operation: String, Sendable {
+        case listInstances = "ListInstances"
+        case listSecurityProfiles = "ListSecurityProfiles"
+        case describeSecurityProfile = "DescribeSecurityProfile"
+        case listSecurityProfilePermissions = "ListSecurityProfilePermissions"
+        case listSecurityProfileApplications = "ListSecurityProfileApplications"
     }
 
+    /// The (account, region) this client reads, as the counter names it.
+    package var scope: RequestCounter.Scope { RequestCounter.Scope(account: account, region: region) }
+
     /// One GET: the answer's JSON object.
-    package func get(_ segments: [String], query: [(String, String)] = []) throws -> [String: Any] {
+    package func get(_ operation: Operation, _ segments: [String], query: [(String, String)] = []) throws -> [String: Any] {
         // The endpoint's own path (a proxy's prefix) is part of the path signed, as botocore signs it.
         let prefix = URLComponents(url: endpoint, resolvingAgainstBaseURL: false)?.percentEncodedPath ?? ""
         let path = (prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix)
@@ -52,9 +61,10 @@ package struct ConnectClient: Sendable {
         var attempt = 1
         var refreshed = false
         var lastProblem = ""
+        let bucket = "\(account)|\(region)|\(operation.rawValue)"
         while true {
-            limiter.acquire()
-            counter.count(retry: attempt > 1)
+            quotas.acquire(bucket)
+            counter.count(scope, retry: attempt > 1)
             let current = try credentials.credentials()
             var signed = SigV4Request(method: "GET", path: path, query: queryText, headers: [(name: "Host", value: hostHeader)])
             let authorization = SigV4.sign(&signed, credentials: current, at: .now, region: region, service: "connect")
@@ -69,12 +79,15 @@ package struct ConnectClient: Sendable {
                 answer = try http.send(request)
                 problem = ""
             } catch {
-                if error.isFinal { throw PullError("Amazon Connect GET \(path) in \(region): \(error.description); nothing was written") }
+                if error.isFinal {
+                    throw PullError("Amazon Connect GET \(path) in \(region): \(error.description); nothing was written", endsThePull: true)
+                }
                 answer = nil
                 problem = "no response: \(error.description)"
             }
             if let response = answer {
                 if (200..<300).contains(response.status) {
+                    quotas.succeeded(bucket)
                     guard let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any] else {
                         throw PullError("Amazon Connect answered \(path) with something that is not a JSON object: \(response.bodyPreview)")
                     }
@@ -86,35 +99,42 @@ package struct ConnectClient: Sendable {
                     try credentials.refreshNow()
                     continue
                 }
-                let retryable = response.status == 429 || response.status >= 500 || type == "ThrottlingException" || type == "TooManyRequestsException"
+                let throttled = response.status == 429 || type == "ThrottlingException" || type == "TooManyRequestsException"
+                if throttled {
+                    quotas.throttled(bucket)
+                    counter.throttled(scope)
+                }
+                let retryable = throttled || response.status >= 500
                 guard retryable else {
-                    throw PullError("Amazon Connect refused GET \(path) in \(region): HTTP \(response.status) \(type): \(message)" + Self.hint(for: type))
+                    throw PullError("Amazon Connect refused GET \(path) in \(region)\(accountText): HTTP \(response.status) \(type): \(message)" + Self.hint(for: type))
                 }
                 lastProblem = "HTTP \(response.status) \(type): \(message)"
             } else {
                 lastProblem = problem
             }
             guard let delay = backoff.delay(after: attempt) else {
-                throw PullError("Amazon Connect still failed GET \(path) in \(region) after \(attempt) tries (\(lastProblem)); nothing was written")
+                throw PullError("Amazon Connect still failed GET \(path) in \(region)\(accountText) after \(attempt) tries (\(lastProblem)); nothing was written")
             }
             Backoff.sleep(delay)
             attempt += 1
         }
     }
 
+    private var accountText: String { account == RequestCounter.Scope.defaultAccount ? "" : " of account \(account)" }
+
     /// The most pages one listing is followed for: a service that hands out new tokens
     /// forever is refused, not followed without end.
     package static let maxPages = 10_000
 
     /// Every item under `resultKey` across the pages of a paginated call.
-    package func all(_ segments: [String], resultKey: String, pageSize: Int) throws -> [Any] {
+    package func all(_ operation: Operation, _ segments: [String], resultKey: String, pageSize: Int) throws -> [Any] {
         var items: [Any] = []
         var token: String?
         var seen = Set<String>()
         repeat {
             var query = [("maxResults", String(pageSize))]
             if let token { query.append(("nextToken", token)) }
-            let page = try get(segments, query: query)
+            let page = try get(operation, segments, query: query)
             items += page[resultKey] as? [Any] ?? []
             token = (page["NextToken"] as? String).flatMap { $0.isEmpty ? nil : $0 }
             if token != nil, seen.count >= Self.maxPages {
@@ -149,19 +169,62 @@ package struct ConnectClient: Sendable {
     }
 }
 
-/// Requests and retries made by a pull's workers.
+/// Requests, retries and throttling answers of a pull, per (account, region), with the
+/// time from each one's first request to its last answer.
 package final class RequestCounter: Sendable {
-    private let counts = Mutex((requests: 0, retries: 0))
+    /// An account and region of a pull.
+    package struct Scope: Hashable, Sendable, Comparable {
+        package var account: String
+        package var region: String
+
+        /// The account of a pull without `--account`: whatever the credentials belong to.
+        package static let defaultAccount = "default"
+
+        package init(account: String, region: String) {
+            self.account = account
+            self.region = region
+        }
+
+        package static func < (a: Scope, b: Scope) -> Bool { (a.account, a.region) < (b.account, b.region) }
+    }
+
+    /// What one scope's requests came to.
+    package struct Tally: Sendable, Equatable {
+        package var requests = 0
+        package var retries = 0
+        package var throttles = 0
+        package var seconds = 0.0
+    }
+
+    private let tallies = Mutex<[Scope: (tally: Tally, first: ContinuousClock.Instant)]>([:])
 
     package init() {}
 
-    func count(retry: Bool) {
-        counts.withLock { counts in
-            counts.requests += 1
-            if retry { counts.retries += 1 }
+    func count(_ scope: Scope, retry: Bool) {
+        tallies.withLock { tallies in
+            let now = ContinuousClock.now
+            var entry = tallies[scope] ?? (Tally(), now)
+            entry.tally.requests += 1
+            if retry { entry.tally.retries += 1 }
+            entry.tally.seconds = (now - entry.first).inSeconds
+            tallies[scope] = entry
         }
     }
 
-    /// (requests, retries) so far.
-    package var totals: (requests: Int, retries: Int) { counts.withLock { $0 } }
+    func throttled(_ scope: Scope) {
+        tallies.withLock { tallies in
+            guard var entry = tallies[scope] else { return }
+            entry.tally.throttles += 1
+            entry.tally.seconds = (ContinuousClock.now - entry.first).inSeconds
+            tallies[scope] = entry
+        }
+    }
+
+    /// Each scope's tally.
+    package var byScope: [Scope: Tally] { tallies.withLock { $0.mapValues(\.tally) } }
+
+    /// (requests, retries, throttles) over every scope.
+    package var totals: (requests: Int, retries: Int, throttles: Int) {
+        byScope.values.reduce((0, 0, 0)) { ($0.0 + $1.requests, $0.1 + $1.retries, $0.2 + $1.throttles) }
+    }
 }

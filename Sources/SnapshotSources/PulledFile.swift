@@ -20,11 +20,14 @@ package final class PulledFile {
         package var sha256: String
         /// The API endpoint (no credentials).
         package var endpoint: String
+        /// Accounts the pull was asked for but could not read (absent: every account read).
+        package var unreadAccounts: [AWSPuller.UnreadAccount]?
 
         enum CodingKeys: String, CodingKey {
             case source, rows, sha256, endpoint
             case startedAt = "started_at"
             case finishedAt = "finished_at"
+            case unreadAccounts = "unread_accounts"
         }
     }
 
@@ -76,7 +79,7 @@ package final class PulledFile {
     ///   name: what ingest would refuse is never written (it throws).
     package func commit(
         source: String, startedAt: Instant, finishedAt: Instant, rows: Int, endpoint: String,
-        validate: PulledFileCheck? = nil
+        unreadAccounts: [AWSPuller.UnreadAccount]? = nil, validate: PulledFileCheck? = nil
     ) throws -> Record {
         try flush()
         do {
@@ -88,7 +91,7 @@ package final class PulledFile {
         try validate?(temporary)
         let record = Record(
             source: source, startedAt: startedAt.iso8601, finishedAt: finishedAt.iso8601, rows: rows,
-            sha256: digest.finish().hex, endpoint: endpoint)
+            sha256: digest.finish().hex, endpoint: endpoint, unreadAccounts: unreadAccounts)
         // An old record must never vouch for the new file, even for a moment.
         unlink(Self.recordPath(for: path))
         guard rename(temporary, path) == 0 else {
@@ -114,15 +117,21 @@ package final class PulledFile {
     /// When the pull that wrote `path` started, from its record; `nil` when it has none.
     /// - Throws: `PullError` when the record does not match the file (edited after the pull?).
     package static func capturedAt(of path: String) throws -> Instant? {
+        try record(of: path).flatMap { Instant(parsing: $0.startedAt) }
+    }
+
+    /// The record of the pull that wrote `path`, checked against the file; `nil` when it has none.
+    /// - Throws: `PullError` when the record does not match the file (edited after the pull?).
+    package static func record(of path: String) throws -> Record? {
         let recordPath = recordPath(for: path)
         guard let data = FileManager.default.contents(atPath: recordPath) else { return nil }
-        guard let record = try? JSONDecoder().decode(Record.self, from: data), let started = Instant(parsing: record.startedAt) else {
+        guard let record = try? JSONDecoder().decode(Record.self, from: data), Instant(parsing: record.startedAt) != nil else {
             throw PullError("\(recordPath) is not a pull record; remove it, or pass --captured-at")
         }
         guard let actual = try fileDigest(path), actual == record.sha256 else {
             throw PullError("\(path) is not the file its pull record \(recordPath) describes (changed after the pull?): pass --captured-at, or pull again")
         }
-        return started
+        return record
     }
 
     /// SHA-256 of a file's bytes, hex; `nil` when it cannot be read.
@@ -143,7 +152,13 @@ package typealias PulledFileCheck = @Sendable (String) throws -> Void
 /// A pull that failed: what happened and what to do.
 package struct PullError: Error, Sendable, CustomStringConvertible {
     package var description: String
-    package init(_ description: String) { self.description = description }
+    /// Whether the whole pull must stop (its deadline passed, an answer refused outright),
+    /// rather than only the account that failed.
+    package var endsThePull: Bool
+    package init(_ description: String, endsThePull: Bool = false) {
+        self.description = description
+        self.endsThePull = endsThePull
+    }
 
     /// `body`'s result, a file it could not write reported as the pull's error.
     static func naming<Value>(_ body: () throws -> Value) throws -> Value {

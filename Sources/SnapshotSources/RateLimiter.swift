@@ -1,26 +1,99 @@
 import Foundation
 import Synchronization
 
-/// Spaces requests shared by several workers to at most `perSecond` a second (0: no limit):
-/// Amazon Connect's per-account API limits are a few requests a second.
-package final class RateLimiter: Sendable {
-    private let interval: Double
-    /// The next free slot.
-    private let next = Mutex(Date.distantPast)
+/// The rate and burst of one API quota.
+///
+/// Amazon Connect's API quotas apply to each API separately, per AWS account and per
+/// Region, not per instance (Amazon Connect API Reference, "Best practices for using Amazon
+/// Connect APIs", "Throttling in Amazon Connect APIs"; the service quotas page
+/// docs.aws.amazon.com/connect/latest/adminguide/amazon-connect-service-limits.html, "API
+/// throttling quotas"). The documented default is a rate of 2 requests a second with a
+/// burst of 5, which is also what the Service Quotas entries of the calls a pull makes
+/// (`ListInstances`, `ListSecurityProfiles`, `DescribeSecurityProfile`,
+/// `ListSecurityProfilePermissions`) give; `ListSecurityProfileApplications` has no entry of
+/// its own and takes the default.
+package struct RequestQuota: Sendable, Equatable {
+    package var perSecond: Double
+    package var burst: Double
 
-    package init(perSecond: Double) {
-        interval = perSecond > 0 ? 1 / perSecond : 0
+    package init(perSecond: Double, burst: Double) {
+        self.perSecond = perSecond
+        self.burst = burst
     }
 
-    /// Waits for this caller's turn.
-    package func acquire() {
-        guard interval > 0 else { return }
-        let wait = next.withLock { next in
-            let now = Date()
-            let slot = max(now, next)
-            next = slot.addingTimeInterval(interval)
-            return slot.timeIntervalSince(now)
+    /// Amazon Connect's default for each API, account and Region.
+    package static let connectDefault = RequestQuota(perSecond: 2, burst: 5)
+}
+
+/// Token buckets, one per key (an account, a Region and an API for Amazon Connect),
+/// created on first use: requests under one key wait for each other, never for another
+/// key's. A throttling answer halves that bucket's rate (down to a tenth of the quota),
+/// and each success gives a twentieth of the quota back, up to the quota.
+///
+/// The buckets hold one token less than the quota's burst: the server's bucket then always
+/// has a token of room for requests that the network delivers closer together than they
+/// were sent.
+package final class QuotaBuckets: Sendable {
+    package let quota: RequestQuota
+    private let buckets = Mutex<[String: Bucket]>([:])
+
+    struct Bucket {
+        var tokens: Double
+        var rate: Double
+        var updated: ContinuousClock.Instant
+    }
+
+    /// `quota.perSecond` 0: no limit.
+    package init(quota: RequestQuota) {
+        self.quota = quota
+    }
+
+    private var capacity: Double { max(1, quota.burst - 1) }
+
+    /// Waits until `key` may send one request, and takes its token.
+    package func acquire(_ key: String) {
+        guard quota.perSecond > 0 else { return }
+        let wait = buckets.withLock { buckets -> Double in
+            let now = ContinuousClock.now
+            var bucket = buckets[key] ?? Bucket(tokens: capacity, rate: quota.perSecond, updated: now)
+            bucket.tokens = min(capacity, bucket.tokens + (now - bucket.updated).inSeconds * bucket.rate)
+            bucket.updated = now
+            bucket.tokens -= 1
+            buckets[key] = bucket
+            // A negative balance is a queue of reservations: this one's turn comes when it is repaid.
+            return bucket.tokens >= 0 ? 0 : -bucket.tokens / bucket.rate
         }
         Backoff.sleep(wait)
     }
+
+    /// The service throttled a request under `key`: that bucket slows down.
+    package func throttled(_ key: String) {
+        guard quota.perSecond > 0 else { return }
+        buckets.withLock { buckets in
+            guard var bucket = buckets[key] else { return }
+            bucket.rate = max(quota.perSecond / 10, bucket.rate / 2)
+            bucket.tokens = min(bucket.tokens, 0)
+            buckets[key] = bucket
+        }
+    }
+
+    /// A request under `key` succeeded: that bucket's rate recovers toward the quota.
+    package func succeeded(_ key: String) {
+        guard quota.perSecond > 0 else { return }
+        buckets.withLock { buckets in
+            guard var bucket = buckets[key], bucket.rate < quota.perSecond else { return }
+            bucket.rate = min(quota.perSecond, bucket.rate + quota.perSecond / 20)
+            buckets[key] = bucket
+        }
+    }
+
+    /// The current rate of `key`'s bucket (the quota's before its first request).
+    package func rate(_ key: String) -> Double {
+        buckets.withLock { $0[key]?.rate ?? quota.perSecond }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

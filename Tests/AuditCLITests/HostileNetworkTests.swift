@@ -92,7 +92,7 @@ struct HostileNetworkTests {
                 try FileManager.default.createDirectory(at: outFolder, withIntermediateDirectories: true)
                 let out = outFolder.appendingPathComponent("night.aws.jsonl").path
                 let pull = try CommandRunner.run(
-                    ["pull", "aws", "--region", "eu-west-1", "--out", out, "--endpoint-url", server.base, "--max-rps", "0"],
+                    ["pull", "aws", "--region", "eu-west-1", "--out", out, "--endpoint-url", server.base, "--rate-per-api", "0"],
                     environment: ["AWS_ACCESS_KEY_ID": "AKIDVALID", "AWS_SECRET_ACCESS_KEY": "valid/secret", "AWS_SESSION_TOKEN": "",
                                   "AWS_EC2_METADATA_DISABLED": "true", "HOME": folder.path])
                 #expect(pull.status == 1)

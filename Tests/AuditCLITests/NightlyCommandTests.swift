@@ -99,7 +99,7 @@ struct NightlyCommandTests {
                     try """
                         database: ${TEST_NIGHTLY_DB}
                         source:
-                          aws: {regions: [eu-west-1], endpoint_url: "\(server.base)", max_rps: 0}
+                          aws: {regions: [eu-west-1], endpoint_url: "\(server.base)", rate_per_api: 0}
                         pulls: nights
                         reports: {dir: reports, formats: [json]}
                         """.write(toFile: config, atomically: true, encoding: .utf8)

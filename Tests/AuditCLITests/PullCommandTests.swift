@@ -65,7 +65,7 @@ struct PullCommandTests {
             let out = folder.appendingPathComponent("night.aws.jsonl").path
             let pull = try CommandRunner.run(
                 ["pull", "aws", "--region", "eu-west-1", "--region", "us-east-1", "--region", "ap-southeast-2", "--out", out,
-                 "--endpoint-url", server.base, "--max-rps", "0", "--concurrency", "4", "--retry-base", "0.005"],
+                 "--endpoint-url", server.base, "--rate-per-api", "0", "--concurrency", "4", "--retry-base", "0.005"],
                 environment: environment)
             #expect(pull.status == 0, "\(pull.stderr)")
             #expect(pull.stdout.contains("pulled 1020 profiles of 6 instance(s) in 3 region(s)"))
@@ -95,7 +95,7 @@ struct PullCommandTests {
             let out = folder.appendingPathComponent("night.aws.jsonl").path
             let pull = try CommandRunner.run(
                 ["pull", "aws", "--region", "eu-west-1", "--region", "us-east-1", "--out", out,
-                 "--endpoint-url", server.base, "--max-rps", "0", "--concurrency", "8"],
+                 "--endpoint-url", server.base, "--rate-per-api", "0", "--concurrency", "8"],
                 environment: environment)
             #expect(pull.status == 0, "\(pull.stderr)")
             #expect(pull.stdout.contains("pulled 10020 profiles"), "\(pull.stdout)")

@@ -52,7 +52,8 @@ struct AWSCredentialTests {
                 _ = try AWSCredentialChain(environment: Self.isolated(files, folder: folder), profile: "sso-user").resolve()
                 Issue.record("an SSO profile resolved")
             } catch let error as PullError {
-                #expect(error.description.contains("aws configure export-credentials --profile sso-user"))
+                // IAM Identity Center is followed now: a profile whose sso-session section is missing says so.
+                #expect(error.description.contains("names sso_session corp"), "\(error.description)")
             }
             // Nothing anywhere: one message that says where to put them.
             do {

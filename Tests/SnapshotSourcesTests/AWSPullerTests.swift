@@ -19,7 +19,7 @@ struct AWSPullerTests {
     func puller(_ server: StandInServer, environment: [String: String], profile: String? = nil) throws -> AWSPuller {
         var puller = AWSPuller(regions: Self.regions, credentials: try RefreshingCredentials(chain: AWSCredentialChain(environment: environment, profile: profile)))
         puller.endpointOverride = URL(string: server.base)
-        puller.requestsPerSecond = 0
+        puller.quota = RequestQuota(perSecond: 0, burst: 5)
         puller.concurrency = 4
         puller.backoff = Backoff(attempts: 8, base: 0.005, cap: 0.02)
         return puller
@@ -116,8 +116,37 @@ struct AWSPullerTests {
         }
     }
 
+    @Test("the real AWS CLI: sts assume-role, and connect list-instances through a role_arn profile, accepted by the stand-in's STS")
+    func awsCLIAssumesRolesFromTheStandIn() throws {
+        try withFolder { folder in
+            try withConnectServer(["accounts": ["111122223333", "222233334444"], "deny": ["222233334444"], "regions": ["eu-west-1"], "instances": 1, "profiles": 4]) { server in
+                let assumed = try Self.aws(
+                    ["sts", "assume-role", "--role-arn", "arn:aws:iam::111122223333:role/ConnectAuditor", "--role-session-name", "check"],
+                    endpoint: server.base, secret: "stand-in/secret+key")
+                #expect(assumed.status == 0, "\(assumed.err)")
+                let credentials = (try JSONSerialization.jsonObject(with: Data(assumed.out.utf8)) as? [String: Any])?["Credentials"] as? [String: Any]
+                #expect((credentials?["AccessKeyId"] as? String)?.hasPrefix("ASIASTANDIN") == true && credentials?["Expiration"] != nil)
+                let denied = try Self.aws(
+                    ["sts", "assume-role", "--role-arn", "arn:aws:iam::222233334444:role/ConnectAuditor", "--role-session-name", "check"],
+                    endpoint: server.base, secret: "stand-in/secret+key")
+                #expect(denied.status != 0 && denied.err.contains("AccessDenied"), "\(denied.err)")
+                // botocore itself assumes the profile's role at the stand-in's STS, then signs Connect calls with it.
+                let config = folder.appendingPathComponent("config").path
+                try "[profile audit]\nrole_arn = arn:aws:iam::111122223333:role/ConnectAuditor\ncredential_source = Environment\n"
+                    .write(toFile: config, atomically: true, encoding: .utf8)
+                let listed = try Self.aws(
+                    ["connect", "list-instances", "--profile", "audit"], endpoint: server.base, secret: "stand-in/secret+key",
+                    extra: ["AWS_CONFIG_FILE": config, "AWS_ENDPOINT_URL_STS": server.base])
+                #expect(listed.status == 0, "\(listed.err)")
+                let requests = try server.requests()
+                let list = requests.filter { $0["operation"] as? String == "ListInstances" && $0["status"] as? Int == 200 }
+                #expect(list.count == 1 && list.first?["account"] as? String == "111122223333")
+            }
+        }
+    }
+
     /// Runs the real AWS CLI (v1, botocore) against `endpoint` with the stand-in's key id.
-    static func aws(_ arguments: [String], endpoint: String, secret: String) throws -> (status: Int32, out: String, err: String) {
+    static func aws(_ arguments: [String], endpoint: String, secret: String, extra: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["aws"] + arguments + ["--endpoint-url", endpoint, "--region", "eu-west-1", "--output", "json"]
@@ -126,6 +155,7 @@ struct AWSPullerTests {
         environment["AWS_ACCESS_KEY_ID"] = "AKIDSTANDIN"
         environment["AWS_SECRET_ACCESS_KEY"] = secret
         environment["AWS_EC2_METADATA_DISABLED"] = "true"
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

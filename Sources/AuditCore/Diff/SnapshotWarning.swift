@@ -8,4 +8,10 @@ package struct SnapshotWarning: Hashable, Sendable {
     /// `stale_observation`, `instance_missing`, ...
     package var kind: String
     package var detail: String
+
+    package init(key: String?, kind: String, detail: String) {
+        self.key = key
+        self.kind = kind
+        self.detail = detail
+    }
 }

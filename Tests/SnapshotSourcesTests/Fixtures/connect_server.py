@@ -24,7 +24,22 @@ BEHAVIOUR: {"access_key", "secret", "token" (optional), "regions": [...],
             "dump": PATH (every profile in the aws format, as a pull should write it),
             "path_prefix": "/some/prefix" (served under it, as behind a proxy; the signature
                            covers the whole path),
-            "no_arn_every": N (every Nth profile described without its Arn)}
+            "no_arn_every": N (every Nth profile described without its Arn),
+            "accounts": ["111122223333", ...] (each account its own profiles; default one account),
+            "deny": ["444455556666", ...] (AssumeRole into these accounts is AccessDenied),
+            "web_identity_token": TOKEN (AssumeRoleWithWebIdentity accepts this token only),
+            "sso_token": TOKEN (SSO GetRoleCredentials accepts this bearer token only),
+            "echo_secrets": true (STS and SSO errors repeat the token they refused, as a careless
+                             service might: the client must mask it),
+            "quota": {"rate": 2, "burst": 5} (a token bucket per account, region and API;
+                      above it, 429 ThrottlingException, as Amazon Connect answers)}
+
+The same port serves AWS STS (query protocol, botocore/data/sts/2011-06-15: POST / with
+Action=AssumeRole, signed for service "sts"; Action=AssumeRoleWithWebIdentity, unsigned;
+XML answers in the 2011-06-15 namespace, errors as <ErrorResponse><Error><Code>) and IAM
+Identity Center's GetRoleCredentials (botocore/data/sso/2019-06-10: GET /federation/
+credentials?role_name=&account_id=, header x-amz-sso_bearer_token). Credentials it issues
+are remembered: a Connect request signed with them reads the account they were issued for.
 """
 import base64
 import datetime
@@ -32,8 +47,10 @@ import hashlib
 import hmac
 import json
 import random
+import re
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote
 
@@ -61,7 +78,13 @@ def uuid(rng):
 
 
 def build():
-    rng = random.Random(11)
+    world = {}
+    for number, account in enumerate(behaviour.get("accounts", [ACCOUNT])):
+        world[account] = build_account(account, random.Random(11 + number))
+    return world
+
+
+def build_account(ACCOUNT, rng):
     world = {}
     for region in behaviour.get("regions", ["eu-west-1"]):
         instances = []
@@ -109,10 +132,15 @@ def build():
 
 
 world = build()
+# Issued credentials: access key -> (secret, token, account).
+issued = {}
+buckets = {}
 if "dump" in behaviour:
     lines = []
-    for instances in world.values():
-        for instance in instances:
+    for account, regions in world.items():
+        if account in behaviour.get("deny", []):
+            continue
+        for instance in (i for instances in regions.values() for i in instances):
             for profile in instance["profiles"] or []:
                 lines.append(json.dumps({"SecurityProfile": profile["body"], "Permissions": profile["permissions"],
                                          "Applications": profile["applications"]}, sort_keys=True))
@@ -144,9 +172,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def reply(self, status, body, error_type=None):
         # Logged before the answer goes out, so a client that has its answer finds the entry.
-        with lock:
-            with open(log_path, "a") as log:
-                log.write(json.dumps({"method": "GET", "path": self.path, "region": getattr(self, "region", None), "status": status}) + "\n")
+        self.log(status)
         data = json.dumps(body).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -157,8 +183,8 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
         return status
 
-    def verify(self):
-        """The region signed for, or an error answer's (status, body, type)."""
+    def verify(self, service, body=b""):
+        """(region, account) signed for, or an error answer's (status, body, type)."""
         authorization = self.headers.get("Authorization", "")
         if not authorization.startswith("AWS4-HMAC-SHA256 "):
             return None, (403, {"message": "Missing Authentication Token"}, "MissingAuthenticationTokenException")
@@ -166,12 +192,17 @@ class Handler(BaseHTTPRequestHandler):
         credential = fields.get("Credential", "").split("/")
         if len(credential) != 5 or credential[4] != "aws4_request":
             return None, (403, {"message": "Authorization header requires a valid Credential"}, "IncompleteSignature")
-        key_id, day, region, service, _ = credential
-        if key_id != behaviour["access_key"]:
+        key_id, day, region, signed_service, _ = credential
+        with lock:
+            known = issued.get(key_id)
+        if known is None and key_id == behaviour["access_key"]:
+            known = (behaviour["secret"], behaviour.get("token"), behaviour.get("accounts", [ACCOUNT])[0])
+        if known is None:
             return None, (403, {"message": "The security token included in the request is invalid."}, "UnrecognizedClientException")
+        secret, token, account = known
         signed = fields.get("SignedHeaders", "").split(";")
-        if service != "connect" or "host" not in signed or "x-amz-date" not in signed:
-            return None, (403, {"message": "Credential should be scoped to correct service: 'connect'."}, "InvalidSignatureException")
+        if signed_service != service or "host" not in signed or "x-amz-date" not in signed:
+            return None, (403, {"message": "Credential should be scoped to correct service: '%s'." % service}, "InvalidSignatureException")
         amz_date = self.headers.get("X-Amz-Date", "")
         try:
             when = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
@@ -179,8 +210,7 @@ class Handler(BaseHTTPRequestHandler):
             return None, (403, {"message": "X-Amz-Date is not a valid date"}, "IncompleteSignature")
         if abs((datetime.datetime.now(datetime.timezone.utc) - when).total_seconds()) > 900 or not amz_date.startswith(day):
             return None, (403, {"message": "Signature expired"}, "InvalidSignatureException")
-        if behaviour.get("token") and (self.headers.get("X-Amz-Security-Token") != behaviour["token"]
-                                       or "x-amz-security-token" not in signed):
+        if token and (self.headers.get("X-Amz-Security-Token") != token or "x-amz-security-token" not in signed):
             return None, (403, {"message": "The security token included in the request is invalid."}, "UnrecognizedClientException")
         path, _, query = self.path.partition("?")
         canonical_query = "&".join(sorted(
@@ -188,28 +218,140 @@ class Handler(BaseHTTPRequestHandler):
         canonical_headers = "".join(
             "%s:%s\n" % (name, ",".join(" ".join(v.split()) for v in (self.headers.get_all(name) or []))) for name in signed)
         canonical = "\n".join([self.command, quote(path, safe="/~"), canonical_query, canonical_headers, ";".join(signed),
-                               hashlib.sha256(b"").hexdigest()])
-        scope = "/".join([day, region, service, "aws4_request"])
+                               hashlib.sha256(body).hexdigest()])
+        scope = "/".join([day, region, signed_service, "aws4_request"])
         to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
-        key = sign(sign(sign(sign(("AWS4" + behaviour["secret"]).encode(), day), region), service), "aws4_request")
+        key = sign(sign(sign(sign(("AWS4" + secret).encode(), day), region), signed_service), "aws4_request")
         expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, fields.get("Signature", "")):
             return None, (403, {"message": "The request signature we calculated does not match the signature you provided. "
                                            "Check your AWS Secret Access Key and signing method."}, "InvalidSignatureException")
-        return region, None
+        return (region, account), None
+
+    def log(self, status, **extra):
+        with lock:
+            with open(log_path, "a") as log:
+                entry = {"method": self.command, "path": self.path, "region": getattr(self, "region", None),
+                         "account": getattr(self, "account", None), "operation": getattr(self, "operation", None),
+                         "status": status, "time": time.time()}
+                entry.update(extra)
+                log.write(json.dumps(entry) + "\n")
+
+    def issue(self, account):
+        """New temporary credentials for account."""
+        with lock:
+            state["issued"] = state.get("issued", 0) + 1
+            n = state["issued"]
+            key = "ASIASTANDIN%08d" % n
+            issued[key] = ("issued/secret/%d" % n, "issued-token-%d" % n, account)
+        expiration = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return key, issued[key][0], issued[key][1], expiration
+
+    def xml(self, status, text):
+        self.log(status)
+        data = text.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def sts_error(self, status, code, message):
+        self.xml(status, '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
+                         '<Code>%s</Code><Message>%s</Message></Error><RequestId>stand-in</RequestId></ErrorResponse>'
+                 % (code, message.replace("&", "&amp;").replace("<", "&lt;")))
+
+    def do_POST(self):
+        """AWS STS: AssumeRole (signed) and AssumeRoleWithWebIdentity (unsigned)."""
+        length = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(length)
+        form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        action = form.get("Action")
+        self.operation = action
+        if form.get("Version") != "2011-06-15":
+            return self.sts_error(400, "InvalidAction", "Could not find operation %s for version %s" % (action, form.get("Version")))
+        role = form.get("RoleArn", "")
+        match = re.match(r"^arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]+$", role)
+        if not match or not form.get("RoleSessionName"):
+            return self.sts_error(400, "ValidationError", "RoleArn and RoleSessionName are required")
+        account = match.group(1)
+        if action == "AssumeRole":
+            signer, error = self.verify("sts", body)
+            if error:
+                return self.sts_error(error[0], error[2], error[1].get("message", ""))
+            self.region, self.account = signer
+        elif action == "AssumeRoleWithWebIdentity":
+            if "Authorization" in self.headers:
+                return self.sts_error(400, "InvalidParameterValue", "AssumeRoleWithWebIdentity is not signed")
+            if form.get("WebIdentityToken") != behaviour.get("web_identity_token"):
+                echo = " for token %s" % form.get("WebIdentityToken") if behaviour.get("echo_secrets") else ""
+                return self.sts_error(400, "InvalidIdentityToken", "Couldn't retrieve verification key from your identity provider" + echo)
+        else:
+            return self.sts_error(400, "InvalidAction", "Could not find operation " + str(action))
+        if account in behaviour.get("deny", []) or account not in world:
+            return self.sts_error(403, "AccessDenied", "User is not authorized to perform: sts:AssumeRole on resource: " + role)
+        key, secret, token, expiration = self.issue(account)
+        self.xml(200, '<%sResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><%sResult><Credentials>'
+                      '<AccessKeyId>%s</AccessKeyId><SecretAccessKey>%s</SecretAccessKey><SessionToken>%s</SessionToken>'
+                      '<Expiration>%s</Expiration></Credentials><AssumedRoleUser><Arn>%s</Arn><AssumedRoleId>AROA:%s</AssumedRoleId>'
+                      '</AssumedRoleUser></%sResult><ResponseMetadata><RequestId>stand-in</RequestId></ResponseMetadata></%sResponse>'
+                 % (action, action, key, secret, token, expiration, role, form["RoleSessionName"], action, action))
+
+    def sso(self):
+        """IAM Identity Center GetRoleCredentials."""
+        self.operation = "GetRoleCredentials"
+        params = dict(parse_qsl(self.path.partition("?")[2]))
+        if self.headers.get("x-amz-sso_bearer_token") != behaviour.get("sso_token"):
+            echo = " (%s)" % self.headers.get("x-amz-sso_bearer_token") if behaviour.get("echo_secrets") else ""
+            return self.reply(401, {"message": "Session token not found or invalid" + echo}, "UnauthorizedException")
+        account = params.get("account_id")
+        if account not in world or not params.get("role_name"):
+            return self.reply(403, {"message": "No access"}, "ForbiddenException")
+        key, secret, token, _ = self.issue(account)
+        expiration = int((time.time() + 3600) * 1000)
+        return self.reply(200, {"roleCredentials": {"accessKeyId": key, "secretAccessKey": secret, "sessionToken": token,
+                                                    "expiration": expiration}})
+
+    def operation_of(self, parts):
+        return {"instance": "ListInstances", "security-profiles-summary": "ListSecurityProfiles",
+                "security-profiles": "DescribeSecurityProfile",
+                "security-profiles-permissions": "ListSecurityProfilePermissions",
+                "security-profiles-applications": "ListSecurityProfileApplications"}.get(parts[0] if parts else "", "Unknown")
+
+    def over_quota(self):
+        """Takes a token from this account, region and API's bucket; True when there is none."""
+        quota = behaviour.get("quota")
+        if not quota:
+            return False
+        now = time.monotonic()
+        with lock:
+            name = (self.account, self.region, self.operation)
+            tokens, updated = buckets.get(name, (float(quota["burst"]), now))
+            tokens = min(float(quota["burst"]), tokens + (now - updated) * quota["rate"])
+            if tokens < 1:
+                buckets[name] = (tokens, now)
+                return True
+            buckets[name] = (tokens - 1, now)
+            return False
 
     def do_GET(self):
         with lock:
             state["requests"] += 1
             number = state["requests"]
-        region, error = self.verify()
-        self.region = region
+        if self.path.startswith("/federation/credentials"):
+            return self.sso()
+        prefix = behaviour.get("path_prefix", "")
+        self.operation = self.operation_of(self.path.partition("?")[0][len(prefix):].strip("/").split("/"))
+        signer, error = self.verify("connect")
+        self.region, self.account = signer if signer else (None, None)
         if error:
             self.reply(error[0], error[1], error[2])
         elif behaviour.get("throttle_every") and number % behaviour["throttle_every"] == 0:
             self.reply(429, {"Message": "Rate exceeded"}, "ThrottlingException")
+        elif self.over_quota():
+            self.reply(429, {"Message": "Rate exceeded"}, "ThrottlingException")
         else:
-            self.route(region)
+            self.route(self.region)
 
     def page(self, items, key, extra=None):
         _, _, query = self.path.partition("?")
@@ -229,7 +371,7 @@ class Handler(BaseHTTPRequestHandler):
         if not path.startswith(prefix + "/"):
             return self.reply(404, {"Message": "not under " + prefix}, "ResourceNotFoundException")
         parts = path[len(prefix):].strip("/").split("/")
-        instances = world.get(region)
+        instances = world.get(self.account, {}).get(region)
         if instances is None:
             return self.reply(400, {"Message": "no such region in this stand-in"}, "InvalidRequestException")
         if parts == ["instance"]:
