@@ -27,8 +27,10 @@ package struct RequestQuota: Sendable, Equatable {
 
 /// Token buckets, one per key (an account, a Region and an API for Amazon Connect),
 /// created on first use: requests under one key wait for each other, never for another
-/// key's. A throttling answer halves that bucket's rate (down to a tenth of the quota),
-/// and each success gives a twentieth of the quota back, up to the quota.
+/// key's. A throttling answer empties that bucket and slows it to 70% of its rate (as the
+/// AWS SDKs' adaptive retry mode backs off by a factor of 0.7: botocore's
+/// `retries/throttling.py`, `_BETA = 0.7`), down to a quarter of the quota; each success gives a tenth of
+/// the quota back, up to the quota.
 ///
 /// The buckets hold one token less than the quota's burst: the server's bucket then always
 /// has a token of room for requests that the network delivers closer together than they
@@ -71,7 +73,7 @@ package final class QuotaBuckets: Sendable {
         guard quota.perSecond > 0 else { return }
         buckets.withLock { buckets in
             guard var bucket = buckets[key] else { return }
-            bucket.rate = max(quota.perSecond / 10, bucket.rate / 2)
+            bucket.rate = max(quota.perSecond / 4, bucket.rate * 0.7)
             bucket.tokens = min(bucket.tokens, 0)
             buckets[key] = bucket
         }
@@ -82,7 +84,7 @@ package final class QuotaBuckets: Sendable {
         guard quota.perSecond > 0 else { return }
         buckets.withLock { buckets in
             guard var bucket = buckets[key], bucket.rate < quota.perSecond else { return }
-            bucket.rate = min(quota.perSecond, bucket.rate + quota.perSecond / 20)
+            bucket.rate = min(quota.perSecond, bucket.rate + quota.perSecond / 10)
             buckets[key] = bucket
         }
     }
