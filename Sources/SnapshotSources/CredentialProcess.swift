@@ -96,7 +96,7 @@ package struct CredentialProcess: Sendable {
     /// `command` split into words as a POSIX shell splits them (Python's `shlex.split`):
     /// blanks separate words; `'...'` keeps everything; `"..."` keeps all but `\"`, `\\`,
     /// `\$` and `` \` ``; a backslash outside quotes keeps the next character.
-    static func words(of command: String) throws -> [String] {
+    package static func words(of command: String) throws -> [String] {
         var words: [String] = []
         var word = ""
         var inWord = false

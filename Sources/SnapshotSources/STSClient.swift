@@ -134,8 +134,8 @@ package struct STSClient: Sendable {
 
 /// The text of every leaf element of an STS XML answer, by element name (the first of each
 /// name): `AccessKeyId`, `Expiration`, `Code`, `Message`, ... Foundation's XML parser.
-enum STSAnswer {
-    static func fields(of data: Data) -> [String: String] {
+package enum STSAnswer {
+    package static func fields(of data: Data) -> [String: String] {
         let collector = Collector()
         let parser = XMLParser(data: data)
         parser.shouldProcessNamespaces = true

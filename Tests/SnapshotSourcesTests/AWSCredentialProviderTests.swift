@@ -19,6 +19,16 @@ struct AWSCredentialProviderTests {
         ].merging(extra) { _, new in new }
     }
 
+    /// Pulls one region of the stand-in with `chain`'s credentials: the profiles read.
+    static func pull(_ server: StandInServer, _ chain: AWSCredentialChain, into folder: URL) throws -> [String] {
+        var puller = AWSPuller(regions: ["eu-west-1"], credentials: try RefreshingCredentials(chain: chain))
+        puller.endpointOverride = URL(string: server.base)
+        puller.quota = RequestQuota(perSecond: 0, burst: 5)
+        let out = folder.appendingPathComponent("pulled-\(UUID().uuidString).jsonl")
+        _ = try puller.pull(to: out.path)
+        return try String(contentsOf: out, encoding: .utf8).split(separator: "\n").map(String.init)
+    }
+
     @Test("role_arn with source_profile, chained through a second role, with external_id: STS AssumeRole signed by the source")
     func assumeRoleChain() throws {
         try withFolder { folder in
@@ -76,17 +86,22 @@ struct AWSCredentialProviderTests {
             let token = "eyJraWQiOiJ3ZWItaWRlbnRpdHktdG9rZW4ifQ.payload.signature"
             let tokenFile = folder.appendingPathComponent("token").path
             try token.write(toFile: tokenFile, atomically: true, encoding: .utf8)
-            try withConnectServer(["accounts": ["111122223333"], "web_identity_token": token, "echo_secrets": true]) { server in
+            try withConnectServer(["accounts": ["111122223333"], "web_identity_token": token, "echo_secrets": true, "regions": ["eu-west-1"], "instances": 2]) { server in
                 let fromEnvironment = try AWSCredentialChain(environment: Self.isolated(server, folder, [
                     "AWS_WEB_IDENTITY_TOKEN_FILE": tokenFile, "AWS_ROLE_ARN": "arn:aws:iam::111122223333:role/Auditor", "AWS_REGION": "eu-west-2",
                 ])).resolve()
                 #expect(fromEnvironment.accessKeyID.hasPrefix("ASIASTANDIN"))
+                // A pull with them reads the role's account: its profiles, every call signed with the issued keys.
+                let pulled = try Self.pull(server, AWSCredentialChain(environment: Self.isolated(server, folder, [
+                    "AWS_WEB_IDENTITY_TOKEN_FILE": tokenFile, "AWS_ROLE_ARN": "arn:aws:iam::111122223333:role/Auditor", "AWS_REGION": "eu-west-2",
+                ])), into: folder)
+                #expect(pulled.count == 20 && pulled.allSatisfy { $0.contains("arn:aws:connect:eu-west-1:111122223333:instance/") })
                 try "[profile eks]\nweb_identity_token_file = \(tokenFile)\nrole_arn = arn:aws:iam::111122223333:role/Auditor\nregion = eu-west-1\n"
                     .write(to: folder.appendingPathComponent("config"), atomically: true, encoding: .utf8)
                 let fromProfile = try AWSCredentialChain(environment: Self.isolated(server, folder), profile: "eks").resolve()
                 #expect(fromProfile.accessKeyID.hasPrefix("ASIASTANDIN") && fromProfile.accessKeyID != fromEnvironment.accessKeyID)
                 let calls = try server.requests().filter { $0["operation"] as? String == "AssumeRoleWithWebIdentity" }
-                #expect(calls.count == 2 && calls.allSatisfy { $0["status"] as? Int == 200 })
+                #expect(calls.count == 3 && calls.allSatisfy { $0["status"] as? Int == 200 })
                 // A token the provider refuses: the stand-in echoes it in its message, which is masked.
                 let wrong = "eyJ3cm9uZyJ9.not-the-token.at-all"
                 try wrong.write(toFile: tokenFile, atomically: true, encoding: .utf8)
@@ -128,6 +143,11 @@ struct AWSCredentialProviderTests {
             let environment = ["HOME": folder.path, "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": folder.appendingPathComponent("config").path]
             let good = try AWSCredentialChain(environment: environment, profile: "process").resolve()
             #expect(good.accessKeyID == "AKIDSTANDIN" && good.secretAccessKey == "stand-in/secret+key")
+            try withConnectServer(["regions": ["eu-west-1"], "instances": 1, "profiles": 7]) { server in
+                let pulled = try Self.pull(server, AWSCredentialChain(environment: environment, profile: "process"), into: folder)
+                #expect(pulled.count == 7)
+                #expect(try server.requests().allSatisfy { $0["status"] as? Int == 200 })
+            }
             #expect(good.expiration == Instant(parsing: "2099-01-01T00:00:00Z") && good.source.contains("credential_process"))
             do {
                 _ = try AWSCredentialChain(environment: environment, profile: "failing").resolve()
@@ -207,5 +227,73 @@ struct AWSCredentialProviderTests {
         // A session token never goes in clear to another machine.
         #expect(throws: PullError.self) { try AWSEndpoints(environment: ["AWS_ENDPOINT_URL": "http://sts.example.com"]).url(.sts, region: "eu-west-1") }
         #expect(AWSPartition.of(region: "cn-northwest-1").name == "aws-cn" && AWSPartition.of(region: "eu-west-1").name == "aws")
+    }
+}
+
+@Suite("the pieces of the credential chain and the quotas, without a network")
+struct AWSChainPartsTests {
+    @Test("credential_process is split as a POSIX shell splits it (shlex), no shell run")
+    func words() throws {
+        #expect(try CredentialProcess.words(of: #"/usr/bin/tool --profile "a b" 'c "d"' e\ f"#) == ["/usr/bin/tool", "--profile", "a b", #"c "d""#, "e f"])
+        #expect(try CredentialProcess.words(of: #"x "a\"b\\c\d""#) == ["x", #"a"b\c\d"#])
+        #expect(try CredentialProcess.words(of: "  ") == [])
+        #expect(throws: PullError.self) { try CredentialProcess.words(of: "x 'open") }
+    }
+
+    @Test("the shared files: nested settings kept as parent.child, the credentials file wins over the config file")
+    func sharedFiles() throws {
+        try withFolder { folder in
+            try """
+                [default]
+                region = eu-west-1
+                [profile a]
+                services = local
+                role_arn = arn:aws:iam::111122223333:role/X
+                [services local]
+                sts =
+                  endpoint_url = http://127.0.0.1:9
+                connect =
+                    endpoint_url = http://127.0.0.1:8
+                [sso-session corp]
+                sso_region = eu-west-1
+                """.write(to: folder.appendingPathComponent("config"), atomically: true, encoding: .utf8)
+            try "[a]\nrole_arn = arn:aws:iam::222233334444:role/Y\n".write(to: folder.appendingPathComponent("credentials"), atomically: true, encoding: .utf8)
+            let files = try AWSConfigFiles(environment: ["HOME": folder.path,
+                "AWS_CONFIG_FILE": folder.appendingPathComponent("config").path,
+                "AWS_SHARED_CREDENTIALS_FILE": folder.appendingPathComponent("credentials").path])
+            #expect(files.services["local"] == ["sts": "", "sts.endpoint_url": "http://127.0.0.1:9", "connect": "", "connect.endpoint_url": "http://127.0.0.1:8"])
+            #expect(files.setting("role_arn", of: "a") == "arn:aws:iam::222233334444:role/Y")
+            #expect(files.setting("region", of: "default") == "eu-west-1" && files.ssoSessions["corp"]?["sso_region"] == "eu-west-1")
+            let endpoints = AWSEndpoints(environment: [:], profile: files.profiles["a"] ?? [:], services: files.services)
+            #expect(try endpoints.url(.sts, region: "eu-west-1").absoluteString == "http://127.0.0.1:9")
+            #expect(try endpoints.url(.connect, region: "eu-west-1").absoluteString == "http://127.0.0.1:8")
+        }
+    }
+
+    @Test("a throttled bucket slows alone, by 0.7 down to a quarter of the quota, and comes back with successes")
+    func buckets() {
+        let buckets = QuotaBuckets(quota: .connectDefault)
+        buckets.acquire("a|eu-west-1|DescribeSecurityProfile")
+        buckets.acquire("a|eu-west-1|ListSecurityProfilePermissions")
+        buckets.throttled("a|eu-west-1|DescribeSecurityProfile")
+        #expect(abs(buckets.rate("a|eu-west-1|DescribeSecurityProfile") - 1.4) < 1e-9)
+        #expect(buckets.rate("a|eu-west-1|ListSecurityProfilePermissions") == 2)
+        for _ in 0..<10 { buckets.throttled("a|eu-west-1|DescribeSecurityProfile") }
+        #expect(buckets.rate("a|eu-west-1|DescribeSecurityProfile") == 0.5)
+        for _ in 0..<30 { buckets.succeeded("a|eu-west-1|DescribeSecurityProfile") }
+        #expect(buckets.rate("a|eu-west-1|DescribeSecurityProfile") == 2)
+    }
+
+    @Test("an STS answer's fields and an STS error's code, from Foundation's XML parser")
+    func stsAnswers() {
+        let answer = STSAnswer.fields(of: Data("""
+            <AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>
+            <AccessKeyId>ASIAX</AccessKeyId><SecretAccessKey>s/k</SecretAccessKey><SessionToken>t&amp;t</SessionToken>
+            <Expiration>2026-12-07T05:00:00Z</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>
+            """.utf8))
+        #expect(answer["AccessKeyId"] == "ASIAX" && answer["SessionToken"] == "t&t" && answer["Expiration"] == "2026-12-07T05:00:00Z")
+        #expect(answer["Credentials"] == nil)
+        let error = STSAnswer.fields(of: Data(#"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>no</Message></Error></ErrorResponse>"#.utf8))
+        #expect(error["Code"] == "AccessDenied" && error["Message"] == "no")
     }
 }
