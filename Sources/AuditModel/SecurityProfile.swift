@@ -338,26 +338,62 @@ extension String {
     /// and blocks common in names and descriptions). Anything else (combining marks, jamo,
     /// compatibility ideographs, singletons such as U+212B) answers `false` and is normalized.
     var isKnownNFC: Bool {
-        let ascii = utf8.withContiguousStorageIfAvailable { bytes in
+        // ASCII (nearly every value) by one vectorised pass over the bytes; other text by
+        // decoding its scalars from the bytes in place (it is valid UTF-8), each checked
+        // against `isKnownNFCStarter`.
+        let known = utf8.withContiguousStorageIfAvailable { bytes -> Bool in
             var seen: UInt8 = 0
             for byte in bytes { seen |= byte }
-            return seen < 0x80
-        }
-        if ascii ?? utf8.allSatisfy({ $0 < 0x80 }) { return true }
-        return unicodeScalars.allSatisfy { scalar in
-            switch scalar.value {
-            case 0..<0x300,  // Latin, Latin-1, Extended-A and -B, IPA: precomposed letters are NFC
-                 0x2010...0x2027, 0x2030...0x205E,  // dashes, quotes, bullets, ellipsis, primes
-                 0x20A0...0x20C0,  // currency signs
-                 0x2190...0x2199, 0x219C...0x21AD, 0x21AF...0x21CC, 0x21D0...0x21FF,  // arrows without a decomposition
-                 0x2500...0x27BF,  // box drawing, shapes, symbols, dingbats
-                 0x3000...0x303F, 0x3041...0x3096, 0x30A1...0x30FA,  // CJK punctuation, kana (not the combining marks)
-                 0x4E00...0x9FFF, 0xAC00...0xD7A3,  // CJK unified ideographs, Hangul syllables
-                 0x1F300...0x1FAFF:  // emoji
-                return true
-            default:
-                return false
+            if seen < 0x80 { return true }
+            var index = 0
+            while index < bytes.count {
+                let lead = bytes[index]
+                if lead < 0x80 {
+                    index += 1
+                    continue
+                }
+                var scalar: UInt32
+                let length: Int
+                if lead < 0xE0 {
+                    scalar = UInt32(lead & 0x1F)
+                    length = 2
+                } else if lead < 0xF0 {
+                    scalar = UInt32(lead & 0x0F)
+                    length = 3
+                } else {
+                    scalar = UInt32(lead & 0x07)
+                    length = 4
+                }
+                guard index + length <= bytes.count else { return false }
+                for offset in 1..<length { scalar = scalar << 6 | UInt32(bytes[index + offset] & 0x3F) }
+                guard Self.isKnownNFCStarter(scalar) else { return false }
+                index += length
             }
+            return true
+        }
+        return known ?? isKnownNFCByScalars
+    }
+
+    /// `isKnownNFC` scalar by scalar: the plain rule the byte scan is tested against.
+    var isKnownNFCByScalars: Bool {
+        unicodeScalars.allSatisfy { Self.isKnownNFCStarter($0.value) }
+    }
+
+    /// Whether a scalar is a starter that no normalization changes or composes with what
+    /// precedes it (the blocks named below).
+    static func isKnownNFCStarter(_ scalar: UInt32) -> Bool {
+        switch scalar {
+        case 0..<0x300,  // ASCII, Latin-1, Extended-A and -B, IPA: precomposed letters are NFC
+             0x2010...0x2027, 0x2030...0x205E,  // dashes, quotes, bullets, ellipsis, primes
+             0x20A0...0x20C0,  // currency signs
+             0x2190...0x2199, 0x219C...0x21AD, 0x21AF...0x21CC, 0x21D0...0x21FF,  // arrows without a decomposition
+             0x2500...0x27BF,  // box drawing, shapes, symbols, dingbats
+             0x3000...0x303F, 0x3041...0x3096, 0x30A1...0x30FA,  // CJK punctuation, kana (not the combining marks)
+             0x4E00...0x9FFF, 0xAC00...0xD7A3,  // CJK unified ideographs, Hangul syllables
+             0x1F300...0x1FAFF:  // emoji
+            return true
+        default:
+            return false
         }
     }
 }

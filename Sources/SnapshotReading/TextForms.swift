@@ -26,42 +26,52 @@ enum TextForms {
         let bytes = Array(text.utf8)
         var index = 0
         var tags: [String] = []
+        // Each tag is built in one buffer, `key:value`, and made a string once.
+        var tag: [UInt8] = []
         func skipSpaces() { while index < bytes.count, bytes[index] == UInt8(ascii: " ") { index += 1 } }
-        func token() -> (text: String, quoted: Bool)? {
+        /// Appends one token's bytes to `tag`: whether it was quoted, or `nil` when there is none.
+        func token() -> Bool? {
             skipSpaces()
             guard index < bytes.count else { return nil }
-            var out: [UInt8] = []
             if bytes[index] == UInt8(ascii: "\"") {
                 index += 1
                 while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
                     if bytes[index] == UInt8(ascii: "\\"), index + 1 < bytes.count { index += 1 }
-                    out.append(bytes[index])
+                    tag.append(bytes[index])
                     index += 1
                 }
                 guard index < bytes.count else { return nil }
                 index += 1
-                return (String(decoding: out, as: UTF8.self), true)
+                return true
             }
+            let start = tag.count
             while index < bytes.count, bytes[index] != UInt8(ascii: "="), bytes[index] != UInt8(ascii: ","),
                   bytes[index] != UInt8(ascii: " ") {
                 if bytes[index] == UInt8(ascii: "\\"), index + 1 < bytes.count { index += 1 }
-                out.append(bytes[index])
+                tag.append(bytes[index])
                 index += 1
             }
-            return out.isEmpty ? nil : (String(decoding: out, as: UTF8.self), false)
+            return tag.count == start ? nil : false
         }
         skipSpaces()
         if index == bytes.count { return [] }
         while true {
-            guard let key = token() else { return nil }
+            tag.removeAll(keepingCapacity: true)
+            guard token() != nil else { return nil }
             skipSpaces()
             guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "="), bytes[index + 1] == UInt8(ascii: ">") else {
                 return nil
             }
             index += 2
-            guard let value = token() else { return nil }
-            let isNull = !value.quoted && value.text.uppercased() == "NULL"
-            tags.append(key.text + ":" + (isNull ? "" : value.text))
+            tag.append(UInt8(ascii: ":"))
+            let valueStart = tag.count
+            guard let quoted = token() else { return nil }
+            // An unquoted NULL (any case) is no value: `key:`.
+            if !quoted, tag.count - valueStart == 4,
+               String(decoding: tag[valueStart...], as: UTF8.self).uppercased() == "NULL" {
+                tag.removeSubrange(valueStart...)
+            }
+            tags.append(String(decoding: tag, as: UTF8.self))
             skipSpaces()
             if index == bytes.count { return tags }
             guard bytes[index] == UInt8(ascii: ",") else { return nil }

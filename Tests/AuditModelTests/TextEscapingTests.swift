@@ -107,4 +107,23 @@ struct TextEscapingTests {
         }
         return out
     }
+
+    @Test("the NFC check's byte scan agrees with the scalar-by-scalar rule, on every kind of text and on random scalars")
+    func nfcScanAgreesWithScalars() {
+        let samples = [
+            "", "plain ASCII", "Admins – EMEA", "Café", "Cafe\u{301}", "Å", "\u{212B}", "日本語のプロフィール", "한국어", "\u{1100}\u{1161}",
+            "emoji 🎧📞", "\u{1D400}", "tab\tand\u{7F}", "\u{2028}", "€ £ ¥", "→ ⇒ \u{219A}", Self.hostile,
+        ]
+        for text in samples { #expect(text.isKnownNFC == text.isKnownNFCByScalars, "\(text.unicodeScalars.map { String($0.value, radix: 16) })") }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let scalars = (0..<Int.random(in: 0...12, using: &generator)).compactMap { _ -> Unicode.Scalar? in
+                let ranges: [ClosedRange<UInt32>] = [0x20...0x7E, 0x80...0x3FF, 0x2000...0x2FFF, 0x3000...0xD7FF, 0xE000...0xFFFF, 0x10000...0x1FFFF]
+                return Unicode.Scalar(UInt32.random(in: ranges.randomElement(using: &generator)!, using: &generator))
+            }
+            var text = ""
+            text.unicodeScalars.append(contentsOf: scalars)
+            #expect(text.isKnownNFC == text.isKnownNFCByScalars)
+        }
+    }
 }
