@@ -116,7 +116,7 @@ struct AWSPullerTests {
         }
     }
 
-    @Test("the real AWS CLI: sts assume-role, and connect list-instances through a role_arn profile, accepted by the stand-in's STS")
+    @Test("the real AWS CLI: sts assume-role, and connect list-security-profiles through a role_arn profile, accepted by the stand-in's STS")
     func awsCLIAssumesRolesFromTheStandIn() throws {
         try withFolder { folder in
             try withConnectServer(["accounts": ["111122223333", "222233334444"], "deny": ["222233334444"], "regions": ["eu-west-1"], "instances": 1, "profiles": 4]) { server in
@@ -138,9 +138,17 @@ struct AWSPullerTests {
                     ["connect", "list-instances", "--profile", "audit"], endpoint: server.base, secret: "stand-in/secret+key",
                     extra: ["AWS_CONFIG_FILE": config, "AWS_ENDPOINT_URL_STS": server.base])
                 #expect(listed.status == 0, "\(listed.err)")
+                let instances = (try JSONSerialization.jsonObject(with: Data(listed.out.utf8)) as? [String: Any])?["InstanceSummaryList"] as? [[String: Any]]
+                let id = try #require(instances?.first?["Id"] as? String)
+                let profiles = try Self.aws(
+                    ["connect", "list-security-profiles", "--instance-id", id, "--profile", "audit"], endpoint: server.base, secret: "stand-in/secret+key",
+                    extra: ["AWS_CONFIG_FILE": config, "AWS_ENDPOINT_URL_STS": server.base])
+                #expect(profiles.status == 0, "\(profiles.err)")
+                let summaries = (try JSONSerialization.jsonObject(with: Data(profiles.out.utf8)) as? [String: Any])?["SecurityProfileSummaryList"] as? [Any]
+                #expect(summaries?.count == 4)
                 let requests = try server.requests()
-                let list = requests.filter { $0["operation"] as? String == "ListInstances" && $0["status"] as? Int == 200 }
-                #expect(list.count == 1 && list.first?["account"] as? String == "111122223333")
+                let connect = requests.filter { ["ListInstances", "ListSecurityProfiles"].contains($0["operation"] as? String) }
+                #expect(connect.count == 2 && connect.allSatisfy { $0["status"] as? Int == 200 && $0["account"] as? String == "111122223333" })
             }
         }
     }
