@@ -126,4 +126,20 @@ struct TextEscapingTests {
             #expect(text.isKnownNFC == text.isKnownNFCByScalars)
         }
     }
+
+    @Test("an ARN's account by its bytes agrees with splitting on ':' Characters, on real and broken ARNs")
+    func arnAccountAgreesWithSplitting() {
+        let samples = [
+            "arn:aws:connect:eu-west-2:111122223333:instance/abc/security-profile/def", "arn:aws:connect:eu-west-2:111122223333",
+            "arn:aws:connect:eu-west-2::instance/x", "arn:aws:connect:eu-west-2", "xarn:aws:connect:r:1:y", "arn::::", "arn:::::", "",
+            "arn:aws-cn:connect:cn-north-1:123456789012:instance/名前", "arn:aws:connect:r:\u{301}12:x", "arn:aws:connect:r:12\u{301}:x",
+        ]
+        for arn in samples { #expect(SecurityProfile.account(fromARN: arn) == SecurityProfile.accountBySplitting(arn), "\(arn)") }
+        let pieces = ["arn", ":", "aws", "connect", "eu-west-1", "1234", "", "/", "\u{301}", "é", "x"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3_000 {
+            let arn = (0..<Int.random(in: 0...12, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            #expect(SecurityProfile.account(fromARN: arn) == SecurityProfile.accountBySplitting(arn), "\(arn)")
+        }
+    }
 }
