@@ -132,17 +132,20 @@ struct AWSPullerTests {
                 #expect(denied.status != 0 && denied.err.contains("AccessDenied"), "\(denied.err)")
                 // botocore itself assumes the profile's role at the stand-in's STS, then signs Connect calls with it.
                 let config = folder.appendingPathComponent("config").path
+                // HOME in the test's folder: the AWS CLI caches assumed roles' credentials under
+                // ~/.aws/cli/cache, and one from another stand-in's STS would be refused here.
+                let cliEnvironment = ["AWS_CONFIG_FILE": config, "AWS_ENDPOINT_URL_STS": server.base, "HOME": folder.path]
                 try "[profile audit]\nrole_arn = arn:aws:iam::111122223333:role/ConnectAuditor\ncredential_source = Environment\n"
                     .write(toFile: config, atomically: true, encoding: .utf8)
                 let listed = try Self.aws(
                     ["connect", "list-instances", "--profile", "audit"], endpoint: server.base, secret: "stand-in/secret+key",
-                    extra: ["AWS_CONFIG_FILE": config, "AWS_ENDPOINT_URL_STS": server.base])
+                    extra: cliEnvironment)
                 #expect(listed.status == 0, "\(listed.err)")
                 let instances = (try JSONSerialization.jsonObject(with: Data(listed.out.utf8)) as? [String: Any])?["InstanceSummaryList"] as? [[String: Any]]
                 let id = try #require(instances?.first?["Id"] as? String)
                 let profiles = try Self.aws(
                     ["connect", "list-security-profiles", "--instance-id", id, "--profile", "audit"], endpoint: server.base, secret: "stand-in/secret+key",
-                    extra: ["AWS_CONFIG_FILE": config, "AWS_ENDPOINT_URL_STS": server.base])
+                    extra: cliEnvironment)
                 #expect(profiles.status == 0, "\(profiles.err)")
                 let summaries = (try JSONSerialization.jsonObject(with: Data(profiles.out.utf8)) as? [String: Any])?["SecurityProfileSummaryList"] as? [Any]
                 #expect(summaries?.count == 4)
