@@ -28,6 +28,8 @@ ensure_deps() {
     pkg-config --exists libpq 2>/dev/null || missing+=(libpq-dev)
     pkg-config --exists libcrypto 2>/dev/null || missing+=(libssl-dev)
     pkg-config --exists zlib 2>/dev/null || missing+=(zlib1g-dev)
+    # Foundation's XML parser (STS answers) loads libxml2.
+    pkg-config --exists libxml-2.0 2>/dev/null || missing+=(libxml2-dev)
     command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
     [ -n "$(pg_bindir 2>/dev/null)" ] || missing+=(postgresql)
     # The tests' stand-in servers (webhook, DDSQL, Amazon Connect, metadata) and the URL
