@@ -113,11 +113,11 @@ package struct AWSPuller {
         var profile: String
     }
 
-    /// One account and region's listing: its clients' tasks, or why it failed.
+    /// One account and region's listing: its instances and a task per profile (empty
+    /// when the listing failed; the failure is in `Failures`).
     struct Listing: Sendable {
         var instancesFound: Set<String> = []
         var tasks: [Task] = []
-        var failure: PullError?
     }
 
     /// Pulls into `path` (atomically; on any error no file is written).
@@ -165,10 +165,10 @@ package struct AWSPuller {
                     return try Self.list(clients[index], only: instances)
                 } catch let error as PullError {
                     if !isolated || error.endsThePull { failures.endPull(error) } else { failures.fail(clients[index].account, error.description) }
-                    return Listing(failure: error)
+                    return Listing()
                 } catch {
                     failures.endPull(PullError("\(error)"))
-                    return Listing(failure: PullError("\(error)"))
+                    return Listing()
                 }
             }
             if let fatal = failures.fatal { throw fatal }

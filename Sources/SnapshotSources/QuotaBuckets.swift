@@ -8,11 +8,9 @@ import Synchronization
 /// Connect APIs", "Throttling in Amazon Connect APIs"; the service quotas page
 /// docs.aws.amazon.com/connect/latest/adminguide/amazon-connect-service-limits.html, "API
 /// throttling quotas"). The documented default is a rate of 2 requests a second with a
-/// burst of 5 for each API (the API reference's "Throttling limits": "For all other
-/// operations, a RateLimit of 2 per second, and a BurstLimit of 5 per second"); the Service
-/// Quotas entries of the calls a pull makes (ListInstances L-98C95556, ListSecurityProfiles
-/// L-A408782D, DescribeSecurityProfile L-2AF5EEF5, ListSecurityProfilePermissions
-/// L-12900DCA) default to the same rate. Raise `perSecond` where an account's quotas were raised.
+/// burst of 5 for each API (the AWS SDKs' Amazon Connect client documentation: "For all
+/// other operations, a RateLimit of 2 per second, and a BurstLimit of 5 per second").
+/// Raise `perSecond` where an account's quotas were raised.
 package struct RequestQuota: Sendable, Equatable {
     package var perSecond: Double
     package var burst: Double

@@ -17,7 +17,7 @@ import FoundationXML
 /// `<AssumeRoleResult>` / `<AssumeRoleWithWebIdentityResult>`, whose `Credentials` hold
 /// `AccessKeyId`, `SecretAccessKey`, `SessionToken`, `Expiration` (all required);
 /// `DurationSeconds` 900 to 43200. Errors are `<ErrorResponse><Error><Code>` and `<Message>`
-/// (botocore's `QueryParser`), throttling is the code `Throttling`.
+/// (botocore's `QueryParser`).
 package struct STSClient: Sendable {
     package var endpoint: URL
     /// The region signed for (`us-east-1` for the global endpoint).
@@ -108,7 +108,7 @@ package struct STSClient: Sendable {
             if response.status == 200 { return fields }
             let code = fields["Code"] ?? "HTTP \(response.status)"
             let message = fields["Message"].map(response.redacted) ?? response.bodyPreview
-            guard code == "Throttling" || response.status >= 500 else {
+            guard Self.throttlingCodes.contains(code) || response.status >= 500 else {
                 throw PullError("STS refused \(action): \(code): \(message)" + Self.hint(for: code))
             }
             let problem = "\(code): \(message)"
@@ -118,11 +118,16 @@ package struct STSClient: Sendable {
         }
     }
 
+    /// Codes that mean "slow down", as botocore's standard retry mode lists them
+    /// (`botocore/retries/standard.py`, `_THROTTLED_ERROR_CODES`; STS answers `Throttling`).
+    static let throttlingCodes: Set<String> = ["Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"]
+
+    /// What to do about an error code (codes from the STS model's error shapes).
     static func hint(for code: String) -> String {
         switch code {
         case "AccessDenied":
             return " (the source identity needs sts:AssumeRole on the role, and the role's trust policy must name it)"
-        case "InvalidIdentityToken", "ExpiredToken", "IDPRejectedClaim":
+        case "InvalidIdentityToken", "ExpiredTokenException", "IDPRejectedClaim":
             return " (the web identity token was refused: check the role's trust policy for this identity provider and audience)"
         case "RegionDisabledException":
             return " (activate STS in this region in IAM's account settings, or use another region)"
