@@ -8,10 +8,10 @@ import PostgresClient
 /// definition of every index and foreign key of `profile_versions` and `change_events`
 /// (from the catalog, so the path follows whatever the migrations made; all but the
 /// indexes over closed versions, which no copied row enters: `closedVersionsOnly`),
-/// drops them and disables the statement trigger
-/// that checks new versions for overlap; `finish` recreates every index and constraint
-/// from its definition, which validates each unique, exclusion and foreign key over all
-/// rows, enables the trigger and runs its check once for the snapshot's versions
+/// drops them and the statement trigger that checks new versions for overlap; `finish`
+/// recreates every index, constraint and the trigger from its definition, which validates
+/// each unique, exclusion and foreign key over all rows, and runs the trigger's check once
+/// for the snapshot's versions
 /// (`connect_audit.refuse_overlap_in_snapshot`, migration 0011). A failure anywhere rolls
 /// the whole ingest back, definitions included: the guarantees of DESIGN §5 hold as on the
 /// row-by-row path, checked by the same tests, and `verify` passes after it.
@@ -35,13 +35,17 @@ struct BulkLoad {
     /// enters it, while rebuilding it would scan the whole table for nothing. Versions closed by the load's `UPDATE`s
     /// enter it, and are checked, as on the row-by-row path.
     private static let closedVersionsOnly = "(valid_to IS NOT NULL)"
-    /// The trigger whose per-statement check `finish` runs once instead.
+    /// The trigger whose per-statement check `finish` runs once instead. Dropped, not
+    /// disabled: PostgreSQL keeps a disabled trigger's transition table, so a `COPY` would
+    /// still store every row it writes a second time (spilled to a temporary file).
     private static let overlapTrigger = "profile_versions_no_overlap_inserted"
 
     private let connection: PostgresConnection
     /// Statements that recreate what `begin` dropped: each table's indexes, then the
     /// foreign keys. `restoreVersionIndexes()` runs the versions' early.
     private var restore: [(statement: String, ofVersions: Bool, isForeignKey: Bool)]
+    /// The `CREATE TRIGGER` statement of `overlapTrigger`, as the catalog prints it.
+    private let overlapTriggerDefinition: String
 
     /// Drops the indexes and foreign keys when `rows` new versions are many, outnumber
     /// those already stored, and this role owns the tables; otherwise `nil` (row by row).
@@ -103,8 +107,11 @@ struct BulkLoad {
             drop.append("DROP INDEX \(try row.decode(String.self, at: 0))")
             indexes.append((try row.decode(String.self, at: 1), try row.decode(Bool.self, at: 2), false))
         }
+        overlapTriggerDefinition = try connection.query("""
+            SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = $1::regclass AND tgname = $2
+            """, [Self.versionsTable, Self.overlapTrigger])[0].decode(String.self, at: 0)
+        drop.append("DROP TRIGGER \(Self.overlapTrigger) ON \(Self.versionsTable)")
         for statement in drop { try connection.execute(statement) }
-        try connection.execute("ALTER TABLE connect_audit.profile_versions DISABLE TRIGGER \(Self.overlapTrigger)")
         // Room for the index builds' sorts, for this transaction only: with the default
         // 64 MB PostgreSQL gives a build one parallel worker, with 256 MB two.
         try connection.execute("SET LOCAL maintenance_work_mem = '256MB'")
@@ -119,14 +126,14 @@ struct BulkLoad {
         restore.removeAll { $0.ofVersions && !$0.isForeignKey }
     }
 
-    /// Recreates every index and constraint not restored yet, enables the trigger and
-    /// checks the versions of `snapshotID` for overlap, as the trigger would have.
+    /// Recreates every index and constraint not restored yet and the trigger, and checks
+    /// the versions of `snapshotID` for overlap, as the trigger would have.
     func finish(snapshotID: Int64) throws {
         // The snapshot's deferred check (its counts are its events) runs now, with its events
         // written: a foreign key to `snapshots` cannot be added while it is pending.
         try connection.execute("SET CONSTRAINTS connect_audit.snapshots_match_events IMMEDIATE")
         for step in restore { try connection.execute(step.statement) }
-        try connection.execute("ALTER TABLE connect_audit.profile_versions ENABLE TRIGGER \(Self.overlapTrigger)")
+        try connection.execute(overlapTriggerDefinition)
         try connection.execute("SELECT connect_audit.refuse_overlap_in_snapshot($1)", [snapshotID])
     }
 }

@@ -47,7 +47,7 @@ struct FirstLoadTests {
             SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), '; ' ORDER BY conname) FROM pg_constraint
             WHERE conrelid IN ('connect_audit.profile_versions'::regclass, 'connect_audit.change_events'::regclass)
             UNION ALL
-            SELECT string_agg(tgname || ' ' || tgenabled::text, '; ' ORDER BY tgname) FROM pg_trigger
+            SELECT string_agg(tgname || ' ' || tgenabled::text || ' ' || pg_get_triggerdef(oid), '; ' ORDER BY tgname) FROM pg_trigger
             WHERE tgrelid = 'connect_audit.profile_versions'::regclass AND NOT tgisinternal
             """).map { $0.values[0] }
     }
