@@ -109,7 +109,16 @@ struct Ingest: ParsableCommand {
         defer { connection.close() }
         let ingestor = Ingestor(connection: connection)
         var reports: [IngestReport] = []
+        var userReports: [[String: Any]] = []
         for group in groups {
+            if !parts, let file = group.first, UserIngest.isUserExport(file) {
+                let (users, outcome) = try UserIngest.run(
+                    file: file, capturedAt: try capturedAt ?? Self.pulledAt(group) ?? Instant.now, scope: scope,
+                    maxDeleteFraction: maxDeleteFraction, dryRun: dryRun, connection: UserIngestor(connection: connection))
+                if output == .text { print(UserIngest.text(source: file, users: users, outcome: outcome)) }
+                userReports.append(UserIngest.json(source: file, users: users, outcome: outcome))
+                continue
+            }
             var request = IngestRequest(
                 snapshot: .unread,
                 source: group.joined(separator: ","),
@@ -129,7 +138,7 @@ struct Ingest: ParsableCommand {
             ProcessLifetime.keepUntilExit((snapshot, outcome))
         }
         ProcessLifetime.keepUntilExit(reports)
-        if output == .json { print(IngestReport.json(reports)) }
+        if output == .json { print(IngestReport.json(reports, users: userReports)) }
         if let target = try digests.target() {
             let written = try target.write(connection)
             Progress.say("wrote \(written.count) signed digest(s) to \(target.folder)")

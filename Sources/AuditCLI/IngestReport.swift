@@ -38,7 +38,7 @@ struct IngestReport {
     }
 
     /// A JSON array with one object per snapshot: stable field names.
-    static func json(_ reports: [IngestReport]) -> String {
+    static func json(_ reports: [IngestReport], users: [[String: Any]] = []) -> String {
         let objects: [[String: Any]] = reports.map { report in
             var object: [String: Any] = ["source": report.source, "rows": report.rows]
             switch report.outcome {
@@ -62,7 +62,7 @@ struct IngestReport {
             }
             return object
         }
-        let data = (try? JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("[]".utf8)
+        let data = (try? JSONSerialization.data(withJSONObject: objects + users, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("[]".utf8)
         return String(decoding: data, as: UTF8.self)
     }
 

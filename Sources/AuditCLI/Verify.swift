@@ -31,7 +31,7 @@ struct Verify: ParsableCommand {
             }
             print("digests: \(files.count) signed digest(s) in \(digests) match the history")
         }
-        print("ok: \(report.eventsChecked) events chained, \(report.versions) versions consistent")
+        print("ok: \(report.eventsChecked) events chained, \(report.versions) versions consistent, \(report.userEventsChecked) user events chained")
         if let head = report.head {
             print("chain head: event #\(head.id) \(head.hash) (keep it elsewhere: a history rewritten back from here would not match it)")
         } else {

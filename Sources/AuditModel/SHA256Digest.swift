@@ -10,7 +10,7 @@ package struct SHA256Digest: Hashable, Comparable, Sendable, CustomStringConvert
     }
 
     /// The digest of `bytes`.
-    init(of bytes: UnsafeRawBufferPointer) {
+    package init(of bytes: UnsafeRawBufferPointer) {
         self.init { SHA256.digest(of: bytes, into: $0) }
     }
 

@@ -51,6 +51,10 @@ package struct HistoryVerifier {
             if report.firstProblem == nil, let row = try connection.query(Self.miscounted).first, let detail = row.values[0] {
                 report.firstProblem = "the discoveries counted by instance are the discovered events: \(detail)"
             }
+            // The user events' chain of their own (migration 0021).
+            let userEvents = try UserIngestor.storedEvents(connection)
+            report.userEventsChecked = userEvents.count
+            if report.firstProblem == nil { report.firstProblem = UserEventChain.firstBreak(userEvents) }
         }
         return report
     }

@@ -10,7 +10,7 @@ package enum StoreError: Error, Equatable, CustomStringConvertible {
     /// A snapshot at or after this one already covers an overlapping scope.
     case staleSnapshot(capturedAt: Instant, newerID: Int64, newerCapturedAt: Instant)
     /// The snapshot would delete more than `--max-delete-fraction` of its scope.
-    case tooManyDeletions(deleted: Int, openInScope: Int, limit: Double)
+    case tooManyDeletions(deleted: Int, openInScope: Int, limit: Double, of: String = "profiles")
     /// The database changed under the ingest in a way the lock should have prevented.
     case concurrentChange(String)
     /// A baseline of that name exists already.
@@ -34,9 +34,9 @@ package enum StoreError: Error, Equatable, CustomStringConvertible {
             return "snapshot captured at \(capturedAt.iso8601) is not newer than snapshot #\(newerID)"
                 + " captured at \(newerCapturedAt.iso8601) for an overlapping scope; history never goes backwards."
                 + " Nothing was written; pass the right --captured-at, or ingest older exports first"
-        case .tooManyDeletions(let deleted, let openInScope, let limit):
+        case .tooManyDeletions(let deleted, let openInScope, let limit, let subject):
             let percent = openInScope == 0 ? 0 : Double(deleted) * 100 / Double(openInScope)
-            return "the snapshot would delete \(deleted) of \(openInScope) open profiles in its scope"
+            return "the snapshot would delete \(deleted) of \(openInScope) open \(subject) in its scope"
                 + " (\(Int(percent.rounded()))%, more than --max-delete-fraction \(limit)); nothing was written."
                 + " If the export is truncated, export again; if the deletions are real, raise --max-delete-fraction"
         case .baselineExists(let name):

@@ -5,6 +5,8 @@ package struct VerifyReport: Sendable {
     package var eventsChecked = 0
     /// Versions in the history.
     package var versions = 0
+    /// User events whose links were checked (their chain is separate).
+    package var userEventsChecked = 0
     /// The chain's head: the last event's id and hash (anchor it elsewhere to detect a
     /// history rewritten and re-chained from there back).
     package var head: (id: Int64, hash: String)?

@@ -1,0 +1,235 @@
+import AuditCore
+import AuditModel
+import AuditTime
+import Foundation
+import PostgresClient
+
+/// What to ingest from a user export.
+package struct UserIngestRequest: Sendable {
+    package var users: [(user: ConnectUser, rowDigest: SHA256Digest)]
+    /// Where it came from (file names), for the `user_snapshots` row.
+    package var source: String
+    package var capturedAt: Instant
+    /// `--scope`, or `nil` for the instances the export holds.
+    package var scope: SnapshotScope?
+    package var maxDeleteFraction: Double
+    package var dryRun: Bool
+
+    package init(
+        users: [(user: ConnectUser, rowDigest: SHA256Digest)], source: String, capturedAt: Instant, scope: SnapshotScope?,
+        maxDeleteFraction: Double, dryRun: Bool
+    ) {
+        self.users = users
+        self.source = source
+        self.capturedAt = capturedAt
+        self.scope = scope
+        self.maxDeleteFraction = maxDeleteFraction
+        self.dryRun = dryRun
+    }
+
+    /// The scope the export speaks for: `scope`, else the instances it holds.
+    package var effectiveScope: SnapshotScope { scope ?? .instances(Set(users.map(\.user.instance))) }
+
+    /// SHA-256 over the users' keys and content hashes in key order, with the scope: the
+    /// same content under the same scope is the same snapshot.
+    var contentDigest: String {
+        var bytes: [UInt8] = Array("connect-audit/user-snapshot/v1".utf8)
+        bytes.appendChunk(effectiveScope.description)
+        for user in users.map(\.user).sorted(by: { $0.key < $1.key }) {
+            bytes.appendChunk(user.key)
+            bytes.appendChunk(user.contentHash)
+        }
+        return SHA256.hex(of: bytes)
+    }
+}
+
+/// What a user ingest did.
+package enum UserIngestOutcome: Sendable {
+    /// Written as user snapshot `snapshotID`.
+    case ingested(snapshotID: Int64, changes: UserChangeSet)
+    /// The same content and scope as user snapshot `snapshotID`: nothing written.
+    case unchanged(snapshotID: Int64)
+    /// A dry run: what would be written.
+    case dryRun(changes: UserChangeSet)
+}
+
+/// Writes user snapshots: one transaction under the ingest lock, as `Ingestor` writes
+/// profile snapshots (stale and repeated snapshots refused, mass deletions refused, every
+/// version and event or none).
+package struct UserIngestor {
+    private let connection: PostgresConnection
+
+    package init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    package func ingest(_ request: UserIngestRequest) throws -> UserIngestOutcome {
+        let scope = request.effectiveScope
+        let digest = request.contentDigest
+        return try connection.withTransaction { connection -> UserIngestOutcome in
+            try connection.execute("SELECT pg_advisory_xact_lock($1)", [Ingestor.lockKey])
+            if let newest = try connection.query("""
+                SELECT id, captured_at, content_sha256 FROM connect_audit.user_snapshots ORDER BY captured_at DESC, id DESC LIMIT 1
+                """).first {
+                let (id, capturedAt) = (try newest.decode(Int64.self, at: 0), try newest.decode(Instant.self, at: 1))
+                if try newest.decode(String.self, at: 2) == digest { return .unchanged(snapshotID: id) }
+                // History never goes backwards: a user export older than the last is refused.
+                if capturedAt >= request.capturedAt {
+                    throw StoreError.staleSnapshot(capturedAt: request.capturedAt, newerID: id, newerCapturedAt: capturedAt)
+                }
+            }
+            let open = try openUsers(connection)
+            let unseen = request.users.map(\.user.key).filter { open[$0] == nil }
+            var lastVersions: [String: Int] = [:]
+            if !unseen.isEmpty {
+                for row in try connection.query("""
+                    SELECT user_key, max(version) FROM connect_audit.user_versions WHERE user_key = ANY($1) GROUP BY user_key
+                    """, [unseen]) {
+                    lastVersions[try row.decode(String.self, at: 0)] = try row.decode(Int.self, at: 1)
+                }
+            }
+            let knownInstances = Set(try connection.query("SELECT DISTINCT instance FROM connect_audit.user_events").map {
+                try $0.decode(String.self, at: 0)
+            })
+            let changes = UserDiffer.diff(
+                request.users, open: open, lastVersions: lastVersions, knownInstances: knownInstances, scope: scope)
+            if changes.deletionFraction > request.maxDeleteFraction {
+                throw StoreError.tooManyDeletions(
+                    deleted: changes.count(.deleted), openInScope: changes.openInScope, limit: request.maxDeleteFraction, of: "users")
+            }
+            if request.dryRun { return .dryRun(changes: changes) }
+            let snapshotID = try connection.query("""
+                INSERT INTO connect_audit.user_snapshots (captured_at, source, scope_kind, scope_ids, content_sha256, user_count, event_count)
+                VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id
+                """, [request.capturedAt, request.source, scope.kind, scope.ids, digest, request.users.count, changes.events.count])[0]
+                .decode(Int64.self, at: 0)
+            if !changes.closedVersions.isEmpty {
+                let closed = changes.closedVersions.sorted { $0.key < $1.key }
+                let updated = try connection.execute("""
+                    UPDATE connect_audit.user_versions v SET valid_to = $1
+                    FROM unnest($2::text[], $3::int[]) AS c (user_key, version)
+                    WHERE v.user_key = c.user_key AND v.version = c.version AND v.valid_to IS NULL
+                    """, [request.capturedAt, closed.map(\.key), "{" + closed.map { String($0.value) }.joined(separator: ",") + "}"])
+                guard updated.affectedRows == closed.count else {
+                    throw StoreError.concurrentChange("closed \(updated.affectedRows) of \(closed.count) open user versions")
+                }
+            }
+            try writeVersions(changes, snapshotID: snapshotID, validFrom: request.capturedAt, connection)
+            try writeEvents(changes.events, snapshotID: snapshotID, observedAt: request.capturedAt, connection)
+            return .ingested(snapshotID: snapshotID, changes: changes)
+        }
+    }
+
+    /// Every open user version, by key (one binary `COPY`).
+    private func openUsers(_ connection: PostgresConnection) throws -> [String: OpenUser] {
+        var open: [String: OpenUser] = [:]
+        _ = try connection.copyOutBinary("""
+            COPY (SELECT user_key, version, content_hash, row_sha256, username, id, arn, account_id, security_profile_ids,
+                         routing_profile_id, hierarchy_group_id, last_modified_time
+                  FROM connect_audit.user_versions WHERE valid_to IS NULL) TO STDOUT (FORMAT binary)
+            """) { row in
+            guard let key = try row.string(at: 0), let version = try row.int32(at: 1), let hash = try row.string(at: 2) else {
+                throw StoreError.tampered("an open user version has no key, version or content hash")
+            }
+            let user = ConnectUser(
+                key: key, username: try row.string(at: 4), id: try row.string(at: 5), arn: try row.string(at: 6),
+                accountID: try row.string(at: 7), securityProfileIDs: try row.textArray(at: 8) ?? [],
+                routingProfileID: try row.string(at: 9), hierarchyGroupID: try row.string(at: 10),
+                lastModifiedTime: try row.timestamp(at: 11))
+            open[key] = OpenUser(
+                key: key, version: Int(version), contentHash: hash,
+                rowDigest: try row.bytes(at: 3).flatMap(SHA256Digest.init(bytes:)), user: user)
+        }
+        return open
+    }
+
+    private static let versionColumns = [
+        "user_key", "version", "valid_from", "snapshot_id", "instance", "account_id", "username", "id", "arn",
+        "security_profile_ids", "routing_profile_id", "hierarchy_group_id", "last_modified_time", "content_hash", "row_sha256",
+    ]
+
+    private func writeVersions(_ changes: UserChangeSet, snapshotID: Int64, validFrom: Instant, _ connection: PostgresConnection) throws {
+        guard !changes.newVersions.isEmpty else { return }
+        _ = try connection.copyInBinary(
+            "COPY connect_audit.user_versions (\(Self.versionColumns.joined(separator: ", "))) FROM STDIN (FORMAT binary)",
+            columns: Self.versionColumns.count
+        ) { writer in
+            for (user, version, digest) in changes.newVersions {
+                writer.text(user.key)
+                writer.int32(Int32(version))
+                writer.timestamp(validFrom)
+                writer.int64(snapshotID)
+                writer.text(user.instance)
+                writer.text(user.accountID)
+                writer.text(user.username)
+                writer.text(user.id)
+                writer.text(user.arn)
+                writer.textArray(user.securityProfileIDs)
+                writer.text(user.routingProfileID)
+                writer.text(user.hierarchyGroupID)
+                writer.timestamp(user.lastModifiedTime)
+                writer.text(user.contentHash)
+                digest.withBytes { writer.bytea($0) }
+                try writer.endRow()
+            }
+        }
+    }
+
+    static let eventColumns = [
+        "id", "snapshot_id", "user_key", "kind", "observed_at", "from_version", "to_version", "username", "instance",
+        "profiles_added", "profiles_removed", "changed_fields", "prev_hash", "hash",
+    ]
+
+    private func writeEvents(_ drafts: [UserEventDraft], snapshotID: Int64, observedAt: Instant, _ connection: PostgresConnection) throws {
+        guard !drafts.isEmpty else { return }
+        let head = try connection.query("SELECT id, hash FROM connect_audit.user_events ORDER BY id DESC LIMIT 1").first
+        let events = UserEventChain.chain(
+            drafts, snapshotID: snapshotID, observedAt: observedAt, after: try head?.decode(Int64.self, at: 0) ?? 0,
+            lastHash: try head?.decode(String.self, at: 1) ?? EventChain.genesis)
+        _ = try connection.copyInBinary(
+            "COPY connect_audit.user_events (\(Self.eventColumns.joined(separator: ", "))) FROM STDIN (FORMAT binary)",
+            columns: Self.eventColumns.count
+        ) { writer in
+            for event in events {
+                let draft = event.draft
+                writer.int64(event.id)
+                writer.int64(event.snapshotID)
+                writer.text(draft.key)
+                writer.text(draft.kind.rawValue)
+                writer.timestamp(event.observedAt)
+                writer.int32(draft.fromVersion.map(Int32.init))
+                writer.int32(draft.toVersion.map(Int32.init))
+                writer.text(draft.username)
+                writer.text(draft.instance)
+                writer.textArray(draft.profilesAdded)
+                writer.textArray(draft.profilesRemoved)
+                writer.textArray(draft.changedFields)
+                writer.text(event.previousHash)
+                writer.text(event.hash)
+                try writer.endRow()
+            }
+        }
+    }
+
+    /// Every user event in id order, as stored (for `verify`).
+    static func storedEvents(_ connection: PostgresConnection) throws -> [ChainedUserEvent] {
+        var events: [ChainedUserEvent] = []
+        _ = try connection.copyOutBinary("""
+            COPY (SELECT \(eventColumns.joined(separator: ", ")) FROM connect_audit.user_events ORDER BY id) TO STDOUT (FORMAT binary)
+            """) { row in
+            guard let id = try row.int64(at: 0), let snapshotID = try row.int64(at: 1), let key = try row.string(at: 2),
+                  let kindText = try row.string(at: 3), let observedAt = try row.timestamp(at: 4),
+                  let instance = try row.string(at: 8), let previous = try row.string(at: 12), let hash = try row.string(at: 13)
+            else { throw StoreError.tampered("a user event has a NULL where the schema allows none") }
+            guard let kind = UserChangeKind(rawValue: kindText) else {
+                throw StoreError.schemaNewer("user_events has an unknown kind \(kindText)")
+            }
+            let draft = UserEventDraft(
+                key: key, kind: kind, fromVersion: try row.int32(at: 5).map(Int.init), toVersion: try row.int32(at: 6).map(Int.init),
+                username: try row.string(at: 7), instance: instance, profilesAdded: try row.textArray(at: 9) ?? [],
+                profilesRemoved: try row.textArray(at: 10) ?? [], changedFields: try row.textArray(at: 11) ?? [])
+            events.append(ChainedUserEvent(id: id, snapshotID: snapshotID, observedAt: observedAt, draft: draft, previousHash: previous, hash: hash))
+        }
+        return events
+    }
+}

@@ -1,0 +1,179 @@
+-- connect-audit schema, version 21: Amazon Connect users, the security profiles each holds,
+-- and the access that follows (docs/users.md). A user snapshot is ingested as a profile
+-- snapshot is: versions valid from one capture until the next that differs, events chained
+-- by SHA-256, nothing deleted or rewritten. Only what decides access is kept: no names of
+-- people, e-mail, phone numbers or directory ids.
+
+CREATE TABLE connect_audit.user_snapshots (
+    id            bigserial PRIMARY KEY,
+    captured_at   timestamptz NOT NULL,
+    ingested_at   timestamptz NOT NULL DEFAULT now(),
+    source        text NOT NULL,
+    scope_kind    text NOT NULL CHECK (scope_kind IN ('all', 'account', 'instance')),
+    scope_ids     text[] NOT NULL DEFAULT '{}',
+    -- SHA-256 of the users' keys and content hashes in key order: the same content ingested
+    -- again (under the same scope) is a no-op.
+    content_sha256 text NOT NULL CHECK (octet_length(content_sha256) = 64),
+    user_count    integer NOT NULL CHECK (user_count >= 0),
+    event_count   integer NOT NULL CHECK (event_count >= 0)
+);
+CREATE INDEX user_snapshots_captured_at ON connect_audit.user_snapshots (captured_at);
+
+CREATE TABLE connect_audit.user_versions (
+    user_key             text COLLATE "C" NOT NULL CHECK (user_key <> ''),
+    version              integer NOT NULL CHECK (version >= 1),
+    valid_from           timestamptz NOT NULL,
+    valid_to             timestamptz CHECK (valid_to IS NULL OR valid_to > valid_from),
+    snapshot_id          bigint NOT NULL REFERENCES connect_audit.user_snapshots (id),
+    -- The Amazon Connect instance (from the ARN, else the account): the user's profile ids
+    -- name profiles of this instance (profile_versions.scope_instance, .id).
+    instance             text NOT NULL,
+    account_id           text,
+    username             text,
+    id                   text,
+    arn                  text,
+    security_profile_ids text[] NOT NULL DEFAULT '{}',
+    routing_profile_id   text,
+    hierarchy_group_id   text,
+    last_modified_time   timestamptz,
+    content_hash         text NOT NULL CHECK (octet_length(content_hash) = 64),
+    row_sha256           bytea CHECK (octet_length(row_sha256) = 32),
+    PRIMARY KEY (user_key, version)
+);
+CREATE UNIQUE INDEX user_versions_one_open ON connect_audit.user_versions (user_key) WHERE valid_to IS NULL;
+-- Who holds a profile: by the profile's id within its instance.
+CREATE INDEX user_versions_profiles ON connect_audit.user_versions USING gin (security_profile_ids);
+
+CREATE FUNCTION connect_audit.close_user_version_once() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.valid_to IS NOT NULL THEN
+        RAISE EXCEPTION 'version % of user % is already closed', OLD.version, OLD.user_key
+            USING ERRCODE = 'restrict_violation';
+    END IF;
+    IF (to_jsonb(NEW) - 'valid_to') IS DISTINCT FROM (to_jsonb(OLD) - 'valid_to') THEN
+        RAISE EXCEPTION 'only valid_to of a user version may change'
+            USING ERRCODE = 'restrict_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER user_versions_close_once BEFORE UPDATE ON connect_audit.user_versions
+    FOR EACH ROW EXECUTE FUNCTION connect_audit.close_user_version_once();
+CREATE TRIGGER user_versions_no_delete BEFORE DELETE ON connect_audit.user_versions
+    FOR EACH ROW EXECUTE FUNCTION connect_audit.refuse_change();
+
+CREATE TABLE connect_audit.user_events (
+    id               bigint PRIMARY KEY CHECK (id >= 1),
+    snapshot_id      bigint NOT NULL REFERENCES connect_audit.user_snapshots (id),
+    user_key         text COLLATE "C" NOT NULL,
+    kind             text NOT NULL CHECK (kind IN ('created', 'discovered', 'recreated', 'deleted', 'assigned', 'unassigned', 'modified')),
+    observed_at      timestamptz NOT NULL,
+    from_version     integer,
+    to_version       integer,
+    username         text,
+    instance         text NOT NULL,
+    profiles_added   text[] NOT NULL DEFAULT '{}',
+    profiles_removed text[] NOT NULL DEFAULT '{}',
+    changed_fields   text[] NOT NULL DEFAULT '{}',
+    -- The chain: each hash covers the event and the hash before it (docs/users.md).
+    prev_hash        text COLLATE "C" NOT NULL CHECK (octet_length(prev_hash) = 64),
+    hash             text COLLATE "C" NOT NULL CHECK (octet_length(hash) = 64),
+    CONSTRAINT user_events_chain_no_fork UNIQUE (prev_hash)
+);
+CREATE INDEX user_events_observed_at ON connect_audit.user_events (observed_at);
+CREATE INDEX user_events_user ON connect_audit.user_events (user_key, id);
+
+CREATE TRIGGER user_snapshots_append_only BEFORE UPDATE OR DELETE ON connect_audit.user_snapshots
+    FOR EACH ROW EXECUTE FUNCTION connect_audit.refuse_change();
+CREATE TRIGGER user_events_append_only BEFORE UPDATE OR DELETE ON connect_audit.user_events
+    FOR EACH ROW EXECUTE FUNCTION connect_audit.refuse_change();
+CREATE TRIGGER user_snapshots_no_truncate BEFORE TRUNCATE ON connect_audit.user_snapshots
+    FOR EACH STATEMENT EXECUTE FUNCTION connect_audit.refuse_change();
+CREATE TRIGGER user_versions_no_truncate BEFORE TRUNCATE ON connect_audit.user_versions
+    FOR EACH STATEMENT EXECUTE FUNCTION connect_audit.refuse_change();
+CREATE TRIGGER user_events_no_truncate BEFORE TRUNCATE ON connect_audit.user_events
+    FOR EACH STATEMENT EXECUTE FUNCTION connect_audit.refuse_change();
+
+-- For SQL users: each user's effective permissions at `at`, one row per permission and
+-- profile that grants it (a permission two of the user's profiles grant has two rows).
+-- A user's profile id names the profile of the user's instance with that id.
+CREATE FUNCTION connect_audit.access_as_of(at timestamptz)
+RETURNS TABLE (user_key text, username text, permission text, via_profile_key text)
+LANGUAGE sql STABLE AS $$
+    SELECT u.user_key, u.username, p.permission, v.profile_key
+    FROM connect_audit.profile_versions v
+    CROSS JOIN LATERAL unnest(v.permissions) AS p (permission)
+    JOIN connect_audit.user_versions u
+      ON u.security_profile_ids @> ARRAY[v.id] AND u.instance = v.scope_instance
+     AND u.valid_from <= at AND (u.valid_to IS NULL OR u.valid_to > at)
+    WHERE v.valid_from <= at AND (v.valid_to IS NULL OR v.valid_to > at)
+$$;
+
+-- The same for one user.
+CREATE FUNCTION connect_audit.user_access_as_of(user_key text, at timestamptz)
+RETURNS TABLE (username text, permission text, via_profile_key text)
+LANGUAGE sql STABLE AS $$
+    SELECT u.username, p.permission, v.profile_key
+    FROM connect_audit.user_versions u
+    CROSS JOIN LATERAL unnest(u.security_profile_ids) AS held (id)
+    JOIN connect_audit.profile_versions v
+      ON v.id = held.id AND v.scope_instance = u.instance
+     AND v.valid_from <= at AND (v.valid_to IS NULL OR v.valid_to > at)
+    CROSS JOIN LATERAL unnest(v.permissions) AS p (permission)
+    WHERE u.user_key = $1 AND u.valid_from <= at AND (u.valid_to IS NULL OR u.valid_to > at)
+$$;
+
+-- For SQL users: every permission a user gained or lost, with the profile that grants
+-- (granted) it, the moment, and the event that moved it: a user event (an assignment, a
+-- creation, a deletion; not a discovery, which is a first load, as for profiles) or a
+-- profile's change event for every user holding the profile then. A user whose profile changed in the same snapshot as their assignments is listed
+-- once, under the user event. `principal` is who made the profile change, where the
+-- CloudTrail attribution has one answer (change_attribution); user writes are not read
+-- from CloudTrail yet, so a user event's principal is NULL.
+CREATE VIEW connect_audit.access_changes AS
+WITH moments AS (
+    SELECT DISTINCT ON (m.user_key, m.at) m.*
+    FROM (
+        SELECT e.user_key, e.observed_at AS at, e.id AS event_id, 'user_events'::text AS event_table, 0 AS rank
+        FROM connect_audit.user_events e
+        WHERE e.kind <> 'discovered'
+        UNION ALL
+        SELECT u.user_key, e.observed_at, e.id, 'change_events', 1
+        FROM connect_audit.change_events e
+        JOIN connect_audit.profile_versions v
+          ON v.profile_key = e.profile_key AND v.version = coalesce(e.to_version, e.from_version)
+        JOIN connect_audit.user_versions u
+          ON u.security_profile_ids @> ARRAY[v.id] AND u.instance = v.scope_instance
+         AND u.valid_from < e.observed_at AND (u.valid_to IS NULL OR u.valid_to >= e.observed_at)
+        WHERE e.kind IN ('modified', 'recreated', 'deleted', 'created')
+    ) m
+    ORDER BY m.user_key, m.at, m.rank, m.event_id
+),
+moves AS (
+    SELECT m.*, 'gained'::text AS change, a.username, a.permission, a.via_profile_key
+    FROM moments m
+    CROSS JOIN LATERAL connect_audit.user_access_as_of(m.user_key, m.at) a
+    WHERE NOT EXISTS (
+        SELECT 1 FROM connect_audit.user_access_as_of(m.user_key, m.at - interval '1 microsecond') b
+        WHERE b.permission = a.permission)
+    UNION ALL
+    SELECT m.*, 'lost', b.username, b.permission, b.via_profile_key
+    FROM moments m
+    CROSS JOIN LATERAL connect_audit.user_access_as_of(m.user_key, m.at - interval '1 microsecond') b
+    WHERE NOT EXISTS (
+        SELECT 1 FROM connect_audit.user_access_as_of(m.user_key, m.at) a
+        WHERE a.permission = b.permission)
+)
+SELECT mv.user_key, mv.username, mv.permission, mv.change, mv.via_profile_key, mv.at, mv.event_id, mv.event_table,
+       CASE WHEN mv.event_table = 'change_events' THEN (
+           SELECT min(c.principal_arn) FROM connect_audit.change_attribution c
+           WHERE c.event_id = mv.event_id AND c.confidence <> 'ambiguous')
+       END AS principal
+FROM moves mv;
+
+GRANT SELECT ON connect_audit.user_snapshots, connect_audit.user_versions, connect_audit.user_events,
+    connect_audit.access_changes TO connect_audit_ingest, connect_audit_reader;
+GRANT INSERT ON connect_audit.user_snapshots, connect_audit.user_versions, connect_audit.user_events TO connect_audit_ingest;
+GRANT UPDATE (valid_to) ON connect_audit.user_versions TO connect_audit_ingest;
+GRANT USAGE, SELECT ON SEQUENCE connect_audit.user_snapshots_id_seq TO connect_audit_ingest;
