@@ -38,24 +38,27 @@ package enum UserExport {
     /// - Throws: `SnapshotReadError` with every problem found (up to `SnapshotIssues.limit`).
     package static func read(_ data: [UInt8], file: String) throws -> [ParsedUser] {
         var issues: [SnapshotIssue] = []
-        var users: [ParsedUser] = []
-        func add(_ record: [String: Any], bytes: ArraySlice<UInt8>, line: Int) {
-            do {
-                let user = try decode(record, file: file, line: line)
-                users.append(ParsedUser(user: user, file: file, line: line, rowDigest: bytes.withUnsafeBytes { SHA256Digest(of: $0) }))
-            } catch let issue as SnapshotIssue {
-                issues.append(issue)
-            } catch {
-                issues.append(SnapshotIssue(file: file, line: line, message: "\(error)"))
-            }
-        }
+        var records: [Record] = []
         let start = data.firstIndex { !Self.isSpace($0) } ?? data.endIndex
         if start == data.endIndex {
             issues.append(SnapshotIssue(file: file, line: 1, message: "the file is empty: no user in it"))
-        } else if data[start] == UInt8(ascii: "{") && !isSingleDocument(data) || data[start] != UInt8(ascii: "[") && data[start] != UInt8(ascii: "{") {
-            readLines(data, file: file, issues: &issues, add: add)
+        } else if data[start] == UInt8(ascii: "[") || data[start] == UInt8(ascii: "{") && isSearchAnswer(data) {
+            readDocument(data, file: file, issues: &issues, records: &records)
+        } else if data[start] == UInt8(ascii: "{") {
+            readLines(data, file: file, issues: &issues, records: &records)
         } else {
-            readDocument(data, file: file, issues: &issues, add: add)
+            readCSV(data, file: file, issues: &issues, records: &records)
+        }
+        var users: [ParsedUser] = []
+        for record in records {
+            do {
+                let user = try decode(record.fields, file: file, line: record.line)
+                users.append(ParsedUser(user: user, file: file, line: record.line, rowDigest: record.bytes.withUnsafeBytes { SHA256Digest(of: $0) }))
+            } catch let issue as SnapshotIssue {
+                issues.append(issue)
+            } catch {
+                issues.append(SnapshotIssue(file: file, line: record.line, message: "\(error)"))
+            }
         }
         var seen: [String: Int] = [:]
         for user in users {
@@ -76,15 +79,15 @@ package enum UserExport {
 
     // MARK: - Formats
 
-    /// NDJSON, a record a line; or CSV, a header first (told apart by the first byte).
-    private static func readLines(
-        _ data: [UInt8], file: String, issues: inout [SnapshotIssue], add: ([String: Any], ArraySlice<UInt8>, Int) -> Void
-    ) {
-        let first = data.firstIndex { !isSpace($0) } ?? data.endIndex
-        if data[first] != UInt8(ascii: "{") {
-            readCSV(data, file: file, issues: &issues, add: add)
-            return
-        }
+    /// One record as read, before it is decoded.
+    private struct Record {
+        var fields: [String: Any]
+        var bytes: ArraySlice<UInt8>
+        var line: Int
+    }
+
+    /// NDJSON: a record a line.
+    private static func readLines(_ data: [UInt8], file: String, issues: inout [SnapshotIssue], records: inout [Record]) {
         var line = 0
         var start = data.startIndex
         while start < data.endIndex {
@@ -98,7 +101,7 @@ package enum UserExport {
                 continue
             }
             switch object(Array(bytes)) {
-            case .success(let record): add(record, bytes, line)
+            case .success(let record): records.append(Record(fields: record, bytes: bytes, line: line))
             case .failure(let problem): issues.append(SnapshotIssue(file: file, line: line, message: problem.message))
             }
         }
@@ -106,9 +109,7 @@ package enum UserExport {
 
     /// A JSON array of records, or a `SearchUsers` answer (`{"Users": [...]}`), each
     /// record's line found by counting line breaks before it.
-    private static func readDocument(
-        _ data: [UInt8], file: String, issues: inout [SnapshotIssue], add: ([String: Any], ArraySlice<UInt8>, Int) -> Void
-    ) {
+    private static func readDocument(_ data: [UInt8], file: String, issues: inout [SnapshotIssue], records: inout [Record]) {
         guard data.count <= InputLimits.documentBytes else {
             issues.append(SnapshotIssue(file: file, line: 1, message: "the document has more than \(InputLimits.documentBytes) bytes"))
             return
@@ -121,14 +122,14 @@ package enum UserExport {
         do {
             parsed = try JSONSerialization.jsonObject(with: Data(data), options: [])
         } catch {
-            issues.append(SnapshotIssue(file: file, line: 1, message: "not valid JSON: \(error.localizedDescription)"))
+            issues.append(SnapshotIssue(file: file, line: 1, message: "invalid JSON: \(error.localizedDescription)"))
             return
         }
-        let records: [Any]
+        let elements: [Any]
         if let array = parsed as? [Any] {
-            records = array
+            elements = array
         } else if let answer = parsed as? [String: Any], let array = answer["Users"] as? [Any] {
-            records = array
+            elements = array
         } else {
             issues.append(SnapshotIssue(file: file, line: 1, message: "expected an array of users or a SearchUsers answer ({\"Users\": [...]})"))
             return
@@ -136,21 +137,19 @@ package enum UserExport {
         // Each record's line: where its object opens, found by a scan of the document's
         // top-level elements (the check above has already refused anything malformed).
         let starts = elementStarts(data)
-        for (index, element) in records.enumerated() {
+        for (index, element) in elements.enumerated() {
             let (line, bytes) = index < starts.count ? starts[index] : (1, data[...])
             guard let record = element as? [String: Any] else {
                 issues.append(SnapshotIssue(file: file, line: line, message: "a user must be a JSON object"))
                 continue
             }
-            add(record, bytes, line)
+            records.append(Record(fields: record, bytes: bytes, line: line))
         }
     }
 
     /// CSV with a header row: each row becomes a record of text cells (an empty cell is
     /// absent; an array column holds a JSON array or a PostgreSQL array literal).
-    private static func readCSV(
-        _ data: [UInt8], file: String, issues: inout [SnapshotIssue], add: ([String: Any], ArraySlice<UInt8>, Int) -> Void
-    ) {
+    private static func readCSV(_ data: [UInt8], file: String, issues: inout [SnapshotIssue], records: inout [Record]) {
         var rows: [(line: Int, bytes: [UInt8])] = []
         var splitter = CSVRecordSplitter(recordLimit: InputLimits.recordBytes)
         data.withUnsafeBufferPointer { buffer in
@@ -181,7 +180,7 @@ package enum UserExport {
                 }
                 var record: [String: Any] = [:]
                 for (name, cell) in zip(names, cells) where !cell.isEmpty { record[name] = cell }
-                add(record, row.bytes[...], row.line)
+                records.append(Record(fields: record, bytes: row.bytes[...], line: row.line))
             }
         }
     }
@@ -292,7 +291,7 @@ package enum UserExport {
             }
             return .success(record)
         } catch {
-            return .failure(LineProblem(message: "not valid JSON: \(error.localizedDescription)"))
+            return .failure(LineProblem(message: "invalid JSON: \(error.localizedDescription)"))
         }
     }
 
@@ -301,11 +300,11 @@ package enum UserExport {
         var message: String
     }
 
-    /// Whether the text holds one JSON document (an object or array spanning it all), not
-    /// one object a line.
-    private static func isSingleDocument(_ data: [UInt8]) -> Bool {
-        guard let problem = StrictJSON.problem(in: data) else { return true }
-        return !problem.isTrailingContent
+    /// Whether the text is one JSON object holding a `Users` array (a `SearchUsers`
+    /// answer), not one user a line.
+    private static func isSearchAnswer(_ data: [UInt8]) -> Bool {
+        if let problem = StrictJSON.problem(in: data), problem.isTrailingContent { return false }
+        return (try? JSONSerialization.jsonObject(with: Data(data)) as? [String: Any])?["Users"] is [Any]
     }
 
     /// The keys of the first record: a JSON array's first object, an NDJSON line's, a
