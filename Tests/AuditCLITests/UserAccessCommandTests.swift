@@ -1,0 +1,209 @@
+import AuditModel
+import AuditTime
+import Foundation
+import PostgresClient
+import SnapshotReading
+import TestSupport
+import Testing
+
+/// Random nights of profiles and users, ingested by the binary, against a reference that
+/// computes every user's effective permissions by brute force.
+struct HiddenNights {
+    static let instance = "4f6a2b1c-9d8e-4a7b-b6c5-1e2f3a4b5c6d"
+    static let pool = [
+        "BasicAgentAccess", "OutboundCallAccess", "ContactSearch.View", "Users.View", "Users.Edit",
+        "SecurityProfiles.View", "SecurityProfiles.Edit", "RoutingPolicies.Edit", "AccessMetrics", "ManagerListenIn",
+    ]
+
+    /// Permissions by profile id, and profile ids by username, for one night.
+    var profiles: [String: [String]] = [:]
+    var users: [String: [String]] = [:]
+    var random = SeededRandom(seed: 35)
+
+    init() {
+        for index in 0..<12 { profiles["p\(index)"] = Self.pool.filter { _ in Bool.random(using: &random) } }
+        // Two profiles that grant the same, never edited: moving between them moves no access.
+        profiles["p0"] = ["BasicAgentAccess", "OutboundCallAccess"]
+        profiles["p1"] = ["OutboundCallAccess", "BasicAgentAccess"]
+        for index in 0..<40 { users["u\(index)"] = randomProfiles() }
+    }
+
+    mutating func randomProfiles() -> [String] {
+        let ids = profiles.keys.sorted()
+        return Array(Set((0..<Int.random(in: 1...3, using: &random)).map { _ in ids.randomElement(using: &random)! })).sorted()
+    }
+
+    /// The next night: a few profiles edited, one deleted, users reassigned, a user gone, one new.
+    mutating func advance(night: Int) {
+        for id in profiles.keys.sorted() where id != "p0" && id != "p1" && Int.random(in: 0..<4, using: &random) == 0 {
+            let flip = Self.pool.randomElement(using: &random)!
+            profiles[id] = profiles[id]!.contains(flip) ? profiles[id]!.filter { $0 != flip } : profiles[id]! + [flip]
+        }
+        if night == 3 { profiles["p11"] = nil }
+        for name in users.keys.sorted() {
+            switch Int.random(in: 0..<8, using: &random) {
+            case 0: users[name] = randomProfiles().filter { profiles[$0] != nil }
+            case 1: users[name] = users[name]!.contains("p0") ? users[name]!.map { $0 == "p0" ? "p1" : $0 } : users[name]!.map { $0 == "p1" ? "p0" : $0 }
+            default: break
+            }
+        }
+        users["u\(night)"] = nil
+        users["n\(night)"] = randomProfiles().filter { profiles[$0] != nil }
+    }
+
+    static func arn(_ kind: String, _ id: String) -> String {
+        "arn:aws:connect:eu-west-1:123456789012:instance/\(instance)/\(kind)/\(id)"
+    }
+
+    func profileSnapshot() -> [SecurityProfile] {
+        profiles.keys.sorted().map { id in
+            SecurityProfile(
+                key: Self.arn("security-profile", id), accountID: "123456789012", arn: Self.arn("security-profile", id), id: id,
+                organizationResourceID: Self.instance, securityProfileName: "Profile \(id)", permissions: profiles[id]!)
+        }
+    }
+
+    func userSnapshot() throws -> Data {
+        let lines = try users.keys.sorted().map { name -> String in
+            let object: [String: Any] = [
+                "_key": Self.arn("agent", name), "arn": Self.arn("agent", name), "id": name, "username": name,
+                "account_id": "123456789012", "security_profile_ids": users[name]!,
+                "identity_info": ["first_name": name.uppercased(), "email": "\(name)@example.com"],
+            ]
+            return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        }
+        return Data((lines.joined(separator: "\n") + "\n").utf8)
+    }
+
+    /// Each user's effective permissions: permission → the profile keys that grant it.
+    func access() -> [String: [String: Set<String>]] {
+        var access: [String: [String: Set<String>]] = [:]
+        for (name, held) in users {
+            var grants: [String: Set<String>] = [:]
+            for id in held { for permission in profiles[id] ?? [] { grants[permission, default: []].insert(Self.arn("security-profile", id)) } }
+            access[Self.arn("agent", name)] = grants
+        }
+        return access
+    }
+}
+
+@Suite("users and effective access, through the binary and SQL")
+struct UserAccessCommandTests {
+    /// `(user, permission, change, at)` of every move between two states of access.
+    static func moves(from old: [String: [String: Set<String>]], to new: [String: [String: Set<String>]], at: String) -> Set<[String]> {
+        var moves: Set<[String]> = []
+        for user in Set(old.keys).union(new.keys) {
+            let before = Set(old[user]?.keys ?? [:].keys), after = Set(new[user]?.keys ?? [:].keys)
+            for permission in after.subtracting(before) { moves.insert([user, permission, "gained", at]) }
+            for permission in before.subtracting(after) { moves.insert([user, permission, "lost", at]) }
+        }
+        return moves
+    }
+
+    @Test("hidden nights: access_changes lists every permission each user gained or lost, and nothing else; access_as_of is the brute-force union")
+    func hiddenNights() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("connect-audit-users-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try TestDatabase.withDatabase { db in
+            #expect(try CommandRunner.run(["migrate", "--database-url", db]).status == 0)
+            var nights = HiddenNights()
+            var expected: Set<[String]> = []
+            var previous: [String: [String: Set<String>]] = [:]
+            var states: [(at: String, access: [String: [String: Set<String>]])] = []
+            // The users of the last user snapshot: the holders of the next night's profiles.
+            var lastUsers: [String: [String]] = [:]
+            for night in 1...5 {
+                if night > 1 { nights.advance(night: night) }
+                // Profiles first, users half an hour later: each is a moment of its own.
+                let profileFile = folder.appendingPathComponent("profiles-\(night).ndjson").path
+                try Data(SnapshotRenderer.render(nights.profileSnapshot(), as: .ndjson)).write(to: URL(fileURLWithPath: profileFile))
+                let profilesAt = String(format: "2026-11-%02dT02:00:00Z", night)
+                let ingested = try CommandRunner.run(["ingest", "--database-url", db, "--captured-at", profilesAt, profileFile])
+                #expect(ingested.status == 0, "\(ingested.stderr)")
+                // Holders are those of the users' last snapshot, with this night's profiles.
+                var afterProfiles = nights
+                afterProfiles.users = lastUsers
+                if night > 1 {
+                    expected.formUnion(Self.moves(from: previous, to: afterProfiles.access(), at: profilesAt))
+                    previous = afterProfiles.access()
+                }
+                let userFile = folder.appendingPathComponent("users-\(night).ndjson").path
+                try nights.userSnapshot().write(to: URL(fileURLWithPath: userFile))
+                let usersAt = String(format: "2026-11-%02dT02:30:00Z", night)
+                let users = try CommandRunner.run(["ingest", "--database-url", db, "--captured-at", usersAt, userFile])
+                #expect(users.status == 0, "\(users.stderr)")
+                #expect(users.stdout.contains("users, user snapshot #\(night)"), "\(users.stdout)")
+                // The first user snapshot discovers everyone: a first load, no change of access.
+                if night > 1 { expected.formUnion(Self.moves(from: previous, to: nights.access(), at: usersAt)) }
+                previous = nights.access()
+                states.append((usersAt, previous))
+                lastUsers = nights.users
+            }
+            let connection = try PostgresConnection(db)
+            defer { connection.close() }
+            var stored: Set<[String]> = []
+            for row in try connection.query("""
+                SELECT user_key, permission, change, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                FROM connect_audit.access_changes
+                """) {
+                stored.insert(try (0..<4).map { try row.decode(String.self, at: $0) })
+            }
+            #expect(!expected.isEmpty)
+            #expect(stored.subtracting(expected).sorted { $0.lexicographicallyPrecedes($1) }.prefix(5) == [])
+            #expect(expected.subtracting(stored).sorted { $0.lexicographicallyPrecedes($1) }.prefix(5) == [])
+            #expect(stored.contains { $0[1] == "SecurityProfiles.Edit" && $0[2] == "gained" })
+            // access_as_of at each user snapshot is the reference's union, profile by profile.
+            for state in states {
+                var asOf: [String: [String: Set<String>]] = [:]
+                for row in try connection.query("SELECT user_key, permission, via_profile_key FROM connect_audit.access_as_of($1::timestamptz)", [state.at]) {
+                    asOf[try row.decode(String.self, at: 0), default: [:]][try row.decode(String.self, at: 1), default: []]
+                        .insert(try row.decode(String.self, at: 2))
+                }
+                #expect(asOf == state.access.filter { !$0.value.isEmpty }, "as of \(state.at)")
+            }
+            // Nothing personal was stored, and the user chain verifies.
+            #expect(try connection.query("""
+                SELECT count(*) FROM connect_audit.user_versions v WHERE to_jsonb(v)::text LIKE '%example.com%'
+                """)[0].decode(Int.self, at: 0) == 0)
+            let verify = try CommandRunner.run(["verify", "--database-url", db])
+            #expect(verify.status == 0 && verify.stdout.contains("user events chained"), "\(verify.stdout)\(verify.stderr)")
+        }
+    }
+
+    @Test("a user snapshot older than the last is refused, the same one again is a no-op, a mass deletion is refused, a dry run writes nothing; tampering breaks verify")
+    func refusals() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("connect-audit-users-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try TestDatabase.withDatabase { db in
+            #expect(try CommandRunner.run(["migrate", "--database-url", db]).status == 0)
+            var nights = HiddenNights()
+            let full = folder.appendingPathComponent("users.ndjson").path
+            try nights.userSnapshot().write(to: URL(fileURLWithPath: full))
+            #expect(try CommandRunner.run(["ingest", "--database-url", db, "--captured-at", "2026-11-02T02:00:00Z", full]).status == 0)
+            let again = try CommandRunner.run(["ingest", "--database-url", db, "--captured-at", "2026-11-03T02:00:00Z", full])
+            #expect(again.status == 0 && again.stdout.contains("the same as user snapshot #1; nothing written"), "\(again.stdout)")
+            nights.users = Dictionary(uniqueKeysWithValues: nights.users.sorted { $0.key < $1.key }.prefix(5).map { ($0.key, $0.value) })
+            let few = folder.appendingPathComponent("few.ndjson").path
+            try nights.userSnapshot().write(to: URL(fileURLWithPath: few))
+            let stale = try CommandRunner.run(["ingest", "--database-url", db, "--captured-at", "2026-11-01T02:00:00Z", few])
+            #expect(stale.status == 1 && stale.stderr.contains("history never goes backwards"), "\(stale.stderr)")
+            let mass = try CommandRunner.run(["ingest", "--database-url", db, "--captured-at", "2026-11-04T02:00:00Z", few])
+            #expect(mass.status == 1 && mass.stderr.contains("would delete 35 of 40 open users"), "\(mass.stderr)")
+            let dry = try CommandRunner.run([
+                "ingest", "--database-url", db, "--captured-at", "2026-11-04T02:00:00Z", "--dry-run", "--max-delete-fraction", "1", "--output", "json", few,
+            ])
+            let parsed = try JSONSerialization.jsonObject(with: Data(dry.stdout.utf8)) as? [[String: Any]]
+            #expect((parsed?.first?["counts"] as? [String: Int])?["deleted"] == 35, "\(dry.stdout)\(dry.stderr)")
+            let connection = try PostgresConnection(db)
+            defer { connection.close() }
+            #expect(try connection.query("SELECT count(*) FROM connect_audit.user_snapshots")[0].decode(Int.self, at: 0) == 1)
+            #expect(throws: PostgresError.self) { try connection.execute("UPDATE connect_audit.user_events SET username = 'x' WHERE id = 1") }
+            try connection.execute("ALTER TABLE connect_audit.user_events DISABLE TRIGGER user_events_append_only")
+            try connection.execute("UPDATE connect_audit.user_events SET profiles_added = '{p0,p1,p2}' WHERE id = 3")
+            let verify = try CommandRunner.run(["verify", "--database-url", db])
+            #expect(verify.status != 0 && (verify.stdout + verify.stderr).contains("user event #3"), "\(verify.stdout)\(verify.stderr)")
+        }
+    }
+}
