@@ -178,6 +178,7 @@ package struct HistoryQueries {
                 try Self.reportRows(where: changes, on: connection, codes: codes, splitAt: split, settings: settings)
             } ?? Self.reportRows(where: changes, on: connection, codes: codes)
             try rows.attribute(TrailStore(connection: connection).attributions(of: rows.eventIDs))
+            try rows.countHolders(ProfileHolders.counts(of: rows.eventIDs, on: connection))
             return ReportEvents(rows: rows, discoveries: discoveries, firstObservations: observations)
         }
     }
@@ -317,8 +318,12 @@ package struct HistoryQueries {
 }
 
 extension [ReportItem] {
-    /// These items with who made each change, where the trail says so.
+    /// These items with who made each change, where the trail says so, and how many users
+    /// held each one's profile then, where users are known.
     func attributed(by connection: PostgresConnection) throws -> [ReportItem] {
-        try TrailStore(connection: connection).attributed(self)
+        var items = try TrailStore(connection: connection).attributed(self)
+        let holders = try ProfileHolders.counts(of: items.compactMap(\.eventID), on: connection)
+        for index in items.indices { items[index].holders = items[index].eventID.flatMap { holders[$0] } }
+        return items
     }
 }

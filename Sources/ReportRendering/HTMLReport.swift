@@ -160,6 +160,7 @@ enum HTMLReport {
                     html += "</ul>"
                 }
                 for attribution in items[position].attributions { html += "<div class=\"who\">changed \(escape(attribution.summary))</div>" }
+                if let holders = items[position].holders { html += "<div class=\"who\">held by \(holders) user\(holders == 1 ? "" : "s")</div>" }
                 html += "</details>"
             }
             html += "</section>\n"

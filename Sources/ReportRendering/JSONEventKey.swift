@@ -9,6 +9,7 @@ enum JSONEventKey: String, CaseIterable {
     case changedFields = "changed_fields"
     case diff
     case drift
+    case holders
     case id
     case kind
     case observedAt = "observed_at"
@@ -27,7 +28,7 @@ enum JSONEventKey: String, CaseIterable {
         case .drift: 2 + DriftClass.allCases.map(\.rawValue.utf8.count).max()!
         case .kind: 2 + ChangeKind.allCases.map(\.rawValue.utf8.count).max()!
         case .severity: 2 + Severity.allCases.map(\.rawValue.utf8.count).max()!
-        case .id: Int64.min.description.utf8.count
+        case .id, .holders: Int64.min.description.utf8.count
         // Quoted, a year of up to seven characters: "-YYYYYYY-MM-DDTHH:MM:SS.ffffffZ".
         case .observedAt: 2 + 30
         }

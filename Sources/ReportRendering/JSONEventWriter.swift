@@ -41,7 +41,8 @@ struct JSONEventWriter {
     }
 
     /// One event, its keys in `JSONEventKey`'s order (`attribution`: who made it, from
-    /// CloudTrail, `[]` when unknown); a comma before it unless it is the `first`.
+    /// CloudTrail, `[]` when unknown; `holders`: how many users held the profile then,
+    /// `null` when no user snapshot is known); a comma before it unless it is the `first`.
     mutating func writeEvent(row index: Int, first: Bool) {
         // The room checked before, and the event's bytes after (a bound too small stops the
         // report at the first event that shows it).
@@ -68,6 +69,12 @@ struct JSONEventWriter {
             case .changedFields: rows.fieldListsJSON[Int(row.fieldList)].withUnsafeBufferPointer { put($0) }
             case .diff: put(UnsafeBufferPointer(rebasing: bytes[row.diffStart..<(row.diffStart + Int(row.diffCount))]))
             case .drift: putLabel(row.drift.rawValue)
+            case .holders:
+                if let holders = rows.holders.isEmpty ? nil : rows.holders[index] {
+                    withDecimalText(Int64(holders)) { text in put(text.assumingMemoryBound(to: UInt8.self)) }
+                } else {
+                    put("null")
+                }
             case .id: if let id = row.id { withDecimalText(id) { text in put(text.assumingMemoryBound(to: UInt8.self)) } } else { put("null") }
             case .kind: putLabel(row.kind.rawValue)
             case .observedAt: writeTime(row.time)

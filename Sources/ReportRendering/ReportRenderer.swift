@@ -80,6 +80,7 @@ package enum ReportRenderer {
                 lines.append("    \(cell(field)): \(cell(change))")
             }
             for attribution in item.attributions { lines.append("    changed \(cell(attribution.summary))") }
+            if let holders = item.holders { lines.append("    held by \(holders) user\(holders == 1 ? "" : "s")") }
         }
         return lines.joined(separator: "\n")
     }
@@ -119,10 +120,11 @@ package enum ReportRenderer {
             table += " | \(cell(item.accountID ?? "-")) | \(name(item.changedFields.joined(separator: ", "))) |"
             // Each item's diff lines made once (they were made twice: to filter, then to list).
             let diffLines = item.diffLines
-            guard !diffLines.isEmpty || !item.attributions.isEmpty else { continue }
+            guard !diffLines.isEmpty || !item.attributions.isEmpty || item.holders != nil else { continue }
             details += "\n- **\(profile)** (\(item.kind.rawValue), \(item.severity.rawValue))"
             for (field, change) in diffLines { details += "\n  - \(name(field)): \(cell(change))" }
             for attribution in item.attributions { details += "\n  - changed \(cell(attribution.summary))" }
+            if let holders = item.holders { details += "\n  - held by \(holders) user\(holders == 1 ? "" : "s")" }
         }
         if !details.isEmpty { table += "\n\n## Field changes\n" + details }
         return table
@@ -134,7 +136,8 @@ package enum ReportRenderer {
     /// by_severity, by_drift), `discovered` (instance, account_id, profiles, first_observed_at),
     /// `events` (id, profile_key, profile_name, account_id, kind,
     /// observed_at, drift, severity, changed_fields, diff, attribution: who made it, from
-    /// CloudTrail, `[]` when unknown).
+    /// CloudTrail, `[]` when unknown; holders: how many users held the profile then, `null`
+    /// when no user snapshot is known).
     static func json(_ report: DriftReport) -> String {
         var out: [UInt8] = []
         // Room for the whole text at once (about 650 bytes an event here): growing it by

@@ -44,6 +44,8 @@ package struct ReportRows: Sendable {
     private var fieldListNumbers: [[String]: Int32] = [:]
     /// Who made each change, by row, where CloudTrail says so.
     private(set) var attributions: [Int: [Attribution]] = [:]
+    /// How many users held each change's profile then, by row, where users are known.
+    private(set) var holders: [Int: Int] = [:]
     /// Kept between diffs (`ProfileDiff.writeJSON(stored:fields:into:)`).
     private var storedFields = ProfileDiff.StoredFields()
 
@@ -84,6 +86,7 @@ package struct ReportRows: Sendable {
         let diffStart = parts[part].count
         parts[part].append(contentsOf: item.diff.json.utf8)
         if !item.attributions.isEmpty { attributions[rows.count] = item.attributions }
+        if let count = item.holders { holders[rows.count] = count }
         rows.append(Row(
             id: item.eventID, time: item.observedAt?.microsecondsSinceEpoch, part: part, start: start, keyCount: Int32(item.key.utf8.count),
             nameCount: item.name.map { Int32($0.utf8.count) } ?? -1, accountCount: item.accountID.map { Int32($0.utf8.count) } ?? -1,
@@ -135,6 +138,7 @@ package struct ReportRows: Sendable {
             rows.append(row)
         }
         for (index, found) in other.attributions { attributions[firstRow + index] = found }
+        for (index, count) in other.holders { holders[firstRow + index] = count }
     }
 
     /// The number of a list of changed fields, given once per list.
@@ -154,6 +158,14 @@ package struct ReportRows: Sendable {
         guard !found.isEmpty else { return }
         for index in rows.indices {
             if let id = rows[index].id, let attributions = found[id] { self.attributions[index] = attributions }
+        }
+    }
+
+    /// Sets how many users held each change's profile, by event id.
+    package mutating func countHolders(_ found: [Int64: Int]) {
+        guard !found.isEmpty else { return }
+        for index in rows.indices {
+            if let id = rows[index].id, let count = found[id] { holders[index] = count }
         }
     }
 
@@ -189,6 +201,7 @@ package struct ReportRows: Sendable {
             observedAt: row.time.map(Instant.init(microsecondsSinceEpoch:)), drift: row.drift, severity: row.severity,
             changedFields: fieldLists[Int(row.fieldList)], diff: diff)
         item.attributions = attributions[index] ?? []
+        item.holders = holders[index]
         return item
     }
 

@@ -113,6 +113,8 @@ struct UserAccessCommandTests {
             var states: [(at: String, access: [String: [String: Set<String>]])] = []
             // The users of the last user snapshot: the holders of the next night's profiles.
             var lastUsers: [String: [String]] = [:]
+            // Each profile change's holders, by profile key and time: the reference's count.
+            var expectedHolders: [[String]: Int] = [:]
             for night in 1...5 {
                 if night > 1 { nights.advance(night: night) }
                 // Profiles first, users half an hour later: each is a moment of its own.
@@ -124,6 +126,10 @@ struct UserAccessCommandTests {
                 // Holders are those of the users' last snapshot, with this night's profiles.
                 var afterProfiles = nights
                 afterProfiles.users = lastUsers
+                for (id, _) in nights.profiles {
+                    expectedHolders[[HiddenNights.arn("security-profile", id), profilesAt]] = night == 1 ? nil : lastUsers.values.filter { $0.contains(id) }.count
+                }
+                if night == 3 { expectedHolders[[HiddenNights.arn("security-profile", "p11"), profilesAt]] = lastUsers.values.filter { $0.contains("p11") }.count }
                 if night > 1 {
                     expected.formUnion(Self.moves(from: previous, to: afterProfiles.access(), at: profilesAt))
                     previous = afterProfiles.access()
@@ -162,6 +168,21 @@ struct UserAccessCommandTests {
                 }
                 #expect(asOf == state.access.filter { !$0.value.isEmpty }, "as of \(state.at)")
             }
+            // The report says of each profile change how many users held the profile then.
+            let report = try CommandRunner.run(["report", "--database-url", db, "--format", "json", "--from", "2026-11-01T00:00:00Z", "--to", "2026-11-06T00:00:00Z"])
+            #expect(report.status == 0, "\(report.stderr)")
+            let events = (try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])?["events"] as? [[String: Any]] ?? []
+            #expect(events.count > 3)
+            var widenedWithHolders = 0
+            for event in events {
+                let key = event["profile_key"] as? String ?? "", at = event["observed_at"] as? String ?? ""
+                let when = String(at.prefix(19)) + "Z"
+                #expect(event["holders"] as? Int == expectedHolders[[key, when]], "\(key) at \(when)")
+                if event["drift"] as? String == "widened", (event["holders"] as? Int ?? 0) > 0 { widenedWithHolders += 1 }
+            }
+            #expect(widenedWithHolders > 0)
+            let text = try CommandRunner.run(["report", "--database-url", db, "--from", "2026-11-01T00:00:00Z", "--to", "2026-11-06T00:00:00Z"])
+            #expect(text.stdout.contains("held by "), "\(text.stdout.prefix(400))")
             // Nothing personal was stored, and the user chain verifies.
             #expect(try connection.query("""
                 SELECT count(*) FROM connect_audit.user_versions v WHERE to_jsonb(v)::text LIKE '%example.com%'

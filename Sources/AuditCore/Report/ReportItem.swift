@@ -20,6 +20,9 @@ package struct ReportItem: Hashable, Sendable {
     package var diff: ProfileDiff
     /// Who made the change, where CloudTrail records say so (empty when unknown).
     package var attributions: [Attribution] = []
+    /// How many users held the profile when the change was observed; `nil` when the
+    /// history holds no user snapshot (so no count is known).
+    package var holders: Int?
 
     package init(
         eventID: Int64?, key: String, name: String?, accountID: String?, kind: ChangeKind, observedAt: Instant?,
