@@ -15,6 +15,7 @@ struct Report: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var window: WindowOptions
     @OptionGroup var output: ReportOptions
+    @OptionGroup var policyOptions: PolicyOptions
 
     func run() throws {
         let connection = try database.connect()
@@ -27,6 +28,13 @@ struct Report: ParsableCommand {
             title: "changes from \(from.minuteText) to \(to.minuteText)",
             from: from, to: to, generatedAt: now, rows: events.rows, discovered: events.discoveries)
         report.firstObservations = events.firstObservations
+        // Users whose access moved, weighed by the policy's permission classes; those below
+        // --min-severity left out, as changes are.
+        let policy = try policyOptions.load()
+        report.userChanges = UserAccessChange.grouped(
+            try HistoryQueries(connection: connection).userAccessChanges(from: from, to: to, account: output.account),
+            catalog: policy.catalog
+        ).filter { $0.severity >= output.minSeverity }
         try output.emit(report)
     }
 }

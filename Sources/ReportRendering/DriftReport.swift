@@ -50,6 +50,10 @@ package struct DriftReport: Sendable {
     /// the report's snapshots: their values were recorded as observed, not as drift.
     package var firstObservations: [FirstObservation] = []
 
+    /// Users whose effective permissions moved in the window (by an assignment or by an edit
+    /// of a profile they hold), in report order (`UserAccessChange.grouped`).
+    package var userChanges: [UserAccessChange] = []
+
     /// A tracked field first carried for an instance, by a snapshot.
     package struct FirstObservation: Hashable, Sendable {
         package var instance: String
@@ -265,6 +269,6 @@ package struct DriftReport: Sendable {
 
     /// Whether an item at or above `severity` is in the report (`--fail-on`).
     package func hasItem(atLeast severity: Severity) -> Bool {
-        rows.rows.contains { $0.severity >= severity }
+        rows.rows.contains { $0.severity >= severity } || userChanges.contains { $0.severity >= severity }
     }
 }

@@ -41,6 +41,12 @@ enum HTMLReport {
 
             """
         for line in ReportRenderer.discoveryLines(report) { html += "<p>\(escape(line))</p>\n" }
+        let userLines = ReportRenderer.userLines(report)
+        if let title = userLines.first {
+            html += "<h2>\(escape(title))</h2>\n<ul>\n"
+            for line in userLines.dropFirst() { html += "<li>\(escape(line.trimmingCharacters(in: .whitespaces)))</li>\n" }
+            html += "</ul>\n"
+        }
         // The items made from the report's rows once, for every part.
         let items = try report.items
         html += cards(report, items)

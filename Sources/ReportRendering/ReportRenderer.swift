@@ -35,6 +35,22 @@ package enum ReportRenderer {
         }
     }
 
+    /// The section "people whose access widened": one line per user and moment, what they
+    /// gained and through which profiles; a line counting those whose access narrowed.
+    static func userLines(_ report: DriftReport) -> [String] {
+        guard !report.userChanges.isEmpty else { return [] }
+        let widened = report.userChanges.filter { $0.drift == .widened }
+        var lines = ["People whose access widened: \(widened.count)"]
+        for change in widened {
+            lines.append("  \(change.severity.rawValue)  \(change.at.minuteText)  \(change.username ?? change.userKey)  gained "
+                + change.gained.joined(separator: ", ") + (change.lost.isEmpty ? "" : "; lost " + change.lost.joined(separator: ", "))
+                + "  via " + change.via.joined(separator: ", ") + (change.principal.map { "  by \($0)" } ?? ""))
+        }
+        let narrowed = report.userChanges.count - widened.count
+        if narrowed > 0 { lines.append("People whose access narrowed or otherwise moved: \(narrowed)") }
+        return lines
+    }
+
     static func summary(_ report: DriftReport) -> String {
         let counts = report.countsBySeverity.filter { $0.1 > 0 }.map { "\($0.1) \($0.0.rawValue)" }
         let widened = report.countsByDrift.first { $0.0 == .widened }?.1 ?? 0
@@ -49,6 +65,7 @@ package enum ReportRenderer {
     static func text(_ report: DriftReport) throws -> String {
         let cell = TextEscaping.terminal
         var lines = ["connect-audit: \(cell(report.title))", summary(report)] + discoveryLines(report).map(cell) + [""]
+        if !report.userChanges.isEmpty { lines += userLines(report).map(cell) + [""] }
         let items = try report.items
         guard !items.isEmpty else { return (lines + ["No changes."]).joined(separator: "\n") }
         let header = ["SEVERITY", "DRIFT", "KIND", "WHEN", "PROFILE", "ACCOUNT"]
@@ -91,6 +108,10 @@ package enum ReportRenderer {
         let cell = TextEscaping.markdown
         var head = ["# connect-audit: \(cell(report.title))", "", summary(report), ""]
         if !report.discoveries.isEmpty || !report.firstObservations.isEmpty { head += discoveryLines(report).map { "- \(cell($0))" } + [""] }
+        if !report.userChanges.isEmpty {
+            let lines = userLines(report)
+            head += ["## \(cell(lines[0]))", ""] + lines.dropFirst().map { "- \(cell($0.trimmingCharacters(in: .whitespaces)))" } + [""]
+        }
         head += ["| severity | count |", "|---|---|"]
         head += report.countsBySeverity.map { "| \($0.0.rawValue) | \($0.1) |" }
         head.append("")
@@ -134,6 +155,8 @@ package enum ReportRenderer {
 
     /// Stable fields: `report` (title, from, to, baseline, generated_at), `summary` (total,
     /// by_severity, by_drift), `discovered` (instance, account_id, profiles, first_observed_at),
+    /// `user_changes` (user_key, username, at, gained, lost, via, drift, severity, event_id,
+    /// event_table, principal: each user whose effective permissions moved),
     /// `events` (id, profile_key, profile_name, account_id, kind,
     /// observed_at, drift, severity, changed_fields, diff, attribution: who made it, from
     /// CloudTrail, `[]` when unknown; holders: how many users held the profile then, `null`
@@ -174,6 +197,15 @@ package enum ReportRenderer {
             "{\"field\":" + optional(observed.field) + ",\"instance\":" + optional(observed.instance)
                 + ",\"observed_at\":" + optional(observed.observedAt.iso8601) + ",\"snapshot_id\":\(observed.snapshotID)}"
         }.joined(separator: ",")
+        head += "],\"user_changes\":["
+        head += report.userChanges.map { change in
+            "{\"at\":" + optional(change.at.iso8601) + ",\"drift\":" + optional(change.drift.rawValue)
+                + ",\"event_id\":\(change.eventID),\"event_table\":" + optional(change.eventTable)
+                + ",\"gained\":" + list(change.gained) + ",\"lost\":" + list(change.lost)
+                + ",\"principal\":" + optional(change.principal) + ",\"severity\":" + optional(change.severity.rawValue)
+                + ",\"user_key\":" + optional(change.userKey) + ",\"username\":" + optional(change.username)
+                + ",\"via\":" + list(change.via) + "}"
+        }.joined(separator: ",")
         head += "],\"events\":["
         try head.withUTF8(write)
         // The slices rendered on the other threads while this one writes the slice before
@@ -212,6 +244,10 @@ package enum ReportRenderer {
 
     private static func optional(_ text: String?) -> String {
         text.map { CanonicalJSON.text($0) } ?? "null"
+    }
+
+    private static func list(_ texts: [String]) -> String {
+        "[" + texts.map { CanonicalJSON.text($0) }.joined(separator: ",") + "]"
     }
 
     // MARK: html

@@ -183,6 +183,26 @@ struct UserAccessCommandTests {
             #expect(widenedWithHolders > 0)
             let text = try CommandRunner.run(["report", "--database-url", db, "--from", "2026-11-01T00:00:00Z", "--to", "2026-11-06T00:00:00Z"])
             #expect(text.stdout.contains("held by "), "\(text.stdout.prefix(400))")
+            #expect(text.stdout.contains("People whose access widened: "), "\(text.stdout.prefix(400))")
+            // Its user changes are the reference's moves, grouped by user and moment, each
+            // gaining SecurityProfiles.Edit critical.
+            var reference: [[String]: (gained: Set<String>, lost: Set<String>)] = [:]
+            for move in expected {
+                var entry = reference[[move[0], move[3]]] ?? ([], [])
+                if move[2] == "gained" { entry.gained.insert(move[1]) } else { entry.lost.insert(move[1]) }
+                reference[[move[0], move[3]]] = entry
+            }
+            let userChanges = (try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])?["user_changes"] as? [[String: Any]] ?? []
+            #expect(userChanges.count == reference.count)
+            for change in userChanges {
+                let key = [change["user_key"] as? String ?? "", String((change["at"] as? String ?? "").prefix(19)) + "Z"]
+                #expect(Set(change["gained"] as? [String] ?? []) == reference[key]?.gained, "\(key)")
+                #expect(Set(change["lost"] as? [String] ?? []) == reference[key]?.lost, "\(key)")
+                #expect((change["via"] as? [String])?.isEmpty == false)
+                if (change["gained"] as? [String])?.contains("SecurityProfiles.Edit") == true {
+                    #expect(change["severity"] as? String == "critical" && change["drift"] as? String == "widened")
+                }
+            }
             // Nothing personal was stored, and the user chain verifies.
             #expect(try connection.query("""
                 SELECT count(*) FROM connect_audit.user_versions v WHERE to_jsonb(v)::text LIKE '%example.com%'

@@ -39,9 +39,14 @@ package enum EffectiveAccess {
         let gained = new.keys.filter { old[$0] == nil }.sorted().map { ($0, new[$0] ?? []) }
         let lost = old.keys.filter { new[$0] == nil }.sorted().map { ($0, old[$0] ?? []) }
         guard !gained.isEmpty || !lost.isEmpty else { return nil }
-        let parts = DriftRules.permissionParts(old: Array(old.keys), new: Array(new.keys), catalog: catalog)
-        return Change(
-            gained: gained, lost: lost,
-            drift: parts.map(\.drift).max() ?? .none, severity: parts.map(\.severity).max() ?? .info)
+        let (drift, severity) = weigh(gained: gained.map(\.0), lost: lost.map(\.0), catalog: catalog)
+        return Change(gained: gained, lost: lost, drift: drift, severity: severity)
+    }
+
+    /// The drift and severity of gaining and losing these permissions, as a profile's
+    /// permissions are weighed (`DriftRules.permissionParts`).
+    package static func weigh(gained: [String], lost: [String], catalog: PermissionCatalog) -> (drift: DriftClass, severity: Severity) {
+        let parts = DriftRules.permissionParts(old: lost, new: gained, catalog: catalog)
+        return (parts.map(\.drift).max() ?? .none, parts.map(\.severity).max() ?? .info)
     }
 }
