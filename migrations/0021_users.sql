@@ -124,13 +124,77 @@ LANGUAGE sql STABLE AS $$
     WHERE u.user_key = $1 AND u.valid_from <= at AND (u.valid_to IS NULL OR u.valid_to > at)
 $$;
 
+-- CloudTrail: the writes that decide a user's access (CreateUser, DeleteUser,
+-- UpdateUserSecurityProfiles, UpdateUserHierarchy, UpdateUserRoutingProfile), kept beside
+-- the profiles' writes: a row names a security profile or a user, never both.
+ALTER TABLE connect_audit.trail_events ALTER COLUMN security_profile_id DROP NOT NULL,
+    ADD COLUMN user_id text,
+    ADD CONSTRAINT trail_events_names_one CHECK ((security_profile_id IS NULL) <> (user_id IS NULL));
+CREATE INDEX trail_events_user ON connect_audit.trail_events (instance_id, user_id, event_time) WHERE user_id IS NOT NULL;
+
+-- Who made each user change, where the trail says so, as change_attribution says it of
+-- profile changes: for each user event, the writes to its user (instance id and user id) of
+-- the kind that makes it (a deletion only by DeleteUser, a creation only by CreateUser, an
+-- assignment by UpdateUserSecurityProfiles, another field by UpdateUserHierarchy or
+-- UpdateUserRoutingProfile), failed calls never;
+--   exact      the one write within 3 seconds of the new version's last_modified_time (the
+--              API's LastModifiedTime; DDSQL rows carry none), after the previous snapshot;
+--   window     else the one write after the previous user snapshot and no later than this
+--              one (a user's first snapshot has no window);
+--   ambiguous  several writes of the same rank: one row each.
+CREATE VIEW connect_audit.user_change_attribution AS
+WITH changes AS (
+    SELECT e.id AS event_id, e.kind, e.observed_at, e.instance, coalesce(n.id, o.id) AS user_id,
+           CASE WHEN e.kind <> 'deleted' THEN n.last_modified_time END AS stamped_at,
+           (SELECT max(p.captured_at) FROM connect_audit.user_snapshots p
+             WHERE p.captured_at < e.observed_at
+               AND (p.scope_kind = 'all' OR (p.scope_kind = 'instance' AND e.instance = ANY (p.scope_ids))
+                    OR (p.scope_kind = 'account' AND coalesce(n.account_id, o.account_id) = ANY (p.scope_ids)))) AS previous_at
+    FROM connect_audit.user_events e
+    LEFT JOIN connect_audit.user_versions n ON n.user_key = e.user_key AND n.version = e.to_version
+    LEFT JOIN connect_audit.user_versions o ON o.user_key = e.user_key AND o.version = e.from_version
+    WHERE e.kind <> 'discovered'
+),
+candidates AS (
+    SELECT c.event_id, t.event_id AS trail_event_id,
+           c.stamped_at IS NOT NULL AND abs(extract(epoch FROM c.stamped_at - t.event_time)) <= 3
+             AND (c.previous_at IS NULL OR t.event_time > c.previous_at) AS is_exact,
+           c.previous_at IS NOT NULL AND t.event_time > c.previous_at AS in_window
+    FROM changes c
+    JOIN connect_audit.trail_events t
+      ON t.instance_id = c.instance AND t.user_id = c.user_id AND t.error_code IS NULL AND t.event_time <= c.observed_at
+     AND CASE c.kind
+             WHEN 'deleted' THEN t.event_name = 'DeleteUser'
+             WHEN 'created' THEN t.event_name = 'CreateUser'
+             WHEN 'recreated' THEN t.event_name = 'CreateUser'
+             WHEN 'modified' THEN t.event_name IN ('UpdateUserHierarchy', 'UpdateUserRoutingProfile')
+             ELSE t.event_name = 'UpdateUserSecurityProfiles'
+         END
+),
+ranked AS (
+    SELECT c.*,
+           count(*) FILTER (WHERE c.is_exact) OVER (PARTITION BY c.event_id) AS exact_count,
+           count(*) FILTER (WHERE c.in_window) OVER (PARTITION BY c.event_id) AS window_count
+    FROM candidates c
+    WHERE c.is_exact OR c.in_window
+)
+SELECT r.event_id, t.principal_arn, t.principal_type, t.session_issuer_arn, t.event_name, t.event_time,
+       t.source_ip, t.user_agent, t.event_id AS trail_event_id,
+       CASE WHEN r.exact_count = 1 THEN 'exact'
+            WHEN r.exact_count > 1 THEN 'ambiguous'
+            WHEN r.window_count = 1 THEN 'window'
+            ELSE 'ambiguous' END AS confidence
+FROM ranked r
+JOIN connect_audit.trail_events t ON t.event_id = r.trail_event_id
+WHERE (r.exact_count > 0 AND r.is_exact) OR (r.exact_count = 0 AND r.in_window);
+
 -- For SQL users: every permission a user gained or lost, with the profile that grants
 -- (granted) it, the moment, and the event that moved it: a user event (an assignment, a
 -- creation, a deletion; not a discovery, which is a first load, as for profiles) or a
--- profile's change event for every user holding the profile then. A user whose profile changed in the same snapshot as their assignments is listed
--- once, under the user event. `principal` is who made the profile change, where the
--- CloudTrail attribution has one answer (change_attribution); user writes are not read
--- from CloudTrail yet, so a user event's principal is NULL.
+-- profile's change event for every user holding the profile then. A user whose profile
+-- changed in the same snapshot as their assignments is listed once, under the user event.
+-- `principal` is who made the change, where the CloudTrail attribution has one answer
+-- (user_change_attribution, change_attribution).
 CREATE VIEW connect_audit.access_changes AS
 WITH moments AS (
     SELECT DISTINCT ON (m.user_key, m.at) m.*
@@ -167,13 +231,16 @@ moves AS (
 )
 SELECT mv.user_key, mv.username, mv.permission, mv.change, mv.via_profile_key, mv.at, mv.event_id, mv.event_table,
        CASE WHEN mv.event_table = 'change_events' THEN (
-           SELECT min(c.principal_arn) FROM connect_audit.change_attribution c
-           WHERE c.event_id = mv.event_id AND c.confidence <> 'ambiguous')
+                SELECT min(c.principal_arn) FROM connect_audit.change_attribution c
+                WHERE c.event_id = mv.event_id AND c.confidence <> 'ambiguous')
+            ELSE (
+                SELECT min(u.principal_arn) FROM connect_audit.user_change_attribution u
+                WHERE u.event_id = mv.event_id AND u.confidence <> 'ambiguous')
        END AS principal
 FROM moves mv;
 
 GRANT SELECT ON connect_audit.user_snapshots, connect_audit.user_versions, connect_audit.user_events,
-    connect_audit.access_changes TO connect_audit_ingest, connect_audit_reader;
+    connect_audit.access_changes, connect_audit.user_change_attribution TO connect_audit_ingest, connect_audit_reader;
 GRANT INSERT ON connect_audit.user_snapshots, connect_audit.user_versions, connect_audit.user_events TO connect_audit_ingest;
 GRANT UPDATE (valid_to) ON connect_audit.user_versions TO connect_audit_ingest;
 GRANT USAGE, SELECT ON SEQUENCE connect_audit.user_snapshots_id_seq TO connect_audit_ingest;

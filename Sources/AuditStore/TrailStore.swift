@@ -24,13 +24,13 @@ package struct TrailStore {
                 let added = try connection.execute("""
                     INSERT INTO connect_audit.trail_events
                         (event_id, event_time, event_name, aws_region, account_id, instance_id, security_profile_id,
-                         principal_arn, principal_type, session_issuer_arn, source_ip, user_agent, error_code, record)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb)
+                         principal_arn, principal_type, session_issuer_arn, source_ip, user_agent, error_code, record, user_id)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15)
                     ON CONFLICT (event_id) DO NOTHING
                     """, [
                         event.eventID, event.eventTime, event.eventName, event.region, event.accountID, event.instanceID,
                         event.securityProfileID, event.principalARN, event.principalType, event.sessionIssuerARN,
-                        event.sourceIP, event.userAgent, event.errorCode, event.record,
+                        event.sourceIP, event.userAgent, event.errorCode, event.record, event.userID,
                     ]).affectedRows
                 inserted += added
                 if added == 0 {

@@ -212,6 +212,65 @@ struct UserAccessCommandTests {
         }
     }
 
+    /// A CloudTrail record of an Amazon Connect write to a user, by `arn` at `time`.
+    static func trailRecord(_ name: String, id: String, user: String, at time: String, by arn: String, failed: Bool = false) -> [String: Any] {
+        var record: [String: Any] = [
+            "eventVersion": "1.08", "eventSource": "connect.amazonaws.com", "eventName": name, "eventID": id, "eventTime": time,
+            "awsRegion": "eu-west-1", "recipientAccountId": "123456789012", "readOnly": false, "sourceIPAddress": "198.51.100.7",
+            "userAgent": "aws-cli/1.36", "requestParameters": ["InstanceId": HiddenNights.instance, "UserId": user, "SecurityProfileIds": ["p9"]],
+            "userIdentity": ["type": "AssumedRole", "arn": arn, "accountId": "123456789012"],
+        ]
+        if failed { record["errorCode"] = "AccessDeniedException" }
+        return record
+    }
+
+    @Test("UpdateUserSecurityProfiles in CloudTrail attributes an assignment: access_changes and the report name who gave it; a failed call or another user's never")
+    func assignmentAttributed() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("connect-audit-users-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try TestDatabase.withDatabase { db in
+            #expect(try CommandRunner.run(["migrate", "--database-url", db]).status == 0)
+            var nights = HiddenNights()
+            nights.profiles["p9"] = ["SecurityProfiles.Edit", "Users.Edit"]
+            nights.users["u7"] = ["p0"]
+            let profiles = folder.appendingPathComponent("profiles.ndjson").path
+            try Data(SnapshotRenderer.render(nights.profileSnapshot(), as: .ndjson)).write(to: URL(fileURLWithPath: profiles))
+            #expect(try CommandRunner.run(["ingest", "--database-url", db, "--captured-at", "2026-11-01T02:00:00Z", profiles]).status == 0)
+            let first = folder.appendingPathComponent("users-1.ndjson").path
+            try nights.userSnapshot().write(to: URL(fileURLWithPath: first))
+            #expect(try CommandRunner.run(["ingest", "--database-url", db, "--captured-at", "2026-11-01T03:00:00Z", first]).status == 0)
+            nights.users["u7"] = ["p0", "p9"]
+            let second = folder.appendingPathComponent("users-2.ndjson").path
+            try nights.userSnapshot().write(to: URL(fileURLWithPath: second))
+            #expect(try CommandRunner.run(["ingest", "--database-url", db, "--captured-at", "2026-11-02T03:00:00Z", second]).status == 0)
+            let trail = folder.appendingPathComponent("trail.json").path
+            let records = [
+                Self.trailRecord("UpdateUserSecurityProfiles", id: "e-1", user: "u7", at: "2026-11-01T15:04:05Z", by: "arn:aws:sts::123456789012:assumed-role/ConnectAdmin/mallory"),
+                Self.trailRecord("UpdateUserSecurityProfiles", id: "e-2", user: "u7", at: "2026-11-01T15:09:00Z", by: "arn:aws:sts::123456789012:assumed-role/Intern/eve", failed: true),
+                Self.trailRecord("UpdateUserSecurityProfiles", id: "e-3", user: "u8", at: "2026-11-01T16:00:00Z", by: "arn:aws:sts::123456789012:assumed-role/ConnectAdmin/bob"),
+                Self.trailRecord("UpdateUserSecurityProfiles", id: "e-4", user: "u7", at: "2026-11-02T05:00:00Z", by: "arn:aws:sts::123456789012:assumed-role/ConnectAdmin/late"),
+            ]
+            try JSONSerialization.data(withJSONObject: ["Records": records]).write(to: URL(fileURLWithPath: trail))
+            let ingested = try CommandRunner.run(["trail", "ingest", "--database-url", db, trail])
+            #expect(ingested.status == 0, "\(ingested.stdout)\(ingested.stderr)")
+            let connection = try PostgresConnection(db)
+            defer { connection.close() }
+            let rows = try connection.query("""
+                SELECT DISTINCT principal FROM connect_audit.access_changes WHERE user_key = $1 AND change = 'gained'
+                """, [HiddenNights.arn("agent", "u7")])
+            #expect(try rows.map { try $0.decodeIfPresent(String.self, at: 0) } == ["arn:aws:sts::123456789012:assumed-role/ConnectAdmin/mallory"])
+            let confidence = try connection.query("SELECT confidence, trail_event_id FROM connect_audit.user_change_attribution")
+            #expect(try confidence.map { [try $0.decode(String.self, at: 0), try $0.decode(String.self, at: 1)] } == [["window", "e-1"]])
+            let report = try CommandRunner.run(["report", "--database-url", db, "--from", "2026-11-02T00:00:00Z", "--to", "2026-11-03T00:00:00Z", "--format", "json"])
+            let changes = (try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])?["user_changes"] as? [[String: Any]]
+            #expect(changes?.count == 1)
+            #expect(changes?.first?["principal"] as? String == "arn:aws:sts::123456789012:assumed-role/ConnectAdmin/mallory")
+            #expect(changes?.first?["severity"] as? String == "critical")
+            #expect(changes?.first?["username"] as? String == "u7")
+        }
+    }
+
     @Test("a user snapshot older than the last is refused, the same one again is a no-op, a mass deletion is refused, a dry run writes nothing; tampering breaks verify")
     func refusals() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("connect-audit-users-\(UUID().uuidString)")

@@ -1,18 +1,20 @@
 import AuditModel
 import AuditTime
 
-/// One CloudTrail record of a write to an Amazon Connect security profile, as kept in
-/// `trail_events`.
+/// One CloudTrail record of a write to an Amazon Connect security profile or to a user's
+/// access, as kept in `trail_events`.
 package struct TrailEvent: Sendable, Equatable {
     package var eventID: String
     package var eventTime: Instant
-    /// `CreateSecurityProfile`, `UpdateSecurityProfile`, `DeleteSecurityProfile`,
-    /// `TagResource` or `UntagResource`.
+    /// One of `writes` (a profile's) or `userWrites` (a user's).
     package var eventName: String
     package var region: String?
     package var accountID: String?
     package var instanceID: String
-    package var securityProfileID: String
+    /// The profile written, for a profile's write; `nil` for a user's.
+    package var securityProfileID: String?
+    /// The user written, for a user's write; `nil` for a profile's.
+    package var userID: String? = nil
     /// `userIdentity.arn`: the role session (`assumed-role/ROLE/SESSION`), user or IAM user.
     package var principalARN: String?
     /// `userIdentity.type`: `AssumedRole`, `IAMUser`, `Root`, `FederatedUser`, `AWSService`, ...
@@ -33,11 +35,18 @@ package struct TrailEvent: Sendable, Equatable {
     package static let writes: Set<String> = [
         "CreateSecurityProfile", "UpdateSecurityProfile", "DeleteSecurityProfile", "TagResource", "UntagResource",
     ]
+
+    /// The Amazon Connect writes to a user that decide its access (botocore's Connect model:
+    /// each names `InstanceId` and `UserId` in its request, `CreateUser` its `UserId` and
+    /// `UserArn` in its response).
+    package static let userWrites: Set<String> = [
+        "CreateUser", "DeleteUser", "UpdateUserSecurityProfiles", "UpdateUserHierarchy", "UpdateUserRoutingProfile",
+    ]
 }
 
 /// What reading trail files found.
 package struct TrailReading: Sendable {
-    /// Security-profile writes, in input order.
+    /// Security-profile and user writes, in input order.
     package var events: [TrailEvent] = []
     /// Read-only calls dropped (`readOnly: true`, or a Describe/List/Get/Search name).
     package var readOnly = 0

@@ -118,7 +118,7 @@ package enum TrailReader {
             reading.readOnly += 1
             return
         }
-        guard TrailEvent.writes.contains(name) else {
+        guard TrailEvent.writes.contains(name) || TrailEvent.userWrites.contains(name) else {
             reading.otherWrites += 1
             return
         }
@@ -137,6 +137,28 @@ package enum TrailReader {
         let request = record["requestParameters"] as? [String: Any] ?? [:]
         let response = record["responseElements"] as? [String: Any] ?? [:]
         let errorCode = record["errorCode"] as? String
+        let identity = record["userIdentity"] as? [String: Any] ?? [:]
+        let issuer = ((identity["sessionContext"] as? [String: Any])?["sessionIssuer"] as? [String: Any])?["arn"] as? String
+        func event(instance: String, profile: String?, user: String?) -> TrailEvent {
+            TrailEvent(
+                eventID: eventID, eventTime: time, eventName: name, region: record["awsRegion"] as? String,
+                accountID: record["recipientAccountId"] as? String ?? identity["accountId"] as? String,
+                instanceID: instance, securityProfileID: profile, userID: user, principalARN: identity["arn"] as? String,
+                principalType: identity["type"] as? String, sessionIssuerARN: issuer, sourceIP: record["sourceIPAddress"] as? String,
+                userAgent: record["userAgent"] as? String, errorCode: errorCode, record: CanonicalJSON.text(record), file: file, line: line)
+        }
+        if TrailEvent.userWrites.contains(name) {
+            let arn = member(response, "UserArn").flatMap(userIDs(inARN:))
+            guard let instance = member(request, "InstanceId") ?? arn?.instance,
+                  let user = member(request, "UserId") ?? member(response, "UserId") ?? arn?.user
+            else {
+                if errorCode != nil { reading.unresolvedFailures += 1 }
+                else { problem("requestParameters", "names no instance and user (InstanceId and UserId, or a UserArn)") }
+                return
+            }
+            reading.events.append(event(instance: instance, profile: nil, user: user))
+            return
+        }
         var instance = member(request, "InstanceId")
         var profile = member(request, "SecurityProfileId") ?? member(response, "SecurityProfileId")
         if let arn = member(request, "ResourceArn") ?? member(response, "SecurityProfileArn") {
@@ -153,14 +175,18 @@ package enum TrailReader {
             else { problem("requestParameters", "names no instance and security profile (InstanceId and SecurityProfileId, or an ARN)") }
             return
         }
-        let identity = record["userIdentity"] as? [String: Any] ?? [:]
-        let issuer = ((identity["sessionContext"] as? [String: Any])?["sessionIssuer"] as? [String: Any])?["arn"] as? String
-        reading.events.append(TrailEvent(
-            eventID: eventID, eventTime: time, eventName: name, region: record["awsRegion"] as? String,
-            accountID: record["recipientAccountId"] as? String ?? identity["accountId"] as? String,
-            instanceID: instance, securityProfileID: profile, principalARN: identity["arn"] as? String,
-            principalType: identity["type"] as? String, sessionIssuerARN: issuer, sourceIP: record["sourceIPAddress"] as? String,
-            userAgent: record["userAgent"] as? String, errorCode: errorCode, record: CanonicalJSON.text(record), file: file, line: line))
+        reading.events.append(event(instance: instance, profile: profile, user: nil))
+    }
+
+    /// Instance and user id of `arn:aws:connect:REGION:ACCOUNT:instance/I/agent/U`.
+    static func userIDs(inARN arn: String) -> (instance: String, user: String)? {
+        guard arn.hasPrefix("arn:"), let instanceRange = arn.range(of: ":instance/"),
+              let userRange = arn.range(of: "/agent/", range: instanceRange.upperBound..<arn.endIndex)
+        else { return nil }
+        let instance = String(arn[instanceRange.upperBound..<userRange.lowerBound])
+        let user = String(arn[userRange.upperBound...])
+        guard !instance.isEmpty, !user.isEmpty, !user.contains("/") else { return nil }
+        return (instance, user)
     }
 
     /// A string member named `name`, or with its first letter lower-cased.
