@@ -181,6 +181,21 @@ struct UserAccessCommandTests {
                 if event["drift"] as? String == "widened", (event["holders"] as? Int ?? 0) > 0 { widenedWithHolders += 1 }
             }
             #expect(widenedWithHolders > 0)
+            // A widened profile's holders are exactly the users access_as_of lists with the
+            // permission it gained through it, from that moment on.
+            var widenedChecked = 0
+            for event in events where event["drift"] as? String == "widened" && event["kind"] as? String == "modified" {
+                guard let gained = ((event["diff"] as? [String: Any])?["permissions"] as? [String: Any])?["added"] as? [String],
+                      let permission = gained.first, let holders = event["holders"] as? Int
+                else { continue }
+                let listed = try connection.query("""
+                    SELECT count(DISTINCT user_key) FROM connect_audit.access_as_of($1::timestamptz)
+                    WHERE permission = $2 AND via_profile_key = $3
+                    """, [event["observed_at"] as? String ?? "", permission, event["profile_key"] as? String ?? ""])[0].decode(Int.self, at: 0)
+                #expect(listed == holders, "\(event["profile_key"] ?? "") gained \(permission)")
+                widenedChecked += 1
+            }
+            #expect(widenedChecked > 0)
             let text = try CommandRunner.run(["report", "--database-url", db, "--from", "2026-11-01T00:00:00Z", "--to", "2026-11-06T00:00:00Z"])
             #expect(text.stdout.contains("held by "), "\(text.stdout.prefix(400))")
             #expect(text.stdout.contains("People whose access widened: "), "\(text.stdout.prefix(400))")
