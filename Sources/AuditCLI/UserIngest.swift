@@ -30,16 +30,18 @@ enum UserIngest {
             throw CLIError("\(file): more than \(InputLimits.documentBytes) bytes; a user export is read whole")
         }
         guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("\(file): cannot be read") }
-        let users: [ParsedUser]
+        let reading: UserReading
         do {
-            users = try UserExport.read(Array(data), file: file)
+            // Rows that are an open version's, byte for byte, are recognised, not decoded.
+            reading = try UserExport.read(Array(data), file: file, known: try connection.openRowDigests())
         } catch let error as SnapshotReadError {
             throw CLIError(error.description)
         }
-        let request = UserIngestRequest(
-            users: users.map { ($0.user, $0.rowDigest) }, source: file, capturedAt: capturedAt, scope: scope,
+        var request = UserIngestRequest(
+            users: reading.users.map { ($0.user, $0.rowDigest) }, source: file, capturedAt: capturedAt, scope: scope,
             maxDeleteFraction: maxDeleteFraction, dryRun: dryRun)
-        return (users.count, try connection.ingest(request))
+        request.recognized = reading.recognized.map { ($0.key, $0.rowDigest) }
+        return (reading.count, try connection.ingest(request))
     }
 
     /// One line for the terminal.

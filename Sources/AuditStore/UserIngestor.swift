@@ -7,6 +7,8 @@ import PostgresClient
 /// What to ingest from a user export.
 package struct UserIngestRequest: Sendable {
     package var users: [(user: ConnectUser, rowDigest: SHA256Digest)]
+    /// Users whose rows were an open version's (`UserIngestor.openRowDigests`), not decoded.
+    package var recognized: [(key: String, rowDigest: SHA256Digest)] = []
     /// Where it came from (file names), for the `user_snapshots` row.
     package var source: String
     package var capturedAt: Instant
@@ -27,17 +29,22 @@ package struct UserIngestRequest: Sendable {
         self.dryRun = dryRun
     }
 
-    /// The scope the export speaks for: `scope`, else the instances it holds.
-    package var effectiveScope: SnapshotScope { scope ?? .instances(Set(users.map(\.user.instance))) }
+    /// The scope the export speaks for: `scope`, else the instances it holds (a recognised
+    /// user's is its open version's: `instancesOfRecognized`).
+    package func effectiveScope(instancesOfRecognized: Set<String>) -> SnapshotScope {
+        scope ?? .instances(Set(users.map(\.user.instance)).union(instancesOfRecognized))
+    }
 
     /// SHA-256 over the users' keys and content hashes in key order, with the scope: the
-    /// same content under the same scope is the same snapshot.
-    var contentDigest: String {
+    /// same content under the same scope is the same snapshot (a recognised user's content
+    /// hash is its open version's, `hashesOfRecognized`).
+    func contentDigest(scope: SnapshotScope, hashesOfRecognized: [String: String]) -> String {
         var bytes: [UInt8] = Array("connect-audit/user-snapshot/v1".utf8)
-        bytes.appendChunk(effectiveScope.description)
-        for user in users.map(\.user).sorted(by: { $0.key < $1.key }) {
-            bytes.appendChunk(user.key)
-            bytes.appendChunk(user.contentHash)
+        bytes.appendChunk(scope.description)
+        let entries = users.map { ($0.user.key, $0.user.contentHash) } + recognized.map { ($0.key, hashesOfRecognized[$0.key] ?? "") }
+        for (key, hash) in entries.sorted(by: { $0.0 < $1.0 }) {
+            bytes.appendChunk(key)
+            bytes.appendChunk(hash)
         }
         return SHA256.hex(of: bytes)
     }
@@ -63,11 +70,31 @@ package struct UserIngestor {
         self.connection = connection
     }
 
+    /// The row digests of the open user versions, each with its key: what a reader
+    /// recognises unchanged rows by (`UserExport.read(_:file:known:)`).
+    package func openRowDigests() throws -> [SHA256Digest: String] {
+        var known: [SHA256Digest: String] = [:]
+        _ = try connection.copyOutBinary("""
+            COPY (SELECT row_sha256, user_key FROM connect_audit.user_versions WHERE valid_to IS NULL AND row_sha256 IS NOT NULL)
+            TO STDOUT (FORMAT binary)
+            """) { row in
+            if let digest = try row.bytes(at: 0).flatMap(SHA256Digest.init(bytes:)), let key = try row.string(at: 1) { known[digest] = key }
+        }
+        return known
+    }
+
     package func ingest(_ request: UserIngestRequest) throws -> UserIngestOutcome {
-        let scope = request.effectiveScope
-        let digest = request.contentDigest
-        return try connection.withTransaction { connection -> UserIngestOutcome in
+        try connection.withTransaction { connection -> UserIngestOutcome in
             try connection.execute("SELECT pg_advisory_xact_lock($1)", [Ingestor.lockKey])
+            let open = try openUsers(connection)
+            // A recognised row must still be its open version's: another ingest may have
+            // committed between the read and this lock.
+            for (key, digest) in request.recognized where open[key]?.rowDigest != digest {
+                throw StoreError.concurrentChange("user \(key) changed while the export was read; run the ingest again")
+            }
+            let scope = request.effectiveScope(instancesOfRecognized: Set(request.recognized.compactMap { open[$0.key]?.user.instance }))
+            let digest = request.contentDigest(
+                scope: scope, hashesOfRecognized: Dictionary(uniqueKeysWithValues: request.recognized.map { ($0.key, open[$0.key]?.contentHash ?? "") }))
             if let newest = try connection.query("""
                 SELECT id, captured_at, content_sha256 FROM connect_audit.user_snapshots ORDER BY captured_at DESC, id DESC LIMIT 1
                 """).first {
@@ -78,7 +105,6 @@ package struct UserIngestor {
                     throw StoreError.staleSnapshot(capturedAt: request.capturedAt, newerID: id, newerCapturedAt: capturedAt)
                 }
             }
-            let open = try openUsers(connection)
             let unseen = request.users.map(\.user.key).filter { open[$0] == nil }
             var lastVersions: [String: Int] = [:]
             if !unseen.isEmpty {
@@ -92,7 +118,8 @@ package struct UserIngestor {
                 try $0.decode(String.self, at: 0)
             })
             let changes = UserDiffer.diff(
-                request.users, open: open, lastVersions: lastVersions, knownInstances: knownInstances, scope: scope)
+                request.users, recognized: request.recognized.map(\.key), open: open, lastVersions: lastVersions,
+                knownInstances: knownInstances, scope: scope)
             if changes.deletionFraction > request.maxDeleteFraction {
                 throw StoreError.tooManyDeletions(
                     deleted: changes.count(.deleted), openInScope: changes.openInScope, limit: request.maxDeleteFraction, of: "users")
@@ -101,7 +128,8 @@ package struct UserIngestor {
             let snapshotID = try connection.query("""
                 INSERT INTO connect_audit.user_snapshots (captured_at, source, scope_kind, scope_ids, content_sha256, user_count, event_count)
                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id
-                """, [request.capturedAt, request.source, scope.kind, scope.ids, digest, request.users.count, changes.events.count])[0]
+                """, [request.capturedAt, request.source, scope.kind, scope.ids, digest, request.users.count + request.recognized.count,
+                      changes.events.count])[0]
                 .decode(Int64.self, at: 0)
             if !changes.closedVersions.isEmpty {
                 let closed = changes.closedVersions.sorted { $0.key < $1.key }

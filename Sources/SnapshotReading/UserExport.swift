@@ -4,6 +4,23 @@ import AuditTime
 import ByteKernels
 import Foundation
 
+/// What reading a user export found: the users decoded, and the records recognised as an
+/// open version's by the digest of their bytes (not decoded again).
+package struct UserReading: Sendable {
+    package var users: [ParsedUser] = []
+    package var recognized: [RecognizedUser] = []
+
+    /// How many users the export holds.
+    package var count: Int { users.count + recognized.count }
+}
+
+/// A record whose bytes are those of an open user version's row: that user, unchanged.
+package struct RecognizedUser: Sendable, Equatable {
+    package var key: String
+    package var line: Int
+    package var rowDigest: SHA256Digest
+}
+
 /// One user read from a file, with where it was.
 package struct ParsedUser: Sendable, Equatable {
     package var user: ConnectUser
@@ -37,62 +54,103 @@ package enum UserExport {
     /// Reads every user of `data`, the content of `file`.
     /// - Throws: `SnapshotReadError` with every problem found (up to `SnapshotIssues.limit`).
     package static func read(_ data: [UInt8], file: String) throws -> [ParsedUser] {
+        try read(data, file: file, known: [:]).users
+    }
+
+    /// Reads `data` as `read(_:file:)` does, but a record whose bytes' digest is in `known`
+    /// (the row digests of the open versions, each with its key) is that user unchanged: it
+    /// is not parsed nor decoded, as a nightly export is mostly the night before's rows.
+    package static func read(_ data: [UInt8], file: String, known: [SHA256Digest: String]) throws -> UserReading {
         var issues: [SnapshotIssue] = []
         var records: [Record] = []
+        let recognizer = Recognizer(known: known)
         let start = data.firstIndex { !Self.isSpace($0) } ?? data.endIndex
         if start == data.endIndex {
             issues.append(SnapshotIssue(file: file, line: 1, message: "the file is empty: no user in it"))
         } else if data[start] == UInt8(ascii: "[") || data[start] == UInt8(ascii: "{") && isSearchAnswer(data) {
-            readDocument(data, file: file, issues: &issues, records: &records)
+            readDocument(data, file: file, recognizer: recognizer, issues: &issues, records: &records)
         } else if data[start] == UInt8(ascii: "{") {
-            readLines(data, file: file, issues: &issues, records: &records)
+            readLines(data, file: file, recognizer: recognizer, issues: &issues, records: &records)
         } else {
-            readCSV(data, file: file, issues: &issues, records: &records)
+            readCSV(data, file: file, recognizer: recognizer, issues: &issues, records: &records)
         }
-        var users: [ParsedUser] = []
-        for record in records {
-            do {
-                let user = try decode(record.fields, file: file, line: record.line)
-                users.append(ParsedUser(user: user, file: file, line: record.line, rowDigest: record.bytes.withUnsafeBytes { SHA256Digest(of: $0) }))
-            } catch let issue as SnapshotIssue {
-                issues.append(issue)
-            } catch {
-                issues.append(SnapshotIssue(file: file, line: record.line, message: "\(error)"))
+        var reading = UserReading()
+        var seen: [String: Int] = [:]
+        func see(_ key: String, line: Int) {
+            if let first = seen[key] {
+                issues.append(SnapshotIssue(
+                    file: file, line: line, field: "_key",
+                    message: "user \(key) appears twice (first on line \(first)); an export holds each user once"))
+            } else {
+                seen[key] = line
             }
         }
-        var seen: [String: Int] = [:]
-        for user in users {
-            if let first = seen[user.user.key] {
-                issues.append(SnapshotIssue(
-                    file: file, line: user.line, field: "_key",
-                    message: "user \(user.user.key) appears twice (first on line \(first)); an export holds each user once"))
-            } else {
-                seen[user.user.key] = user.line
+        for record in records {
+            switch record.content {
+            case .recognized(let key):
+                see(key, line: record.line)
+                reading.recognized.append(RecognizedUser(key: key, line: record.line, rowDigest: record.digest))
+            case .fields(let fields):
+                do {
+                    let user = try decode(fields, file: file, line: record.line)
+                    see(user.key, line: record.line)
+                    reading.users.append(ParsedUser(user: user, file: file, line: record.line, rowDigest: record.digest))
+                } catch let issue as SnapshotIssue {
+                    issues.append(issue)
+                } catch {
+                    issues.append(SnapshotIssue(file: file, line: record.line, message: "\(error)"))
+                }
             }
         }
         guard issues.isEmpty else {
             let sorted = issues.sorted { ($0.line, $0.field ?? "") < ($1.line, $1.field ?? "") }
             throw SnapshotReadError(issues: Array(sorted.prefix(SnapshotIssues.limit)), truncated: sorted.count > SnapshotIssues.limit)
         }
-        return users
+        return reading
+    }
+
+    /// Tells a record's bytes from those of an open version's row.
+    private struct Recognizer {
+        var known: [SHA256Digest: String]
+
+        /// The record's digest, and the key of the open version whose row it is, if any.
+        func recognize(_ bytes: ArraySlice<UInt8>) -> (digest: SHA256Digest, key: String?) {
+            let digest = bytes.withUnsafeBytes { SHA256Digest(of: $0) }
+            return (digest, known.isEmpty ? nil : known[digest])
+        }
     }
 
     // MARK: - Formats
 
-    /// One record as read, before it is decoded.
+    /// One record as read: its fields, or the key of the open version it is.
     private struct Record {
-        var fields: [String: Any]
-        var bytes: ArraySlice<UInt8>
+        enum Content {
+            case fields([String: Any])
+            case recognized(String)
+        }
+        var content: Content
+        var digest: SHA256Digest
         var line: Int
     }
 
     /// NDJSON: a record a line.
-    private static func readLines(_ data: [UInt8], file: String, issues: inout [SnapshotIssue], records: inout [Record]) {
+    private static func readLines(
+        _ data: [UInt8], file: String, recognizer: Recognizer, issues: inout [SnapshotIssue], records: inout [Record]
+    ) {
         var line = 0
         var start = data.startIndex
-        while start < data.endIndex {
+        let ends = data.withUnsafeBufferPointer { buffer in
+            // Every line's end, found with memchr.
+            var ends: [Int] = []
+            var from = 0
+            while let found = buffer.offset(of: UInt8(ascii: "\n"), from: from) {
+                ends.append(found)
+                from = found + 1
+            }
+            return ends
+        }
+        for end in ends + (ends.last == data.count - 1 ? [] : [data.count]) {
             line += 1
-            let end = data[start...].firstIndex(of: UInt8(ascii: "\n")) ?? data.endIndex
             let bytes = data[start..<end]
             start = end + 1
             guard bytes.contains(where: { !isSpace($0) }) else { continue }
@@ -100,8 +158,13 @@ package enum UserExport {
                 issues.append(SnapshotIssue(file: file, line: line, message: "the line has more than \(InputLimits.recordBytes) bytes; no user record is that large"))
                 continue
             }
+            let (digest, key) = recognizer.recognize(bytes)
+            if let key {
+                records.append(Record(content: .recognized(key), digest: digest, line: line))
+                continue
+            }
             switch object(Array(bytes)) {
-            case .success(let record): records.append(Record(fields: record, bytes: bytes, line: line))
+            case .success(let record): records.append(Record(content: .fields(record), digest: digest, line: line))
             case .failure(let problem): issues.append(SnapshotIssue(file: file, line: line, message: problem.message))
             }
         }
@@ -109,7 +172,9 @@ package enum UserExport {
 
     /// A JSON array of records, or a `SearchUsers` answer (`{"Users": [...]}`), each
     /// record's line found by counting line breaks before it.
-    private static func readDocument(_ data: [UInt8], file: String, issues: inout [SnapshotIssue], records: inout [Record]) {
+    private static func readDocument(
+        _ data: [UInt8], file: String, recognizer: Recognizer, issues: inout [SnapshotIssue], records: inout [Record]
+    ) {
         guard data.count <= InputLimits.documentBytes else {
             issues.append(SnapshotIssue(file: file, line: 1, message: "the document has more than \(InputLimits.documentBytes) bytes"))
             return
@@ -143,13 +208,16 @@ package enum UserExport {
                 issues.append(SnapshotIssue(file: file, line: line, message: "a user must be a JSON object"))
                 continue
             }
-            records.append(Record(fields: record, bytes: bytes, line: line))
+            let (digest, key) = recognizer.recognize(bytes)
+            records.append(Record(content: key.map(Record.Content.recognized) ?? .fields(record), digest: digest, line: line))
         }
     }
 
     /// CSV with a header row: each row becomes a record of text cells (an empty cell is
     /// absent; an array column holds a JSON array or a PostgreSQL array literal).
-    private static func readCSV(_ data: [UInt8], file: String, issues: inout [SnapshotIssue], records: inout [Record]) {
+    private static func readCSV(
+        _ data: [UInt8], file: String, recognizer: Recognizer, issues: inout [SnapshotIssue], records: inout [Record]
+    ) {
         var rows: [(line: Int, bytes: [UInt8])] = []
         var splitter = CSVRecordSplitter(recordLimit: InputLimits.recordBytes)
         data.withUnsafeBufferPointer { buffer in
@@ -169,6 +237,11 @@ package enum UserExport {
             return
         }
         for row in rows.dropFirst() {
+            let (digest, key) = recognizer.recognize(row.bytes[...])
+            if let key {
+                records.append(Record(content: .recognized(key), digest: digest, line: row.line))
+                continue
+            }
             switch row.bytes.withUnsafeBufferPointer(CSVRecordFields.parse) {
             case .failure(let problem):
                 issues.append(SnapshotIssue(file: file, line: row.line, message: "\(problem)"))
@@ -180,7 +253,7 @@ package enum UserExport {
                 }
                 var record: [String: Any] = [:]
                 for (name, cell) in zip(names, cells) where !cell.isEmpty { record[name] = cell }
-                records.append(Record(fields: record, bytes: row.bytes[...], line: row.line))
+                records.append(Record(content: .fields(record), digest: digest, line: row.line))
             }
         }
     }

@@ -83,17 +83,25 @@ package struct UserChangeSet: Sendable {
 /// the profile set as what is weighed. Pure.
 package enum UserDiffer {
     /// - Parameters:
-    ///   - users: the snapshot's users with the digests of their rows, keys unique.
+    ///   - users: the snapshot's users decoded, with the digests of their rows, keys unique.
+    ///   - recognized: the keys of the snapshot's other users, whose rows were an open
+    ///     version's (each must be open): unchanged.
     ///   - open: every open user version, by key.
     ///   - lastVersions: the last version number of keys seen before and deleted since.
     ///   - knownInstances: the instances an earlier user snapshot held.
     ///   - scope: which open users the snapshot speaks for.
     package static func diff(
-        _ users: [(user: ConnectUser, rowDigest: SHA256Digest)], open: [String: OpenUser], lastVersions: [String: Int],
-        knownInstances: Set<String>, scope: SnapshotScope
+        _ users: [(user: ConnectUser, rowDigest: SHA256Digest)], recognized: [String] = [], open: [String: OpenUser],
+        lastVersions: [String: Int], knownInstances: Set<String>, scope: SnapshotScope
     ) -> UserChangeSet {
         var changes = UserChangeSet()
-        var seen = Set<String>()
+        var seen = Set<String>(minimumCapacity: users.count + recognized.count)
+        for key in recognized {
+            guard let current = open[key] else { preconditionFailure("a recognised user must be open (\(key))") }
+            seen.insert(key)
+            if scope.contains(instance: current.user.instance, account: current.user.accountID) { changes.openInScope += 1 }
+            changes.unchanged += 1
+        }
         for (user, digest) in users.sorted(by: { $0.user.key < $1.user.key }) {
             seen.insert(user.key)
             guard let current = open[user.key] else {
