@@ -30,17 +30,19 @@ enum UserIngest {
             throw CLIError("\(file): more than \(InputLimits.documentBytes) bytes; a user export is read whole")
         }
         guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("\(file): cannot be read") }
+        let (open, asOf) = try connection.openUsers()
         let reading: UserReading
         do {
             // Rows that are an open version's, byte for byte, are recognised, not decoded.
-            reading = try UserExport.read(Array(data), file: file, known: try connection.openRowDigests())
+            reading = try UserExport.read(Array(data), file: file, known: open.positionOfRow, keys: open.all.map(\.key))
         } catch let error as SnapshotReadError {
             throw CLIError(error.description)
         }
         var request = UserIngestRequest(
             users: reading.users.map { ($0.user, $0.rowDigest) }, source: file, capturedAt: capturedAt, scope: scope,
             maxDeleteFraction: maxDeleteFraction, dryRun: dryRun)
-        request.recognized = reading.recognized.map { ($0.key, $0.rowDigest) }
+        (request.open, request.openAsOf) = (open, asOf)
+        request.recognized = reading.recognized.map(\.position)
         return (reading.count, try connection.ingest(request))
     }
 

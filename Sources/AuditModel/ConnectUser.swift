@@ -44,6 +44,23 @@ package struct ConnectUser: Sendable, Hashable {
         self.lastModifiedTime = lastModifiedTime
     }
 
+    /// A user as stored: its values canonical already (written by the init above), taken
+    /// as they are.
+    package init(
+        storedKey key: String, username: String?, id: String?, arn: String?, accountID: String?, securityProfileIDs: [String],
+        routingProfileID: String?, hierarchyGroupID: String?, lastModifiedTime: Instant?
+    ) {
+        self.key = key
+        self.username = username
+        self.id = id
+        self.arn = arn
+        self.accountID = accountID
+        self.securityProfileIDs = securityProfileIDs
+        self.routingProfileID = routingProfileID
+        self.hierarchyGroupID = hierarchyGroupID
+        self.lastModifiedTime = lastModifiedTime
+    }
+
     /// The Amazon Connect instance the user belongs to, as a profile's `scopeInstance` finds
     /// its own (the instance in the ARN, else the account): a user's profile ids name
     /// profiles of this instance.

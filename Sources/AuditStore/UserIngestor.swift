@@ -7,8 +7,12 @@ import PostgresClient
 /// What to ingest from a user export.
 package struct UserIngestRequest: Sendable {
     package var users: [(user: ConnectUser, rowDigest: SHA256Digest)]
-    /// Users whose rows were an open version's (`UserIngestor.openRowDigests`), not decoded.
-    package var recognized: [(key: String, rowDigest: SHA256Digest)] = []
+    /// The open versions the export was read against (`UserIngestor.openUsers()`), and the
+    /// newest user snapshot then: the ingest checks under its lock that none came since.
+    package var open: OpenUsers = .none
+    package var openAsOf: Int64?
+    /// Positions in `open` of the users whose rows were those versions' rows, not decoded.
+    package var recognized: [Int] = []
     /// Where it came from (file names), for the `user_snapshots` row.
     package var source: String
     package var capturedAt: Instant
@@ -30,22 +34,25 @@ package struct UserIngestRequest: Sendable {
     }
 
     /// The scope the export speaks for: `scope`, else the instances it holds (a recognised
-    /// user's is its open version's: `instancesOfRecognized`).
-    package func effectiveScope(instancesOfRecognized: Set<String>) -> SnapshotScope {
-        scope ?? .instances(Set(users.map(\.user.instance)).union(instancesOfRecognized))
+    /// user's is its open version's).
+    package var effectiveScope: SnapshotScope {
+        if let scope { return scope }
+        var instances = Set(users.map(\.user.instance))
+        for position in recognized { instances.insert(open.all[position].user.instance) }
+        return .instances(instances)
     }
 
-    /// SHA-256 over the users' keys and content hashes in key order, with the scope: the
-    /// same content under the same scope is the same snapshot (a recognised user's content
-    /// hash is its open version's, `hashesOfRecognized`).
-    func contentDigest(scope: SnapshotScope, hashesOfRecognized: [String: String]) -> String {
-        var bytes: [UInt8] = Array("connect-audit/user-snapshot/v1".utf8)
+    /// SHA-256 over the digests of the export's rows, sorted, with the scope: the same file
+    /// (in any order) under the same scope is the same snapshot. Another file with the
+    /// same users is diffed and changes nothing.
+    func contentDigest(scope: SnapshotScope) -> String {
+        var rows = users.map(\.rowDigest)
+        for position in recognized { if let digest = open.all[position].rowDigest { rows.append(digest) } }
+        rows.sort()
+        var bytes: [UInt8] = Array("connect-audit/user-snapshot/v2".utf8)
         bytes.appendChunk(scope.description)
-        let entries = users.map { ($0.user.key, $0.user.contentHash) } + recognized.map { ($0.key, hashesOfRecognized[$0.key] ?? "") }
-        for (key, hash) in entries.sorted(by: { $0.0 < $1.0 }) {
-            bytes.appendChunk(key)
-            bytes.appendChunk(hash)
-        }
+        bytes.reserveCapacity(bytes.count + rows.count * 32)
+        for digest in rows { digest.withBytes { bytes.append(contentsOf: $0) } }
         return SHA256.hex(of: bytes)
     }
 }
@@ -70,31 +77,27 @@ package struct UserIngestor {
         self.connection = connection
     }
 
-    /// The row digests of the open user versions, each with its key: what a reader
-    /// recognises unchanged rows by (`UserExport.read(_:file:known:)`).
-    package func openRowDigests() throws -> [SHA256Digest: String] {
-        var known: [SHA256Digest: String] = [:]
-        _ = try connection.copyOutBinary("""
-            COPY (SELECT row_sha256, user_key FROM connect_audit.user_versions WHERE valid_to IS NULL AND row_sha256 IS NOT NULL)
-            TO STDOUT (FORMAT binary)
-            """) { row in
-            if let digest = try row.bytes(at: 0).flatMap(SHA256Digest.init(bytes:)), let key = try row.string(at: 1) { known[digest] = key }
+    /// Every open user version, read before the export so its rows can be recognised, and
+    /// the newest user snapshot then.
+    package func openUsers() throws -> (open: OpenUsers, asOf: Int64?) {
+        try connection.withTransaction(isolation: .repeatableRead) { connection in
+            let newest = try connection.query("SELECT max(id) FROM connect_audit.user_snapshots")[0].decodeIfPresent(Int64.self, at: 0)
+            return (try openUsers(connection), newest)
         }
-        return known
     }
 
     package func ingest(_ request: UserIngestRequest) throws -> UserIngestOutcome {
         try connection.withTransaction { connection -> UserIngestOutcome in
             try connection.execute("SELECT pg_advisory_xact_lock($1)", [Ingestor.lockKey])
-            let open = try openUsers(connection)
-            // A recognised row must still be its open version's: another ingest may have
-            // committed between the read and this lock.
-            for (key, digest) in request.recognized where open[key]?.rowDigest != digest {
-                throw StoreError.concurrentChange("user \(key) changed while the export was read; run the ingest again")
+            // The open versions the export was read against are still the open versions: no
+            // user snapshot was written since they were read.
+            let newestNow = try connection.query("SELECT max(id) FROM connect_audit.user_snapshots")[0].decodeIfPresent(Int64.self, at: 0)
+            guard newestNow == request.openAsOf else {
+                throw StoreError.concurrentChange("user snapshot #\(newestNow ?? 0) was written while the export was read; run the ingest again")
             }
-            let scope = request.effectiveScope(instancesOfRecognized: Set(request.recognized.compactMap { open[$0.key]?.user.instance }))
-            let digest = request.contentDigest(
-                scope: scope, hashesOfRecognized: Dictionary(uniqueKeysWithValues: request.recognized.map { ($0.key, open[$0.key]?.contentHash ?? "") }))
+            let open = request.open
+            let scope = request.effectiveScope
+            let digest = request.contentDigest(scope: scope)
             if let newest = try connection.query("""
                 SELECT id, captured_at, content_sha256 FROM connect_audit.user_snapshots ORDER BY captured_at DESC, id DESC LIMIT 1
                 """).first {
@@ -105,7 +108,7 @@ package struct UserIngestor {
                     throw StoreError.staleSnapshot(capturedAt: request.capturedAt, newerID: id, newerCapturedAt: capturedAt)
                 }
             }
-            let unseen = request.users.map(\.user.key).filter { open[$0] == nil }
+            let unseen = request.users.map(\.user.key).filter { open.position(of: $0) == nil }
             var lastVersions: [String: Int] = [:]
             if !unseen.isEmpty {
                 for row in try connection.query("""
@@ -118,7 +121,7 @@ package struct UserIngestor {
                 try $0.decode(String.self, at: 0)
             })
             let changes = UserDiffer.diff(
-                request.users, recognized: request.recognized.map(\.key), open: open, lastVersions: lastVersions,
+                request.users, recognized: request.recognized, open: open, lastVersions: lastVersions,
                 knownInstances: knownInstances, scope: scope)
             if changes.deletionFraction > request.maxDeleteFraction {
                 throw StoreError.tooManyDeletions(
@@ -148,9 +151,9 @@ package struct UserIngestor {
         }
     }
 
-    /// Every open user version, by key (one binary `COPY`).
-    private func openUsers(_ connection: PostgresConnection) throws -> [String: OpenUser] {
-        var open: [String: OpenUser] = [:]
+    /// Every open user version (one binary `COPY`).
+    private func openUsers(_ connection: PostgresConnection) throws -> OpenUsers {
+        var open: [OpenUser] = []
         _ = try connection.copyOutBinary("""
             COPY (SELECT user_key, version, content_hash, row_sha256, username, id, arn, account_id, security_profile_ids,
                          routing_profile_id, hierarchy_group_id, last_modified_time
@@ -160,15 +163,15 @@ package struct UserIngestor {
                 throw StoreError.tampered("an open user version has no key, version or content hash")
             }
             let user = ConnectUser(
-                key: key, username: try row.string(at: 4), id: try row.string(at: 5), arn: try row.string(at: 6),
+                storedKey: key, username: try row.string(at: 4), id: try row.string(at: 5), arn: try row.string(at: 6),
                 accountID: try row.string(at: 7), securityProfileIDs: try row.textArray(at: 8) ?? [],
                 routingProfileID: try row.string(at: 9), hierarchyGroupID: try row.string(at: 10),
                 lastModifiedTime: try row.timestamp(at: 11))
-            open[key] = OpenUser(
+            open.append(OpenUser(
                 key: key, version: Int(version), contentHash: hash,
-                rowDigest: try row.bytes(at: 3).flatMap(SHA256Digest.init(bytes:)), user: user)
+                rowDigest: try row.bytes(at: 3).flatMap(SHA256Digest.init(bytes:)), user: user))
         }
-        return open
+        return OpenUsers(open)
     }
 
     private static let versionColumns = [

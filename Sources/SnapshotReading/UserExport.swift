@@ -16,9 +16,16 @@ package struct UserReading: Sendable {
 
 /// A record whose bytes are those of an open user version's row: that user, unchanged.
 package struct RecognizedUser: Sendable, Equatable {
-    package var key: String
+    /// The open version's position among those the reader was given.
+    package var position: Int
     package var line: Int
     package var rowDigest: SHA256Digest
+
+    package init(position: Int, line: Int, rowDigest: SHA256Digest) {
+        self.position = position
+        self.line = line
+        self.rowDigest = rowDigest
+    }
 }
 
 /// One user read from a file, with where it was.
@@ -54,13 +61,14 @@ package enum UserExport {
     /// Reads every user of `data`, the content of `file`.
     /// - Throws: `SnapshotReadError` with every problem found (up to `SnapshotIssues.limit`).
     package static func read(_ data: [UInt8], file: String) throws -> [ParsedUser] {
-        try read(data, file: file, known: [:]).users
+        try read(data, file: file, known: [:], keys: []).users
     }
 
     /// Reads `data` as `read(_:file:)` does, but a record whose bytes' digest is in `known`
-    /// (the row digests of the open versions, each with its key) is that user unchanged: it
-    /// is not parsed nor decoded, as a nightly export is mostly the night before's rows.
-    package static func read(_ data: [UInt8], file: String, known: [SHA256Digest: String]) throws -> UserReading {
+    /// (the row digests of the open versions, each with its position; `keys` their keys by
+    /// position) is that user unchanged: it is not parsed nor decoded, as a nightly export is
+    /// mostly the night before's rows.
+    package static func read(_ data: [UInt8], file: String, known: [SHA256Digest: Int], keys: [String]) throws -> UserReading {
         var issues: [SnapshotIssue] = []
         var records: [Record] = []
         let recognizer = Recognizer(known: known)
@@ -87,9 +95,9 @@ package enum UserExport {
         }
         for record in records {
             switch record.content {
-            case .recognized(let key):
-                see(key, line: record.line)
-                reading.recognized.append(RecognizedUser(key: key, line: record.line, rowDigest: record.digest))
+            case .recognized(let position):
+                see(keys[position], line: record.line)
+                reading.recognized.append(RecognizedUser(position: position, line: record.line, rowDigest: record.digest))
             case .fields(let fields):
                 do {
                     let user = try decode(fields, file: file, line: record.line)
@@ -111,10 +119,10 @@ package enum UserExport {
 
     /// Tells a record's bytes from those of an open version's row.
     private struct Recognizer {
-        var known: [SHA256Digest: String]
+        var known: [SHA256Digest: Int]
 
-        /// The record's digest, and the key of the open version whose row it is, if any.
-        func recognize(_ bytes: ArraySlice<UInt8>) -> (digest: SHA256Digest, key: String?) {
+        /// The record's digest, and the position of the open version whose row it is, if any.
+        func recognize(_ bytes: ArraySlice<UInt8>) -> (digest: SHA256Digest, key: Int?) {
             let digest = bytes.withUnsafeBytes { SHA256Digest(of: $0) }
             return (digest, known.isEmpty ? nil : known[digest])
         }
@@ -126,7 +134,7 @@ package enum UserExport {
     private struct Record {
         enum Content {
             case fields([String: Any])
-            case recognized(String)
+            case recognized(Int)
         }
         var content: Content
         var digest: SHA256Digest

@@ -16,13 +16,11 @@ struct UserAccessTests {
         Array((user.contentHash + salt).utf8).withUnsafeBytes { SHA256Digest(of: $0) }
     }
 
-    static func open(_ users: [ConnectUser], version: Int = 1) -> [String: OpenUser] {
-        Dictionary(uniqueKeysWithValues: users.map {
-            ($0.key, OpenUser(key: $0.key, version: version, contentHash: $0.contentHash, rowDigest: digest($0), user: $0))
-        })
+    static func open(_ users: [ConnectUser], version: Int = 1) -> OpenUsers {
+        OpenUsers(users.map { OpenUser(key: $0.key, version: version, contentHash: $0.contentHash, rowDigest: digest($0), user: $0) })
     }
 
-    static func diff(_ users: [ConnectUser], open: [String: OpenUser], last: [String: Int] = [:], known: Set<String> = [instance], scope: SnapshotScope? = nil) -> UserChangeSet {
+    static func diff(_ users: [ConnectUser], open: OpenUsers, last: [String: Int] = [:], known: Set<String> = [instance], scope: SnapshotScope? = nil) -> UserChangeSet {
         UserDiffer.diff(
             users.map { ($0, digest($0, salt: "row")) }, open: open, lastVersions: last, knownInstances: known,
             scope: scope ?? .instances(Set(users.map(\.instance))))
@@ -51,6 +49,12 @@ struct UserAccessTests {
         let changes = Self.diff(
             [Self.user("stay", ["p1"]), Self.user("new", ["p1"]), Self.user("back", ["p2"]), Self.user("far", [], instance: "ffff")],
             open: open, last: [Self.user("back", []).key: 3])
+        // The same with "stay" recognised by its row instead of decoded: the same change set.
+        let recognized = UserDiffer.diff(
+            [Self.user("new", ["p1"]), Self.user("back", ["p2"]), Self.user("far", [], instance: "ffff")].map { ($0, Self.digest($0, salt: "row")) },
+            recognized: [open.position(of: Self.user("stay", []).key)!], open: open, lastVersions: [Self.user("back", []).key: 3],
+            knownInstances: [Self.instance], scope: .instances([Self.instance, "ffff"]))
+        #expect(recognized.events == changes.events && recognized.unchanged == changes.unchanged && recognized.openInScope == changes.openInScope)
         let kinds = Dictionary(uniqueKeysWithValues: changes.events.map { ($0.username ?? "", $0.kind) })
         #expect(kinds == ["gone": .deleted, "new": .created, "back": .recreated, "far": .discovered])
         #expect(changes.events.first { $0.kind == .recreated }?.toVersion == 4)
@@ -83,7 +87,7 @@ struct UserAccessTests {
 
     @Test("the user chain links every event; altering, dropping or reordering one breaks it")
     func chain() {
-        let drafts = Self.diff([Self.user("a", ["p1"]), Self.user("b", ["p2"])], open: [:]).events
+        let drafts = Self.diff([Self.user("a", ["p1"]), Self.user("b", ["p2"])], open: .none).events
         let events = UserEventChain.chain(
             drafts, snapshotID: 1, observedAt: Instant(microsecondsSinceEpoch: 1_000_000), after: 0, lastHash: EventChain.genesis)
         #expect(events.map(\.id) == [1, 2])

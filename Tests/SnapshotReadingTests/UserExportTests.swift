@@ -75,6 +75,20 @@ struct UserExportTests {
         #expect(Self.issues("arn,username\nx,y,z\n", file: "u.csv").first?.line == 2)
     }
 
+    @Test("a row whose bytes are an open version's is recognised, not decoded; its key still counts for repeats")
+    func recognition() throws {
+        let text = "{\"_key\":\"a\",\"username\":\"x\"}\n{\"_key\":\"b\",\"username\":\"y\"}\n"
+        let first = try UserExport.read(Array(text.utf8), file: "n1.ndjson", known: [:], keys: [])
+        #expect(first.users.count == 2 && first.recognized.isEmpty)
+        let known = [first.users[0].rowDigest: 7]
+        let second = try UserExport.read(Array((text + "{\"_key\":\"c\",\"username\":\"z\"}\n").utf8), file: "n2.ndjson", known: known, keys: Array(repeating: "a", count: 8))
+        #expect(second.recognized == [RecognizedUser(position: 7, line: 1, rowDigest: first.users[0].rowDigest)])
+        #expect(second.users.map(\.user.key) == ["b", "c"] && second.count == 3)
+        // The same key recognised and decoded (its row edited and repeated) is refused.
+        let repeated = "{\"_key\":\"a\",\"username\":\"x\"}\n{\"_key\":\"a\",\"username\":\"edited\"}\n"
+        #expect(throws: SnapshotReadError.self) { try UserExport.read(Array(repeated.utf8), file: "n3.ndjson", known: known, keys: Array(repeating: "a", count: 8)) }
+    }
+
     @Test("a user export is told from a profile export by its first record's keys")
     func detection() {
         #expect(UserExport.isUserExport(Array("{\"_key\":\"a\",\"username\":\"x\"}\n".utf8)))

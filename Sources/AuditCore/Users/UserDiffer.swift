@@ -57,6 +57,34 @@ package struct OpenUser: Sendable, Equatable {
     }
 }
 
+/// Every open user version, by position, by key and by the digest of its row.
+package struct OpenUsers: Sendable {
+    package let all: [OpenUser]
+    private let positionOfKey: [String: Int]
+    /// The position of the version whose row has this digest: what a reader recognises an
+    /// unchanged row by.
+    package let positionOfRow: [SHA256Digest: Int]
+
+    package init(_ users: [OpenUser]) {
+        all = users
+        var byKey: [String: Int] = [:], byRow: [SHA256Digest: Int] = [:]
+        byKey.reserveCapacity(users.count)
+        byRow.reserveCapacity(users.count)
+        for (position, user) in users.enumerated() {
+            byKey[user.key] = position
+            if let digest = user.rowDigest { byRow[digest] = position }
+        }
+        positionOfKey = byKey
+        positionOfRow = byRow
+    }
+
+    package static let none = OpenUsers([])
+
+    package var count: Int { all.count }
+    package func position(of key: String) -> Int? { positionOfKey[key] }
+    package subscript(key: String) -> OpenUser? { positionOfKey[key].map { all[$0] } }
+}
+
 /// The change set of a user snapshot.
 package struct UserChangeSet: Sendable {
     /// New versions to write: the user, its version number and the digest of its row.
@@ -84,27 +112,37 @@ package struct UserChangeSet: Sendable {
 package enum UserDiffer {
     /// - Parameters:
     ///   - users: the snapshot's users decoded, with the digests of their rows, keys unique.
-    ///   - recognized: the keys of the snapshot's other users, whose rows were an open
-    ///     version's (each must be open): unchanged.
-    ///   - open: every open user version, by key.
+    ///   - recognized: the positions in `open` of the snapshot's other users, whose rows
+    ///     were those versions' rows: unchanged.
+    ///   - open: every open user version.
     ///   - lastVersions: the last version number of keys seen before and deleted since.
     ///   - knownInstances: the instances an earlier user snapshot held.
     ///   - scope: which open users the snapshot speaks for.
     package static func diff(
-        _ users: [(user: ConnectUser, rowDigest: SHA256Digest)], recognized: [String] = [], open: [String: OpenUser],
+        _ users: [(user: ConnectUser, rowDigest: SHA256Digest)], recognized: [Int] = [], open: OpenUsers,
         lastVersions: [String: Int], knownInstances: Set<String>, scope: SnapshotScope
     ) -> UserChangeSet {
         var changes = UserChangeSet()
-        var seen = Set<String>(minimumCapacity: users.count + recognized.count)
-        for key in recognized {
-            guard let current = open[key] else { preconditionFailure("a recognised user must be open (\(key))") }
-            seen.insert(key)
-            if scope.contains(instance: current.user.instance, account: current.user.accountID) { changes.openInScope += 1 }
+        // Open versions seen in the snapshot, by position: the others are deletion candidates.
+        var seen = [Bool](repeating: false, count: open.count)
+        // Whether each open version's instance (and account) is in scope, asked once per cell.
+        var inScope: [String: Bool] = [:]
+        func isInScope(_ user: ConnectUser) -> Bool {
+            let cell = user.instance + "\u{0}" + (user.accountID ?? "")
+            if let known = inScope[cell] { return known }
+            let answer = scope.contains(instance: user.instance, account: user.accountID)
+            inScope[cell] = answer
+            return answer
+        }
+        for position in recognized {
+            seen[position] = true
+            if isInScope(open.all[position].user) { changes.openInScope += 1 }
             changes.unchanged += 1
         }
         for (user, digest) in users.sorted(by: { $0.user.key < $1.user.key }) {
-            seen.insert(user.key)
-            guard let current = open[user.key] else {
+            let position = open.position(of: user.key)
+            if let position { seen[position] = true }
+            guard let current = position.map({ open.all[$0] }) else {
                 let previous = lastVersions[user.key]
                 let version = (previous ?? 0) + 1
                 let kind: UserChangeKind = previous != nil ? .recreated : knownInstances.contains(user.instance) ? .created : .discovered
@@ -114,7 +152,7 @@ package enum UserDiffer {
                     instance: user.instance, profilesAdded: user.securityProfileIDs, profilesRemoved: [], changedFields: []))
                 continue
             }
-            if scope.contains(instance: current.user.instance, account: current.user.accountID) { changes.openInScope += 1 }
+            if isInScope(current.user) { changes.openInScope += 1 }
             if current.rowDigest == digest || current.contentHash == user.contentHash {
                 changes.unchanged += 1
                 continue
@@ -130,12 +168,12 @@ package enum UserDiffer {
                 instance: user.instance, profilesAdded: added, profilesRemoved: removed, changedFields: fields))
         }
         var deletions: [UserEventDraft] = []
-        for (key, current) in open where !seen.contains(key) {
-            guard scope.contains(instance: current.user.instance, account: current.user.accountID) else { continue }
+        for (position, current) in open.all.enumerated() where !seen[position] {
+            guard isInScope(current.user) else { continue }
             changes.openInScope += 1
-            changes.closedVersions[key] = current.version
+            changes.closedVersions[current.key] = current.version
             deletions.append(UserEventDraft(
-                key: key, kind: .deleted, fromVersion: current.version, toVersion: nil, username: current.user.username,
+                key: current.key, kind: .deleted, fromVersion: current.version, toVersion: nil, username: current.user.username,
                 instance: current.user.instance, profilesAdded: [], profilesRemoved: current.user.securityProfileIDs,
                 changedFields: []))
         }
