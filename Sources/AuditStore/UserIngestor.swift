@@ -38,7 +38,7 @@ package struct UserIngestRequest: Sendable {
     package var effectiveScope: SnapshotScope {
         if let scope { return scope }
         var instances = Set(users.map(\.user.instance))
-        for position in recognized { instances.insert(open.all[position].user.instance) }
+        for position in recognized { instances.insert(open.all[position].instance) }
         return .instances(instances)
     }
 
@@ -120,8 +120,10 @@ package struct UserIngestor {
             let knownInstances = Set(try connection.query("SELECT DISTINCT instance FROM connect_audit.user_events").map {
                 try $0.decode(String.self, at: 0)
             })
+            let priorRows = try Self.wholeRows(
+                UserDiffer.priorRowsNeeded(request.users, recognized: request.recognized, open: open, scope: scope), connection)
             let changes = UserDiffer.diff(
-                request.users, recognized: request.recognized, open: open, lastVersions: lastVersions,
+                request.users, recognized: request.recognized, open: open, priorRows: priorRows, lastVersions: lastVersions,
                 knownInstances: knownInstances, scope: scope)
             if changes.deletionFraction > request.maxDeleteFraction {
                 throw StoreError.tooManyDeletions(
@@ -151,27 +153,39 @@ package struct UserIngestor {
         }
     }
 
-    /// Every open user version (one binary `COPY`).
+    /// Every open user version, as much as recognising and scoping need (one binary `COPY`).
     private func openUsers(_ connection: PostgresConnection) throws -> OpenUsers {
         var open: [OpenUser] = []
         _ = try connection.copyOutBinary("""
-            COPY (SELECT user_key, version, content_hash, row_sha256, username, id, arn, account_id, security_profile_ids,
-                         routing_profile_id, hierarchy_group_id, last_modified_time
+            COPY (SELECT user_key, version, content_hash, row_sha256, instance, account_id
                   FROM connect_audit.user_versions WHERE valid_to IS NULL) TO STDOUT (FORMAT binary)
             """) { row in
-            guard let key = try row.string(at: 0), let version = try row.int32(at: 1), let hash = try row.string(at: 2) else {
-                throw StoreError.tampered("an open user version has no key, version or content hash")
-            }
-            let user = ConnectUser(
-                storedKey: key, username: try row.string(at: 4), id: try row.string(at: 5), arn: try row.string(at: 6),
-                accountID: try row.string(at: 7), securityProfileIDs: try row.textArray(at: 8) ?? [],
-                routingProfileID: try row.string(at: 9), hierarchyGroupID: try row.string(at: 10),
-                lastModifiedTime: try row.timestamp(at: 11))
+            guard let key = try row.string(at: 0), let version = try row.int32(at: 1), let hash = try row.string(at: 2),
+                  let instance = try row.string(at: 4)
+            else { throw StoreError.tampered("an open user version has no key, version, content hash or instance") }
             open.append(OpenUser(
                 key: key, version: Int(version), contentHash: hash,
-                rowDigest: try row.bytes(at: 3).flatMap(SHA256Digest.init(bytes:)), user: user))
+                rowDigest: try row.bytes(at: 3).flatMap(SHA256Digest.init(bytes:)), instance: instance, accountID: try row.string(at: 5)))
         }
         return OpenUsers(open)
+    }
+
+    /// The open versions of `keys`, whole, by key.
+    private static func wholeRows(_ keys: [String], _ connection: PostgresConnection) throws -> [String: ConnectUser] {
+        guard !keys.isEmpty else { return [:] }
+        var rows: [String: ConnectUser] = [:]
+        for row in try connection.query("""
+            SELECT user_key, username, id, arn, account_id, security_profile_ids, routing_profile_id, hierarchy_group_id, last_modified_time
+            FROM connect_audit.user_versions WHERE user_key = ANY ($1) AND valid_to IS NULL
+            """, [keys]) {
+            let key = try row.decode(String.self, at: 0)
+            rows[key] = ConnectUser(
+                storedKey: key, username: try row.decodeIfPresent(String.self, at: 1), id: try row.decodeIfPresent(String.self, at: 2),
+                arn: try row.decodeIfPresent(String.self, at: 3), accountID: try row.decodeIfPresent(String.self, at: 4),
+                securityProfileIDs: try row.decode([String].self, at: 5), routingProfileID: try row.decodeIfPresent(String.self, at: 6),
+                hierarchyGroupID: try row.decodeIfPresent(String.self, at: 7), lastModifiedTime: try row.decodeIfPresent(Instant.self, at: 8))
+        }
+        return rows
     }
 
     private static let versionColumns = [

@@ -17,20 +17,30 @@ struct UserAccessTests {
     }
 
     static func open(_ users: [ConnectUser], version: Int = 1) -> OpenUsers {
-        OpenUsers(users.map { OpenUser(key: $0.key, version: version, contentHash: $0.contentHash, rowDigest: digest($0), user: $0) })
+        OpenUsers(users.map {
+            OpenUser(key: $0.key, version: version, contentHash: $0.contentHash, rowDigest: digest($0), instance: $0.instance, accountID: $0.accountID)
+        })
     }
 
-    static func diff(_ users: [ConnectUser], open: OpenUsers, last: [String: Int] = [:], known: Set<String> = [instance], scope: SnapshotScope? = nil) -> UserChangeSet {
-        UserDiffer.diff(
-            users.map { ($0, digest($0, salt: "row")) }, open: open, lastVersions: last, knownInstances: known,
-            scope: scope ?? .instances(Set(users.map(\.instance))))
+    /// The diff as the store runs it: the open versions `priorRowsNeeded` names, and only
+    /// those, read whole from `before`.
+    static func diff(
+        _ users: [ConnectUser], before: [ConnectUser], recognized: [Int] = [], last: [String: Int] = [:],
+        known: Set<String> = [instance], scope: SnapshotScope? = nil
+    ) -> UserChangeSet {
+        let open = Self.open(before)
+        let rows = users.map { (user: $0, rowDigest: digest($0, salt: "row")) }
+        let scope = scope ?? .instances(Set(users.map(\.instance)))
+        let needed = Set(UserDiffer.priorRowsNeeded(rows, recognized: recognized, open: open, scope: scope))
+        let prior = Dictionary(uniqueKeysWithValues: before.filter { needed.contains($0.key) }.map { ($0.key, $0) })
+        return UserDiffer.diff(rows, recognized: recognized, open: open, priorRows: prior, lastVersions: last, knownInstances: known, scope: scope)
     }
 
     @Test("a profile gained is assigned, only lost is unassigned, another field is modified; the same content is unchanged whatever the row")
     func assignmentKinds() {
         let before = [Self.user("a", ["p1"]), Self.user("b", ["p1", "p2"]), Self.user("c", ["p1"]), Self.user("d", ["p1"]), Self.user("e", ["p2", "p1"])]
         let after = [Self.user("a", ["p1", "p3"]), Self.user("b", ["p2"]), Self.user("c", ["p1"], routing: "r9"), Self.user("d", ["p2"]), Self.user("e", ["p1", "p2"])]
-        let changes = Self.diff(after, open: Self.open(before))
+        let changes = Self.diff(after, before: before)
         #expect(changes.events.map(\.kind) == [.assigned, .unassigned, .modified, .assigned])
         #expect(changes.events.map(\.username) == ["a", "b", "c", "d"])
         #expect(changes.events[0].profilesAdded == ["p3"] && changes.events[0].profilesRemoved.isEmpty)
@@ -45,15 +55,15 @@ struct UserAccessTests {
     @Test("deletion only inside the scope; a new user of a known instance is created, of an unknown one discovered, seen before recreated")
     func lifecycle() {
         let other = "0000aaaa-0000-4000-8000-000000000000"
-        let open = Self.open([Self.user("gone", ["p1"]), Self.user("elsewhere", ["p1"], instance: other), Self.user("stay", ["p1"])])
+        let before = [Self.user("gone", ["p1"]), Self.user("elsewhere", ["p1"], instance: other), Self.user("stay", ["p1"])]
         let changes = Self.diff(
             [Self.user("stay", ["p1"]), Self.user("new", ["p1"]), Self.user("back", ["p2"]), Self.user("far", [], instance: "ffff")],
-            open: open, last: [Self.user("back", []).key: 3])
+            before: before, last: [Self.user("back", []).key: 3])
         // The same with "stay" recognised by its row instead of decoded: the same change set.
-        let recognized = UserDiffer.diff(
-            [Self.user("new", ["p1"]), Self.user("back", ["p2"]), Self.user("far", [], instance: "ffff")].map { ($0, Self.digest($0, salt: "row")) },
-            recognized: [open.position(of: Self.user("stay", []).key)!], open: open, lastVersions: [Self.user("back", []).key: 3],
-            knownInstances: [Self.instance], scope: .instances([Self.instance, "ffff"]))
+        let recognized = Self.diff(
+            [Self.user("new", ["p1"]), Self.user("back", ["p2"]), Self.user("far", [], instance: "ffff")],
+            before: before, recognized: [Self.open(before).position(of: Self.user("stay", []).key)!],
+            last: [Self.user("back", []).key: 3], scope: .instances([Self.instance, "ffff"]))
         #expect(recognized.events == changes.events && recognized.unchanged == changes.unchanged && recognized.openInScope == changes.openInScope)
         let kinds = Dictionary(uniqueKeysWithValues: changes.events.map { ($0.username ?? "", $0.kind) })
         #expect(kinds == ["gone": .deleted, "new": .created, "back": .recreated, "far": .discovered])
@@ -87,7 +97,7 @@ struct UserAccessTests {
 
     @Test("the user chain links every event; altering, dropping or reordering one breaks it")
     func chain() {
-        let drafts = Self.diff([Self.user("a", ["p1"]), Self.user("b", ["p2"])], open: .none).events
+        let drafts = Self.diff([Self.user("a", ["p1"]), Self.user("b", ["p2"])], before: []).events
         let events = UserEventChain.chain(
             drafts, snapshotID: 1, observedAt: Instant(microsecondsSinceEpoch: 1_000_000), after: 0, lastHash: EventChain.genesis)
         #expect(events.map(\.id) == [1, 2])

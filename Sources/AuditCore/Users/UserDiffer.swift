@@ -40,20 +40,24 @@ package struct UserEventDraft: Sendable, Equatable {
     }
 }
 
-/// A user version as stored and open, as much of it as the diff needs.
+/// A user version as stored and open, as much of it as recognising and diffing needs; the
+/// rest of the row is read only for the users whose changes need it (`UserDiffer.priorRowsNeeded`).
 package struct OpenUser: Sendable, Equatable {
     package var key: String
     package var version: Int
     package var contentHash: String
     package var rowDigest: SHA256Digest?
-    package var user: ConnectUser
+    /// The instance and account, as stored: what scope decides on.
+    package var instance: String
+    package var accountID: String?
 
-    package init(key: String, version: Int, contentHash: String, rowDigest: SHA256Digest?, user: ConnectUser) {
+    package init(key: String, version: Int, contentHash: String, rowDigest: SHA256Digest?, instance: String, accountID: String?) {
         self.key = key
         self.version = version
         self.contentHash = contentHash
         self.rowDigest = rowDigest
-        self.user = user
+        self.instance = instance
+        self.accountID = accountID
     }
 }
 
@@ -108,35 +112,48 @@ package struct UserChangeSet: Sendable {
 
 /// The rules of a user snapshot against the open users: the profile rules of DESIGN §3
 /// (deletion only inside the snapshot's scope, discovery for instances never seen), with
-/// the profile set as what is weighed. Pure.
+/// the profile set as what is weighed. Pure. In two steps, so the store reads whole rows
+/// only where needed: `priorRowsNeeded`, then `diff`.
 package enum UserDiffer {
+    /// The keys whose open version must be read whole: users whose content changed, and
+    /// open users in scope the snapshot does not hold (deletions name what they held).
+    package static func priorRowsNeeded(
+        _ users: [(user: ConnectUser, rowDigest: SHA256Digest)], recognized: [Int], open: OpenUsers, scope: SnapshotScope
+    ) -> [String] {
+        var seen = [Bool](repeating: false, count: open.count)
+        for position in recognized { seen[position] = true }
+        var needed: [String] = []
+        for (user, digest) in users {
+            guard let position = open.position(of: user.key) else { continue }
+            seen[position] = true
+            let current = open.all[position]
+            if current.rowDigest != digest && current.contentHash != user.contentHash { needed.append(user.key) }
+        }
+        for (position, current) in open.all.enumerated() where !seen[position] {
+            if scope.contains(instance: current.instance, account: current.accountID) { needed.append(current.key) }
+        }
+        return needed
+    }
+
     /// - Parameters:
     ///   - users: the snapshot's users decoded, with the digests of their rows, keys unique.
     ///   - recognized: the positions in `open` of the snapshot's other users, whose rows
     ///     were those versions' rows: unchanged.
     ///   - open: every open user version.
+    ///   - priorRows: the open versions of `priorRowsNeeded`, whole, by key.
     ///   - lastVersions: the last version number of keys seen before and deleted since.
     ///   - knownInstances: the instances an earlier user snapshot held.
     ///   - scope: which open users the snapshot speaks for.
     package static func diff(
         _ users: [(user: ConnectUser, rowDigest: SHA256Digest)], recognized: [Int] = [], open: OpenUsers,
-        lastVersions: [String: Int], knownInstances: Set<String>, scope: SnapshotScope
+        priorRows: [String: ConnectUser], lastVersions: [String: Int], knownInstances: Set<String>, scope: SnapshotScope
     ) -> UserChangeSet {
         var changes = UserChangeSet()
         // Open versions seen in the snapshot, by position: the others are deletion candidates.
         var seen = [Bool](repeating: false, count: open.count)
-        // Whether each open version's instance (and account) is in scope, asked once per cell.
-        var inScope: [String: Bool] = [:]
-        func isInScope(_ user: ConnectUser) -> Bool {
-            let cell = user.instance + "\u{0}" + (user.accountID ?? "")
-            if let known = inScope[cell] { return known }
-            let answer = scope.contains(instance: user.instance, account: user.accountID)
-            inScope[cell] = answer
-            return answer
-        }
         for position in recognized {
             seen[position] = true
-            if isInScope(open.all[position].user) { changes.openInScope += 1 }
+            if scope.contains(instance: open.all[position].instance, account: open.all[position].accountID) { changes.openInScope += 1 }
             changes.unchanged += 1
         }
         for (user, digest) in users.sorted(by: { $0.user.key < $1.user.key }) {
@@ -152,30 +169,34 @@ package enum UserDiffer {
                     instance: user.instance, profilesAdded: user.securityProfileIDs, profilesRemoved: [], changedFields: []))
                 continue
             }
-            if isInScope(current.user) { changes.openInScope += 1 }
+            if scope.contains(instance: current.instance, account: current.accountID) { changes.openInScope += 1 }
             if current.rowDigest == digest || current.contentHash == user.contentHash {
                 changes.unchanged += 1
                 continue
             }
-            let before = Set(current.user.securityProfileIDs), after = Set(user.securityProfileIDs)
+            guard let previous = priorRows[user.key] else {
+                preconditionFailure("the store must read the open version of every changed user (\(user.key))")
+            }
+            let before = Set(previous.securityProfileIDs), after = Set(user.securityProfileIDs)
             let added = after.subtracting(before).sorted(), removed = before.subtracting(after).sorted()
-            let fields = changedFields(current.user, user)
             changes.closedVersions[user.key] = current.version
             changes.newVersions.append((user, current.version + 1, digest))
             changes.events.append(UserEventDraft(
                 key: user.key, kind: !added.isEmpty ? .assigned : !removed.isEmpty ? .unassigned : .modified,
                 fromVersion: current.version, toVersion: current.version + 1, username: user.username,
-                instance: user.instance, profilesAdded: added, profilesRemoved: removed, changedFields: fields))
+                instance: user.instance, profilesAdded: added, profilesRemoved: removed, changedFields: changedFields(previous, user)))
         }
         var deletions: [UserEventDraft] = []
         for (position, current) in open.all.enumerated() where !seen[position] {
-            guard isInScope(current.user) else { continue }
+            guard scope.contains(instance: current.instance, account: current.accountID) else { continue }
+            guard let previous = priorRows[current.key] else {
+                preconditionFailure("the store must read the open version of every user it deletes (\(current.key))")
+            }
             changes.openInScope += 1
             changes.closedVersions[current.key] = current.version
             deletions.append(UserEventDraft(
-                key: current.key, kind: .deleted, fromVersion: current.version, toVersion: nil, username: current.user.username,
-                instance: current.user.instance, profilesAdded: [], profilesRemoved: current.user.securityProfileIDs,
-                changedFields: []))
+                key: current.key, kind: .deleted, fromVersion: current.version, toVersion: nil, username: previous.username,
+                instance: current.instance, profilesAdded: [], profilesRemoved: previous.securityProfileIDs, changedFields: []))
         }
         if !deletions.isEmpty {
             changes.events = changes.events.merged(with: deletions.sortedByKey(\.key), by: \.key)
