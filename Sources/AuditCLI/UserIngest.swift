@@ -3,6 +3,7 @@ import AuditModel
 import AuditStore
 import AuditTime
 import Foundation
+import Platform
 import SnapshotReading
 
 /// `ingest` of a user export (`aws.connect_user` rows, or the Connect API's users): told
@@ -25,16 +26,21 @@ enum UserIngest {
         file: String, capturedAt: Instant, scope: SnapshotScope?, maxDeleteFraction: Double, dryRun: Bool,
         connection: UserIngestor
     ) throws -> (users: Int, outcome: UserIngestOutcome) {
-        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
-        guard size <= InputLimits.documentBytes else {
-            throw CLIError("\(file): more than \(InputLimits.documentBytes) bytes; a user export is read whole")
+        // The open versions load on a thread of their own while the file is read, split and
+        // hashed; the connection is that thread's alone until its result is taken.
+        let load = Future(lending: connection) { connection in Result { try connection.openUsers() } }
+        let scanned: ScannedUsers
+        do {
+            scanned = UserExport.scan(try wholeFile(file), file: file)
+        } catch {
+            _ = try? load.get()
+            throw error
         }
-        guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("\(file): cannot be read") }
-        let (open, asOf) = try connection.openUsers()
+        let (open, asOf) = try load.get()
         let reading: UserReading
         do {
             // Rows that are an open version's, byte for byte, are recognised, not decoded.
-            reading = try UserExport.read(Array(data), file: file, known: open.positionOfRow, keys: open.all.map(\.key))
+            reading = try scanned.resolve(against: open)
         } catch let error as SnapshotReadError {
             throw CLIError(error.description)
         }
@@ -44,6 +50,35 @@ enum UserIngest {
         (request.open, request.openAsOf) = (open, asOf)
         request.recognized = reading.recognized.map(\.position)
         return (reading.count, try connection.ingest(request))
+    }
+
+    /// The bytes of `file`, read whole into one buffer (a user export is a document).
+    static func wholeFile(_ file: String) throws -> [UInt8] {
+        let descriptor = open(file, O_RDONLY)
+        guard descriptor >= 0 else {
+            throw CLIError("cannot open \(file): \(String(cString: strerror(errno))); check the path and its permissions")
+        }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw CLIError("cannot read \(file): \(String(cString: strerror(errno)))") }
+        let size = Int(status.st_size)
+        guard size <= InputLimits.documentBytes else {
+            throw CLIError("\(file): more than \(InputLimits.documentBytes) bytes; a user export is read whole")
+        }
+        var failure: Int32 = 0
+        // One byte of room past the size tells a file that grew while it was read.
+        let bytes = [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, count in
+            while count < buffer.count {
+                let read = Foundation.read(descriptor, buffer.baseAddress! + count, buffer.count - count)
+                if read < 0, errno == EINTR { continue }
+                if read < 0 { failure = errno }
+                if read <= 0 { break }
+                count += read
+            }
+        }
+        guard failure == 0 else { throw CLIError("cannot read \(file): \(String(cString: strerror(failure)))") }
+        guard bytes.count <= size else { throw CLIError("\(file) grew while it was read; read it once it is complete") }
+        return bytes
     }
 
     /// One line for the terminal.

@@ -3,6 +3,7 @@ import AuditModel
 import AuditTime
 import ByteKernels
 import Foundation
+import Platform
 
 /// What reading a user export found: the users decoded, and the records recognised as an
 /// open version's by the digest of their bytes (not decoded again).
@@ -61,90 +62,42 @@ package enum UserExport {
     /// Reads every user of `data`, the content of `file`.
     /// - Throws: `SnapshotReadError` with every problem found (up to `SnapshotIssues.limit`).
     package static func read(_ data: [UInt8], file: String) throws -> [ParsedUser] {
-        try read(data, file: file, known: [:], keys: []).users
+        try scan(data, file: file).resolve(against: .none).users
     }
 
-    /// Reads `data` as `read(_:file:)` does, but a record whose bytes' digest is in `known`
-    /// (the row digests of the open versions, each with its position; `keys` their keys by
-    /// position) is that user unchanged: it is not parsed nor decoded, as a nightly export is
-    /// mostly the night before's rows.
-    package static func read(_ data: [UInt8], file: String, known: [SHA256Digest: Int], keys: [String]) throws -> UserReading {
-        var issues: [SnapshotIssue] = []
-        var records: [Record] = []
-        let recognizer = Recognizer(known: known)
+    /// Reads `data` as `read(_:file:)` does, but a record whose bytes are an open version's
+    /// row (by their digest) is that user unchanged: it is not parsed nor decoded, as a
+    /// nightly export is mostly the night before's rows.
+    package static func read(_ data: [UInt8], file: String, open: OpenUsers) throws -> UserReading {
+        try scan(data, file: file).resolve(against: open)
+    }
+
+    /// `data` split into records, each with the digest of its bytes (hashed on every core):
+    /// the part of a read that needs no open versions, so it runs while they load.
+    package static func scan(_ data: [UInt8], file: String) -> ScannedUsers {
+        var scanned = ScannedUsers(file: file)
         let start = data.firstIndex { !Self.isSpace($0) } ?? data.endIndex
         if start == data.endIndex {
-            issues.append(SnapshotIssue(file: file, line: 1, message: "the file is empty: no user in it"))
+            scanned.issues.append(SnapshotIssue(file: file, line: 1, message: "the file is empty: no user in it"))
         } else if data[start] == UInt8(ascii: "[") || data[start] == UInt8(ascii: "{") && isSearchAnswer(data) {
-            readDocument(data, file: file, recognizer: recognizer, issues: &issues, records: &records)
+            scanDocument(data, into: &scanned)
         } else if data[start] == UInt8(ascii: "{") {
-            readLines(data, file: file, recognizer: recognizer, issues: &issues, records: &records)
+            scanLines(data, into: &scanned)
         } else {
-            readCSV(data, file: file, recognizer: recognizer, issues: &issues, records: &records)
+            scanCSV(data, into: &scanned)
         }
-        var reading = UserReading()
-        var seen: [String: Int] = [:]
-        func see(_ key: String, line: Int) {
-            if let first = seen[key] {
-                issues.append(SnapshotIssue(
-                    file: file, line: line, field: "_key",
-                    message: "user \(key) appears twice (first on line \(first)); an export holds each user once"))
-            } else {
-                seen[key] = line
-            }
-        }
-        for record in records {
-            switch record.content {
-            case .recognized(let position):
-                see(keys[position], line: record.line)
-                reading.recognized.append(RecognizedUser(position: position, line: record.line, rowDigest: record.digest))
-            case .fields(let fields):
-                do {
-                    let user = try decode(fields, file: file, line: record.line)
-                    see(user.key, line: record.line)
-                    reading.users.append(ParsedUser(user: user, file: file, line: record.line, rowDigest: record.digest))
-                } catch let issue as SnapshotIssue {
-                    issues.append(issue)
-                } catch {
-                    issues.append(SnapshotIssue(file: file, line: record.line, message: "\(error)"))
-                }
-            }
-        }
-        guard issues.isEmpty else {
-            let sorted = issues.sorted { ($0.line, $0.field ?? "") < ($1.line, $1.field ?? "") }
-            throw SnapshotReadError(issues: Array(sorted.prefix(SnapshotIssues.limit)), truncated: sorted.count > SnapshotIssues.limit)
-        }
-        return reading
-    }
-
-    /// Tells a record's bytes from those of an open version's row.
-    private struct Recognizer {
-        var known: [SHA256Digest: Int]
-
-        /// The record's digest, and the position of the open version whose row it is, if any.
-        func recognize(_ bytes: ArraySlice<UInt8>) -> (digest: SHA256Digest, key: Int?) {
-            let digest = bytes.withUnsafeBytes { SHA256Digest(of: $0) }
-            return (digest, known.isEmpty ? nil : known[digest])
-        }
+        let slices = scanned.records.map(\.bytes)
+        scanned.digests = ParallelWork.map(slices.count, workers: ParallelWork.workers(for: slices.count)) { range in
+            range.map { index in slices[index].withUnsafeBytes { SHA256Digest(of: $0) } }
+        }.flatMap { $0 }
+        return scanned
     }
 
     // MARK: - Formats
 
-    /// One record as read: its fields, or the key of the open version it is.
-    private struct Record {
-        enum Content {
-            case fields([String: Any])
-            case recognized(Int)
-        }
-        var content: Content
-        var digest: SHA256Digest
-        var line: Int
-    }
-
     /// NDJSON: a record a line.
-    private static func readLines(
-        _ data: [UInt8], file: String, recognizer: Recognizer, issues: inout [SnapshotIssue], records: inout [Record]
-    ) {
+    private static func scanLines(_ data: [UInt8], into scanned: inout ScannedUsers) {
+        scanned.form = .lines
         var line = 0
         var start = data.startIndex
         let ends = data.withUnsafeBufferPointer { buffer in
@@ -163,39 +116,32 @@ package enum UserExport {
             start = end + 1
             guard bytes.contains(where: { !isSpace($0) }) else { continue }
             guard bytes.count <= InputLimits.recordBytes else {
-                issues.append(SnapshotIssue(file: file, line: line, message: "the line has more than \(InputLimits.recordBytes) bytes; no user record is that large"))
+                scanned.issues.append(SnapshotIssue(
+                    file: scanned.file, line: line, message: "the line has more than \(InputLimits.recordBytes) bytes; no user record is that large"))
                 continue
             }
-            let (digest, key) = recognizer.recognize(bytes)
-            if let key {
-                records.append(Record(content: .recognized(key), digest: digest, line: line))
-                continue
-            }
-            switch object(Array(bytes)) {
-            case .success(let record): records.append(Record(content: .fields(record), digest: digest, line: line))
-            case .failure(let problem): issues.append(SnapshotIssue(file: file, line: line, message: problem.message))
-            }
+            scanned.records.append(ScannedUsers.Record(line: line, bytes: bytes))
         }
     }
 
     /// A JSON array of records, or a `SearchUsers` answer (`{"Users": [...]}`), each
     /// record's line found by counting line breaks before it.
-    private static func readDocument(
-        _ data: [UInt8], file: String, recognizer: Recognizer, issues: inout [SnapshotIssue], records: inout [Record]
-    ) {
+    private static func scanDocument(_ data: [UInt8], into scanned: inout ScannedUsers) {
+        scanned.form = .document
+        let file = scanned.file
         guard data.count <= InputLimits.documentBytes else {
-            issues.append(SnapshotIssue(file: file, line: 1, message: "the document has more than \(InputLimits.documentBytes) bytes"))
+            scanned.issues.append(SnapshotIssue(file: file, line: 1, message: "the document has more than \(InputLimits.documentBytes) bytes"))
             return
         }
         if let problem = StrictJSON.problem(in: data) {
-            issues.append(SnapshotIssue(file: file, line: problem.lineOffset + 1, message: problem.message))
+            scanned.issues.append(SnapshotIssue(file: file, line: problem.lineOffset + 1, message: problem.message))
             return
         }
         let parsed: Any
         do {
             parsed = try JSONSerialization.jsonObject(with: Data(data), options: [])
         } catch {
-            issues.append(SnapshotIssue(file: file, line: 1, message: "invalid JSON: \(error.localizedDescription)"))
+            scanned.issues.append(SnapshotIssue(file: file, line: 1, message: "invalid JSON: \(error.localizedDescription)"))
             return
         }
         let elements: [Any]
@@ -204,7 +150,7 @@ package enum UserExport {
         } else if let answer = parsed as? [String: Any], let array = answer["Users"] as? [Any] {
             elements = array
         } else {
-            issues.append(SnapshotIssue(file: file, line: 1, message: "expected an array of users or a SearchUsers answer ({\"Users\": [...]})"))
+            scanned.issues.append(SnapshotIssue(file: file, line: 1, message: "expected an array of users or a SearchUsers answer ({\"Users\": [...]})"))
             return
         }
         // Each record's line: where its object opens, found by a scan of the document's
@@ -213,19 +159,16 @@ package enum UserExport {
         for (index, element) in elements.enumerated() {
             let (line, bytes) = index < starts.count ? starts[index] : (1, data[...])
             guard let record = element as? [String: Any] else {
-                issues.append(SnapshotIssue(file: file, line: line, message: "a user must be a JSON object"))
+                scanned.issues.append(SnapshotIssue(file: file, line: line, message: "a user must be a JSON object"))
                 continue
             }
-            let (digest, key) = recognizer.recognize(bytes)
-            records.append(Record(content: key.map(Record.Content.recognized) ?? .fields(record), digest: digest, line: line))
+            scanned.records.append(ScannedUsers.Record(line: line, bytes: bytes, object: record))
         }
     }
 
     /// CSV with a header row: each row becomes a record of text cells (an empty cell is
     /// absent; an array column holds a JSON array or a PostgreSQL array literal).
-    private static func readCSV(
-        _ data: [UInt8], file: String, recognizer: Recognizer, issues: inout [SnapshotIssue], records: inout [Record]
-    ) {
+    private static func scanCSV(_ data: [UInt8], into scanned: inout ScannedUsers) {
         var rows: [(line: Int, bytes: [UInt8])] = []
         var splitter = CSVRecordSplitter(recordLimit: InputLimits.recordBytes)
         data.withUnsafeBufferPointer { buffer in
@@ -233,39 +176,34 @@ package enum UserExport {
             _ = splitter.finish { bytes, line in rows.append((line, Array(bytes))) }
         }
         if let line = splitter.oversizedRecordLine {
-            issues.append(SnapshotIssue(file: file, line: line, message: "a record has more than \(InputLimits.recordBytes) bytes (an unclosed quote?)"))
+            scanned.issues.append(SnapshotIssue(
+                file: scanned.file, line: line, message: "a record has more than \(InputLimits.recordBytes) bytes (an unclosed quote?)"))
             return
         }
         guard let header = rows.first else { return }
-        let names: [String]
         switch header.bytes.withUnsafeBufferPointer(CSVRecordFields.parse) {
-        case .success(let fields): names = fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        case .success(let fields): scanned.form = .csv(names: fields.map { $0.trimmingCharacters(in: .whitespaces) })
         case .failure(let problem):
-            issues.append(SnapshotIssue(file: file, line: header.line, message: "the header: \(problem)"))
+            scanned.issues.append(SnapshotIssue(file: scanned.file, line: header.line, message: "the header: \(problem)"))
             return
         }
-        for row in rows.dropFirst() {
-            let (digest, key) = recognizer.recognize(row.bytes[...])
-            if let key {
-                records.append(Record(content: .recognized(key), digest: digest, line: row.line))
-                continue
-            }
-            switch row.bytes.withUnsafeBufferPointer(CSVRecordFields.parse) {
-            case .failure(let problem):
-                issues.append(SnapshotIssue(file: file, line: row.line, message: "\(problem)"))
-            case .success(let cells):
-                guard cells.count == names.count else {
-                    issues.append(SnapshotIssue(
-                        file: file, line: row.line, message: "the row has \(cells.count) fields, the header \(names.count)"))
-                    continue
-                }
-                var record: [String: Any] = [:]
-                for (name, cell) in zip(names, cells) where !cell.isEmpty { record[name] = cell }
-                records.append(Record(content: .fields(record), digest: digest, line: row.line))
-            }
-        }
+        scanned.records = rows.dropFirst().map { ScannedUsers.Record(line: $0.line, bytes: $0.bytes[...]) }
     }
 
+    /// The fields of a CSV row by the header's names, or why it has none.
+    static func fields(ofCSVRow bytes: ArraySlice<UInt8>, names: [String]) -> Result<[String: Any], LineProblem> {
+        switch bytes.withUnsafeBufferPointer(CSVRecordFields.parse) {
+        case .failure(let problem):
+            return .failure(LineProblem(message: "\(problem)"))
+        case .success(let cells):
+            guard cells.count == names.count else {
+                return .failure(LineProblem(message: "the row has \(cells.count) fields, the header \(names.count)"))
+            }
+            var record: [String: Any] = [:]
+            for (name, cell) in zip(names, cells) where !cell.isEmpty { record[name] = cell }
+            return .success(record)
+        }
+    }
     // MARK: - One record
 
     /// The fields read, by their DDSQL and API names; anything else (personal data among
@@ -364,7 +302,7 @@ package enum UserExport {
     }
 
     /// One JSON object from a line, strictly checked.
-    private static func object(_ bytes: [UInt8]) -> Result<[String: Any], LineProblem> {
+    static func object(_ bytes: [UInt8]) -> Result<[String: Any], LineProblem> {
         if let problem = StrictJSON.problem(in: bytes) { return .failure(LineProblem(message: problem.message)) }
         do {
             guard let record = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
@@ -377,7 +315,7 @@ package enum UserExport {
     }
 
     /// Why a line is not a record.
-    private struct LineProblem: Error {
+    struct LineProblem: Error {
         var message: String
     }
 

@@ -78,15 +78,27 @@ struct UserExportTests {
     @Test("a row whose bytes are an open version's is recognised, not decoded; its key still counts for repeats")
     func recognition() throws {
         let text = "{\"_key\":\"a\",\"username\":\"x\"}\n{\"_key\":\"b\",\"username\":\"y\"}\n"
-        let first = try UserExport.read(Array(text.utf8), file: "n1.ndjson", known: [:], keys: [])
+        let first = try UserExport.read(Array(text.utf8), file: "n1.ndjson", open: .none)
         #expect(first.users.count == 2 && first.recognized.isEmpty)
-        let known = [first.users[0].rowDigest: 7]
-        let second = try UserExport.read(Array((text + "{\"_key\":\"c\",\"username\":\"z\"}\n").utf8), file: "n2.ndjson", known: known, keys: Array(repeating: "a", count: 8))
-        #expect(second.recognized == [RecognizedUser(position: 7, line: 1, rowDigest: first.users[0].rowDigest)])
+        // "a" is open at position 1, behind another user; its row is recognised by its digest.
+        let open = OpenUsers([
+            OpenUser(key: "z", version: 1, contentHash: "h", rowDigest: nil, instance: "i", accountID: nil),
+            OpenUser(key: "a", version: 3, contentHash: first.users[0].user.contentHash, rowDigest: first.users[0].rowDigest, instance: "i", accountID: nil),
+        ])
+        let second = try UserExport.read(Array((text + "{\"_key\":\"c\",\"username\":\"z\"}\n").utf8), file: "n2.ndjson", open: open)
+        #expect(second.recognized == [RecognizedUser(position: 1, line: 1, rowDigest: first.users[0].rowDigest)])
         #expect(second.users.map(\.user.key) == ["b", "c"] && second.count == 3)
-        // The same key recognised and decoded (its row edited and repeated) is refused.
-        let repeated = "{\"_key\":\"a\",\"username\":\"x\"}\n{\"_key\":\"a\",\"username\":\"edited\"}\n"
-        #expect(throws: SnapshotReadError.self) { try UserExport.read(Array(repeated.utf8), file: "n3.ndjson", known: known, keys: Array(repeating: "a", count: 8)) }
+        // The same key recognised and decoded (its row edited and repeated), the same row
+        // twice, and a new key twice: each refused, naming the first line.
+        for (repeated, first) in [
+            ("{\"_key\":\"a\",\"username\":\"x\"}\n{\"_key\":\"a\",\"username\":\"edited\"}\n", 1),
+            ("{\"_key\":\"b\",\"username\":\"y\"}\n{\"_key\":\"a\",\"username\":\"x\"}\n{\"_key\":\"a\",\"username\":\"x\"}\n", 2),
+            ("{\"_key\":\"n\",\"username\":\"x\"}\n{\"_key\":\"n\",\"username\":\"y\"}\n", 1),
+        ] {
+            let error = #expect(throws: SnapshotReadError.self) { try UserExport.read(Array(repeated.utf8), file: "n3.ndjson", open: open) }
+            #expect(error?.issues.map(\.field) == ["_key"])
+            #expect(error?.issues.first?.message.contains("first on line \(first)") == true)
+        }
     }
 
     @Test("a user export is told from a profile export by its first record's keys")

@@ -1,0 +1,48 @@
+/// A user version as stored and open, as much of it as recognising and diffing needs; the
+/// rest of the row is read only for the users whose changes need it (`UserDiffer.priorRowsNeeded`).
+package struct OpenUser: Sendable, Equatable {
+    package var key: String
+    package var version: Int
+    package var contentHash: String
+    package var rowDigest: SHA256Digest?
+    /// The instance and account, as stored: what scope decides on.
+    package var instance: String
+    package var accountID: String?
+
+    package init(key: String, version: Int, contentHash: String, rowDigest: SHA256Digest?, instance: String, accountID: String?) {
+        self.key = key
+        self.version = version
+        self.contentHash = contentHash
+        self.rowDigest = rowDigest
+        self.instance = instance
+        self.accountID = accountID
+    }
+}
+
+/// Every open user version, by position, by key and by the digest of its row.
+package struct OpenUsers: Sendable {
+    package let all: [OpenUser]
+    private let positionOfKey: [String: Int]
+    /// The position of the version whose row has this digest: what a reader recognises an
+    /// unchanged row by.
+    package let positionOfRow: [SHA256Digest: Int]
+
+    package init(_ users: [OpenUser]) {
+        all = users
+        var byKey: [String: Int] = [:], byRow: [SHA256Digest: Int] = [:]
+        byKey.reserveCapacity(users.count)
+        byRow.reserveCapacity(users.count)
+        for (position, user) in users.enumerated() {
+            byKey[user.key] = position
+            if let digest = user.rowDigest { byRow[digest] = position }
+        }
+        positionOfKey = byKey
+        positionOfRow = byRow
+    }
+
+    package static let none = OpenUsers([])
+
+    package var count: Int { all.count }
+    package func position(of key: String) -> Int? { positionOfKey[key] }
+    package subscript(key: String) -> OpenUser? { positionOfKey[key].map { all[$0] } }
+}
