@@ -46,14 +46,20 @@ CREATE UNIQUE INDEX user_versions_one_open ON connect_audit.user_versions (user_
 -- since the last vacuum (2 ms a profile at 10,000 users, against 0.08 ms merged).
 CREATE INDEX user_versions_profiles ON connect_audit.user_versions USING gin (security_profile_ids) WITH (fastupdate = off);
 
+-- A user version is closed once, and nothing but valid_to changes: compared as a row (as
+-- close_version_once does since schema version 3), not as two JSON documents.
 CREATE FUNCTION connect_audit.close_user_version_once() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    unchanged connect_audit.user_versions;
 BEGIN
     IF OLD.valid_to IS NOT NULL THEN
         RAISE EXCEPTION 'version % of user % is already closed', OLD.version, OLD.user_key
             USING ERRCODE = 'restrict_violation';
     END IF;
-    IF (to_jsonb(NEW) - 'valid_to') IS DISTINCT FROM (to_jsonb(OLD) - 'valid_to') THEN
+    unchanged := NEW;
+    unchanged.valid_to := NULL;
+    IF unchanged IS DISTINCT FROM OLD THEN
         RAISE EXCEPTION 'only valid_to of a user version may change'
             USING ERRCODE = 'restrict_violation';
     END IF;
@@ -110,6 +116,20 @@ LANGUAGE sql STABLE AS $$
       ON u.security_profile_ids @> ARRAY[v.id] AND u.instance = v.scope_instance
      AND u.valid_from <= at AND (u.valid_to IS NULL OR u.valid_to > at)
     WHERE v.valid_from <= at AND (v.valid_to IS NULL OR v.valid_to > at)
+$$;
+
+-- The same for one permission: who holds `of_permission` at `at`, and through which
+-- profile. Equal to access_as_of(at) filtered on the permission, but found from the profiles
+-- whose permissions contain it rather than by unnesting every profile's permissions.
+CREATE FUNCTION connect_audit.access_as_of(at timestamptz, of_permission text)
+RETURNS TABLE (user_key text, username text, permission text, via_profile_key text)
+LANGUAGE sql STABLE AS $$
+    SELECT u.user_key, u.username, of_permission, v.profile_key
+    FROM connect_audit.profile_versions v
+    JOIN connect_audit.user_versions u
+      ON u.security_profile_ids @> ARRAY[v.id] AND u.instance = v.scope_instance
+     AND u.valid_from <= at AND (u.valid_to IS NULL OR u.valid_to > at)
+    WHERE v.permissions @> ARRAY[of_permission] AND v.valid_from <= at AND (v.valid_to IS NULL OR v.valid_to > at)
 $$;
 
 -- The same for one user.

@@ -117,9 +117,8 @@ package struct UserIngestor {
                     lastVersions[try row.decode(String.self, at: 0)] = try row.decode(Int.self, at: 1)
                 }
             }
-            let knownInstances = Set(try connection.query("SELECT DISTINCT instance FROM connect_audit.user_events").map {
-                try $0.decode(String.self, at: 0)
-            })
+            let knownInstances = try Self.knownInstances(
+                of: request.users.filter { open.position(of: $0.user.key) == nil }.map(\.user.instance), open: open, connection)
             let priorRows = try Self.wholeRows(
                 UserDiffer.priorRowsNeeded(request.users, recognized: request.recognized, open: open, scope: scope), connection)
             let changes = UserDiffer.diff(
@@ -151,6 +150,19 @@ package struct UserIngestor {
             try writeEvents(changes.events, snapshotID: snapshotID, observedAt: request.capturedAt, connection)
             return .ingested(snapshotID: snapshotID, changes: changes)
         }
+    }
+
+    /// Which of `instances` (those of the snapshot's new users) an earlier user snapshot held:
+    /// an open user's instance is; for any other, the events say (a query only for an
+    /// instance new or emptied, not a scan of every event each night).
+    private static func knownInstances(of instances: [String], open: OpenUsers, _ connection: PostgresConnection) throws -> Set<String> {
+        let openInstances = Set(open.all.map(\.instance))
+        let asked = Set(instances).subtracting(openInstances)
+        guard !asked.isEmpty else { return openInstances }
+        let known = try connection.query("""
+            SELECT i FROM unnest($1::text[]) AS i WHERE EXISTS (SELECT 1 FROM connect_audit.user_events e WHERE e.instance = i)
+            """, [asked.sorted()]).map { try $0.decode(String.self, at: 0) }
+        return openInstances.union(known)
     }
 
     /// Every open user version, as much as recognising and scoping need (one binary `COPY`).

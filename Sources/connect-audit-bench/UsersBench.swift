@@ -84,21 +84,27 @@ struct UsersBench: ParsableCommand {
         let median = nightly.isEmpty ? Double.nan : nightly[nightly.count / 2]
         print(String(format: "first user ingest / copy: %.2f; nightly median / copy: %.2f over %d night(s)", ratios.first ?? .nan, median, nightly.count))
 
-        // The as-of query for one permission, as a user would ask it, timed by the server.
+        // The as-of query for one permission, in both forms a user would write, timed by the
+        // server (planning and execution).
         let permission = "SecurityProfiles.Edit"
-        var times: [Double] = []
-        for _ in 0..<queries {
-            let explained = try Measure.run([
-                "psql", "-qAt", databaseURL, "-c",
-                "EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) SELECT user_key, username, via_profile_key FROM connect_audit.access_as_of(now()) WHERE permission = '\(permission)'",
-            ])
-            let line = explained.stdout.split(separator: "\n").first { $0.hasPrefix("Execution Time:") } ?? ""
-            times.append(Double(line.split(separator: " ")[safe: 2] ?? "") ?? .nan)
+        for (form, query) in [
+            ("access_as_of(now(), '\(permission)')", "SELECT user_key, username, via_profile_key FROM connect_audit.access_as_of(now(), '\(permission)')"),
+            ("access_as_of(now()) WHERE permission = '\(permission)'",
+             "SELECT user_key, username, via_profile_key FROM connect_audit.access_as_of(now()) WHERE permission = '\(permission)'"),
+        ] {
+            var times: [Double] = []
+            for _ in 0..<queries {
+                let explained = try Measure.run(["psql", "-qAt", databaseURL, "-c", "EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) " + query])
+                let milliseconds = explained.stdout.split(separator: "\n").compactMap { line -> Double? in
+                    guard line.hasPrefix("Planning Time:") || line.hasPrefix("Execution Time:") else { return nil }
+                    return Double(line.split(separator: " ")[safe: 2] ?? "")
+                }
+                times.append(milliseconds.count == 2 ? milliseconds.reduce(0, +) : .nan)
+            }
+            let rows = try Measure.run(["psql", "-qAt", databaseURL, "-c", "SELECT count(*) FROM (\(query)) AS q"])
+                .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            print(String(format: "%@: median %.1f ms over %d runs (%@ rows)", form, times.sorted()[times.count / 2], queries, rows))
         }
-        let rows = try Measure.run([
-            "psql", "-qAt", databaseURL, "-c", "SELECT count(*) FROM connect_audit.access_as_of(now()) WHERE permission = '\(permission)'",
-        ]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        print(String(format: "access_as_of(now()) for %@: median %.1f ms over %d runs (%@ rows)", permission, times.sorted()[times.count / 2], queries, rows))
     }
 
     /// The users as DDSQL NDJSON rows, personal fields included (the ingest drops them).

@@ -167,6 +167,18 @@ struct UserAccessCommandTests {
                         .insert(try row.decode(String.self, at: 2))
                 }
                 #expect(asOf == state.access.filter { !$0.value.isEmpty }, "as of \(state.at)")
+                // The form for one permission lists the same holders, each through the same profiles.
+                let permissions = Set(state.access.values.flatMap(\.keys))
+                #expect(!permissions.isEmpty)
+                for permission in permissions.union(["Nobody.HoldsThis"]) {
+                    var holders: [String: Set<String>] = [:]
+                    for row in try connection.query(
+                        "SELECT user_key, permission, via_profile_key FROM connect_audit.access_as_of($1::timestamptz, $2)", [state.at, permission]) {
+                        #expect(try row.decode(String.self, at: 1) == permission)
+                        holders[try row.decode(String.self, at: 0), default: []].insert(try row.decode(String.self, at: 2))
+                    }
+                    #expect(holders == state.access.compactMapValues { $0[permission] }, "\(permission) as of \(state.at)")
+                }
             }
             // The report says of each profile change how many users held the profile then.
             let report = try CommandRunner.run(["report", "--database-url", db, "--format", "json", "--from", "2026-11-01T00:00:00Z", "--to", "2026-11-06T00:00:00Z"])

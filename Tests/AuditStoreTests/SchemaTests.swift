@@ -170,6 +170,43 @@ struct SchemaTests {
         }
     }
 
+    @Test("a user version's valid_to is set once and nothing else of it changes; user snapshots, versions and events are never rewritten")
+    func userHistoryAppendOnly() throws {
+        try withSchema { connection, _ in
+            let snapshot = try connection.query("""
+                INSERT INTO connect_audit.user_snapshots (captured_at, source, scope_kind, scope_ids, content_sha256, user_count, event_count)
+                VALUES ('2026-11-01Z', 'test', 'all', '{}', $1, 1, 1) RETURNING id
+                """, [Self.hash])[0].decode(Int64.self, at: 0)
+            try connection.execute("""
+                INSERT INTO connect_audit.user_versions (user_key, version, valid_from, snapshot_id, instance, username, security_profile_ids, content_hash)
+                VALUES ('u1', 1, '2026-11-01Z', $1, 'i1', 'agent', '{p1}', $2)
+                """, [snapshot, Self.hash])
+            // Closing while changing anything else, a NULL column included, is refused.
+            for change in ["username = 'other'", "security_profile_ids = '{admin}'", "routing_profile_id = 'r1'", "row_sha256 = sha256('x')"] {
+                let sneaky = #expect(throws: PostgresError.self) {
+                    try connection.execute("UPDATE connect_audit.user_versions SET valid_to = '2026-11-03Z', \(change)")
+                }
+                #expect(sneaky?.sqlState == "23001", "\(change)")
+            }
+            #expect(try connection.execute("UPDATE connect_audit.user_versions SET valid_to = '2026-11-03Z'").affectedRows == 1)
+            let again = #expect(throws: PostgresError.self) {
+                try connection.execute("UPDATE connect_audit.user_versions SET valid_to = '2026-11-04Z'")
+            }
+            #expect(again?.sqlState == "23001")
+            for statement in [
+                "DELETE FROM connect_audit.user_versions", "TRUNCATE connect_audit.user_versions",
+                "UPDATE connect_audit.user_snapshots SET user_count = 0", "DELETE FROM connect_audit.user_snapshots",
+                "TRUNCATE connect_audit.user_events",
+            ] {
+                let refused = #expect(throws: PostgresError.self) { try connection.execute(statement) }
+                #expect(refused?.sqlState == "23001", "\(statement)")
+            }
+            let row = try connection.query("SELECT valid_to, username, security_profile_ids::text FROM connect_audit.user_versions")[0]
+            #expect(try row.decode(Instant.self, at: 0) == Instant(postgresText: "2026-11-03 00:00:00+00"))
+            #expect(try row.decode(String.self, at: 1) == "agent" && row.decode(String.self, at: 2) == "{p1}")
+        }
+    }
+
     @Test("a version's valid_to is set once, and nothing else of it changes")
     func closeOnce() throws {
         try withSchema { connection, snapshot in
