@@ -15,6 +15,8 @@ struct AWSPullSettings {
     var roleName: String?
     var concurrency = 4
     var quota = RequestQuota.connectDefault
+    /// Security profiles, or (`pull aws --users`, the nightly job's users) users.
+    var subject = AWSPuller.Subject.securityProfiles
 
     /// The settings' problems, as one message (the option or key names are the caller's).
     func problem(accountsName: String, roleName roleNameName: String) -> String? {
@@ -56,7 +58,8 @@ struct AWSPullSettings {
         puller.quota = quota
         puller.backoff.base = retryBase
         puller.http = http
-        puller.validate = PullEndpoint.ingestCheck(.aws)
+        puller.subject = subject
+        puller.validate = subject == .users ? PullEndpoint.userIngestCheck : PullEndpoint.ingestCheck(.aws)
         return puller
     }
 
@@ -64,7 +67,7 @@ struct AWSPullSettings {
     /// left out.
     static func summaryLines(_ summary: AWSPuller.Summary, out: String) -> [String] {
         var lines = [
-            "pulled \(summary.profiles) profiles of \(summary.instances) instance(s) in \(summary.regions) region(s) into \(out): "
+            "pulled \(summary.rows) \(summary.subject.rawValue) of \(summary.instances) instance(s) in \(summary.regions) region(s) into \(out): "
                 + "\(summary.requests) requests (\(summary.retries) retried, \(summary.throttles) throttled) in "
                 + "\(String(format: "%.1f", summary.seconds)) s; captured_at \(summary.record?.startedAt ?? "-")"
         ]

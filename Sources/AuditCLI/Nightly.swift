@@ -76,7 +76,7 @@ struct Nightly: ParsableCommand {
                 let summary = try puller.pull(to: pulled)
                 for line in AWSPullSettings.summaryLines(summary, out: pulled).dropFirst() { Progress.say(line) }
                 unreadAccounts = summary.unreadAccounts
-                pulledRows = summary.profiles
+                pulledRows = summary.rows
             }
         } catch let error as PullError {
             throw CLIError("pull failed, nothing ingested: \(error.description)")

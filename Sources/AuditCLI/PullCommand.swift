@@ -16,13 +16,15 @@ struct PullCommand: ParsableCommand {
     struct DDSQL: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "ddsql",
-            abstract: "Pull aws.connect_security_profile through Datadog's DDSQL API into NDJSON.",
+            abstract: "Pull aws.connect_security_profile (or, with --table, aws.connect_user) through Datadog's DDSQL API into NDJSON.",
             discussion: """
-                Keys come from DD_API_KEY and DD_APP_KEY (an application key with the timeseries_query permission), \
+                Of aws.connect_user only the columns that decide access are asked for: never identity_info, phone_config \
+                or directory_user_id. Keys come from DD_API_KEY and DD_APP_KEY (an application key with the timeseries_query permission), \
                 the site from DD_SITE (default datadoghq.com); --endpoint overrides the site. Keys are never printed.
                 """)
 
         @Option(help: "The file to write (NDJSON, DDSQL field names).") var out: String
+        @Option(help: "The table: aws.connect_security_profile or aws.connect_user.") var table = DDSQLPuller.Table.securityProfiles.name
         @Option(help: "The API's base URL (default: https://api.$DD_SITE).") var endpoint: String?
         @Option(name: .customLong("page-size"), help: "Rows per page, 1 to 10,000.") var pageSize = DDSQLPuller.largestPage
         @Option(name: .customLong("query-timeout"), help: "Seconds to wait for one page's query to complete.") var queryTimeout = 600.0
@@ -30,7 +32,13 @@ struct PullCommand: ParsableCommand {
         @Option(name: .customLong("max-time"), help: "Seconds the whole pull may take.") var maxTime = 4 * 3600.0
         @Option(name: .customLong("retry-base"), help: .hidden) var retryBase = 0.5
 
+        /// The table asked for.
+        var source: DDSQLPuller.Table? { DDSQLPuller.Table.all.first { $0.name == table } }
+
         func validate() throws {
+            guard source != nil else {
+                throw ValidationError("--table must be one of \(DDSQLPuller.Table.all.map(\.name).joined(separator: ", "))")
+            }
             guard maxRows > 0 else { throw ValidationError("--max-rows must be positive") }
             try Seconds.check(maxTime, option: "--max-time")
             guard (1...DDSQLPuller.largestPage).contains(pageSize) else {
@@ -50,10 +58,12 @@ struct PullCommand: ParsableCommand {
                 problem: "DD_SITE is not a site name; use e.g. datadoghq.com or datadoghq.eu")
             PartialFiles.shared.removeOnInterrupt()
             var puller = DDSQLPuller(endpoint: base, apiKey: apiKey, applicationKey: applicationKey)
+            let source = source ?? .securityProfiles
+            puller.table = source
             puller.pageSize = pageSize
             puller.queryTimeout = queryTimeout
             puller.maxRows = maxRows
-            puller.validate = PullEndpoint.ingestCheck(.ndjson)
+            puller.validate = source == .users ? PullEndpoint.userIngestCheck : PullEndpoint.ingestCheck(.ndjson)
             puller.client = HTTPClient(timeout: 120, maxBodyBytes: HTTPClient.ddsqlMaxBodyBytes, deadline: .now + .seconds(maxTime))
             puller.backoff.base = retryBase
             puller.progress = { rows in Progress.say("pulled \(rows) rows") }
@@ -63,7 +73,7 @@ struct PullCommand: ParsableCommand {
             } catch let error as PullError {
                 throw CLIError(error.description)
             }
-            print("pulled \(summary.rows) profiles from \(base.absoluteString) into \(out) (\(summary.pages) page(s), \(summary.polls) poll(s), \(summary.retries) retr(ies)); captured_at \(summary.record?.startedAt ?? "-")")
+            print("pulled \(summary.rows) \(source.rows) from \(base.absoluteString) into \(out) (\(summary.pages) page(s), \(summary.polls) poll(s), \(summary.retries) retr(ies)); captured_at \(summary.record?.startedAt ?? "-")")
         }
     }
 }
@@ -93,6 +103,7 @@ extension PullCommand {
         @Option(name: .customLong("rate-per-api"), help: "Requests a second per API, account and region (Amazon Connect's default quota: 2; 0: no limit).") var ratePerAPI = RequestQuota.connectDefault.perSecond
         @Option(name: .customLong("burst-per-api"), help: "Burst per API, account and region (Amazon Connect's default: 5).") var burstPerAPI = RequestQuota.connectDefault.burst
         @Option(name: .customLong("max-time"), help: "Seconds the whole pull may take.") var maxTime = 4 * 3600.0
+        @Flag(help: "Pull the instances' users (SearchUsers) instead of their security profiles; personal data is not written.") var users = false
         @Option(name: .customLong("retry-base"), help: .hidden) var retryBase = 0.5
 
         var settings: AWSPullSettings {
@@ -100,7 +111,7 @@ extension PullCommand {
             return AWSPullSettings(
                 regions: region.isEmpty ? [environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? ""].filter { !$0.isEmpty } : region,
                 instances: instance, endpointURL: endpointURL, profile: profile, accounts: account, roleName: roleName,
-                concurrency: concurrency, quota: RequestQuota(perSecond: ratePerAPI, burst: burstPerAPI))
+                concurrency: concurrency, quota: RequestQuota(perSecond: ratePerAPI, burst: burstPerAPI), subject: users ? .users : .securityProfiles)
         }
 
         func validate() throws {
@@ -117,7 +128,8 @@ extension PullCommand {
             do {
                 var puller = try settings.puller(
                     environment: ProcessInfo.processInfo.environment, retryBase: retryBase, http: HTTPClient(timeout: 60, deadline: .now + .seconds(maxTime)))
-                puller.progress = { done, total in if done % 100 == 0 || done == total { Progress.say("read \(done) of \(total) profiles") } }
+                let what = users ? "instances' users" : "profiles"
+                puller.progress = { done, total in if done % 100 == 0 || done == total { Progress.say("read \(done) of \(total) \(what)") } }
                 summary = try puller.pull(to: out)
             } catch let error as PullError {
                 throw CLIError(error.description)
@@ -144,6 +156,16 @@ enum PullEndpoint {
                 let said = error.description.replacingOccurrences(of: path, with: "the pulled answer")
                 throw PullError("the source's answer would not ingest, so nothing was written: \(said)")
             }
+        }
+    }
+
+    /// Reads a pulled user file as `ingest` will, before it is written.
+    static let userIngestCheck: PulledFileCheck = { path in
+        do {
+            _ = try UserExport.read(try UserIngest.wholeFile(path), file: path)
+        } catch let error as SnapshotReadError {
+            let said = error.description.replacingOccurrences(of: path, with: "the pulled answer")
+            throw PullError("the source's answer would not ingest, so nothing was written: \(said)")
         }
     }
 

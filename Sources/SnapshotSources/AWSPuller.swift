@@ -11,6 +11,12 @@ import Synchronization
 /// `{"SecurityProfile": {...}, "Permissions": [...], "Applications": [...]}`, sorted by
 /// ARN; written whole or not at all.
 ///
+/// With `subject` `.users`, each instance's users instead: `SearchUsers` (`POST
+/// /search-users`, 500 a page, the model's most), one line per user with the fields that
+/// decide access under the API's names (`Arn`, `Id`, `Username`, `SecurityProfileIds`,
+/// `RoutingProfileId`, `HierarchyGroupId`); the answer's personal data (`IdentityInfo`,
+/// `PhoneConfig`, `DirectoryUserId`) is dropped before anything is written.
+///
 /// Accounts and regions are read in parallel, `concurrency` profiles at a time in each,
 /// every request under its (account, region, API) quota (`QuotaBuckets`).
 ///
@@ -23,6 +29,8 @@ package struct AWSPuller {
     package var regions: [String]
     /// Only these instance ids (all active instances when empty).
     package var instances: Set<String> = []
+    /// What is read: security profiles, or users.
+    package var subject = Subject.securityProfiles
     /// Where each region's requests go (`AWS_ENDPOINT_URL_CONNECT`, a profile's
     /// `endpoint_url`, else the public endpoint).
     package var endpoints = AWSEndpoints(environment: [:])
@@ -52,6 +60,12 @@ package struct AWSPuller {
     package init(regions: [String], accounts: [AccountSource]) {
         self.regions = regions
         self.accounts = accounts
+    }
+
+    /// What a pull reads.
+    package enum Subject: String, Sendable {
+        case securityProfiles = "profiles"
+        case users
     }
 
     /// One account to read and how to get its credentials (assuming its role may fail:
@@ -95,7 +109,9 @@ package struct AWSPuller {
     package struct Summary: Sendable {
         package var regions = 0
         package var instances = 0
-        package var profiles = 0
+        /// Profiles (or users) written, a line each.
+        package var rows = 0
+        package var subject = Subject.securityProfiles
         package var requests = 0
         package var retries = 0
         package var throttles = 0
@@ -106,11 +122,11 @@ package struct AWSPuller {
         package var record: PulledFile.Record?
     }
 
-    /// One profile to read.
+    /// One profile to read, or (`profile` nil) every user of an instance.
     struct Task: Sendable {
         var client: ConnectClient
         var instance: String
-        var profile: String
+        var profile: String?
     }
 
     /// One account and region's listing: its instances and a task per profile (empty
@@ -162,7 +178,7 @@ package struct AWSPuller {
             }
             let listings = Self.inParallel(clients.count, threads: min(64, clients.count)) { [clients] index in
                 do {
-                    return try Self.list(clients[index], only: instances)
+                    return try Self.list(clients[index], only: instances, subject: subject)
                 } catch let error as PullError {
                     if !isolated || error.endsThePull { failures.endPull(error) } else { failures.fail(clients[index].account, error.description) }
                     return Listing()
@@ -183,11 +199,11 @@ package struct AWSPuller {
             let done = Mutex(0)
             let total = tasks.count
             let progress = self.progress
-            let lines = Self.inParallel(total, threads: min(64, max(1, clients.count * concurrency))) { [tasks] index -> Line? in
+            let lines = Self.inParallel(total, threads: min(64, max(1, clients.count * concurrency))) { [tasks] index -> [Line]? in
                 let task = tasks[index]
                 guard failures.fatal == nil, !failures.hasFailed(task.client.account) else { return nil }
                 do {
-                    let line = try Self.line(task)
+                    let line = try task.profile.map { [try Self.line(task, profile: $0)] } ?? Self.userLines(task)
                     progress(done.withLock { count in
                         count += 1
                         return count
@@ -217,14 +233,16 @@ package struct AWSPuller {
             guard missing.isEmpty || !unread.isEmpty else {
                 throw PullError("no active instance \(missing.sorted().joined(separator: ", ")) in \(regions.joined(separator: ", ")): check --instance and --region")
             }
-            let kept = zip(tasks, lines).compactMap { task, line in unreadSet.contains(task.client.account) ? nil : line }.sorted { $0.arn < $1.arn }
+            let kept = zip(tasks, lines).flatMap { task, lines in unreadSet.contains(task.client.account) ? [] : lines ?? [] }.sorted { $0.arn < $1.arn }
             guard !kept.isEmpty else {
-                throw PullError("no security profiles in \(regions.joined(separator: ", ")): nothing was written (an empty snapshot would read as every profile deleted)")
+                let what = subject == .users ? "users" : "security profiles"
+                throw PullError("no \(what) in \(regions.joined(separator: ", ")): nothing was written (an empty snapshot would read as every one deleted)")
             }
             for line in kept { try file.write(line.bytes) }
             let totals = counter.totals
             summary.regions = regions.count
-            summary.profiles = kept.count
+            summary.rows = kept.count
+            summary.subject = subject
             summary.requests = totals.requests
             summary.retries = totals.retries
             summary.throttles = totals.throttles
@@ -242,8 +260,9 @@ package struct AWSPuller {
         }
     }
 
-    /// The active instances of `client`'s account and region, and a task per profile.
-    static func list(_ client: ConnectClient, only instances: Set<String>) throws -> Listing {
+    /// The active instances of `client`'s account and region, and a task per profile (per
+    /// instance, for users).
+    static func list(_ client: ConnectClient, only instances: Set<String>, subject: Subject) throws -> Listing {
         var listing = Listing()
         let listed = try client.all(.listInstances, ["instance"], resultKey: "InstanceSummaryList", pageSize: 10)
         for case let instance as [String: Any] in listed {
@@ -252,6 +271,10 @@ package struct AWSPuller {
             if let status = instance["InstanceStatus"] as? String, status != "ACTIVE" { continue }
             if !instances.isEmpty && !instances.contains(id) { continue }
             listing.instancesFound.insert(id)
+            if subject == .users {
+                listing.tasks.append(Task(client: client, instance: id, profile: nil))
+                continue
+            }
             let profiles = try client.all(.listSecurityProfiles, ["security-profiles-summary", id], resultKey: "SecurityProfileSummaryList", pageSize: 1000)
             for case let profile as [String: Any] in profiles {
                 guard let profileID = profile["Id"] as? String else { throw PullError("a security profile summary in \(id) has no Id") }
@@ -268,10 +291,10 @@ package struct AWSPuller {
     }
 
     /// Describe, permissions and applications of one profile, as one `aws` format line.
-    static func line(_ task: Task) throws -> Line {
-        let segments = [task.instance, task.profile]
+    static func line(_ task: Task, profile: String) throws -> Line {
+        let segments = [task.instance, profile]
         guard let body = try task.client.get(.describeSecurityProfile, ["security-profiles"] + segments)["SecurityProfile"] as? [String: Any] else {
-            throw PullError("DescribeSecurityProfile of \(task.profile) in \(task.instance) has no SecurityProfile")
+            throw PullError("DescribeSecurityProfile of \(profile) in \(task.instance) has no SecurityProfile")
         }
         let permissions = try task.client.all(
             .listSecurityProfilePermissions, ["security-profiles-permissions"] + segments, resultKey: "Permissions", pageSize: 1000)
@@ -279,6 +302,36 @@ package struct AWSPuller {
             .listSecurityProfileApplications, ["security-profiles-applications"] + segments, resultKey: "Applications", pageSize: 1000)
         let object: [String: Any] = ["SecurityProfile": body, "Permissions": permissions, "Applications": applications]
         return Line(arn: body["Arn"] as? String ?? "", bytes: Array((CanonicalJSON.text(object) + "\n").utf8))
+    }
+
+    /// The fields of a `UserSearchSummary` a line keeps: those that decide access.
+    static let userFields = ["Arn", "HierarchyGroupId", "Id", "RoutingProfileId", "SecurityProfileIds", "Username"]
+
+    /// Every user of the task's instance, a line each, through `SearchUsers` pages.
+    static func userLines(_ task: Task) throws -> [Line] {
+        var lines: [Line] = []
+        var token: String?
+        var seen = Set<String>()
+        repeat {
+            var body: [String: Any] = ["InstanceId": task.instance, "MaxResults": 500]
+            if let token { body["NextToken"] = token }
+            let page = try task.client.post(.searchUsers, ["search-users"], body: body)
+            guard let users = page["Users"] as? [Any] else {
+                throw PullError("SearchUsers of instance \(task.instance) answered without Users")
+            }
+            for case let user as [String: Any] in users {
+                guard let arn = user["Arn"] as? String, !arn.isEmpty else {
+                    throw PullError("a user of instance \(task.instance) has no Arn")
+                }
+                let kept = user.filter { userFields.contains($0.key) }
+                lines.append(Line(arn: arn, bytes: Array((CanonicalJSON.text(kept) + "\n").utf8)))
+            }
+            token = (page["NextToken"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+            if let token, !seen.insert(token).inserted || seen.count > ConnectClient.maxPages {
+                throw PullError("SearchUsers of instance \(task.instance) returned a NextToken twice or pages without end: stopping; nothing was written")
+            }
+        } while token != nil
+        return lines
     }
 
     /// `body` over `0..<count` on `threads` threads (network waits, not cores), each index

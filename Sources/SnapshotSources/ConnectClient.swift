@@ -39,6 +39,9 @@ package struct ConnectClient: Sendable {
         case describeSecurityProfile = "DescribeSecurityProfile"
         case listSecurityProfilePermissions = "ListSecurityProfilePermissions"
         case listSecurityProfileApplications = "ListSecurityProfileApplications"
+        /// `POST /search-users` (`SearchUsersRequest`: `InstanceId`, `MaxResults` 1 to 500,
+        /// `NextToken`; answer `Users`, `NextToken`).
+        case searchUsers = "SearchUsers"
     }
 
     /// The (account, region) this client reads, as the counter names it.
@@ -46,6 +49,18 @@ package struct ConnectClient: Sendable {
 
     /// One GET: the answer's JSON object.
     package func get(_ operation: Operation, _ segments: [String], query: [(String, String)] = []) throws -> [String: Any] {
+        try send("GET", operation, segments, query: query, body: nil)
+    }
+
+    /// One POST of a JSON body (rest-json, as botocore sends it): the answer's JSON object.
+    package func post(_ operation: Operation, _ segments: [String], body: [String: Any]) throws -> [String: Any] {
+        try send("POST", operation, segments, query: [], body: Array(CanonicalJSON.text(body).utf8))
+    }
+
+    /// One signed request, retried when throttled or failed on the server's side.
+    private func send(
+        _ method: String, _ operation: Operation, _ segments: [String], query: [(String, String)], body: [UInt8]?
+    ) throws -> [String: Any] {
         // The endpoint's own path (a proxy's prefix) is part of the path signed, as botocore signs it.
         let prefix = URLComponents(url: endpoint, resolvingAgainstBaseURL: false)?.percentEncodedPath ?? ""
         let path = (prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix)
@@ -66,10 +81,13 @@ package struct ConnectClient: Sendable {
             quotas.acquire(bucket)
             counter.count(scope, retry: attempt > 1)
             let current = try credentials.credentials()
-            var signed = SigV4Request(method: "GET", path: path, query: queryText, headers: [(name: "Host", value: hostHeader)])
+            var headers = [(name: "Host", value: hostHeader)]
+            if body != nil { headers.append((name: "Content-Type", value: "application/json")) }
+            var signed = SigV4Request(method: method, path: path, query: queryText, headers: headers, body: body ?? [])
             let authorization = SigV4.sign(&signed, credentials: current, at: .now, region: region, service: "connect")
             var request = URLRequest(url: url)
-            request.httpMethod = "GET"
+            request.httpMethod = method
+            if let body { request.httpBody = Data(body) }
             for header in signed.headers where header.name != "Host" { request.setValue(header.value, forHTTPHeaderField: header.name) }
             request.setValue(authorization, forHTTPHeaderField: "Authorization")
             request.setValue("application/json", forHTTPHeaderField: "Accept")
@@ -80,7 +98,7 @@ package struct ConnectClient: Sendable {
                 problem = ""
             } catch {
                 if error.isFinal {
-                    throw PullError("Amazon Connect GET \(path) in \(region): \(error.description); nothing was written", endsThePull: true)
+                    throw PullError("Amazon Connect \(method) \(path) in \(region): \(error.description); nothing was written", endsThePull: true)
                 }
                 answer = nil
                 problem = "no response: \(error.description)"
@@ -106,14 +124,14 @@ package struct ConnectClient: Sendable {
                 }
                 let retryable = throttled || response.status >= 500
                 guard retryable else {
-                    throw PullError("Amazon Connect refused GET \(path) in \(region)\(accountText): HTTP \(response.status) \(type): \(message)" + Self.hint(for: type))
+                    throw PullError("Amazon Connect refused \(method) \(path) in \(region)\(accountText): HTTP \(response.status) \(type): \(message)" + Self.hint(for: type))
                 }
                 lastProblem = "HTTP \(response.status) \(type): \(message)"
             } else {
                 lastProblem = problem
             }
             guard let delay = backoff.delay(after: attempt) else {
-                throw PullError("Amazon Connect still failed GET \(path) in \(region)\(accountText) after \(attempt) tries (\(lastProblem)); nothing was written")
+                throw PullError("Amazon Connect still failed \(method) \(path) in \(region)\(accountText) after \(attempt) tries (\(lastProblem)); nothing was written")
             }
             Backoff.sleep(delay)
             attempt += 1

@@ -5,8 +5,9 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// Pulls `aws.connect_security_profile` through Datadog's DDSQL API into an NDJSON file
-/// with DDSQL field names (DESIGN §2, "Pulling from the sources").
+/// Pulls a DDSQL table (`aws.connect_security_profile`, or `aws.connect_user` for the users)
+/// through Datadog's DDSQL API into an NDJSON file with DDSQL field names (DESIGN §2,
+/// "Pulling from the sources").
 ///
 /// The API, from Datadog's API reference (DDSQL: "Execute a tabular DDSQL query", "Fetch
 /// the result of a DDSQL query") and `datadog-api-client-python`'s `Ddsql*` models:
@@ -30,7 +31,7 @@ package struct DDSQLPuller {
     package var applicationKey: String
     /// Rows per page, at most 10,000 (the API's largest `row_limit`).
     package var pageSize = 10_000
-    package var table = "aws.connect_security_profile"
+    package var table = Table.securityProfiles
     package var backoff = Backoff()
     /// Longest wait for one query to complete, in seconds.
     package var queryTimeout: Double = 600
@@ -46,6 +47,29 @@ package struct DDSQLPuller {
     package var progress: (Int) -> Void = { _ in }
 
     package static let largestPage = 10_000
+
+    /// A table a pull reads, and the columns it selects.
+    package struct Table: Sendable, Equatable {
+        package var name: String
+        package var columns: [String]
+        /// What a row is, for messages ("profiles", "users").
+        package var rows: String
+
+        package static let securityProfiles = Table(
+            name: "aws.connect_security_profile", columns: ProfileField.ddsqlColumns.map(\.rawValue), rows: "profiles")
+        /// The columns of `aws.connect_user` that decide access (DDSQL Data Directory,
+        /// "Connect User": `_key`, `account_id`, `arn`, `id`, `username`,
+        /// `security_profile_ids`, `routing_profile_id`, `hierarchy_group_id`). Personal
+        /// data (`identity_info`, `phone_config`, `directory_user_id`) is never selected, so
+        /// it never reaches the file.
+        package static let users = Table(
+            name: "aws.connect_user",
+            columns: ["_key", "account_id", "arn", "id", "username", "security_profile_ids", "routing_profile_id", "hierarchy_group_id"],
+            rows: "users")
+
+        /// The tables `pull ddsql --table` takes, by name.
+        package static let all = [securityProfiles, users]
+    }
 
     package init(endpoint: URL, apiKey: String, applicationKey: String) {
         self.endpoint = endpoint
@@ -80,7 +104,7 @@ package struct DDSQLPuller {
                 let columns = try query(page(after: last), started: started, summary: &summary)
                 let rows = try Self.rows(columns, after: last, limit: pageSize)
                 guard summary.rows + rows.lines.count <= maxRows else {
-                    throw PullError("\(table) gave more than \(maxRows) rows (pages that never end?); nothing was written. Raise --max-rows if the table is that large")
+                    throw PullError("\(table.name) gave more than \(maxRows) rows (pages that never end?); nothing was written. Raise --max-rows if the table is that large")
                 }
                 for row in rows.lines { try file.write(row) }
                 summary.rows += rows.lines.count
@@ -90,7 +114,7 @@ package struct DDSQLPuller {
                 last = next
             }
             guard summary.rows > 0 else {
-                throw PullError("\(table) returned no rows: nothing was written (an empty snapshot would read as every profile deleted). Check the Datadog AWS integration collects Amazon Connect resources")
+                throw PullError("\(table.name) returned no rows: nothing was written (an empty snapshot would read as every one of its \(table.rows) deleted). Check the Datadog AWS integration collects Amazon Connect resources")
             }
             summary.record = try file.commit(
                 source: "ddsql", startedAt: started, finishedAt: .now, rows: summary.rows, endpoint: endpoint.absoluteString,
@@ -104,9 +128,9 @@ package struct DDSQLPuller {
 
     /// The statement for the page after `last` (`nil`: the first page).
     package func page(after last: String?) -> String {
-        let columns = ProfileField.ddsqlColumns.map(\.rawValue).joined(separator: ", ")
+        let columns = table.columns.joined(separator: ", ")
         let filter = last.map { " WHERE _key > '\($0.replacingOccurrences(of: "'", with: "''"))'" } ?? ""
-        return "SELECT \(columns) FROM \(table)\(filter) ORDER BY _key LIMIT \(pageSize)"
+        return "SELECT \(columns) FROM \(table.name)\(filter) ORDER BY _key LIMIT \(pageSize)"
     }
 
     /// Runs one statement to completion: its columns.

@@ -108,6 +108,49 @@ struct PullCommandTests {
         }
     }
 
+    @Test("pull ddsql --table aws.connect_user and pull aws --users, then ingest: user snapshots of exactly the users served")
+    func pullUsersThenIngest() throws {
+        try Self.withConnectStandIn(#"{"access_key": "AKIDUSR", "secret": "usr/secret", "regions": ["eu-west-1"], "instances": 2, "profiles": 5, "users": 30, "page_cap": 4"#) { folder, served, server in
+            let environment = ["AWS_ACCESS_KEY_ID": "AKIDUSR", "AWS_SECRET_ACCESS_KEY": "usr/secret", "AWS_SESSION_TOKEN": "",
+                               "AWS_EC2_METADATA_DISABLED": "true", "HOME": folder.path]
+            let profiles = folder.appendingPathComponent("profiles.aws.jsonl").path, users = folder.appendingPathComponent("users.aws.jsonl").path
+            for (out, extra) in [(profiles, [String]()), (users, ["--users"])] {
+                let pull = try CommandRunner.run(
+                    ["pull", "aws", "--region", "eu-west-1", "--out", out, "--endpoint-url", server.base, "--rate-per-api", "0"] + extra,
+                    environment: environment)
+                #expect(pull.status == 0, "\(pull.stderr)")
+            }
+            let ddsql = try StandInServer(script: Self.script, behaviour: #"{"rows": 20, "users": 120, "api_key": "k-a", "app_key": "k-b"}"#)
+            defer { ddsql.stop() }
+            let ddsqlUsers = folder.appendingPathComponent("users.ndjson").path
+            let pulled = try CommandRunner.run(
+                ["pull", "ddsql", "--table", "aws.connect_user", "--out", ddsqlUsers, "--endpoint", ddsql.base], environment: ["DD_API_KEY": "k-a", "DD_APP_KEY": "k-b"])
+            #expect(pulled.status == 0, "\(pulled.stderr)")
+            #expect(pulled.stdout.contains("pulled 120 users"), "\(pulled.stdout)")
+            let unknown = try CommandRunner.run(
+                ["pull", "ddsql", "--table", "aws.connect_contact", "--out", ddsqlUsers, "--endpoint", ddsql.base], environment: ["DD_API_KEY": "k-a", "DD_APP_KEY": "k-b"])
+            #expect(unknown.status != 0 && unknown.stderr.contains("aws.connect_user"))
+            try TestDatabase.withDatabase { db in
+                #expect(try CommandRunner.run(["migrate", "--database-url", db]).status == 0)
+                for file in [profiles, users, ddsqlUsers] {
+                    let ingest = try CommandRunner.run(["ingest", "--database-url", db, "--output", "json", file])
+                    #expect(ingest.status == 0, "\(ingest.stderr)")
+                }
+                let connection = try PostgresConnection(db)
+                defer { connection.close() }
+                // Two user snapshots, of different instances: the API's 60 users and DDSQL's 120.
+                let counts = try connection.query("SELECT user_count FROM connect_audit.user_snapshots ORDER BY id").map { try $0.decode(Int64.self, at: 0) }
+                #expect(counts == [60, 120])
+                // The API's users hold the API's profiles: access_as_of lists every one of them.
+                let holders = try connection.query("""
+                    SELECT count(DISTINCT user_key) FROM connect_audit.access_as_of(now()) WHERE user_key LIKE 'arn:aws:connect:eu-west-1:111122223333:%'
+                    """)[0].decode(Int64.self, at: 0)
+                #expect(holders == 60)
+                #expect(try connection.query("SELECT count(*) FROM connect_audit.user_versions WHERE username IS NULL")[0].decode(Int64.self, at: 0) == 0)
+            }
+        }
+    }
+
     /// Ingests `file` with the built binary into a new, migrated database, then hands
     /// `body` the database, a connection to it and how many current profiles it holds.
     static func ingestedAlone(_ file: String, _ body: (String, PostgresConnection, Int64?) throws -> Void) throws {

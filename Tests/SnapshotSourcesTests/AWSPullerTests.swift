@@ -34,7 +34,7 @@ struct AWSPullerTests {
             try withConnectServer(["regions": Self.regions, "instances": 2, "profiles": 170, "page_cap": 7, "throttle_every": 13, "dump": dump]) { server in
                 let out = folder.appendingPathComponent("night.aws.jsonl").path
                 let summary = try puller(server, environment: Self.keys).pull(to: out)
-                #expect(summary.profiles == 1_020)
+                #expect(summary.rows == 1_020)
                 #expect(summary.instances == 6)
                 #expect(summary.retries > 0)
                 let pulled = try SnapshotAssembler.snapshot([(out, Array(try Data(contentsOf: URL(fileURLWithPath: out))))], format: .aws)
@@ -57,6 +57,35 @@ struct AWSPullerTests {
         }
     }
 
+    @Test("users over three regions, small pages and throttling: exactly the users served, their access fields only, no personal data written")
+    func usersOverRegions() throws {
+        try withFolder { folder in
+            let dump = folder.appendingPathComponent("users.jsonl").path
+            try withConnectServer(["regions": Self.regions, "instances": 2, "profiles": 6, "users": 45, "page_cap": 7, "throttle_every": 11, "dump_users": dump]) { server in
+                let out = folder.appendingPathComponent("users.aws.jsonl").path
+                var users = try puller(server, environment: Self.keys)
+                users.subject = .users
+                let summary = try users.pull(to: out)
+                #expect(summary.rows == 270 && summary.instances == 6 && summary.subject == .users)
+                #expect(summary.retries > 0)
+                let written = try String(contentsOfFile: out, encoding: .utf8)
+                let pulled = try UserExport.read(Array(written.utf8), file: out)
+                let served = try UserExport.read(Array(try String(contentsOfFile: dump, encoding: .utf8).utf8), file: dump)
+                #expect(pulled.map(\.user) == served.map(\.user).sorted { $0.arn ?? "" < $1.arn ?? "" })
+                #expect(pulled.contains { $0.user.securityProfileIDs.count == 2 } && pulled.contains { $0.user.hierarchyGroupID != nil })
+                // Served with names, phone numbers and directory ids; none of it reaches the file.
+                for personal in ["IdentityInfo", "PhoneConfig", "DirectoryUserId", "+4420700", "No. 1", "Tags"] {
+                    #expect(!written.contains(personal), "\(personal)")
+                }
+                // Every SearchUsers page was signed over its body, and followed.
+                let requests = try server.requests()
+                let searches = requests.filter { $0["operation"] as? String == "SearchUsers" }
+                #expect(searches.count >= 6 * 7 && searches.allSatisfy { $0["status"] as? Int != 403 })
+                #expect(!requests.contains { ($0["operation"] as? String)?.hasPrefix("DescribeSecurityProfile") == true })
+            }
+        }
+    }
+
     @Test("credentials from a shared credentials file and profile, with a session token, sign every call")
     func sharedFileProfile() throws {
         try withFolder { folder in
@@ -68,7 +97,7 @@ struct AWSPullerTests {
                 var regional = try puller(server, environment: environment)
                 regional.regions = ["eu-west-1"]
                 let summary = try regional.pull(to: folder.appendingPathComponent("night.jsonl").path)
-                #expect(summary.profiles == 12)
+                #expect(summary.rows == 12)
                 // Without the token the stand-in refuses: it is really checked.
                 var tokenless = try puller(server, environment: Self.keys)
                 tokenless.regions = ["eu-west-1"]
@@ -100,7 +129,7 @@ struct AWSPullerTests {
 
     @Test("the real AWS CLI, pointed at the stand-in, is accepted with the right secret and refused with a wrong one")
     func awsCLIAgreesWithTheStandIn() throws {
-        try withConnectServer(["regions": ["eu-west-1"], "instances": 1, "profiles": 5, "page_cap": 2]) { server in
+        try withConnectServer(["regions": ["eu-west-1"], "instances": 1, "profiles": 5, "users": 3, "page_cap": 2]) { server in
             let instances = try Self.aws(["connect", "list-instances"], endpoint: server.base, secret: "stand-in/secret+key")
             #expect(instances.status == 0, "\(instances.err)")
             let listed = try JSONSerialization.jsonObject(with: Data(instances.out.utf8)) as? [String: Any]
@@ -110,6 +139,11 @@ struct AWSPullerTests {
             #expect(profiles.status == 0, "\(profiles.err)")
             let summaries = (try JSONSerialization.jsonObject(with: Data(profiles.out.utf8)) as? [String: Any])?["SecurityProfileSummaryList"] as? [Any]
             #expect(summaries?.count == 5)
+            // SearchUsers: the CLI's own POST, body and paginator, accepted as the puller's is.
+            let users = try Self.aws(["connect", "search-users", "--instance-id", id], endpoint: server.base, secret: "stand-in/secret+key")
+            #expect(users.status == 0, "\(users.err)")
+            let found = (try JSONSerialization.jsonObject(with: Data(users.out.utf8)) as? [String: Any])?["Users"] as? [[String: Any]]
+            #expect(found?.count == 3 && found?.allSatisfy { ($0["SecurityProfileIds"] as? [String])?.isEmpty == false } == true)
             let refused = try Self.aws(["connect", "list-instances"], endpoint: server.base, secret: "wrong")
             #expect(refused.status != 0)
             #expect(refused.err.contains("InvalidSignatureException"))
@@ -185,7 +219,7 @@ struct AWSPullerTests {
             var puller = try puller(server, environment: Self.keys)
             puller.regions = ["eu-west-1"]
             puller.endpointOverride = URL(string: prefixed)
-            let pulled = try withFolder { folder in try puller.pull(to: folder.appendingPathComponent("night.aws.jsonl").path).profiles }
+            let pulled = try withFolder { folder in try puller.pull(to: folder.appendingPathComponent("night.aws.jsonl").path).rows }
             #expect(pulled == 3)
             let requests = try server.requests()
             #expect(!requests.isEmpty && requests.allSatisfy { ($0["path"] as? String)?.hasPrefix("/proxy/connect/") == true && $0["status"] as? Int == 200 })

@@ -22,6 +22,31 @@ struct DDSQLPullerTests {
         return puller
     }
 
+    @Test("aws.connect_user in keyset pages: every user, read as a user export; identity_info, phone_config and directory_user_id never asked for")
+    func users() throws {
+        try withFolder { folder in
+            try withDDSQLServer(["rows": 40, "users": 2_345, "running_polls": 1, "fail_429": 1]) { server in
+                let out = folder.appendingPathComponent("users.ndjson").path
+                var users = puller(server)
+                users.table = .users
+                users.pageSize = 1_000
+                let summary = try users.pull(to: out)
+                #expect(summary.rows == 2_345 && summary.pages == 3)
+                let written = try String(contentsOfFile: out, encoding: .utf8)
+                let read = try UserExport.read(Array(written.utf8), file: out)
+                #expect(read.count == 2_345 && Set(read.map(\.user.key)).count == 2_345)
+                #expect(read.allSatisfy { !$0.user.securityProfileIDs.isEmpty && $0.user.username?.hasPrefix("agent.") == true })
+                #expect(UserExport.isUserExport(Array(written.utf8)))
+                for personal in ["identity_info", "phone_config", "directory_user_id", "example.com", "+4420700"] {
+                    #expect(!written.contains(personal), "\(personal)")
+                }
+                let queries = try server.requests().filter { $0["status"] as? Int == 200 }.compactMap { $0["body"] as? String }
+                    .filter { $0.contains("aws.connect_user") }
+                #expect(queries.count == 3 && queries.allSatisfy { !$0.contains("identity_info") && !$0.contains("phone_config") })
+            }
+        }
+    }
+
     @Test("23,456 rows in keyset pages, through polling, 429s and 500s, read back as exactly the table")
     func wholeTable() throws {
         try withFolder { folder in

@@ -11,6 +11,8 @@ service-2.json, protocol rest-json, signing name "connect") and its paginators:
   GET /security-profiles/{InstanceId}/{SecurityProfileId}        -> SecurityProfile
   GET /security-profiles-permissions/{InstanceId}/{SecurityProfileId}   -> Permissions, NextToken, LastModified*
   GET /security-profiles-applications/{InstanceId}/{SecurityProfileId}  -> Applications, NextToken, LastModified*
+  POST /search-users  {"InstanceId", "MaxResults" (1..500), "NextToken"}  -> Users (UserSearchSummary), NextToken,
+                                                                              ApproximateTotalCount
   query: maxResults, nextToken; errors: x-amzn-ErrorType and {"Message": ...}; throttling is HTTP 429.
 
 Every request's Signature Version 4 is verified here, independently of the client (this
@@ -22,6 +24,8 @@ BEHAVIOUR: {"access_key", "secret", "token" (optional), "regions": [...],
             "instances": per region, "profiles": per instance, "page_cap": largest page,
             "throttle_every": N (every Nth request answers 429 ThrottlingException),
             "dump": PATH (every profile in the aws format, as a pull should write it),
+            "users": per instance (UserSearchSummary objects, personal data included: IdentityInfo,
+                     PhoneConfig, DirectoryUserId), "dump_users": PATH (every user served, whole),
             "path_prefix": "/some/prefix" (served under it, as behind a proxy; the signature
                            covers the whole path),
             "no_arn_every": N (every Nth profile described without its Arn),
@@ -122,11 +126,25 @@ def build_account(ACCOUNT, rng):
                     if p % 8 == 1:
                         applications.append({"Namespace": "Tools", "ApplicationPermissions": ["Export"], "Type": "MCP"})
                 profiles.append({"body": body, "permissions": permissions, "applications": applications})
+            users = []
+            for u in range(behaviour.get("users", 0)):
+                uid = uuid(rng)
+                held = sorted({profiles[(u * 3) % len(profiles)]["body"]["Id"], profiles[(u * 7 + 1) % len(profiles)]["body"]["Id"]}) \
+                    if profiles else []
+                user = {"Arn": "%s/agent/%s" % (arn, uid), "Id": uid, "Username": "agent.%s.%d.%04d" % (region, i, u),
+                        "SecurityProfileIds": held, "RoutingProfileId": uuid(rng),
+                        "IdentityInfo": {"FirstName": "Agent", "LastName": "No. %d" % u},
+                        "PhoneConfig": {"PhoneType": "DESK_PHONE", "DeskPhoneNumber": "+4420700%05d" % u, "AutoAccept": False},
+                        "DirectoryUserId": "directory-%d" % u, "Tags": {"team": "cx"}}
+                if u % 4 == 0:
+                    user["HierarchyGroupId"] = uuid(rng)
+                users.append(user)
             instances.append({"Id": iid, "Arn": arn, "InstanceStatus": "ACTIVE", "InstanceAlias": "cc-%s-%d" % (region, i),
-                              "IdentityManagementType": "CONNECT_MANAGED", "profiles": profiles})
+                              "IdentityManagementType": "CONNECT_MANAGED", "profiles": profiles, "users": users})
         # An instance whose creation failed: its profiles cannot be read, a pull skips it.
         instances.append({"Id": uuid(rng), "Arn": "arn:aws:connect:%s:%s:instance/failed" % (region, ACCOUNT),
-                          "InstanceStatus": "CREATION_FAILED", "IdentityManagementType": "CONNECT_MANAGED", "profiles": None})
+                          "InstanceStatus": "CREATION_FAILED", "IdentityManagementType": "CONNECT_MANAGED", "profiles": None,
+                          "users": None})
         world[region] = instances
     return world
 
@@ -146,6 +164,12 @@ if "dump" in behaviour:
                                          "Applications": profile["applications"]}, sort_keys=True))
     with open(behaviour["dump"], "w") as dump:
         dump.write("\n".join(sorted(lines)) + "\n")
+if "dump_users" in behaviour:
+    with open(behaviour["dump_users"], "w") as dump:
+        for account, regions in world.items():
+            for instance in (i for instances in regions.values() for i in instances):
+                for user in instance["users"] or []:
+                    dump.write(json.dumps(user, sort_keys=True) + "\n")
 
 
 def token_for(offset):
@@ -262,9 +286,11 @@ class Handler(BaseHTTPRequestHandler):
                  % (code, message.replace("&", "&amp;").replace("<", "&lt;")))
 
     def do_POST(self):
-        """AWS STS: AssumeRole (signed) and AssumeRoleWithWebIdentity (unsigned)."""
+        """Connect's SearchUsers; else AWS STS: AssumeRole (signed) and AssumeRoleWithWebIdentity (unsigned)."""
         length = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(length)
+        if self.path.partition("?")[0] == behaviour.get("path_prefix", "") + "/search-users":
+            return self.search_users(body)
         form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
         action = form.get("Action")
         self.operation = action
@@ -296,6 +322,40 @@ class Handler(BaseHTTPRequestHandler):
                       '<Expiration>%s</Expiration></Credentials><AssumedRoleUser><Arn>%s</Arn><AssumedRoleId>AROA:%s</AssumedRoleId>'
                       '</AssumedRoleUser></%sResult><ResponseMetadata><RequestId>stand-in</RequestId></ResponseMetadata></%sResponse>'
                  % (action, action, key, secret, token, expiration, role, form["RoleSessionName"], action, action))
+
+    def search_users(self, raw):
+        """SearchUsers (rest-json POST, signed for connect over its body): one page of an instance's users."""
+        with lock:
+            state["requests"] += 1
+            number = state["requests"]
+        self.operation = "SearchUsers"
+        signer, error = self.verify("connect", raw)
+        self.region, self.account = signer if signer else (None, None)
+        if error:
+            return self.reply(error[0], error[1], error[2])
+        if behaviour.get("throttle_every") and number % behaviour["throttle_every"] == 0 or self.over_quota():
+            return self.reply(429, {"Message": "Rate exceeded"}, "ThrottlingException")
+        try:
+            request = json.loads(raw)
+        except ValueError:
+            return self.reply(400, {"Message": "body is not JSON"}, "SerializationException")
+        size = request.get("MaxResults", 100)
+        if not isinstance(size, int) or not 1 <= size <= 500:
+            return self.reply(400, {"Message": "MaxResults must be from 1 to 500"}, "InvalidParameterException")
+        instance = next((i for i in world.get(self.account, {}).get(self.region) or [] if i["Id"] == request.get("InstanceId")), None)
+        if instance is None:
+            return self.reply(404, {"Message": "Instance not found"}, "ResourceNotFoundException")
+        if instance["users"] is None:
+            return self.reply(400, {"Message": "Instance is not active"}, "InvalidRequestException")
+        offset = offset_of(request.get("NextToken"))
+        if offset is None:
+            return self.reply(400, {"Message": "Invalid NextToken"}, "InvalidParameterException")
+        size = min(size, behaviour.get("page_cap", 500))
+        users = instance["users"]
+        answer = {"Users": users[offset:offset + size], "ApproximateTotalCount": len(users)}
+        if offset + size < len(users):
+            answer["NextToken"] = token_for(offset + size)
+        return self.reply(200, answer)
 
     def sso(self):
         """IAM Identity Center GetRoleCredentials."""
@@ -375,7 +435,7 @@ class Handler(BaseHTTPRequestHandler):
         if instances is None:
             return self.reply(400, {"Message": "no such region in this stand-in"}, "InvalidRequestException")
         if parts == ["instance"]:
-            summaries = [{k: v for k, v in instance.items() if k != "profiles"} for instance in instances]
+            summaries = [{k: v for k, v in instance.items() if k not in ("profiles", "users")} for instance in instances]
             return self.page(summaries, "InstanceSummaryList")
         instance = next((i for i in instances if len(parts) > 1 and i["Id"] == parts[1]), None)
         if instance is None:

@@ -18,9 +18,12 @@ result of a DDSQL query") and datadog-api-client-python's Ddsql* models:
   TIMESTAMP values are Unix milliseconds; keys in DD-API-KEY and DD-APPLICATION-KEY;
   errors as {"errors": ["..."]}; 429 with X-RateLimit-Reset (seconds to the reset).
 The SQL is not interpreted beyond the keyset page the puller sends:
-  SELECT <columns> FROM aws.connect_security_profile [WHERE _key > '<key>'] ORDER BY _key LIMIT <n>
+  SELECT <columns> FROM aws.connect_security_profile|aws.connect_user [WHERE _key > '<key>'] ORDER BY _key LIMIT <n>
+aws.connect_user carries the Data Directory's columns ("Connect User"), personal data
+among them (identity_info, phone_config, directory_user_id), so a test can tell that a pull
+never asks for it.
 
-BEHAVIOUR: {"rows": N, "api_key": K, "app_key": K, "running_polls": P,
+BEHAVIOUR: {"rows": N, "users": N, "api_key": K, "app_key": K, "running_polls": P,
             "fail_429": N, "fail_500": N, "rate_limit_reset": S, "dump": PATH,
             "shuffle_page": PAGE_NUMBER, "edit_every": N (every Nth row lost a restriction: a later night)}
 """
@@ -74,7 +77,44 @@ def make_table(count):
     return rows
 
 
+USER_COLUMNS = [
+    ("_key", "VARCHAR"), ("account_id", "VARCHAR"), ("arn", "VARCHAR"), ("directory_user_id", "VARCHAR"),
+    ("hierarchy_group_id", "VARCHAR"), ("id", "VARCHAR"), ("identity_info", "STRUCT"), ("phone_config", "STRUCT"),
+    ("routing_profile_id", "VARCHAR"), ("security_profile_ids", "VARCHAR[]"), ("tags", "hstore"), ("username", "VARCHAR"),
+]
+
+
+def make_users(count, profiles):
+    """Users of the profiles' instances, each holding one or two profiles of its own instance."""
+    rng = random.Random(11)
+    by_instance = {}
+    for profile in profiles:
+        by_instance.setdefault(profile["organization_resource_id"], []).append(profile["id"])
+    instances = sorted(by_instance)
+    users = []
+    for i in range(count):
+        instance = instances[i % len(instances)] if instances else "4f6a2b1c-9d8e-4a7b-b6c5-1e2f3a4b5c6d"
+        held = by_instance.get(instance, ["p-%d" % i])
+        uid = "%08x-1111-4000-8000-%012x" % (rng.getrandbits(32), i)
+        arn = "arn:aws:connect:eu-west-1:123456789012:instance/%s/agent/%s" % (instance, uid)
+        users.append({
+            "_key": arn, "account_id": "123456789012", "arn": arn, "directory_user_id": "dir-%d" % i,
+            "hierarchy_group_id": None if i % 3 else "g-%d" % (i % 7), "id": uid,
+            "identity_info": {"first_name": "Agent", "last_name": "No. %d" % i, "email": "agent%d@example.com" % i},
+            "phone_config": {"phone_type": "SOFT_PHONE", "desk_phone_number": "+4420700%05d" % i},
+            "routing_profile_id": "rp-%d" % (i % 4),
+            "security_profile_ids": sorted(set([held[i % len(held)], held[(i * 7) % len(held)]])),
+            "tags": {} if i % 2 else {"team": "cx"}, "username": "agent.%05d" % i,
+        })
+    users.sort(key=lambda row: row["_key"])
+    return users
+
+
 table = make_table(behaviour.get("rows", 100))
+tables = {
+    "aws.connect_security_profile": (table, COLUMNS),
+    "aws.connect_user": (make_users(behaviour.get("users", 0), table), USER_COLUMNS),
+}
 if "dump" in behaviour:
     with open(behaviour["dump"], "w") as dump:
         json.dump({"data": {"id": "dump", "type": "ddsql_query_response", "attributes": {"state": "completed", "columns": [
@@ -88,14 +128,15 @@ def page(query, row_limit):
     if not match:
         return None, "unsupported statement for this stand-in: " + query
     columns, name, after, limit = match.groups()
-    if name != "aws.connect_security_profile":
+    if name not in tables:
         return None, "table %s not found" % name
+    source, source_columns = tables[name]
     after = after.replace("''", "'") if after is not None else None
     wanted = [c.strip() for c in columns.split(",")]
-    known = dict(COLUMNS)
+    known = dict(source_columns)
     if any(c not in known for c in wanted):
         return None, "unknown column in " + columns
-    rows = [row for row in table if after is None or row["_key"] > after][:min(int(limit), row_limit)]
+    rows = [row for row in source if after is None or row["_key"] > after][:min(int(limit), row_limit)]
     with lock:
         state["pages"] += 1
         number = state["pages"]
