@@ -11,7 +11,10 @@ import SnapshotReading
 import SnapshotSources
 
 /// `connect-audit nightly --config FILE`: pull → ingest (policy, rules) → reports in the
-/// run's folder → alerts delivered; one summary line.
+/// run's folder → alerts delivered; one summary line. With `users` (the default), the
+/// instances' users are pulled and ingested after the profiles: a failure there leaves the
+/// profiles' snapshot, reports and alerts done and fails the run (exit 1), as an account
+/// left out does.
 ///
 /// Exit codes: 0 done; 1 an error (nothing half done: a pull writes its file whole or not
 /// at all, an ingest is one transaction); 3 a change at or above `fail_on`. A run killed
@@ -43,43 +46,27 @@ struct Nightly: ParsableCommand {
         let started = Instant.now
         let day = String(started.iso8601.prefix(10))
         let run = Self.runName(started, free: { name in
-            !([settings.pulls + "/\(name).ndjson", settings.pulls + "/\(name).aws.jsonl", settings.reportsDir + "/\(name)"]
+            !([settings.pulls + "/\(name).ndjson", settings.pulls + "/\(name).aws.jsonl", settings.pulls + "/\(name).users.ndjson",
+               settings.pulls + "/\(name).users.aws.jsonl", settings.reportsDir + "/\(name)"]
                 .contains { FileManager.default.fileExists(atPath: $0) || (try? FileManager.default.destinationOfSymbolicLink(atPath: $0)) != nil })
         })
 
-        // 1. Pull.
-        let pulled: String
-        let pulledFormat: SnapshotFormat
-        let pulledRows: Int
-        var unreadAccounts: [AWSPuller.UnreadAccount] = []
+        // 1. Pull: the profiles, then the users.
+        let profiles: Pulled
         do {
-            switch settings.source {
-            case .ddsql(let endpoint, let pageSize):
-                guard let apiKey = environment["DD_API_KEY"], !apiKey.isEmpty, let appKey = environment["DD_APP_KEY"], !appKey.isEmpty else {
-                    throw CLIError("set DD_API_KEY and DD_APP_KEY in the environment for the ddsql source")
-                }
-                let base = try PullEndpoint.url(
-                    endpoint, name: "source.ddsql.endpoint", default: DDSQLPuller.endpoint(site: environment["DD_SITE"] ?? "datadoghq.com"),
-                    problem: "DD_SITE is not a site name")
-                var puller = DDSQLPuller(endpoint: base, apiKey: apiKey, applicationKey: appKey)
-                puller.pageSize = pageSize
-                puller.backoff.base = retryBase
-                puller.validate = PullEndpoint.ingestCheck(.ndjson)
-                pulled = settings.pulls + "/\(run).ndjson"
-                pulledFormat = .ndjson
-                pulledRows = try puller.pull(to: pulled).rows
-            case .aws(let aws):
-                var puller = try aws.puller(environment: environment, retryBase: retryBase, http: HTTPClient(timeout: 60))
-                puller.progress = { done, total in if done % 100 == 0 || done == total { Progress.say("read \(done) of \(total) profiles") } }
-                pulled = settings.pulls + "/\(run).aws.jsonl"
-                pulledFormat = .aws
-                let summary = try puller.pull(to: pulled)
-                for line in AWSPullSettings.summaryLines(summary, out: pulled).dropFirst() { Progress.say(line) }
-                unreadAccounts = summary.unreadAccounts
-                pulledRows = summary.rows
-            }
+            profiles = try pull(.securityProfiles, settings: settings, environment: environment, run: run)
         } catch let error as PullError {
             throw CLIError("pull failed, nothing ingested: \(error.description)")
+        }
+        let (pulled, pulledFormat, pulledRows, unreadAccounts) = (profiles.path, profiles.format, profiles.rows, profiles.unreadAccounts)
+        var usersPulled: Pulled?
+        var userProblems: [String] = []
+        if settings.users {
+            do {
+                usersPulled = try pull(.users, settings: settings, environment: environment, run: run)
+            } catch let error as PullError {
+                userProblems.append("the users' pull failed, no user snapshot taken: \(error.description) (set `users: false` to skip users)")
+            }
         }
 
         // 2. Ingest, with the policy and rules.
@@ -105,12 +92,34 @@ struct Nightly: ParsableCommand {
         case .dryRun: throw CLIError("internal: a nightly ingest is never a dry run")
         }
 
-        // 3. Reports of this snapshot's changes, in the run's own folder.
+        // 2b. The users, against the profiles just ingested.
+        var userLine = ""
+        var userCapturedAt: Instant?
+        if let usersPulled {
+            do {
+                guard let at = try PulledFile.capturedAt(of: usersPulled.path) else { throw CLIError("\(usersPulled.path) has no pull record") }
+                let (count, outcome) = try UserIngest.run(
+                    file: usersPulled.path, capturedAt: at, scope: nil, maxDeleteFraction: 0.5, dryRun: false,
+                    connection: UserIngestor(connection: connection))
+                userCapturedAt = at
+                userLine = "; " + UserIngest.text(source: "users", users: count, outcome: outcome).dropFirst("users: ".count)
+            } catch {
+                userProblems.append("the users' ingest failed, no user snapshot taken: \(error)")
+            }
+        }
+
+        // 3. Reports of this snapshot's changes (and of the users whose access moved with
+        // it or with the users' snapshot), in the run's own folder.
         let events = try HistoryQueries(connection: connection).reportEvents(snapshot: snapshotID)
         var report = DriftReport(
             title: "nightly \(day): snapshot #\(snapshotID) captured \(capturedAt.minuteText)", generatedAt: .now,
             rows: events.rows, discovered: events.discoveries)
         report.firstObservations = events.firstObservations
+        let moments = [capturedAt] + (userCapturedAt.map { [$0] } ?? [])
+        if let first = moments.min(), let last = moments.max()?.adding(microseconds: 1) {
+            report.userChanges = UserAccessChange.grouped(
+                try HistoryQueries(connection: connection).userAccessChanges(from: first, to: last), catalog: policy.catalog)
+        }
         let folder = settings.reportsDir + "/\(run)"
         // Not withIntermediateDirectories: it fails if the folder exists (never reused).
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
@@ -127,7 +136,8 @@ struct Nightly: ParsableCommand {
         let counts = report.countsBySeverity.filter { $0.1 > 0 }.map { "\($0.1) \($0.0.rawValue)" }.joined(separator: ", ")
         let repeated = if case .alreadyIngested = outcome { " (already ingested: nothing new)" } else { "" }
         print("nightly \(day): pulled \(pulledRows) profiles; snapshot #\(snapshotID)\(repeated): \(report.itemCount) change(s)"
-            + (counts.isEmpty ? "" : " (\(counts))") + "; reports in \(folder); alerts: \(alertLine)")
+            + (counts.isEmpty ? "" : " (\(counts))") + userLine + "; reports in \(folder); alerts: \(alertLine)")
+        for problem in userProblems { FileHandle.standardError.write(Data("nightly: \(problem)\n".utf8)) }
         // Everything else is done: an account left out fails the run, so cron mails it.
         if !unreadAccounts.isEmpty {
             for unread in unreadAccounts {
@@ -135,6 +145,7 @@ struct Nightly: ParsableCommand {
             }
             throw ExitCode(1)
         }
+        if !userProblems.isEmpty { throw ExitCode(1) }
         if let failOn = settings.failOn, report.hasItem(atLeast: failOn) { throw ExitCode(3) }
     }
 }
@@ -172,5 +183,45 @@ final class NightlyLock {
     func release() {
         flock(descriptor, LOCK_UN)
         close(descriptor)
+    }
+}
+
+extension Nightly {
+    /// A file the run pulled, and what it holds.
+    struct Pulled {
+        var path: String
+        var format: SnapshotFormat
+        var rows: Int
+        var unreadAccounts: [AWSPuller.UnreadAccount] = []
+    }
+
+    /// Pulls the profiles or the users from the configured source into the run's file.
+    private func pull(_ subject: AWSPuller.Subject, settings: NightlyConfig, environment: [String: String], run: String) throws -> Pulled {
+        let prefix = settings.pulls + "/\(run)" + (subject == .users ? ".users" : "")
+        switch settings.source {
+        case .ddsql(let endpoint, let pageSize):
+            guard let apiKey = environment["DD_API_KEY"], !apiKey.isEmpty, let appKey = environment["DD_APP_KEY"], !appKey.isEmpty else {
+                throw CLIError("set DD_API_KEY and DD_APP_KEY in the environment for the ddsql source")
+            }
+            let base = try PullEndpoint.url(
+                endpoint, name: "source.ddsql.endpoint", default: DDSQLPuller.endpoint(site: environment["DD_SITE"] ?? "datadoghq.com"),
+                problem: "DD_SITE is not a site name")
+            var puller = DDSQLPuller(endpoint: base, apiKey: apiKey, applicationKey: appKey)
+            puller.table = subject == .users ? .users : .securityProfiles
+            puller.pageSize = pageSize
+            puller.backoff.base = retryBase
+            puller.validate = subject == .users ? PullEndpoint.userIngestCheck : PullEndpoint.ingestCheck(.ndjson)
+            let path = prefix + ".ndjson"
+            return Pulled(path: path, format: .ndjson, rows: try puller.pull(to: path).rows)
+        case .aws(var aws):
+            aws.subject = subject
+            var puller = try aws.puller(environment: environment, retryBase: retryBase, http: HTTPClient(timeout: 60))
+            let what = subject == .users ? "instances' users" : "profiles"
+            puller.progress = { done, total in if done % 100 == 0 || done == total { Progress.say("read \(done) of \(total) \(what)") } }
+            let path = prefix + ".aws.jsonl"
+            let summary = try puller.pull(to: path)
+            for line in AWSPullSettings.summaryLines(summary, out: path).dropFirst() { Progress.say(line) }
+            return Pulled(path: path, format: .aws, rows: summary.rows, unreadAccounts: summary.unreadAccounts)
+        }
     }
 }

@@ -15,6 +15,7 @@ import Yams
 /// pulls: /var/lib/connect-audit/nights                # where pulled files are kept (evidence)
 /// reports: {dir: /var/lib/connect-audit/reports, formats: [html, json, markdown]}
 /// fail_on: high                # optional
+/// users: true                  # optional (default true): the users too, from the same source
 /// ```
 ///
 /// `${NAME}` in any value is the environment variable's value (secrets stay out of the
@@ -36,6 +37,9 @@ struct NightlyConfig {
     var failOn: Severity?
     /// The lock file that keeps two runs from overlapping.
     var lock: String
+    /// Whether the run pulls and ingests the instances' users beside their profiles
+    /// (`aws.connect_user`, or `SearchUsers`): who holds each profile, and who gained what.
+    var users = true
 
     static func load(_ path: String, environment: [String: String]) throws -> NightlyConfig {
         try parse(try YAMLFile.contents(of: path, what: "nightly configuration"), file: path, environment: environment)
@@ -46,7 +50,7 @@ struct NightlyConfig {
             throw ConfigFileError(file: file, line: 1, message: "expected a mapping with source, pulls and reports")
         }
         let reader = NodeReader(file: file)
-        try reader.allowOnly(["database", "source", "policy", "rules", "pulls", "reports", "fail_on", "lock"], in: top, what: "the top level")
+        try reader.allowOnly(["database", "source", "policy", "rules", "pulls", "reports", "fail_on", "lock", "users"], in: top, what: "the top level")
         let folder = URL(fileURLWithPath: file).deletingLastPathComponent()
         func value(_ node: Node?, _ what: String) throws(ConfigFileError) -> String? {
             guard let node else { return nil }
@@ -109,11 +113,17 @@ struct NightlyConfig {
             }
             failOn = severity
         }
+        var users = true
+        if let node = top["users"] {
+            guard let flag = node.bool else { throw reader.error(node, "`users` must be true or false") }
+            users = flag
+        }
         let pulls = try path(top["pulls"], "`pulls`") ?? URL(fileURLWithPath: reportsDir).deletingLastPathComponent().appendingPathComponent("nights").path
         return NightlyConfig(
             database: try value(top["database"], "`database`"), source: source, policy: try path(top["policy"], "`policy`"),
             rules: try path(top["rules"], "`rules`"), pulls: pulls, reportsDir: reportsDir, formats: formats, failOn: failOn,
-            lock: try path(top["lock"], "`lock`") ?? URL(fileURLWithPath: reportsDir).appendingPathComponent(".nightly.lock").path)
+            lock: try path(top["lock"], "`lock`") ?? URL(fileURLWithPath: reportsDir).appendingPathComponent(".nightly.lock").path,
+            users: users)
     }
 }
 

@@ -126,9 +126,9 @@ struct MultiAccountPullTests {
                             environment: Self.environment(server, folder, Self.base.merging(["TEST_NIGHTLY_DB": db]) { $1 }))
                     }
                 }
-                let first = try night(["profiles": 20])
+                let first = try night(["profiles": 20, "users": 5])
                 #expect(first.status == 0, "\(first.stderr)")
-                let second = try night(["profiles": 20, "deny": ["222233334444"]])
+                let second = try night(["profiles": 20, "users": 5, "deny": ["222233334444"]])
                 #expect(second.status == 1, "\(second.stdout) \(second.stderr)")
                 #expect(second.stderr.contains("account 222233334444 was not read") && second.stderr.contains("AccessDenied"), "\(second.stderr)")
                 #expect(second.stdout.contains("pulled 80 profiles"), "\(second.stdout)")
@@ -141,6 +141,15 @@ struct MultiAccountPullTests {
                 #expect(try open.decode(Int64.self, at: 0) == 40 && open.decode(Int64.self, at: 1) == 120)
                 let deleted = try connection.query("SELECT count(*) FROM connect_audit.change_events WHERE kind = 'deleted'")[0]
                 #expect(try deleted.decode(Int64.self, at: 0) == 0)
+                // Nor of its users: its instances are absent from the users' snapshot, so out of its scope.
+                let users = try connection.query("""
+                    SELECT count(*) FILTER (WHERE account_id = '222233334444'), count(*),
+                           (SELECT count(*) FROM connect_audit.user_events WHERE kind = 'deleted'),
+                           (SELECT count(*) FROM connect_audit.user_snapshots)
+                    FROM connect_audit.user_versions WHERE valid_to IS NULL
+                    """)[0]
+                #expect(try users.decode(Int64.self, at: 0) == 10 && users.decode(Int64.self, at: 1) == 30)
+                #expect(try users.decode(Int64.self, at: 2) == 0 && users.decode(Int64.self, at: 3) == 2)
                 let warnings = try connection.query("""
                     SELECT detail FROM connect_audit.snapshot_warnings WHERE snapshot_id = 2 AND kind = 'account_unread'
                     """).map { try $0.decode(String.self, at: 0) }

@@ -31,22 +31,22 @@ struct NightlyCommandTests {
                 func counts() throws -> [Int64] {
                     let connection = try PostgresConnection(db)
                     defer { connection.close() }
-                    return try ["snapshots", "change_events", "alert_outbox"].map { table in
+                    return try ["snapshots", "change_events", "alert_outbox", "user_snapshots"].map { table in
                         try connection.query("SELECT count(*) FROM connect_audit.\(table)").first?.decode(Int64.self, at: 0) ?? -1
                     }
                 }
-                let behaviour: [String: Any] = ["rows": 300, "api_key": "nightly-api", "app_key": "nightly-app"]
+                let behaviour: [String: Any] = ["rows": 300, "users": 40, "api_key": "nightly-api", "app_key": "nightly-app"]
                 // Night 1: the first load: 300 discovered, nothing to alert, exit 0.
                 try StandInServer.with(script: Self.script, behaviour: behaviour) { server in
                     let config = try configure(server)
                     let first = try CommandRunner.run(["nightly", "--config", config, "--retry-base", "0.01"], environment: keys)
                     #expect(first.status == 0, "\(first.stderr)")
-                    #expect(first.stdout.contains("pulled 300 profiles; snapshot #1: 0 change(s)"), "\(first.stdout)")
+                    #expect(first.stdout.contains("pulled 300 profiles; snapshot #1: 0 change(s); 40 users, user snapshot #1: 0 created, 40 discovered"), "\(first.stdout)")
                     for name in ["report.html", "report.json", "report.md"] {
                         let day = try #require(try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("reports").path).first { !$0.hasPrefix(".") })
                         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("reports/\(day)/\(name)").path), "\(name)")
                     }
-                    #expect(try counts() == [1, 300, 0])
+                    #expect(try counts() == [1, 300, 0, 1])
                 }
                 // Night 2: 30 profiles lost a restriction. Killed before its commit, then run again.
                 try StandInServer.with(script: Self.script, behaviour: behaviour.merging(["edit_every": 10]) { $1 }) { server in
@@ -55,21 +55,36 @@ struct NightlyCommandTests {
                         ["nightly", "--config", config, "--retry-base", "0.01"],
                         environment: keys.merging(["CONNECT_AUDIT_FAULT_POINT": "before-commit"]) { $1 })
                     #expect(killed.status != 0 && killed.status != 3)
-                    #expect(try counts() == [1, 300, 0], "a killed run leaves nothing half done")
+                    #expect(try counts() == [1, 300, 0, 1], "a killed run leaves nothing half done")
                     let again = try CommandRunner.run(["nightly", "--config", config, "--retry-base", "0.01"], environment: keys)
                     #expect(again.status == 3, "30 widened/high changes meet fail_on: high\n\(again.stderr)")
                     #expect(again.stdout.contains(": 30 change(s) (30 high)"), "\(again.stdout)")
                     #expect(again.stdout.contains("alerts: delivered 30"), "\(again.stdout)")
-                    #expect(try counts() == [2, 330, 30])
+                    // The users did not move: their export is the first night's, nothing written.
+                    #expect(again.stdout.contains("40 users, the same as user snapshot #1"), "\(again.stdout)")
+                    #expect(try counts() == [2, 330, 30, 1])
+                    // The report says of each widened profile how many users held it; no one's
+                    // permissions moved (a restriction lifted is not a permission), so no person
+                    // is listed as having gained one.
+                    let reportsFolder = folder.appendingPathComponent("reports")
+                    let latest = try #require(try FileManager.default.contentsOfDirectory(atPath: reportsFolder.path).filter { !$0.hasPrefix(".") }.sorted().last)
+                    let json = try JSONSerialization.jsonObject(with: Data(contentsOf: reportsFolder.appendingPathComponent("\(latest)/report.json"))) as? [String: Any]
+                    let items = json?["events"] as? [[String: Any]] ?? []
+                    #expect(items.count == 30 && items.allSatisfy { $0["holders"] is Int })
+                    let held = items.compactMap { $0["holders"] as? Int }.reduce(0, +)
+                    let people = json?["user_changes"] as? [[String: Any]] ?? []
+                    #expect(held > 0)
+                    #expect(json?["user_changes"] != nil && people.isEmpty, "\(people.prefix(2))")
                     // Once more: the same night is already ingested; no event or alert twice.
                     let third = try CommandRunner.run(["nightly", "--config", config, "--retry-base", "0.01"], environment: keys)
                     #expect(third.stdout.contains("already ingested"), "\(third.stdout)")
                     #expect(third.stdout.contains("alerts: delivered 0"), "\(third.stdout)")
-                    #expect(try counts() == [2, 330, 30])
-                    // Every run kept its own evidence: four pulls (the killed one's too), three report folders.
+                    #expect(try counts() == [2, 330, 30, 1])
+                    // Every run kept its own evidence: four pulls of each (the killed one's too), three report folders.
                     let pulls = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("nights").path)
-                    #expect(pulls.filter { $0.hasSuffix(".ndjson") }.count == 4, "\(pulls)")
-                    #expect(pulls.filter { $0.hasSuffix(".pull.json") }.count == 4, "\(pulls)")
+                    #expect(pulls.filter { $0.hasSuffix(".ndjson") && !$0.hasSuffix(".users.ndjson") }.count == 4, "\(pulls)")
+                    #expect(pulls.filter { $0.hasSuffix(".users.ndjson") }.count == 4, "\(pulls)")
+                    #expect(pulls.filter { $0.hasSuffix(".pull.json") }.count == 8, "\(pulls)")
                     let reports = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("reports").path)
                     #expect(reports.filter { !$0.hasPrefix(".") }.count == 3, "\(reports)")
                 }
@@ -92,7 +107,7 @@ struct NightlyCommandTests {
                     "AWS_EC2_METADATA_DISABLED": "true", "TEST_NIGHTLY_DB": db,
                 ]
                 let behaviour: [String: Any] = [
-                    "access_key": "AKIDSTANDIN", "secret": "stand-in/secret+key", "regions": ["eu-west-1"], "instances": 1, "profiles": 12,
+                    "access_key": "AKIDSTANDIN", "secret": "stand-in/secret+key", "regions": ["eu-west-1"], "instances": 1, "profiles": 12, "users": 7,
                 ]
                 try StandInServer.with(script: "Tests/SnapshotSourcesTests/Fixtures/connect_server.py", behaviour: behaviour) { server in
                     let config = folder.appendingPathComponent("nightly.yaml").path
@@ -105,7 +120,7 @@ struct NightlyCommandTests {
                         """.write(toFile: config, atomically: true, encoding: .utf8)
                     let run = try CommandRunner.run(["nightly", "--config", config, "--retry-base", "0.01"], environment: keys)
                     #expect(run.status == 0, "\(run.stderr)")
-                    #expect(run.stdout.contains("pulled 12 profiles; snapshot #1: 0 change(s)"), "\(run.stdout)")
+                    #expect(run.stdout.contains("pulled 12 profiles; snapshot #1: 0 change(s); 7 users, user snapshot #1"), "\(run.stdout)")
                     let connection = try PostgresConnection(db)
                     defer { connection.close() }
                     let recorded = try connection.query("SELECT format, count(*) FROM connect_audit.snapshots s JOIN connect_audit.profile_versions v ON v.snapshot_id = s.id GROUP BY format")
