@@ -266,3 +266,14 @@ GRANT SELECT ON connect_audit.user_snapshots, connect_audit.user_versions, conne
 GRANT INSERT ON connect_audit.user_snapshots, connect_audit.user_versions, connect_audit.user_events TO connect_audit_ingest;
 GRANT UPDATE (valid_to) ON connect_audit.user_versions TO connect_audit_ingest;
 GRANT USAGE, SELECT ON SEQUENCE connect_audit.user_snapshots_id_seq TO connect_audit_ingest;
+
+-- Alerts on user-level changes: an outbox row names a profile event or a user event, never
+-- both. A user alert keeps the change it was raised for (gained, lost, via, drift,
+-- severity), weighed with the policy of the ingest that wrote it: the same alert is sent
+-- whatever the policy says later.
+ALTER TABLE connect_audit.alert_outbox ALTER COLUMN event_id DROP NOT NULL,
+    ADD COLUMN user_event_id bigint REFERENCES connect_audit.user_events (id),
+    ADD COLUMN user_access jsonb,
+    ADD CONSTRAINT alert_outbox_names_one CHECK ((event_id IS NULL) <> (user_event_id IS NULL)),
+    ADD CONSTRAINT alert_outbox_user_access CHECK ((user_event_id IS NULL) = (user_access IS NULL));
+CREATE UNIQUE INDEX alert_outbox_user_event ON connect_audit.alert_outbox (user_event_id, rule, channel) WHERE user_event_id IS NOT NULL;

@@ -117,7 +117,9 @@ extension NodeReader {
 
     func rule(_ node: Node) throws(ConfigFileError) -> AlertRule {
         guard let mapping = node.mapping else { throw error(node, "a rule must be a mapping") }
-        try allowOnly(["name", "kinds", "drift", "min_severity", "accounts", "profile_name", "changed_fields", "channels"], in: mapping, what: "a rule")
+        try allowOnly(
+            ["name", "on", "kinds", "drift", "min_severity", "accounts", "profile_name", "changed_fields", "min_holders", "channels"],
+            in: mapping, what: "a rule")
         let name = try string(mapping["name"], "the `name` of a rule", in: node)
         var kinds: Set<ChangeKind>?
         if let values = try strings(mapping["kinds"], "`kinds`") {
@@ -148,11 +150,34 @@ extension NodeReader {
         }
         let channels = try strings(mapping["channels"], "`channels`") ?? []
         guard !channels.isEmpty else { throw error(node, "rule \(name) names no channels") }
-        return AlertRule(
+        var about: Set<AlertSubject.About> = [.profiles]
+        if let values = try strings(mapping["on"], "`on`") {
+            about = []
+            for value in values {
+                guard let item = AlertSubject.About(rawValue: value) else {
+                    throw error(mapping["on"] ?? node, "rule \(name): `on` takes profiles and users, not \(value)")
+                }
+                about.insert(item)
+            }
+            guard !about.isEmpty else { throw error(mapping["on"] ?? node, "rule \(name): `on` names nothing") }
+        }
+        // What only a profile has: a rule that also matches users cannot ask for it.
+        if about.contains(.users), let profileOnly = ["profile_name", "changed_fields", "min_holders"].first(where: { mapping[$0] != nil }) {
+            throw error(mapping[profileOnly] ?? node, "rule \(name): `\(profileOnly)` applies to profile changes only; make a rule `on: [profiles]` for it")
+        }
+        var minHolders: Int?
+        if let holdersNode = mapping["min_holders"] {
+            guard let value = holdersNode.int, value >= 1 else { throw error(holdersNode, "rule \(name): `min_holders` must be a whole number, 1 or more") }
+            minHolders = value
+        }
+        var rule = AlertRule(
             name: name, kinds: kinds, drift: drift, minSeverity: minSeverity,
             accounts: try strings(mapping["accounts"], "`accounts`").map(Set.init),
             profileName: mapping["profile_name"] == nil ? nil : try string(mapping["profile_name"], "`profile_name`", in: node),
             changedFields: try strings(mapping["changed_fields"], "`changed_fields`").map(Set.init), channels: channels)
+        rule.about = about
+        rule.minHolders = minHolders
+        return rule
     }
 }
 

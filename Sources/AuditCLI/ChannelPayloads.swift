@@ -28,16 +28,20 @@ package enum ChannelPayloads {
     static func who(_ event: AlertEvent) -> String? { event.attributions.first?.summary }
 
     static func title(_ event: AlertEvent) -> String {
-        "[\(event.severity.rawValue)] \(event.drift.rawValue): \(event.kind.rawValue) \(event.name ?? event.key)"
+        let subject = event.user == nil ? "" : "user "
+        return "[\(event.severity.rawValue)] \(event.drift.rawValue): \(event.kind.rawValue) \(subject)\(event.name ?? event.key)"
     }
 
     /// The facts of one alert, in order.
     static func facts(_ event: AlertEvent, rule: String) -> [(String, String)] {
         var facts = [
             ("Severity", event.severity.rawValue), ("Drift", event.drift.rawValue), ("Kind", event.kind.rawValue),
-            ("Profile", event.name ?? event.key), ("Account", event.accountID ?? "-"), ("Changed", event.changedFields.isEmpty ? "-" : event.changedFields.joined(separator: ", ")),
+            (event.user == nil ? "Profile" : "User", event.name ?? event.key), ("Account", event.accountID ?? "-"),
+            ("Changed", event.changedFields.isEmpty ? "-" : event.changedFields.joined(separator: ", ")),
             ("Observed", event.observedAt.iso8601), ("Rule", rule),
         ]
+        if let holders = event.holders { facts.append(("Held by", "\(holders) user\(holders == 1 ? "" : "s")")) }
+        if let user = event.user { facts.append(("Access", AlertPayload.userSummary(user))) }
         if let who = who(event) { facts.append(("Who", who)) }
         return facts
     }

@@ -114,7 +114,8 @@ struct Ingest: ParsableCommand {
             if !parts, let file = group.first, UserIngest.isUserExport(file) {
                 let (users, outcome) = try UserIngest.run(
                     file: file, capturedAt: try capturedAt ?? Self.pulledAt(group) ?? Instant.now, scope: scope,
-                    maxDeleteFraction: maxDeleteFraction, dryRun: dryRun, connection: UserIngestor(connection: connection))
+                    maxDeleteFraction: maxDeleteFraction, dryRun: dryRun, rules: alertRules, policy: policy,
+                    connection: UserIngestor(connection: connection))
                 if output == .text { print(UserIngest.text(source: file, users: users, outcome: outcome)) }
                 userReports.append(UserIngest.json(source: file, users: users, outcome: outcome))
                 continue

@@ -100,7 +100,7 @@ struct Nightly: ParsableCommand {
                 guard let at = try PulledFile.capturedAt(of: usersPulled.path) else { throw CLIError("\(usersPulled.path) has no pull record") }
                 let (count, outcome) = try UserIngest.run(
                     file: usersPulled.path, capturedAt: at, scope: nil, maxDeleteFraction: 0.5, dryRun: false,
-                    connection: UserIngestor(connection: connection))
+                    rules: rules, policy: policy, connection: UserIngestor(connection: connection))
                 userCapturedAt = at
                 userLine = "; " + UserIngest.text(source: "users", users: count, outcome: outcome).dropFirst("users: ".count)
             } catch {

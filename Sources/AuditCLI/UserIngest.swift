@@ -24,7 +24,7 @@ enum UserIngest {
     /// Reads and ingests one user export.
     static func run(
         file: String, capturedAt: Instant, scope: SnapshotScope?, maxDeleteFraction: Double, dryRun: Bool,
-        connection: UserIngestor
+        rules: AlertRules? = nil, policy: DriftPolicy = .standard, connection: UserIngestor
     ) throws -> (users: Int, outcome: UserIngestOutcome) {
         // The open versions load on a thread of their own while the file is read, split and
         // hashed; the connection is that thread's alone until its result is taken.
@@ -48,6 +48,8 @@ enum UserIngest {
             users: reading.users.map { ($0.user, $0.rowDigest) }, source: file, capturedAt: capturedAt, scope: scope,
             maxDeleteFraction: maxDeleteFraction, dryRun: dryRun)
         (request.open, request.openAsOf) = (open, asOf)
+        request.rules = rules
+        request.catalog = policy.catalog
         request.recognized = reading.recognized.map(\.position)
         return (reading.count, try connection.ingest(request))
     }

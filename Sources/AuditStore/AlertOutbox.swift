@@ -6,7 +6,7 @@ import SnapshotReading
 
 /// The alert outbox: rows written with their events, delivered at least once.
 package struct AlertOutbox {
-    private let connection: PostgresConnection
+    let connection: PostgresConnection
 
     package init(connection: PostgresConnection) {
         self.connection = connection
@@ -18,13 +18,17 @@ package struct AlertOutbox {
         var profiles: [String: SecurityProfile] = [:]
         for version in changes.newVersions { profiles[version.profile.key] = version.profile }
         let names = try namesOfVersionsLeft(events.filter { profiles[$0.key] == nil })
+        // How many users held each changed profile: asked only when a rule weighs it.
+        let holders = rules.rules.contains { $0.minHolders != nil }
+            ? try ProfileHolders.counts(of: events.map(\.id), on: connection) : [:]
         var rows: [(event: ChainedEvent, rule: String, channel: AlertChannel)] = []
         for event in events where !changes.notAlerted.contains(event.key) {
             let profile = profiles[event.key]
-            let subject = AlertSubject(
+            var subject = AlertSubject(
                 kind: event.kind, drift: event.drift, severity: event.severity,
                 accountID: profile?.accountID ?? open[event.key]?.accountID,
                 profileName: profile?.securityProfileName ?? names[event.key], changedFields: event.changedFields)
+            subject.holders = holders[event.id]
             for (rule, channel) in rules.matches(subject) { rows.append((event, rule, channel)) }
         }
         guard !rows.isEmpty else { return }
@@ -88,18 +92,23 @@ package struct AlertOutbox {
         FROM connect_audit.alert_outbox o JOIN connect_audit.profile_timeline t ON t.event_id = o.event_id
         """
 
-    /// Locks the next due pending alert (in event order) for this transaction, skipping
-    /// alerts another deliverer holds: two deliverers never send the same alert at once.
-    /// The alert carries who made the change, when the trail says so by now.
+    /// Locks the next due pending alert (in event order, profile changes before users') for
+    /// this transaction, skipping alerts another deliverer holds: two deliverers never send
+    /// the same alert at once. A profile's alert carries who made the change, when the trail
+    /// says so by now, and how many users held the profile.
     package func claimNext() throws -> OutboxAlert? {
-        guard var alert = try connection.query("""
-            \(Self.selectAlert)
-            WHERE o.id = (SELECT id FROM connect_audit.alert_outbox
-                          WHERE state = 'pending' AND next_attempt_at <= now()
-                          ORDER BY event_id, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-            """).first.map(Self.alert)
-        else { return nil }
+        guard let claimed = try connection.query("""
+            SELECT id, user_event_id IS NOT NULL FROM connect_audit.alert_outbox
+            WHERE state = 'pending' AND next_attempt_at <= now()
+            ORDER BY event_id NULLS LAST, user_event_id, id LIMIT 1 FOR UPDATE SKIP LOCKED
+            """).first else { return nil }
+        let id = try claimed.decode(Int64.self, at: 0)
+        if try claimed.decode(Bool.self, at: 1) {
+            return try connection.query("\(Self.selectUserAlert) WHERE o.id = $1", [id]).first.map(Self.userAlert)
+        }
+        guard var alert = try connection.query("\(Self.selectAlert) WHERE o.id = $1", [id]).first.map(Self.alert) else { return nil }
         alert.event.attributions = try TrailStore(connection: connection).attributions(of: [alert.event.eventID])[alert.event.eventID] ?? []
+        alert.event.holders = try ProfileHolders.counts(of: [alert.event.eventID], on: connection)[alert.event.eventID]
         return alert
     }
 
@@ -164,11 +173,16 @@ package struct AlertOutbox {
             """, [id, error])
     }
 
-    /// Alerts in `states` (of one digest, if given), oldest event first.
+    /// Alerts in `states` (of one digest, if given), oldest event first, profile changes
+    /// before users'.
     package func list(states: [String], digest: Int64? = nil) throws -> [OutboxAlert] {
-        try connection.query("""
+        let profiles = try connection.query("""
             \(Self.selectAlert) WHERE o.state = ANY($1::text[]) AND ($2::bigint IS NULL OR o.digest_id = $2) ORDER BY o.event_id, o.id
             """, [states, digest]).map(Self.alert)
+        guard digest == nil else { return profiles }
+        return profiles + (try connection.query("""
+            \(Self.selectUserAlert) WHERE o.state = ANY($1::text[]) ORDER BY o.user_event_id, o.id
+            """, [states]).map(Self.userAlert))
     }
 
     /// Puts a failed alert back to pending, due now. Returns whether one was.

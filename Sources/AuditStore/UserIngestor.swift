@@ -20,6 +20,10 @@ package struct UserIngestRequest: Sendable {
     package var scope: SnapshotScope?
     package var maxDeleteFraction: Double
     package var dryRun: Bool
+    /// Alert rules: user events whose change of access a rule matches get `alert_outbox`
+    /// rows in the same transaction, weighed by `catalog`.
+    package var rules: AlertRules?
+    package var catalog = DriftPolicy.standard.catalog
 
     package init(
         users: [(user: ConnectUser, rowDigest: SHA256Digest)], source: String, capturedAt: Instant, scope: SnapshotScope?,
@@ -147,7 +151,11 @@ package struct UserIngestor {
                 }
             }
             try writeVersions(changes, snapshotID: snapshotID, validFrom: request.capturedAt, connection)
-            try writeEvents(changes.events, snapshotID: snapshotID, observedAt: request.capturedAt, connection)
+            let events = try writeEvents(changes.events, snapshotID: snapshotID, observedAt: request.capturedAt, connection)
+            if let rules = request.rules {
+                let after = Dictionary(changes.newVersions.map { ($0.user.key, $0.user) }) { first, _ in first }
+                try AlertOutbox(connection: connection).enqueue(events, before: priorRows, after: after, rules: rules, catalog: request.catalog)
+            }
             return .ingested(snapshotID: snapshotID, changes: changes)
         }
     }
@@ -237,8 +245,11 @@ package struct UserIngestor {
         "profiles_added", "profiles_removed", "changed_fields", "prev_hash", "hash",
     ]
 
-    private func writeEvents(_ drafts: [UserEventDraft], snapshotID: Int64, observedAt: Instant, _ connection: PostgresConnection) throws {
-        guard !drafts.isEmpty else { return }
+    /// Writes the events, chained after the last: the events as written.
+    private func writeEvents(
+        _ drafts: [UserEventDraft], snapshotID: Int64, observedAt: Instant, _ connection: PostgresConnection
+    ) throws -> [ChainedUserEvent] {
+        guard !drafts.isEmpty else { return [] }
         let head = try connection.query("SELECT id, hash FROM connect_audit.user_events ORDER BY id DESC LIMIT 1").first
         let events = UserEventChain.chain(
             drafts, snapshotID: snapshotID, observedAt: observedAt, after: try head?.decode(Int64.self, at: 0) ?? 0,
@@ -266,6 +277,7 @@ package struct UserIngestor {
                 try writer.endRow()
             }
         }
+        return events
     }
 
     /// Every user event in id order, as stored (for `verify`).

@@ -66,6 +66,30 @@ struct AlertRulesTests {
         #expect(rules.matches(miss).map(\.rule) == ["everything"])
     }
 
+    @Test("on: users matches user-level changes only; min_holders a profile change held by that many")
+    func usersAndHolders() throws {
+        let rules = try AlertRulesFile.parse("""
+            channels: {a: {type: stdout}}
+            rules:
+              - {name: people, on: [users], drift: [widened], min_severity: critical, channels: [a]}
+              - {name: blast, min_holders: 50, channels: [a]}
+              - {name: both, on: [profiles, users], kinds: [modified], channels: [a]}
+            """, file: "rules.yaml")
+        var user = AlertSubject(kind: .modified, drift: .widened, severity: .critical, accountID: nil, profileName: nil, changedFields: [])
+        user.about = .users
+        #expect(rules.matches(user).map(\.rule) == ["people", "both"])
+        user.severity = .high
+        #expect(rules.matches(user).map(\.rule) == ["both"])
+        var profile = AlertSubject(kind: .modified, drift: .widened, severity: .critical, accountID: nil, profileName: "Agents", changedFields: [])
+        #expect(rules.matches(profile).map(\.rule) == ["both"], "no holder count: not a blast")
+        profile.holders = 49
+        #expect(rules.matches(profile).map(\.rule) == ["both"])
+        profile.holders = 50
+        #expect(rules.matches(profile).map(\.rule) == ["blast", "both"])
+        profile.kind = .deleted
+        #expect(rules.matches(profile).map(\.rule) == ["blast"])
+    }
+
     @Test("a rules file with an error is refused with its line and the reason", arguments: [
         ("channels: {a: {type: stdout}}\nrules:\n  - name: r\n    channels: [b]\n", 3, "names channel b, which is not defined"),
         ("channels: {a: {type: stdout}}\nrules:\n  - name: r\n    min_severity: huge\n    channels: [a]\n", 4, "min_severity"),
@@ -76,6 +100,9 @@ struct AlertRulesTests {
         ("channels:\n  a: {type: slack, url_from_env: X, timeout: 0}\nrules: []\n", 2, "`timeout` must be more than 0 and at most 600"),
         ("channels: {a: {type: stdout}\nrules: [\n", 2, "invalid YAML"),
         ("channels: {a: {type: stdout}}\nrules:\n  - name: r\n    kinds: [renamed]\n    channels: [a]\n", 4, "unknown kind renamed"),
+        ("channels: {a: {type: stdout}}\nrules:\n  - name: r\n    on: [groups]\n    channels: [a]\n", 4, "`on` takes profiles and users"),
+        ("channels: {a: {type: stdout}}\nrules:\n  - name: r\n    on: [users]\n    profile_name: '*Admin*'\n    channels: [a]\n", 5, "applies to profile changes only"),
+        ("channels: {a: {type: stdout}}\nrules:\n  - name: r\n    min_holders: 0\n    channels: [a]\n", 4, "`min_holders` must be a whole number"),
     ])
     func refused(text: String, line: Int, reason: String) {
         do {

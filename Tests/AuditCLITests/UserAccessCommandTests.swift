@@ -107,6 +107,15 @@ struct UserAccessCommandTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         try TestDatabase.withDatabase { db in
             #expect(try CommandRunner.run(["migrate", "--database-url", db]).status == 0)
+            // Every user-level change alerts; a profile change alerts when 4 or more users held it.
+            let rules = folder.appendingPathComponent("alerts.yaml").path
+            try """
+                channels:
+                  out: {type: stdout}
+                rules:
+                  - {name: people, on: [users], channels: [out]}
+                  - {name: blast, min_holders: 4, channels: [out]}
+                """.write(toFile: rules, atomically: true, encoding: .utf8)
             var nights = HiddenNights()
             var expected: Set<[String]> = []
             var previous: [String: [String: Set<String>]] = [:]
@@ -121,7 +130,7 @@ struct UserAccessCommandTests {
                 let profileFile = folder.appendingPathComponent("profiles-\(night).ndjson").path
                 try Data(SnapshotRenderer.render(nights.profileSnapshot(), as: .ndjson)).write(to: URL(fileURLWithPath: profileFile))
                 let profilesAt = String(format: "2026-11-%02dT02:00:00Z", night)
-                let ingested = try CommandRunner.run(["ingest", "--database-url", db, "--captured-at", profilesAt, profileFile])
+                let ingested = try CommandRunner.run(["ingest", "--database-url", db, "--captured-at", profilesAt, "--rules", rules, profileFile])
                 #expect(ingested.status == 0, "\(ingested.stderr)")
                 // Holders are those of the users' last snapshot, with this night's profiles.
                 var afterProfiles = nights
@@ -137,7 +146,7 @@ struct UserAccessCommandTests {
                 let userFile = folder.appendingPathComponent("users-\(night).ndjson").path
                 try nights.userSnapshot().write(to: URL(fileURLWithPath: userFile))
                 let usersAt = String(format: "2026-11-%02dT02:30:00Z", night)
-                let users = try CommandRunner.run(["ingest", "--database-url", db, "--captured-at", usersAt, userFile])
+                let users = try CommandRunner.run(["ingest", "--database-url", db, "--captured-at", usersAt, "--rules", rules, userFile])
                 #expect(users.status == 0, "\(users.stderr)")
                 #expect(users.stdout.contains("users, user snapshot #\(night)"), "\(users.stdout)")
                 // The first user snapshot discovers everyone: a first load, no change of access.
@@ -230,6 +239,38 @@ struct UserAccessCommandTests {
                     #expect(change["severity"] as? String == "critical" && change["drift"] as? String == "widened")
                 }
             }
+            // User alerts: one per user event that moved access, saying exactly what moved
+            // (the reference's moves at the users' moments); none where access stood still.
+            var alerted: [[String]: (gained: Set<String>, lost: Set<String>)] = [:]
+            for row in try connection.query("""
+                SELECT e.user_key, to_char(e.observed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), o.user_access::text
+                FROM connect_audit.alert_outbox o JOIN connect_audit.user_events e ON e.id = o.user_event_id WHERE o.rule = 'people'
+                """) {
+                let access = try JSONSerialization.jsonObject(with: Data(try row.decode(String.self, at: 2).utf8)) as? [String: Any]
+                let key = [try row.decode(String.self, at: 0), try row.decode(String.self, at: 1)]
+                #expect(alerted[key] == nil, "one alert per change: \(key)")
+                alerted[key] = (Set(access?["gained"] as? [String] ?? []), Set(access?["lost"] as? [String] ?? []))
+                if (access?["gained"] as? [String])?.contains("SecurityProfiles.Edit") == true {
+                    #expect(access?["severity"] as? String == "critical", "\(key)")
+                }
+            }
+            let byUsers = reference.filter { $0.key[1].hasSuffix("02:30:00Z") }
+            #expect(!byUsers.isEmpty && Set(alerted.keys) == Set(byUsers.keys))
+            for (key, moved) in byUsers { #expect(alerted[key]?.gained == moved.gained && alerted[key]?.lost == moved.lost, "\(key)") }
+            // Profile alerts: exactly the changes whose profile 4 or more users held.
+            let reported = (try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])?["events"] as? [[String: Any]] ?? []
+            let wide = Set(reported.filter { ($0["holders"] as? Int ?? 0) >= 4 }.compactMap { $0["id"] as? Int }.map(Int64.init))
+            let blasted = Set(try connection.query("SELECT event_id FROM connect_audit.alert_outbox WHERE rule = 'blast'").map { try $0.decode(Int64.self, at: 0) })
+            #expect(!wide.isEmpty && blasted == wide)
+            #expect(reported.contains { ($0["holders"] as? Int ?? 0) < 4 && $0["kind"] as? String != "discovered" }, "some change is held by too few to alert")
+            // Delivered to stdout: a user alert names its user, what was gained and lost, and via what.
+            let delivered = try CommandRunner.run(["alerts", "deliver", "--database-url", db, "--rules", rules, "--max-wait", "5"])
+            #expect(delivered.status == 0, "\(delivered.stderr)")
+            let payloads = delivered.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            let userPayloads = payloads.filter { $0["subject"] as? String == "user" }
+            #expect(userPayloads.count == alerted.count && payloads.count == alerted.count + wide.count)
+            #expect(userPayloads.allSatisfy { $0["username"] is String && $0["via"] is [String] && $0["profile_key"] is NSNull })
+            #expect(payloads.filter { $0["subject"] as? String == "profile" }.allSatisfy { ($0["holders"] as? Int ?? 0) >= 4 })
             // Nothing personal was stored, and the user chain verifies.
             #expect(try connection.query("""
                 SELECT count(*) FROM connect_audit.user_versions v WHERE to_jsonb(v)::text LIKE '%example.com%'

@@ -18,6 +18,24 @@ package struct AlertEvent: Hashable, Sendable {
     package var attributions: [Attribution] = []
     /// The profile's AWS account, when known.
     package var accountID: String?
+    /// How many users held the profile when the change was observed, where users are known.
+    package var holders: Int?
+    /// For a user-level change (`key` the user's key, `name` the username): what the user
+    /// gained and lost, and through which profiles.
+    package var user: UserAccess?
+
+    /// A user's access as an alert tells it.
+    package struct UserAccess: Hashable, Sendable {
+        package var gained: [String]
+        package var lost: [String]
+        package var via: [String]
+
+        package init(gained: [String], lost: [String], via: [String]) {
+            self.gained = gained
+            self.lost = lost
+            self.via = via
+        }
+    }
 
     package init(
         eventID: Int64, key: String, name: String?, kind: ChangeKind, observedAt: Instant, drift: DriftClass,
@@ -42,5 +60,6 @@ package struct AlertEvent: Hashable, Sendable {
             severity: item.severity, changedFields: item.changedFields)
         attributions = item.attributions
         accountID = item.accountID
+        holders = item.holders
     }
 }

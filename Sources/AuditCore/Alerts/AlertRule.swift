@@ -13,6 +13,10 @@ package struct AlertRule: Hashable, Sendable {
     package var profileName: String?
     /// Matches when any of these fields changed.
     package var changedFields: Set<String>?
+    /// What the rule is about: profile changes (the default), user-level changes, or both.
+    package var about: Set<AlertSubject.About> = [.profiles]
+    /// Matches a profile change only when at least this many users held the profile.
+    package var minHolders: Int?
     package var channels: [String]
 
     package init(
@@ -32,6 +36,8 @@ package struct AlertRule: Hashable, Sendable {
 
 extension AlertRule {
     func matches(_ subject: AlertSubject) -> Bool {
+        if !about.contains(subject.about) { return false }
+        if let minHolders, (subject.holders ?? 0) < minHolders { return false }
         if let kinds, !kinds.contains(subject.kind) { return false }
         // An initial load is no change: only a rule that names `discovered` matches it.
         if subject.kind == .discovered && kinds?.contains(.discovered) != true { return false }

@@ -11,6 +11,17 @@ import ByteKernels
 ///   audit-log: {type: stdout}
 ///   pg: {type: notify, channel: connect_audit_alerts}
 /// rules:
+///   - name: admin-given-to-someone       # user-level: a user's permissions moved by a change
+///     on: [users]                        # of the user (assigned, created, ...); an edit of a
+///                                        # profile alerts once, as the profile's change, with
+///                                        # its holders (min_holders), never once per holder
+///     drift: [widened]
+///     min_severity: critical
+///     channels: [security-slack]
+///   - name: wide-blast                   # a profile held by many changed
+///     drift: [widened]
+///     min_holders: 50
+///     channels: [security-slack]
 ///   - name: access-widened
 ///     kinds: [created, modified, recreated]
 ///     drift: [widened]
