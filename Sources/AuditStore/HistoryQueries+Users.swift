@@ -12,7 +12,9 @@ extension HistoryQueries {
             return []
         }
         return try connection.query("""
-            SELECT a.user_key, a.username, a.permission, a.change = 'gained', a.via_profile_key, a.at, a.event_id, a.event_table, a.principal
+            SELECT a.user_key, a.username, a.permission, a.change = 'gained', a.via_profile_key, a.at, a.event_id, a.event_table, a.principal,
+                   (SELECT v.security_profile_name FROM connect_audit.profile_versions v
+                    WHERE v.profile_key = a.via_profile_key ORDER BY v.version DESC LIMIT 1)
             FROM connect_audit.access_changes a
             WHERE a.at >= $1 AND a.at < $2
               AND ($3::text IS NULL OR $3 = (SELECT v.account_id FROM connect_audit.user_versions v
@@ -24,6 +26,16 @@ extension HistoryQueries {
                 via: try row.decodeIfPresent(String.self, at: 4), at: try row.decode(Instant.self, at: 5),
                 eventID: try row.decode(Int64.self, at: 6), eventTable: try row.decode(String.self, at: 7),
                 principal: try row.decodeIfPresent(String.self, at: 8))
+                .named(try row.decodeIfPresent(String.self, at: 9))
         }
+    }
+}
+
+extension UserAccessChange.Row {
+    /// The row with its `via` profile's name.
+    func named(_ name: String?) -> Self {
+        var row = self
+        row.viaName = name
+        return row
     }
 }

@@ -42,9 +42,12 @@ package enum ReportRenderer {
         let widened = report.userChanges.filter { $0.drift == .widened }
         var lines = ["People whose access widened: \(widened.count)"]
         for change in widened {
-            lines.append("  \(change.severity.rawValue)  \(change.at.minuteText)  \(change.username ?? change.userKey)  gained "
-                + change.gained.joined(separator: ", ") + (change.lost.isEmpty ? "" : "; lost " + change.lost.joined(separator: ", "))
-                + "  via " + change.via.joined(separator: ", ") + (change.principal.map { "  by \($0)" } ?? ""))
+            var moved: [String] = []
+            if !change.gained.isEmpty { moved.append("gained " + change.gained.joined(separator: ", ")) }
+            if !change.lost.isEmpty { moved.append("lost " + change.lost.joined(separator: ", ")) }
+            let via = change.viaNames.isEmpty ? change.via : change.viaNames
+            lines.append("  \(change.severity.rawValue)  \(change.at.minuteText)  \(change.username ?? change.userKey)  "
+                + moved.joined(separator: "; ") + "  via " + via.joined(separator: ", ") + (change.principal.map { "  by \($0)" } ?? ""))
         }
         let narrowed = report.userChanges.count - widened.count
         if narrowed > 0 { lines.append("People whose access narrowed or otherwise moved: \(narrowed)") }
@@ -204,7 +207,7 @@ package enum ReportRenderer {
                 + ",\"gained\":" + list(change.gained) + ",\"lost\":" + list(change.lost)
                 + ",\"principal\":" + optional(change.principal) + ",\"severity\":" + optional(change.severity.rawValue)
                 + ",\"user_key\":" + optional(change.userKey) + ",\"username\":" + optional(change.username)
-                + ",\"via\":" + list(change.via) + "}"
+                + ",\"via\":" + list(change.via) + ",\"via_names\":" + list(change.viaNames) + "}"
         }.joined(separator: ",")
         head += "],\"events\":["
         try head.withUTF8(write)

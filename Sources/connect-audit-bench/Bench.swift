@@ -13,7 +13,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "connect-audit-bench",
         abstract: "Generate benchmark snapshots and measure connect-audit's readers.",
-        subcommands: [Generate.self, Read.self, IngestBench.self, UsersBench.self, ReportBench.self, SampleWeek.self])
+        subcommands: [Generate.self, Read.self, IngestBench.self, UsersBench.self, ReportBench.self, SampleWeek.self, SampleUsers.self])
 }
 
 /// Writes a synthetic snapshot of N profiles in one format.

@@ -15,8 +15,8 @@ enum DemoDatabase {
         try TestDatabase.withDatabase(template: template, body)
     }
 
-    /// Migrates, ingests the sample week night by night under the example policy and its
-    /// CloudTrail records (as `scripts/demo` does) and approves Monday's baseline.
+    /// Migrates, ingests the sample week night by night under the example policy, with its
+    /// users and CloudTrail records (as `scripts/demo` does), and approves Monday's baseline.
     private static func build(_ conninfo: String) throws {
         do {
             let migrate = try CommandRunner.run(["migrate", "--database-url", conninfo])
@@ -31,9 +31,16 @@ enum DemoDatabase {
                     root.appendingPathComponent("samples/\(file)").path,
                 ])
                 guard ingest.status == 0 else { throw TestSetupError("ingest \(file) failed: \(ingest.stderr)") }
+                // The night's users, half an hour later.
+                let users = try CommandRunner.run([
+                    "ingest", "--database-url", conninfo, "--captured-at", "\(night)T02:30:00Z",
+                    root.appendingPathComponent("examples/users/\(night).users.ndjson").path,
+                ])
+                guard users.status == 0 else { throw TestSetupError("ingest of \(night)'s users failed: \(users.stderr)") }
             }
             let trail = try CommandRunner.run([
                 "trail", "ingest", "--database-url", conninfo, root.appendingPathComponent("examples/sample-week-cloudtrail.json").path,
+                root.appendingPathComponent("examples/users/cloudtrail.json").path,
             ])
             guard trail.status == 0 else { throw TestSetupError("trail ingest failed: \(trail.stderr)") }
             let baseline = try CommandRunner.run([

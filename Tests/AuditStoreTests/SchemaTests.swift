@@ -196,10 +196,11 @@ struct SchemaTests {
             for statement in [
                 "DELETE FROM connect_audit.user_versions", "TRUNCATE connect_audit.user_versions",
                 "UPDATE connect_audit.user_snapshots SET user_count = 0", "DELETE FROM connect_audit.user_snapshots",
-                "TRUNCATE connect_audit.user_events",
+                "TRUNCATE connect_audit.user_events", "TRUNCATE connect_audit.user_events CASCADE",
             ] {
                 let refused = #expect(throws: PostgresError.self) { try connection.execute(statement) }
-                #expect(refused?.sqlState == "23001", "\(statement)")
+                // TRUNCATE of a table the alert outbox references is refused before the trigger (0A000).
+                #expect(refused?.sqlState == "23001" || (statement.hasPrefix("TRUNCATE") && refused?.sqlState == "0A000"), "\(statement)")
             }
             let row = try connection.query("SELECT valid_to, username, security_profile_ids::text FROM connect_audit.user_versions")[0]
             #expect(try row.decode(Instant.self, at: 0) == Instant(postgresText: "2026-11-03 00:00:00+00"))

@@ -13,6 +13,8 @@ package struct UserAccessChange: Sendable, Equatable {
     package var lost: [String]
     /// The profiles (keys) that grant what was gained, or granted what was lost, sorted.
     package var via: [String]
+    /// Their names, in the same order (a profile without a name by its key).
+    package var viaNames: [String] = []
     package var drift: DriftClass
     package var severity: Severity
     /// The event that moved it: a user event (an assignment) or a profile's change event.
@@ -28,6 +30,8 @@ package struct UserAccessChange: Sendable, Equatable {
         package var permission: String
         package var gained: Bool
         package var via: String?
+        /// The name of the `via` profile's latest version.
+        package var viaName: String?
         package var at: Instant
         package var eventID: Int64
         package var eventTable: String
@@ -60,11 +64,16 @@ package struct UserAccessChange: Sendable, Equatable {
             let gained = Set(rows.filter(\.gained).map(\.permission)), lost = Set(rows.filter { !$0.gained }.map(\.permission))
             let (drift, severity) = EffectiveAccess.weigh(gained: Array(gained), lost: Array(lost), catalog: catalog)
             let first = rows.min { $0.eventID < $1.eventID }!
-            return UserAccessChange(
+            let via = Set(rows.compactMap(\.via)).sorted()
+            var names: [String: String] = [:]
+            for row in rows { if let key = row.via, let name = row.viaName { names[key] = name } }
+            var change = UserAccessChange(
                 userKey: first.userKey, username: rows.compactMap(\.username).first, at: first.at,
-                gained: gained.sorted(), lost: lost.sorted(), via: Set(rows.compactMap(\.via)).sorted(),
+                gained: gained.sorted(), lost: lost.sorted(), via: via,
                 drift: drift, severity: severity,
                 eventID: first.eventID, eventTable: first.eventTable, principal: rows.compactMap(\.principal).min())
+            change.viaNames = via.map { names[$0] ?? $0 }
+            return change
         }
         return changes.sorted { a, b in
             if a.severity != b.severity { return a.severity > b.severity }
