@@ -42,7 +42,9 @@ package struct UserIngestRequest: Sendable {
     package var effectiveScope: SnapshotScope {
         if let scope { return scope }
         var instances = Set(users.map(\.user.instance))
-        for position in recognized { instances.insert(open.all[position].instance) }
+        var held = [Bool](repeating: false, count: open.places.count)
+        for position in recognized { held[Int(open.placeOf[position])] = true }
+        for (place, isHeld) in zip(open.places, held) where isHeld { instances.insert(place.instance) }
         return .instances(instances)
     }
 
@@ -164,7 +166,7 @@ package struct UserIngestor {
     /// an open user's instance is; for any other, the events say (a query only for an
     /// instance new or emptied, not a scan of every event each night).
     private static func knownInstances(of instances: [String], open: OpenUsers, _ connection: PostgresConnection) throws -> Set<String> {
-        let openInstances = Set(open.all.map(\.instance))
+        let openInstances = Set(open.places.map(\.instance))
         let asked = Set(instances).subtracting(openInstances)
         guard !asked.isEmpty else { return openInstances }
         let known = try connection.query("""
@@ -219,7 +221,14 @@ package struct UserIngestor {
             "COPY connect_audit.user_versions (\(Self.versionColumns.joined(separator: ", "))) FROM STDIN (FORMAT binary)",
             columns: Self.versionColumns.count
         ) { writer in
-            for (user, version, digest) in changes.newVersions {
+            // Written grouped by the profile each user holds first: a profile's holders then
+            // share heap pages, and a lookup of them (access_as_of, holder counts) reads a
+            // few pages, not one per holder.
+            let grouped = changes.newVersions.sorted {
+                ($0.user.instance, $0.user.securityProfileIDs.first ?? "", $0.user.key)
+                    < ($1.user.instance, $1.user.securityProfileIDs.first ?? "", $1.user.key)
+            }
+            for (user, version, digest) in grouped {
                 writer.text(user.key)
                 writer.int32(Int32(version))
                 writer.timestamp(validFrom)

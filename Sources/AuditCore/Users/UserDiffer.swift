@@ -73,6 +73,7 @@ package enum UserDiffer {
     ) -> [String] {
         var seen = [Bool](repeating: false, count: open.count)
         for position in recognized { seen[position] = true }
+        let inside = open.placesInside { scope.contains(instance: $0, account: $1) }
         var needed: [String] = []
         for (user, digest) in users {
             guard let position = open.position(of: user.key) else { continue }
@@ -81,7 +82,7 @@ package enum UserDiffer {
             if current.rowDigest != digest && current.contentHash != user.contentHash { needed.append(user.key) }
         }
         for (position, current) in open.all.enumerated() where !seen[position] {
-            if scope.contains(instance: current.instance, account: current.accountID) { needed.append(current.key) }
+            if inside[Int(open.placeOf[position])] { needed.append(current.key) }
         }
         return needed
     }
@@ -102,15 +103,14 @@ package enum UserDiffer {
         var changes = UserChangeSet()
         // Open versions seen in the snapshot, by position: the others are deletion candidates.
         var seen = [Bool](repeating: false, count: open.count)
+        let inside = open.placesInside { scope.contains(instance: $0, account: $1) }
         for position in recognized {
             seen[position] = true
-            if scope.contains(instance: open.all[position].instance, account: open.all[position].accountID) { changes.openInScope += 1 }
+            if inside[Int(open.placeOf[position])] { changes.openInScope += 1 }
             changes.unchanged += 1
         }
         for (user, digest) in users.sorted(by: { $0.user.key < $1.user.key }) {
-            let position = open.position(of: user.key)
-            if let position { seen[position] = true }
-            guard let current = position.map({ open.all[$0] }) else {
+            guard let position = open.position(of: user.key) else {
                 let previous = lastVersions[user.key]
                 let version = (previous ?? 0) + 1
                 let kind: UserChangeKind = previous != nil ? .recreated : knownInstances.contains(user.instance) ? .created : .discovered
@@ -120,7 +120,9 @@ package enum UserDiffer {
                     instance: user.instance, profilesAdded: user.securityProfileIDs, profilesRemoved: [], changedFields: []))
                 continue
             }
-            if scope.contains(instance: current.instance, account: current.accountID) { changes.openInScope += 1 }
+            seen[position] = true
+            let current = open.all[position]
+            if inside[Int(open.placeOf[position])] { changes.openInScope += 1 }
             if current.rowDigest == digest || current.contentHash == user.contentHash {
                 changes.unchanged += 1
                 continue
@@ -139,7 +141,7 @@ package enum UserDiffer {
         }
         var deletions: [UserEventDraft] = []
         for (position, current) in open.all.enumerated() where !seen[position] {
-            guard scope.contains(instance: current.instance, account: current.accountID) else { continue }
+            guard inside[Int(open.placeOf[position])] else { continue }
             guard let previous = priorRows[current.key] else {
                 preconditionFailure("the store must read the open version of every user it deletes (\(current.key))")
             }

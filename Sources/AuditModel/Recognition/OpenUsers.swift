@@ -26,18 +26,46 @@ package struct OpenUsers: Sendable {
     /// The position of the version whose row has this digest: what a reader recognises an
     /// unchanged row by.
     package let positionOfRow: [SHA256Digest: Int]
+    /// The distinct (instance, account) pairs of the open users, and each position's pair:
+    /// what scope is decided by, asked once a pair rather than once a user.
+    package let places: [(instance: String, accountID: String?)]
+    package let placeOf: [Int32]
 
     package init(_ users: [OpenUser]) {
         all = users
         var byKey: [String: Int] = [:], byRow: [SHA256Digest: Int] = [:]
         byKey.reserveCapacity(users.count)
         byRow.reserveCapacity(users.count)
+        var places: [(instance: String, accountID: String?)] = []
+        var placeIndex: [[String?]: Int32] = [:]
+        var placeOf: [Int32] = []
+        placeOf.reserveCapacity(users.count)
+        var last: (instance: String, accountID: String?, index: Int32)?
         for (position, user) in users.enumerated() {
             byKey[user.key] = position
             if let digest = user.rowDigest { byRow[digest] = position }
+            // The open users of one instance arrive together: most lookups are the last pair's.
+            if let last, last.instance == user.instance, last.accountID == user.accountID {
+                placeOf.append(last.index)
+                continue
+            }
+            let index = placeIndex[[user.instance, user.accountID]] ?? {
+                places.append((user.instance, user.accountID))
+                placeIndex[[user.instance, user.accountID]] = Int32(places.count - 1)
+                return Int32(places.count - 1)
+            }()
+            placeOf.append(index)
+            last = (user.instance, user.accountID, index)
         }
         positionOfKey = byKey
         positionOfRow = byRow
+        self.places = places
+        self.placeOf = placeOf
+    }
+
+    /// Whether each place is inside `contains` (a snapshot's scope), by place.
+    package func placesInside(_ contains: (String, String?) -> Bool) -> [Bool] {
+        places.map { contains($0.instance, $0.accountID) }
     }
 
     package static let none = OpenUsers([])
