@@ -35,6 +35,8 @@ ensure_deps() {
     # The tests' stand-in servers (webhook, DDSQL, Amazon Connect, metadata) and the URL
     # helper below are Python; the AWS CLI proves the Connect stand-in's signature checks.
     command -v python3 >/dev/null 2>&1 || missing+=(python3)
+    # scripts/test keeps the vendors' Python packages (PyPI) in a virtualenv of their own.
+    python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
     command -v aws >/dev/null 2>&1 || missing+=(awscli)
     # The HTML report's browser check renders it with headless Chromium.
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)

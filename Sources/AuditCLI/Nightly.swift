@@ -32,6 +32,37 @@ struct Nightly: ParsableCommand {
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let settings = try NightlyConfig.load(config, environment: environment)
+        let clock = ContinuousClock.now
+        var metrics = NightlyMetrics(finishedAt: .now)
+        var outcome: (any Error)?
+        do {
+            try perform(settings, environment: environment, metrics: &metrics)
+            metrics.succeeded = true
+        } catch let exit as ExitCode where exit.rawValue == 3 {
+            // fail_on met: the job did all it was asked; the exit code says what it found.
+            metrics.succeeded = true
+            outcome = exit
+        } catch {
+            outcome = error
+        }
+        if let path = settings.metricsFile {
+            metrics.finishedAt = .now
+            metrics.durationSeconds = (ContinuousClock.now - clock).inSeconds
+            metrics.lastSuccessAt = metrics.succeeded
+                ? metrics.finishedAt : (try? String(contentsOfFile: path, encoding: .utf8)).flatMap(NightlyMetrics.lastSuccess)
+            do {
+                try metrics.write(to: path)
+            } catch {
+                FileHandle.standardError.write(Data("nightly: the metrics file was not written: \(error)\n".utf8))
+                if outcome == nil { outcome = ExitCode(1) }
+            }
+        }
+        if let outcome { throw outcome }
+    }
+
+    /// The run itself: pull, ingest, report, alert; what it did goes into `metrics` as it
+    /// goes, so that a run that fails half-way reports how far it came.
+    private func perform(_ settings: NightlyConfig, environment: [String: String], metrics: inout NightlyMetrics) throws {
         for folder in [settings.pulls, settings.reportsDir] {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
@@ -59,6 +90,7 @@ struct Nightly: ParsableCommand {
             throw CLIError("pull failed, nothing ingested: \(error.description)")
         }
         let (pulled, pulledFormat, pulledRows, unreadAccounts) = (profiles.path, profiles.format, profiles.rows, profiles.unreadAccounts)
+        metrics.profiles = pulledRows
         var usersPulled: Pulled?
         var userProblems: [String] = []
         if settings.users {
@@ -102,6 +134,7 @@ struct Nightly: ParsableCommand {
                     file: usersPulled.path, capturedAt: at, scope: nil, maxDeleteFraction: 0.5, dryRun: false,
                     rules: rules, policy: policy, connection: UserIngestor(connection: connection))
                 userCapturedAt = at
+                metrics.users = count
                 userLine = "; " + UserIngest.text(source: "users", users: count, outcome: outcome).dropFirst("users: ".count)
             } catch {
                 userProblems.append("the users' ingest failed, no user snapshot taken: \(error)")
@@ -131,8 +164,11 @@ struct Nightly: ParsableCommand {
         // 4. Alerts.
         var alertLine = "no alert rules"
         if let rules, let rulesFile = settings.rules {
-            alertLine = try Alerts.Deliver.deliverPending(connection: connection, rules: rules, rulesFile: rulesFile, maxWait: 60, maxAttempts: 8).line
+            let totals = try Alerts.Deliver.deliverPending(connection: connection, rules: rules, rulesFile: rulesFile, maxWait: 60, maxAttempts: 8)
+            alertLine = totals.line
+            (metrics.alertsDelivered, metrics.alertsFailed) = (totals.delivered, totals.failed)
         }
+        metrics.changes = Dictionary(report.countsBySeverity.map { ($0.0, $0.1) }) { first, _ in first }
         let counts = report.countsBySeverity.filter { $0.1 > 0 }.map { "\($0.1) \($0.0.rawValue)" }.joined(separator: ", ")
         let repeated = if case .alreadyIngested = outcome { " (already ingested: nothing new)" } else { "" }
         print("nightly \(day): pulled \(pulledRows) profiles; snapshot #\(snapshotID)\(repeated): \(report.itemCount) change(s)"

@@ -16,6 +16,7 @@ import Yams
 /// reports: {dir: /var/lib/connect-audit/reports, formats: [html, json, markdown]}
 /// fail_on: high                # optional
 /// users: true                  # optional (default true): the users too, from the same source
+/// metrics_file: /var/lib/node_exporter/textfile/connect_audit.prom   # optional: the run's metrics
 /// ```
 ///
 /// `${NAME}` in any value is the environment variable's value (secrets stay out of the
@@ -40,6 +41,8 @@ struct NightlyConfig {
     /// Whether the run pulls and ingests the instances' users beside their profiles
     /// (`aws.connect_user`, or `SearchUsers`): who holds each profile, and who gained what.
     var users = true
+    /// Where each run writes its metrics (Prometheus text format), if anywhere.
+    var metricsFile: String?
 
     static func load(_ path: String, environment: [String: String]) throws -> NightlyConfig {
         try parse(try YAMLFile.contents(of: path, what: "nightly configuration"), file: path, environment: environment)
@@ -50,7 +53,7 @@ struct NightlyConfig {
             throw ConfigFileError(file: file, line: 1, message: "expected a mapping with source, pulls and reports")
         }
         let reader = NodeReader(file: file)
-        try reader.allowOnly(["database", "source", "policy", "rules", "pulls", "reports", "fail_on", "lock", "users"], in: top, what: "the top level")
+        try reader.allowOnly(["database", "source", "policy", "rules", "pulls", "reports", "fail_on", "lock", "users", "metrics_file"], in: top, what: "the top level")
         let folder = URL(fileURLWithPath: file).deletingLastPathComponent()
         func value(_ node: Node?, _ what: String) throws(ConfigFileError) -> String? {
             guard let node else { return nil }
@@ -114,6 +117,8 @@ struct NightlyConfig {
             failOn = severity
         }
         var users = true
+    /// Where each run writes its metrics (Prometheus text format), if anywhere.
+    var metricsFile: String?
         if let node = top["users"] {
             guard let flag = node.bool else { throw reader.error(node, "`users` must be true or false") }
             users = flag
@@ -123,7 +128,7 @@ struct NightlyConfig {
             database: try value(top["database"], "`database`"), source: source, policy: try path(top["policy"], "`policy`"),
             rules: try path(top["rules"], "`rules`"), pulls: pulls, reportsDir: reportsDir, formats: formats, failOn: failOn,
             lock: try path(top["lock"], "`lock`") ?? URL(fileURLWithPath: reportsDir).appendingPathComponent(".nightly.lock").path,
-            users: users)
+            users: users, metricsFile: try path(top["metrics_file"], "`metrics_file`"))
     }
 }
 

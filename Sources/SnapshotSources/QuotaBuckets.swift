@@ -1,3 +1,4 @@
+import AuditTime
 import Foundation
 import Synchronization
 
@@ -92,9 +93,4 @@ package final class QuotaBuckets: Sendable {
     package func rate(_ key: String) -> Double {
         buckets.withLock { $0[key]?.rate ?? quota.perSecond }
     }
-}
-
-extension Duration {
-    /// The duration in seconds, as a `Double`.
-    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

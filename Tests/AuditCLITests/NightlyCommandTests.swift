@@ -132,6 +132,69 @@ struct NightlyCommandTests {
         }
     }
 
+    /// The metrics file as prometheus_client's text-format parser reads it: sample name and
+    /// labels (`name{label=value}`) → value.
+    static func parsedMetrics(_ path: String) throws -> [String: Double] {
+        let json = try VendorPython.run("""
+            import json, sys
+            from prometheus_client.parser import text_string_to_metric_families
+            samples = {}
+            for family in text_string_to_metric_families(open(sys.argv[1]).read()):
+                assert family.type == "gauge", family
+                for s in family.samples:
+                    labels = ",".join("%s=%s" % kv for kv in sorted(s.labels.items()))
+                    samples[s.name + ("{%s}" % labels if labels else "")] = s.value
+            print(json.dumps(samples))
+            """, [path])
+        return try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Double] ?? [:]
+    }
+
+    @Test("metrics_file: each run, good or failed, replaces a Prometheus text file that prometheus_client parses; a failure keeps the last success")
+    func metricsFile() throws {
+        try withFolder { folder in
+            try TestDatabase.withDatabase { db in
+                let metrics = folder.appendingPathComponent("textfile/connect_audit.prom").path
+                try FileManager.default.createDirectory(atPath: folder.appendingPathComponent("textfile").path, withIntermediateDirectories: true)
+                let keys = ["DD_API_KEY": "m-api", "DD_APP_KEY": "m-app", "TEST_NIGHTLY_DB": db]
+                func night(_ behaviour: [String: Any]) throws -> CommandRunner.Outcome {
+                    try StandInServer.with(script: Self.script, behaviour: behaviour) { server in
+                        let config = folder.appendingPathComponent("nightly.yaml").path
+                        try """
+                            database: ${TEST_NIGHTLY_DB}
+                            source:
+                              ddsql: {endpoint: "\(server.base)"}
+                            pulls: nights
+                            reports: {dir: reports, formats: [json]}
+                            metrics_file: textfile/connect_audit.prom
+                            """.write(toFile: config, atomically: true, encoding: .utf8)
+                        return try CommandRunner.run(["nightly", "--config", config, "--retry-base", "0.01"], environment: keys)
+                    }
+                }
+                let first = try night(["rows": 50, "users": 12, "api_key": "m-api", "app_key": "m-app"])
+                #expect(first.status == 0, "\(first.stderr)")
+                let good = try Self.parsedMetrics(metrics)
+                #expect(good["connect_audit_nightly_success"] == 1)
+                #expect(good["connect_audit_nightly_profiles"] == 50 && good["connect_audit_nightly_users"] == 12)
+                #expect(good["connect_audit_nightly_changes{severity=critical}"] == 0 && good["connect_audit_nightly_changes{severity=info}"] == 0)
+                let lastRun = try #require(good["connect_audit_nightly_last_run_timestamp_seconds"])
+                #expect(good["connect_audit_nightly_last_success_timestamp_seconds"] == lastRun)
+                #expect(abs(lastRun - Date().timeIntervalSince1970) < 120)
+                #expect((good["connect_audit_nightly_duration_seconds"] ?? -1) >= 0)
+                // A night whose pull is refused: the run fails, and says so; the last success stays.
+                Thread.sleep(forTimeInterval: 1.1)
+                let failed = try night(["rows": 50, "users": 12, "api_key": "other", "app_key": "other"])
+                #expect(failed.status == 1)
+                let bad = try Self.parsedMetrics(metrics)
+                #expect(bad["connect_audit_nightly_success"] == 0)
+                #expect(bad["connect_audit_nightly_last_success_timestamp_seconds"] == lastRun)
+                #expect((bad["connect_audit_nightly_last_run_timestamp_seconds"] ?? 0) > lastRun)
+                #expect(bad["connect_audit_nightly_profiles"] == nil, "nothing pulled tonight")
+                // Only the file itself is left in the collector's folder: no half-written file.
+                #expect(try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("textfile").path) == ["connect_audit.prom"])
+            }
+        }
+    }
+
     @Test("every file of the configuration is checked before the pull: a bad policy fails at once, the source hears nothing")
     func filesCheckedBeforeThePull() throws {
         try withFolder { folder in

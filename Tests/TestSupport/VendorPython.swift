@@ -1,0 +1,37 @@
+import Foundation
+
+/// The Python that holds the vendors' own packages the tests check payloads with (PyPI's
+/// `prometheus_client`, ...): the virtualenv `scripts/test` makes under `.build/test-python`.
+/// A test that needs it fails, never skips, when it is missing.
+package enum VendorPython {
+    package static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    package static var interpreter: String { root.appendingPathComponent(".build/test-python/bin/python").path }
+
+    package struct Missing: Error, CustomStringConvertible {
+        package var description: String
+    }
+
+    /// Runs `script` with `arguments`: its standard output.
+    /// - Throws: `Missing` when the virtualenv is not there, or the script fails.
+    package static func run(_ script: String, _ arguments: [String] = []) throws -> String {
+        guard FileManager.default.isExecutableFile(atPath: interpreter) else {
+            throw Missing(description: "\(interpreter) is missing: run scripts/test once, which makes it")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: interpreter)
+        process.arguments = ["-c", script] + arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Missing(description: "the vendor check failed: \(String(decoding: errors, as: UTF8.self))")
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+}
