@@ -90,6 +90,21 @@ extension NodeReader {
             return AlertChannel(
                 name: name, kind: .pagerduty(routingKeyFromEnvironment: variable, url: url, timeoutSeconds: try timeoutSeconds(mapping, name)),
                 digestOver: try digestOver(mapping, name))
+        case "splunk":
+            try allowOnly(["type", "url", "token_from_env", "index", "sourcetype", "timeout", "digest_over"], in: mapping, what: "splunk channel \(name)")
+            let url = try string(mapping["url"], "the `url` of channel \(name) (the HTTP Event Collector, e.g. https://splunk.example.com:8088)", in: node)
+            guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https", parsed.host != nil else {
+                throw error(mapping["url"] ?? node, "channel \(name): `url` must be an http or https URL")
+            }
+            let variable = try string(mapping["token_from_env"], "the `token_from_env` of channel \(name) (the HEC token is a secret)", in: node)
+            return AlertChannel(
+                name: name,
+                kind: .splunk(
+                    url: url, tokenFromEnvironment: variable,
+                    index: mapping["index"] == nil ? nil : try string(mapping["index"], "the `index` of channel \(name)", in: node),
+                    sourcetype: mapping["sourcetype"] == nil ? "connect-audit" : try string(mapping["sourcetype"], "the `sourcetype` of channel \(name)", in: node),
+                    timeoutSeconds: try timeoutSeconds(mapping, name)),
+                digestOver: try digestOver(mapping, name))
         case "stdout":
             try allowOnly(["type", "digest_over"], in: mapping, what: "stdout channel \(name)")
             return AlertChannel(name: name, kind: .stdout, digestOver: try digestOver(mapping, name))
@@ -97,7 +112,7 @@ extension NodeReader {
             try allowOnly(["type", "channel"], in: mapping, what: "notify channel \(name)")
             return AlertChannel(name: name, kind: .notify(channel: try string(mapping["channel"], "the `channel` of \(name)", in: node)))
         default:
-            throw error(mapping["type"] ?? node, "channel \(name) has unknown type \(type); expected slack, teams, pagerduty, webhook, stdout or notify")
+            throw error(mapping["type"] ?? node, "channel \(name) has unknown type \(type); expected slack, teams, pagerduty, splunk, webhook, stdout or notify")
         }
     }
 

@@ -153,6 +153,11 @@ struct Alerts: ParsableCommand {
                 return WebhookSender.post(
                     ChannelPayloads.pagerDuty(alert.event, rule: alert.rule, alertID: alert.id, routingKey: routingKey),
                     to: url, headers: [:], timeout: timeout, deadline: deadline, idempotencyKey: key).redacting(known: [routingKey])
+            case .splunk(let url, let variable, let index, let sourcetype, let timeout):
+                let event = AlertPayload.json(alert.event, rule: alert.rule, alertID: alert.id)
+                return Self.postToSplunk(
+                    ChannelPayloads.splunk(event: event, at: alert.event.observedAt, fields: ChannelPayloads.splunkFields(alert.event), index: index, sourcetype: sourcetype),
+                    url: url, tokenFrom: variable, timeout: timeout, deadline: deadline, key: key)
             }
         }
 
@@ -184,6 +189,10 @@ struct Alerts: ParsableCommand {
                 }
                 return WebhookSender.post(ChannelPayloads.pagerDuty(digest, routingKey: routingKey), to: url, headers: [:], timeout: timeout, deadline: deadline, idempotencyKey: key)
                     .redacting(known: [routingKey])
+            case .splunk(let url, let variable, let index, let sourcetype, let timeout):
+                return Self.postToSplunk(
+                    ChannelPayloads.splunk(event: ChannelPayloads.json(digest), at: .now, fields: ["subject": "digest"], index: index, sourcetype: sourcetype),
+                    url: url, tokenFrom: variable, timeout: timeout, deadline: deadline, key: key)
             }
         }
 
@@ -205,6 +214,21 @@ struct Alerts: ParsableCommand {
         }
 
         /// POSTs to the URL held by an environment variable (a Slack or Teams webhook URL is a secret).
+        /// Posts one HEC event: `Authorization: Splunk <token>` (Splunk's "Format events for
+        /// HTTP Event Collector"), the token from the environment and never printed.
+        static func postToSplunk(
+            _ body: String, url: String, tokenFrom variable: String, timeout: Double, deadline: ContinuousClock.Instant?, key: String
+        ) -> DeliveryResult {
+            guard let token = ProcessInfo.processInfo.environment[variable], !token.isEmpty else {
+                return .failed(reason: "environment variable \(variable) (the Splunk HEC token) is not set")
+            }
+            let base = url.hasSuffix("/") ? String(url.dropLast()) : url
+            let endpoint = base.hasSuffix(AlertChannel.splunkEventPath) ? base : base + AlertChannel.splunkEventPath
+            return WebhookSender.post(
+                body, to: endpoint, headers: ["Authorization": "Splunk \(token)"], timeout: timeout, deadline: deadline, idempotencyKey: key
+            ).redacting(known: [token])
+        }
+
         static func post(_ body: String, urlFrom variable: String, timeout: Double, deadline: ContinuousClock.Instant?, key: String) -> DeliveryResult {
             guard let url = ProcessInfo.processInfo.environment[variable], !url.isEmpty else {
                 return .failed(reason: "environment variable \(variable) (the webhook URL) is not set")

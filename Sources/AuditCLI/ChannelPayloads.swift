@@ -143,6 +143,29 @@ package enum ChannelPayloads {
         ])
     }
 
+    // MARK: Splunk HTTP Event Collector
+
+    /// One HEC event: the envelope of Splunk's "Format events for HTTP Event Collector"
+    /// (`time` in epoch seconds, `source`, `sourcetype`, `index` when set, `event` the
+    /// alert's JSON as every JSON channel sends it, `fields` indexed fields to search on).
+    static func splunk(event: String, at time: Instant, fields: [String: String], index: String?, sourcetype: String) -> String {
+        var out = "{\"event\":" + event + ",\"fields\":" + json(fields)
+        if let index { out += ",\"index\":" + json(index) }
+        out += ",\"source\":\"connect-audit\",\"sourcetype\":" + json(sourcetype)
+        out += ",\"time\":" + String(format: "%.6f", Double(time.microsecondsSinceEpoch) / 1_000_000)
+        return out + "}"
+    }
+
+    /// The fields a SIEM rule keys on, indexed by HEC.
+    static func splunkFields(_ event: AlertEvent) -> [String: String] {
+        var fields = [
+            "severity": event.severity.rawValue, "drift": event.drift.rawValue, "kind": event.kind.rawValue,
+            "subject": event.user == nil ? "profile" : "user",
+        ]
+        if let account = event.accountID { fields["account"] = account }
+        return fields
+    }
+
     // MARK: JSON (webhook json style, stdout)
 
     package static func json(_ digest: AlertDigest) -> String {

@@ -12,6 +12,8 @@ final class AlertReceiver {
     }
 
     var url: String { server.base + "/hook" }
+    /// The server's root, for receivers that own their paths (Splunk HEC).
+    var base: String { server.base }
 
     /// The requests received, in order.
     func requests() throws -> [[String: Any]] { try server.requests() }

@@ -24,8 +24,10 @@ struct ChannelDeliveryTests {
 
     /// A receiver, a database with `count` profiles over two nights ingested with the rules
     /// `yaml(receiverURL)` gives, then `body(db, rulesPath, receiver)`.
-    static func scenario(count: Int, rules yaml: (String) -> String, _ body: (String, String, AlertReceiver) throws -> Void) throws {
-        let receiver = try AlertReceiver("{}")
+    static func scenario(
+        count: Int, receiver behaviour: String = "{}", rules yaml: (String) -> String, _ body: (String, String, AlertReceiver) throws -> Void
+    ) throws {
+        let receiver = try AlertReceiver(behaviour)
         defer { receiver.stop() }
         let files = try NightlyFiles()
         defer { files.remove() }
@@ -111,6 +113,61 @@ struct ChannelDeliveryTests {
             let digestID = try #require(try connection.query("SELECT id FROM connect_audit.alert_digests").first?.decode(Int64.self, at: 0))
             let listed = try CommandRunner.run(["alerts", "list", "--digest", String(digestID), "--database-url", db])
             #expect(listed.stdout.split(separator: "\n").count == 60)
+        }
+    }
+
+    @Test("Splunk HEC: each alert an event the collector accepts, through a flaky collector, once each; a busy night one digest event; a wrong token fails, never printed")
+    func splunkHEC() throws {
+        let yaml = { (base: String) in
+            """
+            channels:
+              siem: {type: splunk, url: "\(base)", token_from_env: TEST_HEC_TOKEN, index: security, digest_over: 20}
+            rules:
+              - {name: widened, drift: [widened], kinds: [modified], channels: [siem]}
+            """
+        }
+        // AlertReceiver's `url` ends in /hook; the channel takes the collector's root.
+        try Self.scenario(count: 30, receiver: #"{"hec_token": "hec-token-5d1", "fail_first": 2, "fail_status": 503}"#, rules: { yaml(String($0.dropLast("/hook".count))) }) { db, rules, receiver in
+            let deliver = try CommandRunner.run(
+                ["alerts", "deliver", "--database-url", db, "--rules", rules, "--max-wait", "10"], environment: ["TEST_HEC_TOKEN": "hec-token-5d1"])
+            #expect(deliver.status == 0, "\(deliver.stderr)")
+            #expect(deliver.stderr.contains("delivered 3"), "\(deliver.stderr)")
+            let accepted = try receiver.requests().filter { $0["status"] as? Int == 200 }
+            #expect(accepted.count == 3 && accepted.allSatisfy { $0["path"] as? String == "/services/collector/event" })
+            #expect(Set(accepted.compactMap { $0["key"] as? String }).count == 3, "each alert once")
+            let envelopes = accepted.compactMap { try? JSONSerialization.jsonObject(with: Data(($0["body"] as? String ?? "").utf8)) as? [String: Any] }
+            for envelope in envelopes {
+                #expect(envelope["index"] as? String == "security" && envelope["sourcetype"] as? String == "connect-audit")
+                #expect(envelope["time"] is Double || envelope["time"] is Int)
+                let event = envelope["event"] as? [String: Any]
+                #expect(event?["subject"] as? String == "profile" && event?["severity"] as? String == "high")
+                #expect((envelope["fields"] as? [String: String])?["drift"] == "widened")
+            }
+            let wrong = try CommandRunner.run(
+                ["alerts", "deliver", "--database-url", db, "--rules", rules, "--max-wait", "1"], environment: ["TEST_HEC_TOKEN": "not-the-token-93"])
+            #expect(!wrong.stdout.contains("not-the-token-93") && !wrong.stderr.contains("not-the-token-93"))
+            let list = try CommandRunner.run(["alerts", "list", "--all", "--database-url", db])
+            #expect(!list.stdout.contains("hec-token-5d1"))
+        }
+        try Self.scenario(count: 600, receiver: #"{"hec_token": "hec-token-5d1"}"#, rules: { yaml(String($0.dropLast("/hook".count))) }) { db, rules, receiver in
+            let deliver = try CommandRunner.run(
+                ["alerts", "deliver", "--database-url", db, "--rules", rules, "--max-wait", "5"], environment: ["TEST_HEC_TOKEN": "hec-token-5d1"])
+            #expect(deliver.status == 0, "\(deliver.stderr)")
+            let requests = try receiver.requests()
+            #expect(requests.count == 1 && requests.first?["status"] as? Int == 200)
+            let envelope = try JSONSerialization.jsonObject(with: Data((requests.first?["body"] as? String ?? "").utf8)) as? [String: Any]
+            #expect((envelope?["event"] as? [String: Any])?["alerts"] as? Int == 60)
+            #expect((envelope?["fields"] as? [String: String])?["subject"] == "digest")
+        }
+        // A token the collector refuses: the delivery fails with HEC's answer, the token masked.
+        try Self.scenario(count: 10, receiver: #"{"hec_token": "hec-token-5d1"}"#, rules: { yaml(String($0.dropLast("/hook".count))) }) { db, rules, receiver in
+            let wrong = try CommandRunner.run(
+                ["alerts", "deliver", "--database-url", db, "--rules", rules, "--max-wait", "1"], environment: ["TEST_HEC_TOKEN": "not-the-token-93"])
+            #expect(!wrong.stderr.contains("delivered 1"), "\(wrong.stderr)")
+            #expect(try receiver.requests().first?["status"] as? Int == 403)
+            let list = try CommandRunner.run(["alerts", "list", "--all", "--database-url", db])
+            #expect(list.stdout.contains("Invalid token") || list.stdout.contains("403"), "\(list.stdout)")
+            #expect(!list.stdout.contains("not-the-token-93") && !wrong.stderr.contains("not-the-token-93"))
         }
     }
 }

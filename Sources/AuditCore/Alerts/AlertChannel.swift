@@ -28,7 +28,14 @@ package struct AlertChannel: Hashable, Sendable {
         /// PagerDuty Events API v2 (`url`, default `https://events.pagerduty.com/v2/enqueue`);
         /// the routing key from the environment.
         case pagerduty(routingKeyFromEnvironment: String, url: String, timeoutSeconds: Double)
+        /// A Splunk HTTP Event Collector (`url` its base, `https://splunk.example.com:8088`;
+        /// events go to `/services/collector/event`), the token from the environment.
+        case splunk(url: String, tokenFromEnvironment: String, index: String?, sourcetype: String, timeoutSeconds: Double)
     }
+
+    /// The path under a Splunk HEC base URL that takes JSON events (Splunk's "HTTP Event
+    /// Collector REST API endpoints").
+    package static let splunkEventPath = "/services/collector/event"
 
     package var name: String
     package var kind: Kind

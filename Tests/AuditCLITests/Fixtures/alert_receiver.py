@@ -7,6 +7,12 @@ BEHAVIOUR: {"fail_first": N, "fail_status": 500, "retry_after": S, "always": STA
             "hang_first": N, "hang_seconds": S, "delay": S, "echo": true}
 "echo" makes error responses quote the request's Authorization header inside ANSI colour
 escapes, as a careless or hostile receiver might.
+"hec_token": T makes it a Splunk HTTP Event Collector: POST /services/collector/event with
+"Authorization: Splunk T", a JSON object whose "event" is present and not empty, "time"
+a number, "host", "source", "sourcetype", "index" strings and "fields" an object of strings
+(Splunk's "Format events for HTTP Event Collector"); anything else is refused with HEC's
+status codes (2 token required, 4 invalid token, 6 invalid data format, 12 event field is
+required, 13 event field cannot be blank), a success answered {"text": "Success", "code": 0}.
 """
 import json
 import sys
@@ -18,6 +24,35 @@ log_path = sys.argv[1]
 behaviour = json.loads(sys.argv[2])
 lock = threading.Lock()
 count = 0
+
+
+def hec_check(path, authorization, body):
+    """(status, answer) of a Splunk HEC for one request."""
+    if path != "/services/collector/event":
+        return 404, {"text": "The requested URL was not found on this server.", "code": 404}
+    if not authorization:
+        return 401, {"text": "Token is required", "code": 2}
+    if authorization != "Splunk " + behaviour["hec_token"]:
+        return 403, {"text": "Invalid token", "code": 4}
+    try:
+        envelope = json.loads(body)
+    except ValueError:
+        return 400, {"text": "Invalid data format", "code": 6}
+    if not isinstance(envelope, dict):
+        return 400, {"text": "Invalid data format", "code": 6}
+    if "event" not in envelope:
+        return 400, {"text": "Event field is required", "code": 12}
+    if envelope["event"] in ("", None, {}):
+        return 400, {"text": "Event field cannot be blank", "code": 13}
+    if "time" in envelope and (isinstance(envelope["time"], bool) or not isinstance(envelope["time"], (int, float))):
+        return 400, {"text": "Invalid data format", "code": 6}
+    for key in ("host", "source", "sourcetype", "index"):
+        if key in envelope and not isinstance(envelope[key], str):
+            return 400, {"text": "Invalid data format", "code": 6}
+    fields = envelope.get("fields", {})
+    if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
+        return 400, {"text": "Invalid data format", "code": 6}
+    return 200, {"text": "Success", "code": 0}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -40,7 +75,10 @@ class Handler(BaseHTTPRequestHandler):
             if "retry_after" in behaviour:
                 headers["Retry-After"] = str(behaviour["retry_after"])
         time.sleep(behaviour.get("delay", 0))
-        entry = {"time": time.time(), "key": self.headers.get("Idempotency-Key"), "status": status,
+        answer = None
+        if status == 200 and "hec_token" in behaviour:
+            status, answer = hec_check(self.path, self.headers.get("Authorization"), body)
+        entry = {"time": time.time(), "key": self.headers.get("Idempotency-Key"), "status": status, "path": self.path,
                  "body": body.decode("utf-8"), "authorization": self.headers.get("Authorization")}
         with lock:
             with open(log_path, "a") as log:
@@ -50,6 +88,8 @@ class Handler(BaseHTTPRequestHandler):
             for name, value in headers.items():
                 self.send_header(name, value)
             payload = b"ok" if status < 300 else b"rejected by the test receiver"
+            if answer is not None:
+                payload = json.dumps(answer).encode()
             if status >= 300 and behaviour.get("echo"):
                 payload = ("\x1b[31mdenied; you sent Authorization: %s\x1b[0m" % self.headers.get("Authorization")).encode()
             self.send_header("Content-Length", str(len(payload)))
