@@ -105,6 +105,18 @@ extension NodeReader {
                     sourcetype: mapping["sourcetype"] == nil ? "connect-audit" : try string(mapping["sourcetype"], "the `sourcetype` of channel \(name)", in: node),
                     timeoutSeconds: try timeoutSeconds(mapping, name)),
                 digestOver: try digestOver(mapping, name))
+        case "datadog":
+            try allowOnly(["type", "url", "timeout", "digest_over"], in: mapping, what: "datadog channel \(name)")
+            var url: String?
+            if mapping["url"] != nil {
+                let text = try string(mapping["url"], "the `url` of channel \(name)", in: node)
+                guard let parsed = URL(string: text), parsed.scheme == "http" || parsed.scheme == "https", parsed.host != nil else {
+                    throw error(mapping["url"] ?? node, "channel \(name): `url` must be an http or https URL")
+                }
+                url = text
+            }
+            return AlertChannel(
+                name: name, kind: .datadog(url: url, timeoutSeconds: try timeoutSeconds(mapping, name)), digestOver: try digestOver(mapping, name))
         case "stdout":
             try allowOnly(["type", "digest_over"], in: mapping, what: "stdout channel \(name)")
             return AlertChannel(name: name, kind: .stdout, digestOver: try digestOver(mapping, name))
@@ -112,7 +124,7 @@ extension NodeReader {
             try allowOnly(["type", "channel"], in: mapping, what: "notify channel \(name)")
             return AlertChannel(name: name, kind: .notify(channel: try string(mapping["channel"], "the `channel` of \(name)", in: node)))
         default:
-            throw error(mapping["type"] ?? node, "channel \(name) has unknown type \(type); expected slack, teams, pagerduty, splunk, webhook, stdout or notify")
+            throw error(mapping["type"] ?? node, "channel \(name) has unknown type \(type); expected slack, teams, pagerduty, splunk, datadog, webhook, stdout or notify")
         }
     }
 

@@ -158,6 +158,9 @@ struct Alerts: ParsableCommand {
                 return Self.postToSplunk(
                     ChannelPayloads.splunk(event: event, at: alert.event.observedAt, fields: ChannelPayloads.splunkFields(alert.event), index: index, sourcetype: sourcetype),
                     url: url, tokenFrom: variable, timeout: timeout, deadline: deadline, key: key)
+            case .datadog(let url, let timeout):
+                return Self.postToDatadog(
+                    ChannelPayloads.datadog(alert.event, rule: alert.rule, alertID: alert.id), url: url, timeout: timeout, deadline: deadline, key: key)
             }
         }
 
@@ -193,6 +196,8 @@ struct Alerts: ParsableCommand {
                 return Self.postToSplunk(
                     ChannelPayloads.splunk(event: ChannelPayloads.json(digest), at: .now, fields: ["subject": "digest"], index: index, sourcetype: sourcetype),
                     url: url, tokenFrom: variable, timeout: timeout, deadline: deadline, key: key)
+            case .datadog(let url, let timeout):
+                return Self.postToDatadog(ChannelPayloads.datadog(digest), url: url, timeout: timeout, deadline: deadline, key: key)
             }
         }
 
@@ -227,6 +232,27 @@ struct Alerts: ParsableCommand {
             return WebhookSender.post(
                 body, to: endpoint, headers: ["Authorization": "Splunk \(token)"], timeout: timeout, deadline: deadline, idempotencyKey: key
             ).redacting(known: [token])
+        }
+
+        /// Posts one Datadog event: the keys in `DD-API-KEY` and `DD-APPLICATION-KEY` (the
+        /// client's `apiKeyAuth` and `appKeyAuth`), from the environment, never printed; the
+        /// intake of `DD_SITE` (default datadoghq.com) unless the channel names a `url`.
+        static func postToDatadog(_ body: String, url: String?, timeout: Double, deadline: ContinuousClock.Instant?, key: String) -> DeliveryResult {
+            let environment = ProcessInfo.processInfo.environment
+            guard let apiKey = environment["DD_API_KEY"], !apiKey.isEmpty, let appKey = environment["DD_APP_KEY"], !appKey.isEmpty else {
+                return .failed(reason: "set DD_API_KEY and DD_APP_KEY in the environment for the datadog channel")
+            }
+            let site = environment["DD_SITE"].flatMap { $0.isEmpty ? nil : $0 } ?? "datadoghq.com"
+            guard url != nil || site.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }) else {
+                return .failed(reason: "DD_SITE is not a site name; use e.g. datadoghq.com or datadoghq.eu")
+            }
+            var base = url ?? AlertChannel.datadogEventIntake(site: site)
+            if base.hasSuffix("/") { base.removeLast() }
+            let endpoint = base.hasSuffix(AlertChannel.datadogEventPath) ? base : base + AlertChannel.datadogEventPath
+            return WebhookSender.post(
+                body, to: endpoint, headers: ["DD-API-KEY": apiKey, "DD-APPLICATION-KEY": appKey], timeout: timeout, deadline: deadline,
+                idempotencyKey: key
+            ).redacting(known: [apiKey, appKey])
         }
 
         static func post(_ body: String, urlFrom variable: String, timeout: Double, deadline: ContinuousClock.Instant?, key: String) -> DeliveryResult {

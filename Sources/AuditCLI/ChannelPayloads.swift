@@ -143,6 +143,64 @@ package enum ChannelPayloads {
         ])
     }
 
+    // MARK: Datadog events
+
+    /// One Datadog event (datadog-api-client's v2 `EventCreateRequestPayload`: `data.type`
+    /// `event`; `attributes` `category` `alert`, `title`, `message` (at most 4,000
+    /// characters), `tags`, `aggregation_key` (at most 100), and the alert category's
+    /// `attributes`: `status` `error`|`warn`|`ok`, `priority` `1`..`5`, `custom` the alert's
+    /// JSON). Tagged so that a Datadog monitor can alert on them: account, instance,
+    /// severity, drift, kind, subject, rule.
+    static func datadog(_ event: AlertEvent, rule: String, alertID: Int64) -> String {
+        var tags = [
+            "source:connect-audit", "severity:\(event.severity.rawValue)", "drift:\(event.drift.rawValue)",
+            "kind:\(event.kind.rawValue)", "subject:\(event.user == nil ? "profile" : "user")", "rule:\(rule)",
+        ]
+        if let account = event.accountID { tags.append("account:\(account)") }
+        if let instance = SecurityProfile.instance(inKey: event.key) { tags.append("instance:\(instance)") }
+        let custom = (try? JSONSerialization.jsonObject(with: Data(AlertPayload.json(event, rule: rule, alertID: alertID).utf8))) ?? [:]
+        var text = facts(event, rule: rule).map { "\($0.0): \($0.1)" }.joined(separator: "\n")
+        if text.count > 4_000 { text = String(text.prefix(4_000)) }
+        return datadogEvent(
+            title: TextEscaping.terminal(title(event)), message: text, tags: tags,
+            aggregationKey: "connect-audit-alert-\(alertID)", severity: event.severity, custom: custom)
+    }
+
+    /// A digest as one Datadog event, its status and priority the most severe alert's.
+    static func datadog(_ digest: AlertDigest) -> String {
+        let severity = digest.events.first?.severity ?? .info
+        let custom = (try? JSONSerialization.jsonObject(with: Data(json(digest).utf8))) ?? [:]
+        let lines = digest.top.map { TextEscaping.terminal(title($0)) } + [digest.howToSeeTheRest]
+        return datadogEvent(
+            title: TextEscaping.terminal(digest.headline), message: String(lines.joined(separator: "\n").prefix(4_000)),
+            tags: ["source:connect-audit", "severity:\(severity.rawValue)", "subject:digest", "channel:\(digest.channel)"],
+            aggregationKey: "connect-audit-digest-\(digest.id)", severity: severity, custom: custom)
+    }
+
+    private static func datadogEvent(
+        title: String, message: String, tags: [String], aggregationKey: String, severity: Severity, custom: Any
+    ) -> String {
+        // A change to report is never "ok" (that is a recovery): critical and high are errors.
+        let status = severity >= .high ? "error" : "warn"
+        let priority: String = switch severity {
+        case .critical: "1"
+        case .high: "2"
+        case .medium: "3"
+        case .low: "4"
+        case .info: "5"
+        }
+        return json([
+            "data": [
+                "type": "event",
+                "attributes": [
+                    "category": "alert", "title": String(title.prefix(500)), "message": message, "tags": tags,
+                    "aggregation_key": String(aggregationKey.prefix(100)),
+                    "attributes": ["status": status, "priority": priority, "custom": custom] as [String: Any],
+                ] as [String: Any],
+            ] as [String: Any],
+        ])
+    }
+
     // MARK: Splunk HTTP Event Collector
 
     /// One HEC event: the envelope of Splunk's "Format events for HTTP Event Collector"

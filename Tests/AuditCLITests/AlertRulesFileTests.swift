@@ -139,7 +139,8 @@ struct ReadmeRulesTests {
         #expect(rules.rules.count == 6)
         #expect(rules.rules.first { $0.name == "admin-given-to-someone" }?.about == [.users])
         #expect(rules.rules.first { $0.name == "wide-blast" }.map { ($0.about, $0.minHolders) } ?? ([], nil) == ([.profiles], 50))
-        #expect(Set(rules.channels.keys) == ["security-slack", "cx-team", "on-call", "legacy-hook", "soc-intake", "siem", "audit-log", "pg"])
+        #expect(Set(rules.channels.keys) == ["security-slack", "cx-team", "on-call", "legacy-hook", "soc-intake", "siem", "datadog-events", "audit-log", "pg"])
+        #expect(rules.channels["datadog-events"]?.kind == .datadog(url: nil, timeoutSeconds: 10))
         #expect(rules.channels["siem"]?.kind == .splunk(
             url: "https://splunk.example.com:8088", tokenFromEnvironment: "SPLUNK_HEC_TOKEN", index: "security", sourcetype: "connect-audit", timeoutSeconds: 10))
         #expect(rules.channels["security-slack"]?.kind == .slack(urlFromEnvironment: "SLACK_WEBHOOK_URL", timeoutSeconds: 10))

@@ -170,4 +170,62 @@ struct ChannelDeliveryTests {
             #expect(!list.stdout.contains("not-the-token-93") && !wrong.stderr.contains("not-the-token-93"))
         }
     }
+
+    /// A database with `count` profiles over two nights, alerting to Datadog (the stand-in
+    /// that checks each event with datadog-api-client's models), then `body(db, rules, server)`.
+    static func datadogScenario(count: Int, failFirst: Int = 0, _ body: (String, String, StandInServer) throws -> Void) throws {
+        let server = try StandInServer(
+            script: "Tests/AuditCLITests/Fixtures/datadog_server.py",
+            behaviour: #"{"api_key": "dd-api-4c2", "app_key": "dd-app-8e7", "fail_first": \#(failFirst)}"#, python: VendorPython.interpreter)
+        defer { server.stop() }
+        let files = try NightlyFiles()
+        defer { files.remove() }
+        let rules = files.folder.appendingPathComponent("rules.yaml").path
+        try """
+            channels:
+              dd: {type: datadog, url: "\(server.base)", digest_over: 20}
+            rules:
+              - {name: widened, drift: [widened], kinds: [modified], channels: [dd]}
+            """.write(toFile: rules, atomically: true, encoding: .utf8)
+        try TestDatabase.withDatabase { db in
+            try Self.twoNights(db, count: count, rules: rules, files: files)
+            try body(db, rules, server)
+        }
+    }
+
+    @Test("Datadog: each alert an event datadog-api-client's models accept, tagged for monitors, through a flaky intake once each; a busy night one digest event")
+    func datadogEvents() throws {
+        let keys = ["DD_API_KEY": "dd-api-4c2", "DD_APP_KEY": "dd-app-8e7"]
+        try Self.datadogScenario(count: 30, failFirst: 2) { db, rules, server in
+            let deliver = try CommandRunner.run(["alerts", "deliver", "--database-url", db, "--rules", rules, "--max-wait", "10"], environment: keys)
+            #expect(deliver.status == 0, "\(deliver.stderr)")
+            #expect(deliver.stderr.contains("delivered 3"), "\(deliver.stderr)")
+            let requests = try server.requests()
+            #expect(requests.allSatisfy { $0["status"] as? Int != 400 }, "\(requests.compactMap { $0["reason"] as? String })")
+            let accepted = requests.filter { $0["status"] as? Int == 202 }
+            #expect(accepted.count == 3 && Set(accepted.compactMap { $0["key"] as? String }).count == 3)
+            for request in accepted {
+                let body = try JSONSerialization.jsonObject(with: Data((request["body"] as? String ?? "").utf8)) as? [String: Any]
+                let attributes = (body?["data"] as? [String: Any])?["attributes"] as? [String: Any]
+                let tags = Set(attributes?["tags"] as? [String] ?? [])
+                #expect(tags.isSuperset(of: ["severity:high", "drift:widened", "kind:modified", "subject:profile", "account:123456789012", "rule:widened"]))
+                #expect(tags.contains { $0.hasPrefix("instance:") })
+                let alert = attributes?["attributes"] as? [String: Any]
+                #expect(alert?["status"] as? String == "error" && alert?["priority"] as? String == "2")
+                #expect((alert?["custom"] as? [String: Any])?["severity"] as? String == "high")
+            }
+            let list = try CommandRunner.run(["alerts", "list", "--all", "--database-url", db])
+            #expect(!list.stdout.contains("dd-api-4c2") && !list.stdout.contains("dd-app-8e7") && !deliver.stderr.contains("dd-api-4c2"))
+        }
+        try Self.datadogScenario(count: 600) { db, rules, server in
+            let deliver = try CommandRunner.run(["alerts", "deliver", "--database-url", db, "--rules", rules, "--max-wait", "5"], environment: keys)
+            #expect(deliver.status == 0, "\(deliver.stderr)")
+            let requests = try server.requests()
+            #expect(requests.count == 1 && requests.first?["status"] as? Int == 202, "\(requests.compactMap { $0["reason"] as? String })")
+            let body = try JSONSerialization.jsonObject(with: Data((requests.first?["body"] as? String ?? "").utf8)) as? [String: Any]
+            let attributes = (body?["data"] as? [String: Any])?["attributes"] as? [String: Any]
+            #expect(((attributes?["attributes"] as? [String: Any])?["custom"] as? [String: Any])?["alerts"] as? Int == 60)
+            #expect((attributes?["tags"] as? [String])?.contains("subject:digest") == true)
+        }
+    }
 }

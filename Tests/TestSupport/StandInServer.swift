@@ -14,11 +14,13 @@ package final class StandInServer {
     package let port: Int
     package let log: URL
 
-    /// Starts `script` (a path from the repository's root) with `behaviour`.
-    package init(script: String, behaviour: String) throws {
+    /// Starts `script` (a path from the repository's root) with `behaviour`, under `python`
+    /// (a command, or the path of `VendorPython.interpreter` for a stand-in that checks
+    /// payloads with a vendor's own package).
+    package init(script: String, behaviour: String, python: String = "python3") throws {
         log = FileManager.default.temporaryDirectory.appendingPathComponent("stand-in-\(UUID().uuidString).jsonl")
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.root.appendingPathComponent(script).path, log.path, behaviour]
+        process.arguments = [python, Self.root.appendingPathComponent(script).path, log.path, behaviour]
         let out = Pipe()
         process.standardOutput = out
         try process.run()

@@ -31,7 +31,15 @@ package struct AlertChannel: Hashable, Sendable {
         /// A Splunk HTTP Event Collector (`url` its base, `https://splunk.example.com:8088`;
         /// events go to `/services/collector/event`), the token from the environment.
         case splunk(url: String, tokenFromEnvironment: String, index: String?, sourcetype: String, timeoutSeconds: Double)
+        /// Datadog events (`POST /api/v2/events` at `https://event-management-intake.<DD_SITE>`,
+        /// or `url` for a proxy), the keys from `DD_API_KEY` and `DD_APP_KEY`.
+        case datadog(url: String?, timeoutSeconds: Double)
     }
+
+    /// Where Datadog's event intake is for a site (datadog-api-client's `EventsApi.create_event`
+    /// servers: `https://{subdomain}.{site}` with `event-management-intake`).
+    package static func datadogEventIntake(site: String) -> String { "https://event-management-intake.\(site)" }
+    package static let datadogEventPath = "/api/v2/events"
 
     /// The path under a Splunk HEC base URL that takes JSON events (Splunk's "HTTP Event
     /// Collector REST API endpoints").
