@@ -57,7 +57,35 @@ struct Nightly: ParsableCommand {
                 if outcome == nil { outcome = ExitCode(1) }
             }
         }
+        if let datadog = settings.metricsDatadog {
+            metrics.finishedAt = .now
+            metrics.durationSeconds = (ContinuousClock.now - clock).inSeconds
+            if metrics.succeeded { metrics.lastSuccessAt = metrics.finishedAt }
+            if let problem = Self.sendToDatadog(metrics, url: datadog.url, tags: datadog.tags, environment: environment) {
+                FileHandle.standardError.write(Data("nightly: the metrics were not sent to Datadog: \(problem)\n".utf8))
+                if outcome == nil { outcome = ExitCode(1) }
+            }
+        }
         if let outcome { throw outcome }
+    }
+
+    /// Sends the run's metrics to Datadog's series intake (`POST /api/v2/series` at
+    /// `https://api.<DD_SITE>`, the key in `DD-API-KEY`: datadog-api-client's
+    /// `MetricsApi.submit_metrics`), one attempt bounded by 30 seconds: why it failed, or `nil`.
+    static func sendToDatadog(_ metrics: NightlyMetrics, url: String?, tags: [String], environment: [String: String]) -> String? {
+        guard let apiKey = environment["DD_API_KEY"], !apiKey.isEmpty else { return "set DD_API_KEY in the environment" }
+        let site = environment["DD_SITE"].flatMap { $0.isEmpty ? nil : $0 } ?? "datadoghq.com"
+        guard url != nil || DDSQLPuller.endpoint(site: site) != nil else { return "DD_SITE is not a site name" }
+        var base = url ?? "https://api.\(site)"
+        if base.hasSuffix("/") { base.removeLast() }
+        let result = WebhookSender.post(
+            metrics.datadogSeries(tags: ["source:connect-audit"] + tags), to: base + "/api/v2/series", headers: ["DD-API-KEY": apiKey],
+            timeout: 30, idempotencyKey: "nightly-\(metrics.finishedAt.microsecondsSinceEpoch)"
+        ).redacting(known: [apiKey])
+        switch result {
+        case .delivered: return nil
+        case .retry(let reason, _), .failed(let reason): return reason
+        }
     }
 
     /// The run itself: pull, ingest, report, alert; what it did goes into `metrics` as it

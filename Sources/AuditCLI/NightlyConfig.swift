@@ -17,6 +17,7 @@ import Yams
 /// fail_on: high                # optional
 /// users: true                  # optional (default true): the users too, from the same source
 /// metrics_file: /var/lib/node_exporter/textfile/connect_audit.prom   # optional: the run's metrics
+/// metrics_datadog: {tags: ["env:prod"]}   # optional: the same to Datadog (DD_API_KEY, DD_SITE; `url` overrides)
 /// ```
 ///
 /// `${NAME}` in any value is the environment variable's value (secrets stay out of the
@@ -43,6 +44,9 @@ struct NightlyConfig {
     var users = true
     /// Where each run writes its metrics (Prometheus text format), if anywhere.
     var metricsFile: String?
+    /// Whether each run sends its metrics to Datadog, with these tags, at this intake
+    /// (`nil`: `https://api.<DD_SITE>`).
+    var metricsDatadog: (url: String?, tags: [String])?
 
     static func load(_ path: String, environment: [String: String]) throws -> NightlyConfig {
         try parse(try YAMLFile.contents(of: path, what: "nightly configuration"), file: path, environment: environment)
@@ -53,7 +57,7 @@ struct NightlyConfig {
             throw ConfigFileError(file: file, line: 1, message: "expected a mapping with source, pulls and reports")
         }
         let reader = NodeReader(file: file)
-        try reader.allowOnly(["database", "source", "policy", "rules", "pulls", "reports", "fail_on", "lock", "users", "metrics_file"], in: top, what: "the top level")
+        try reader.allowOnly(["database", "source", "policy", "rules", "pulls", "reports", "fail_on", "lock", "users", "metrics_file", "metrics_datadog"], in: top, what: "the top level")
         let folder = URL(fileURLWithPath: file).deletingLastPathComponent()
         func value(_ node: Node?, _ what: String) throws(ConfigFileError) -> String? {
             guard let node else { return nil }
@@ -119,6 +123,9 @@ struct NightlyConfig {
         var users = true
     /// Where each run writes its metrics (Prometheus text format), if anywhere.
     var metricsFile: String?
+    /// Whether each run sends its metrics to Datadog, with these tags, at this intake
+    /// (`nil`: `https://api.<DD_SITE>`).
+    var metricsDatadog: (url: String?, tags: [String])?
         if let node = top["users"] {
             guard let flag = node.bool else { throw reader.error(node, "`users` must be true or false") }
             users = flag
@@ -128,7 +135,26 @@ struct NightlyConfig {
             database: try value(top["database"], "`database`"), source: source, policy: try path(top["policy"], "`policy`"),
             rules: try path(top["rules"], "`rules`"), pulls: pulls, reportsDir: reportsDir, formats: formats, failOn: failOn,
             lock: try path(top["lock"], "`lock`") ?? URL(fileURLWithPath: reportsDir).appendingPathComponent(".nightly.lock").path,
-            users: users, metricsFile: try path(top["metrics_file"], "`metrics_file`"))
+            users: users, metricsFile: try path(top["metrics_file"], "`metrics_file`"),
+            metricsDatadog: try Self.datadogMetrics(top["metrics_datadog"], reader: reader, environment: environment, file: file))
+    }
+
+    /// `metrics_datadog: {url: ..., tags: [...]}` (both optional), or absent.
+    private static func datadogMetrics(
+        _ node: Node?, reader: NodeReader, environment: [String: String], file: String
+    ) throws(ConfigFileError) -> (url: String?, tags: [String])? {
+        guard let node else { return nil }
+        guard let mapping = node.mapping else { throw reader.error(node, "`metrics_datadog` must be a mapping (`{}` for the defaults)") }
+        try reader.allowOnly(["url", "tags"], in: mapping, what: "`metrics_datadog`")
+        var url: String?
+        if let urlNode = mapping["url"] {
+            let text = try reader.expanded(try reader.string(urlNode, "`metrics_datadog.url`", in: node), node: urlNode, environment: environment)
+            guard let parsed = URL(string: text), parsed.scheme == "https" || parsed.scheme == "http", parsed.host != nil else {
+                throw reader.error(urlNode, "`metrics_datadog.url` must be an http or https URL")
+            }
+            url = text
+        }
+        return (url, try reader.strings(mapping["tags"], "`metrics_datadog.tags`") ?? [])
     }
 }
 

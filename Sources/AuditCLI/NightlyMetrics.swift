@@ -27,31 +27,66 @@ struct NightlyMetrics: Equatable {
 
     static let prefix = "connect_audit_nightly_"
 
-    /// The exposition text: every metric a gauge, those not known tonight left out.
+    /// One gauge: its name (after the prefix), help, and samples (labels, value).
+    struct Gauge {
+        var name: String
+        var help: String
+        var samples: [(labels: [(String, String)], value: Double)]
+    }
+
+    /// Every metric a gauge, those not known tonight left out: what both formats write.
+    var gauges: [Gauge] {
+        func seconds(_ instant: Instant?) -> [([(String, String)], Double)] {
+            instant.map { [([], Double($0.microsecondsSinceEpoch) / 1_000_000)] } ?? []
+        }
+        func count(_ value: Int?) -> [([(String, String)], Double)] { value.map { [([], Double($0))] } ?? [] }
+        var alerts: [([(String, String)], Double)] = []
+        if let alertsDelivered { alerts.append(([("outcome", "delivered")], Double(alertsDelivered))) }
+        if let alertsFailed { alerts.append(([("outcome", "failed")], Double(alertsFailed))) }
+        let all = [
+            Gauge(name: "last_run_timestamp_seconds", help: "When the last nightly run ended (Unix time).", samples: seconds(finishedAt)),
+            Gauge(name: "last_success_timestamp_seconds", help: "When the last nightly run that succeeded ended (Unix time).", samples: seconds(lastSuccessAt)),
+            Gauge(name: "success", help: "1 when the last run did everything it was asked, else 0.", samples: [([], succeeded ? 1 : 0)]),
+            Gauge(name: "duration_seconds", help: "How long the last run took.", samples: [([], durationSeconds)]),
+            Gauge(name: "profiles", help: "Security profiles the last run pulled.", samples: count(profiles)),
+            Gauge(name: "users", help: "Users the last run pulled.", samples: count(users)),
+            Gauge(name: "changes", help: "Changes the last run's snapshot recorded, by severity.", samples: changes.isEmpty ? [] : Severity.allCases.map {
+                ([("severity", $0.rawValue)], Double(changes[$0] ?? 0))
+            }),
+            Gauge(name: "alerts", help: "Alerts the last run delivered and gave up on.", samples: alerts),
+        ]
+        return all.filter { !$0.samples.isEmpty }
+    }
+
+    /// The exposition text.
     func prometheusText() -> String {
         var out = ""
-        func gauge(_ name: String, _ help: String, _ samples: [(labels: String, value: Double)]) {
-            guard !samples.isEmpty else { return }
-            out += "# HELP \(Self.prefix)\(name) \(help)\n# TYPE \(Self.prefix)\(name) gauge\n"
-            for sample in samples { out += "\(Self.prefix)\(name)\(sample.labels) \(Self.number(sample.value))\n" }
+        for gauge in gauges {
+            out += "# HELP \(Self.prefix)\(gauge.name) \(gauge.help)\n# TYPE \(Self.prefix)\(gauge.name) gauge\n"
+            for sample in gauge.samples {
+                let labels = sample.labels.isEmpty ? "" : "{" + sample.labels.map { "\($0.0)=\"\($0.1)\"" }.joined(separator: ",") + "}"
+                out += "\(Self.prefix)\(gauge.name)\(labels) \(Self.number(sample.value))\n"
+            }
         }
-        func seconds(_ instant: Instant?) -> [(String, Double)] {
-            instant.map { [("", Double($0.microsecondsSinceEpoch) / 1_000_000)] } ?? []
-        }
-        gauge("last_run_timestamp_seconds", "When the last nightly run ended (Unix time).", seconds(finishedAt))
-        gauge("last_success_timestamp_seconds", "When the last nightly run that succeeded ended (Unix time).", seconds(lastSuccessAt))
-        gauge("success", "1 when the last run did everything it was asked, else 0.", [("", succeeded ? 1 : 0)])
-        gauge("duration_seconds", "How long the last run took.", [("", durationSeconds)])
-        gauge("profiles", "Security profiles the last run pulled.", profiles.map { [("", Double($0))] } ?? [])
-        gauge("users", "Users the last run pulled.", users.map { [("", Double($0))] } ?? [])
-        gauge("changes", "Changes the last run's snapshot recorded, by severity.", changes.isEmpty ? [] : Severity.allCases.map {
-            ("{severity=\"\($0.rawValue)\"}", Double(changes[$0] ?? 0))
-        })
-        var alerts: [(String, Double)] = []
-        if let alertsDelivered { alerts.append(("{outcome=\"delivered\"}", Double(alertsDelivered))) }
-        if let alertsFailed { alerts.append(("{outcome=\"failed\"}", Double(alertsFailed))) }
-        gauge("alerts", "Alerts the last run delivered and gave up on.", alerts)
         return out
+    }
+
+    /// The same metrics as one Datadog series submission (datadog-api-client's v2
+    /// `MetricPayload`: `series` of `metric`, `type` 3 (gauge), `points` of `timestamp`, in
+    /// whole seconds, and `value`, and `tags`), named `connect_audit.nightly.NAME`, with the
+    /// labels as tags beside `tags`.
+    func datadogSeries(tags: [String]) -> String {
+        let timestamp = finishedAt.microsecondsSinceEpoch / 1_000_000
+        let series: [[String: Any]] = gauges.flatMap { gauge in
+            gauge.samples.map { sample -> [String: Any] in
+                [
+                    "metric": "connect_audit.nightly." + gauge.name, "type": 3,
+                    "points": [["timestamp": timestamp, "value": sample.value]],
+                    "tags": tags + sample.labels.map { "\($0.0):\($0.1)" },
+                ]
+            }
+        }
+        return CanonicalJSON.text(["series": series])
     }
 
     /// A sample's value as the format writes it: whole numbers without a fraction.

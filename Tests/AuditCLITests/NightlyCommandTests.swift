@@ -149,8 +149,27 @@ struct NightlyCommandTests {
         return try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Double] ?? [:]
     }
 
-    @Test("metrics_file: each run, good or failed, replaces a Prometheus text file that prometheus_client parses; a failure keeps the last success")
+    @Test("metrics_file and metrics_datadog: each run, good or failed, replaces a Prometheus text file prometheus_client parses and sends a series datadog-api-client's models accept; a failure keeps the last success")
     func metricsFile() throws {
+        let datadog = try StandInServer(
+            script: "Tests/AuditCLITests/Fixtures/datadog_server.py", behaviour: #"{"api_key": "m-api", "app_key": "m-app"}"#,
+            python: VendorPython.interpreter)
+        defer { datadog.stop() }
+        /// The series the stand-in accepted, by run: metric name and tags → value.
+        func sent() throws -> [[String: Double]] {
+            try datadog.requests().map { request in
+                #expect(request["status"] as? Int == 202, "\(request["reason"] ?? "")")
+                let body = try JSONSerialization.jsonObject(with: Data((request["body"] as? String ?? "").utf8)) as? [String: Any]
+                var values: [String: Double] = [:]
+                for series in body?["series"] as? [[String: Any]] ?? [] {
+                    let tags = (series["tags"] as? [String] ?? []).filter { !["source:connect-audit", "env:test"].contains($0) }
+                    let key = (series["metric"] as? String ?? "") + (tags.isEmpty ? "" : "{" + tags.joined(separator: ",") + "}")
+                    values[key] = ((series["points"] as? [[String: Any]])?.first?["value"] as? NSNumber)?.doubleValue
+                    #expect((series["tags"] as? [String])?.contains("env:test") == true)
+                }
+                return values
+            }
+        }
         try withFolder { folder in
             try TestDatabase.withDatabase { db in
                 let metrics = folder.appendingPathComponent("textfile/connect_audit.prom").path
@@ -166,6 +185,7 @@ struct NightlyCommandTests {
                             pulls: nights
                             reports: {dir: reports, formats: [json]}
                             metrics_file: textfile/connect_audit.prom
+                            metrics_datadog: {url: "\(datadog.base)", tags: ["env:test"]}
                             """.write(toFile: config, atomically: true, encoding: .utf8)
                         return try CommandRunner.run(["nightly", "--config", config, "--retry-base", "0.01"], environment: keys)
                     }
@@ -180,6 +200,10 @@ struct NightlyCommandTests {
                 #expect(good["connect_audit_nightly_last_success_timestamp_seconds"] == lastRun)
                 #expect(abs(lastRun - Date().timeIntervalSince1970) < 120)
                 #expect((good["connect_audit_nightly_duration_seconds"] ?? -1) >= 0)
+                let firstSeries = try #require(try sent().first)
+                #expect(firstSeries["connect_audit.nightly.success"] == 1 && firstSeries["connect_audit.nightly.profiles"] == 50)
+                #expect(firstSeries["connect_audit.nightly.changes{severity:critical}"] == 0)
+                #expect(firstSeries["connect_audit.nightly.last_success_timestamp_seconds"] == firstSeries["connect_audit.nightly.last_run_timestamp_seconds"])
                 // A night whose pull is refused: the run fails, and says so; the last success stays.
                 Thread.sleep(forTimeInterval: 1.1)
                 let failed = try night(["rows": 50, "users": 12, "api_key": "other", "app_key": "other"])
@@ -189,6 +213,9 @@ struct NightlyCommandTests {
                 #expect(bad["connect_audit_nightly_last_success_timestamp_seconds"] == lastRun)
                 #expect((bad["connect_audit_nightly_last_run_timestamp_seconds"] ?? 0) > lastRun)
                 #expect(bad["connect_audit_nightly_profiles"] == nil, "nothing pulled tonight")
+                let series = try sent()
+                #expect(series.count == 2 && series[1]["connect_audit.nightly.success"] == 0)
+                #expect(!failed.stderr.contains("m-api"))
                 // Only the file itself is left in the collector's folder: no half-written file.
                 #expect(try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("textfile").path) == ["connect_audit.prom"])
             }

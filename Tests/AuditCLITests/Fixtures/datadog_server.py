@@ -12,6 +12,10 @@ attributes' status and priority) must be one the client allows, and each string 
 model's length validations. An accepted event is answered 202 with an
 EventCreateResponsePayload-shaped body; anything else 400 {"errors": [...]}, 403 for a key.
 
+POST /api/v2/series (MetricsApi.submit_metrics: the key in DD-API-KEY alone) must deserialize
+as MetricPayload, each series' type one of MetricIntakeType's values, each point's timestamp
+whole seconds; accepted with 202 {"errors": []}.
+
 BEHAVIOUR: {"api_key": K, "app_key": K, "fail_first": N (answer 503 first)}
 """
 import json
@@ -28,6 +32,8 @@ from datadog_api_client.v2.model.event_category import EventCategory
 from datadog_api_client.v2.model.event_create_request_payload import EventCreateRequestPayload
 from datadog_api_client.v2.model.event_create_request_type import EventCreateRequestType
 from datadog_api_client.v2.model.event_payload import EventPayload
+from datadog_api_client.v2.model.metric_intake_type import MetricIntakeType
+from datadog_api_client.v2.model.metric_payload import MetricPayload
 
 log_path = sys.argv[1]
 behaviour = json.loads(sys.argv[2])
@@ -43,6 +49,9 @@ def problem(body):
         payload = validate_and_convert_types(document, (EventCreateRequestPayload,), ["body"], True, True, configuration)
     except Exception as error:
         return "not an EventCreateRequestPayload: %s" % error
+    reason = shape_problem(EventCreateRequestPayload, document, "body")
+    if reason:
+        return reason
     data = document["data"]
     attributes = data["attributes"]
     if data.get("type") not in EventCreateRequestType.allowed_values:
@@ -66,6 +75,70 @@ def problem(body):
     return None
 
 
+def shape_problem(model, value, path):
+    """Why `value` does not have the shape `model`'s openapi_types give it (unknown members,
+    wrong primitive types, recursively), or None: the client's converter leaves these to the
+    server."""
+    if isinstance(model, type) and hasattr(model, "openapi_types") and not getattr(model, "allowed_values", None):
+        types = model.openapi_types
+        if callable(types):
+            types = types()
+        if getattr(model, "_composed_schemas", None):
+            return None  # oneOf: checked by the caller
+        if not isinstance(value, dict):
+            return "%s must be an object" % path
+        for key, item in value.items():
+            if key not in types:
+                if getattr(model, "additional_properties_type", None) is None:
+                    return "%s.%s is not a member of %s" % (path, key, model.__name__)
+                continue
+            reason = shape_problem(types[key][0], item, "%s.%s" % (path, key))
+            if reason:
+                return reason
+        return None
+    if isinstance(model, list):
+        if not isinstance(value, list):
+            return "%s must be an array" % path
+        for index, item in enumerate(value):
+            reason = shape_problem(model[0], item, "%s[%d]" % (path, index))
+            if reason:
+                return reason
+        return None
+    if model is float:
+        return None if isinstance(value, (int, float)) and not isinstance(value, bool) else "%s must be a number" % path
+    if model is int:
+        return None if isinstance(value, int) and not isinstance(value, bool) else "%s must be an integer" % path
+    if model is str:
+        return None if isinstance(value, str) else "%s must be a string" % path
+    if model is bool:
+        return None if isinstance(value, bool) else "%s must be true or false" % path
+    return None
+
+
+def series_problem(body):
+    """Why the body is not a series submission the client would send, or None."""
+    try:
+        document = json.loads(body)
+        validate_and_convert_types(document, (MetricPayload,), ["body"], True, True, configuration)
+    except Exception as error:
+        return "not a MetricPayload: %s" % error
+    if not isinstance(document, dict) or not document.get("series"):
+        return "series is required"
+    reason = shape_problem(MetricPayload, document, "body")
+    if reason:
+        return reason
+    for series in document["series"]:
+        # The model's required members (MetricSeries: metric, points), which its converter leaves to the server.
+        if not isinstance(series.get("metric"), str) or not series["metric"] or not series.get("points"):
+            return "each series needs a metric name and points"
+        if series.get("type", 0) not in MetricIntakeType.allowed_values:
+            return "type must be one of %s" % sorted(MetricIntakeType.allowed_values)
+        for point in series["points"]:
+            if isinstance(point.get("timestamp"), bool) or not isinstance(point.get("timestamp"), int):
+                return "a point's timestamp must be whole seconds"
+    return None
+
+
 class Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
 
@@ -76,7 +149,13 @@ class Handler(BaseHTTPRequestHandler):
             count += 1
             number = count
         reason = None
-        if self.path != "/api/v2/events":
+        if self.path == "/api/v2/series":
+            if self.headers.get("DD-API-KEY") != behaviour.get("api_key"):
+                status, answer = 403, {"errors": ["Forbidden"]}
+            else:
+                reason = series_problem(body)
+                status, answer = (400, {"errors": [reason]}) if reason else (202, {"errors": []})
+        elif self.path != "/api/v2/events":
             status, answer = 404, {"errors": ["Not found"]}
         elif self.headers.get("DD-API-KEY") != behaviour.get("api_key") or self.headers.get("DD-APPLICATION-KEY") != behaviour.get("app_key"):
             status, answer = 403, {"errors": ["Forbidden"]}
