@@ -192,24 +192,15 @@ struct AWSPullerTests {
 
     /// Runs the real AWS CLI (v1, botocore) against `endpoint` with the stand-in's key id.
     static func aws(_ arguments: [String], endpoint: String, secret: String, extra: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["aws"] + arguments + ["--endpoint-url", endpoint, "--region", "eu-west-1", "--output", "json"]
         var environment = ProcessInfo.processInfo.environment
         for name in ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"] { environment[name] = nil }
         environment["AWS_ACCESS_KEY_ID"] = "AKIDSTANDIN"
         environment["AWS_SECRET_ACCESS_KEY"] = secret
         environment["AWS_EC2_METADATA_DISABLED"] = "true"
         environment.merge(extra) { _, new in new }
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+        let outcome = try CommandRunner.runTool(
+            "aws", arguments + ["--endpoint-url", endpoint, "--region", "eu-west-1", "--output", "json"], environment: environment)
+        return (outcome.status, outcome.stdout, outcome.stderr)
     }
 
     @Test("an endpoint URL with a path (a proxy): the whole path is signed, as the AWS CLI signs it")

@@ -48,6 +48,20 @@ package struct CommandRunner {
         return finish(process, stdout, stderr)
     }
 
+    /// Runs another program (`executable`, a path or a command looked up in `PATH`) with
+    /// exactly `environment`, to the end: the AWS CLI, the vendors' Python.
+    package static func runTool(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> Outcome {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
+        process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
+        process.environment = environment
+        let stdout = Pipe(), stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        return finish(process, stdout, stderr)
+    }
+
     /// Reads a started process's output and waits for it to exit.
     package static func finish(_ process: Process, _ stdout: Pipe, _ stderr: Pipe) -> Outcome {
         // Read both pipes before waiting, so a full pipe cannot block the child.

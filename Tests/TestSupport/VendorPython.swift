@@ -19,19 +19,8 @@ package enum VendorPython {
         guard FileManager.default.isExecutableFile(atPath: interpreter) else {
             throw Missing(description: "\(interpreter) is missing: run scripts/test once, which makes it")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: interpreter)
-        process.arguments = ["-c", script] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Missing(description: "the vendor check failed: \(String(decoding: errors, as: UTF8.self))")
-        }
-        return String(decoding: output, as: UTF8.self)
+        let outcome = try CommandRunner.runTool(interpreter, ["-c", script] + arguments, environment: ProcessInfo.processInfo.environment)
+        guard outcome.status == 0 else { throw Missing(description: "the vendor check failed: \(outcome.stderr)") }
+        return outcome.stdout
     }
 }
