@@ -108,7 +108,7 @@ struct NightlyConfig {
             formats = []
             for name in names {
                 guard let format = ReportFormat(rawValue: name) else {
-                    throw reader.error(reports["formats"] ?? reportsNode, "unknown report format \(name); expected text, markdown, json or html")
+                    throw reader.error(reports["formats"] ?? reportsNode, "unknown report format \(name); expected text, markdown, json, html or ocsf")
                 }
                 formats.append(format)
             }

@@ -34,7 +34,8 @@ struct ReportOptions: ParsableArguments {
                 throw CLIError("cannot write the report to standard output (\(error)): check the disk, or the command it is piped to")
             }
         } else {
-            print(try ReportRenderer.render(report, as: format))
+            // OCSF is NDJSON: every line ends in its own newline, none after.
+            print(try ReportRenderer.render(report, as: format), terminator: format == .ocsf ? "" : "\n")
         }
         // Freed item by item, a year's report took a twentieth of the command's time.
         ProcessLifetime.keepUntilExit(report)

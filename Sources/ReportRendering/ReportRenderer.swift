@@ -16,6 +16,7 @@ package enum ReportRenderer {
         case .markdown: return try markdown(report)
         case .json: return json(report)
         case .html: return try html(report)
+        case .ocsf: return try OCSFReport.render(report)
         }
     }
 

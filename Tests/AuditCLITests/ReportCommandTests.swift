@@ -167,6 +167,37 @@ struct ReportCommandTests {
         }
     }
 
+    @Test("report --format ocsf of the demo week: every event valid against the OCSF 1.8.0 schema; a broken one is caught")
+    func ocsf() throws {
+        let schema = VendorPython.root.appendingPathComponent("Tests/AuditCLITests/Fixtures/ocsf/ocsf-1.8.0-iam.json").path
+        let validator = VendorPython.root.appendingPathComponent("Tests/AuditCLITests/Fixtures/ocsf/validate.py").path
+        try DemoDatabase.withDemo { db in
+            let range = ["--from", "2026-11-16T00:00:00Z", "--to", "2026-11-23T00:00:00Z"]
+            let report = try CommandRunner.run(["report", "--database-url", db, "--format", "ocsf"] + range)
+            #expect(report.status == 0, "\(report.stderr)")
+            let json = try CommandRunner.run(["report", "--database-url", db, "--format", "json"] + range)
+            let expected = (try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["events"] as? [Any]
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ocsf-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let events = folder.appendingPathComponent("week.ocsf.ndjson").path
+            try report.stdout.write(toFile: events, atomically: true, encoding: .utf8)
+            let checked = try CommandRunner.runTool(VendorPython.interpreter, [validator, schema, events], environment: [:])
+            #expect(checked.status == 0, "\(checked.stdout)\(checked.stderr)")
+            let counts = try JSONSerialization.jsonObject(with: Data(checked.stdout.utf8)) as? [String: Int]
+            #expect(counts?["entity_management"] == expected?.count && (counts?["user_access"] ?? 0) > 0, "\(checked.stdout)")
+            let lines = report.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.count == (counts?.values.reduce(0, +) ?? -1) && report.stdout.hasSuffix("}\n"))
+            // The agent given the admin profile: a User Access Management event assigning SecurityProfiles.Edit, by bob.
+            #expect(lines.contains { $0.contains("\"class_uid\":3005") && $0.contains("m.keller") && $0.contains("SecurityProfiles.Edit") && $0.contains("/bob") })
+            // The validator is no rubber stamp: an event without its time, or with a class of its own, is refused.
+            for broken in [lines[0].replacingOccurrences(of: "\"time\":", with: "\"when\":"), lines[0].replacingOccurrences(of: "\"class_uid\":3004", with: "\"class_uid\":3999")] {
+                try (broken + "\n").write(toFile: events, atomically: true, encoding: .utf8)
+                #expect(try CommandRunner.runTool(VendorPython.interpreter, [validator, schema, events], environment: [:]).status == 1)
+            }
+        }
+    }
+
     @Test("every SQL example of the SQL cookbook (docs/sql.md) runs against the demo's data and returns rows")
     func readmeSQL() throws {
         let section = try String(contentsOf: DemoDatabase.root.appendingPathComponent("docs/sql.md"), encoding: .utf8)
