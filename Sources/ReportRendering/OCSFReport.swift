@@ -67,17 +67,12 @@ package enum OCSFReport {
         var unmapped: [String: Any] = ["drift": item.drift.rawValue, "kind": item.kind.rawValue, "changed_fields": item.changedFields]
         if let account = item.accountID { unmapped["account_id"] = account }
         if let holders = item.holders { unmapped["holders"] = holders }
-        var event: [String: Any] = [
-            "category_uid": 3, "category_name": "Identity & Access Management",
-            "class_uid": 3004, "class_name": "Entity Management",
-            "activity_id": activity.id, "activity_name": activity.name, "type_uid": 300_400 + activity.id,
-            "severity_id": severityID(item.severity), "severity": item.severity.rawValue.capitalized,
-            "time": milliseconds(item.observedAt),
-            "message": "\(item.drift.rawValue): \(item.kind.rawValue) \(item.name ?? item.key)",
-            "metadata": metadata(uid: item.eventID.map { "change-event-\($0)" } ?? "baseline-\(item.key)"),
-            "entity": entity, "unmapped": unmapped,
-        ]
-        if let actor = actor(item.attributions.first?.principalARN) { event["actor"] = actor }
+        var event = iamEvent(
+            class: (3004, "Entity Management"), activity: activity, severity: item.severity, at: item.observedAt,
+            message: "\(item.drift.rawValue): \(item.kind.rawValue) \(item.name ?? item.key)",
+            uid: item.eventID.map { "change-event-\($0)" } ?? "baseline-\(item.key)", principal: item.attributions.first?.principalARN)
+        event["entity"] = entity
+        event["unmapped"] = unmapped
         return event
     }
 
@@ -87,18 +82,31 @@ package enum OCSFReport {
         let names = change.viaNames.isEmpty ? change.via : change.viaNames
         let resources = zip(change.via, names).map { key, name -> [String: Any] in ["uid": key, "name": name, "type": "Security Profile"] }
         let activity = assign ? (id: 1, name: "Assign Privileges") : (id: 2, name: "Revoke Privileges")
+        var event = iamEvent(
+            class: (3005, "User Access Management"), activity: activity, severity: change.severity, at: change.at,
+            message: "\(change.username ?? change.userKey) \(assign ? "gained" : "lost") " + (assign ? change.gained : change.lost).joined(separator: ", "),
+            uid: "\(change.eventTable)-\(change.eventID)-\(change.userKey)-\(assign ? "assign" : "revoke")", principal: change.principal)
+        event["privileges"] = assign ? change.gained : change.lost
+        event["user"] = user
+        event["resources"] = resources
+        event["unmapped"] = ["drift": change.drift.rawValue]
+        return event
+    }
+
+    /// What every event of the IAM category carries: its class and activity (type_uid =
+    /// class_uid * 100 + activity_id), severity, time, message, metadata and actor.
+    static func iamEvent(
+        class: (uid: Int, name: String), activity: (id: Int, name: String), severity: Severity, at time: Instant?, message: String,
+        uid: String, principal: String?
+    ) -> [String: Any] {
         var event: [String: Any] = [
             "category_uid": 3, "category_name": "Identity & Access Management",
-            "class_uid": 3005, "class_name": "User Access Management",
-            "activity_id": activity.id, "activity_name": activity.name, "type_uid": 300_500 + activity.id,
-            "severity_id": severityID(change.severity), "severity": change.severity.rawValue.capitalized,
-            "time": milliseconds(change.at),
-            "message": "\(change.username ?? change.userKey) \(assign ? "gained" : "lost") " + (assign ? change.gained : change.lost).joined(separator: ", "),
-            "metadata": metadata(uid: "\(change.eventTable)-\(change.eventID)-\(change.userKey)-\(assign ? "assign" : "revoke")"),
-            "privileges": assign ? change.gained : change.lost, "user": user, "resources": resources,
-            "unmapped": ["drift": change.drift.rawValue],
+            "class_uid": `class`.uid, "class_name": `class`.name,
+            "activity_id": activity.id, "activity_name": activity.name, "type_uid": `class`.uid * 100 + activity.id,
+            "severity_id": severityID(severity), "severity": severity.rawValue.capitalized,
+            "time": milliseconds(time), "message": message, "metadata": metadata(uid: uid),
         ]
-        if let actor = actor(change.principal) { event["actor"] = actor }
+        if let actor = actor(principal) { event["actor"] = actor }
         return event
     }
 }
