@@ -54,33 +54,13 @@ enum UserIngest {
         return (reading.count, try connection.ingest(request))
     }
 
-    /// The bytes of `file`, read whole into one buffer (a user export is a document).
+    /// The bytes of `file`, read whole (a user export is a document).
     static func wholeFile(_ file: String) throws -> [UInt8] {
-        let descriptor = open(file, O_RDONLY)
-        guard descriptor >= 0 else {
-            throw CLIError("cannot open \(file): \(String(cString: strerror(errno))); check the path and its permissions")
+        do {
+            return try WholeFile.read(file, limit: InputLimits.documentBytes)
+        } catch let error as FileReadError {
+            throw CLIError(error.description)
         }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw CLIError("cannot read \(file): \(String(cString: strerror(errno)))") }
-        let size = Int(status.st_size)
-        guard size <= InputLimits.documentBytes else {
-            throw CLIError("\(file): more than \(InputLimits.documentBytes) bytes; a user export is read whole")
-        }
-        var failure: Int32 = 0
-        // One byte of room past the size tells a file that grew while it was read.
-        let bytes = [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, count in
-            while count < buffer.count {
-                let read = Foundation.read(descriptor, buffer.baseAddress! + count, buffer.count - count)
-                if read < 0, errno == EINTR { continue }
-                if read < 0 { failure = errno }
-                if read <= 0 { break }
-                count += read
-            }
-        }
-        guard failure == 0 else { throw CLIError("cannot read \(file): \(String(cString: strerror(failure)))") }
-        guard bytes.count <= size else { throw CLIError("\(file) grew while it was read; read it once it is complete") }
-        return bytes
     }
 
     /// One line for the terminal.
