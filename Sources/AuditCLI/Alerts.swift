@@ -5,6 +5,7 @@ import AuditStore
 import PostgresClient
 import Foundation
 import SnapshotReading
+import SnapshotSources
 
 /// `connect-audit alerts deliver|list|retry`.
 struct Alerts: ParsableCommand {
@@ -243,7 +244,7 @@ struct Alerts: ParsableCommand {
                 return .failed(reason: "set DD_API_KEY and DD_APP_KEY in the environment for the datadog channel")
             }
             let site = environment["DD_SITE"].flatMap { $0.isEmpty ? nil : $0 } ?? "datadoghq.com"
-            guard url != nil || site.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }) else {
+            guard url != nil || DDSQLPuller.endpoint(site: site) != nil else {
                 return .failed(reason: "DD_SITE is not a site name; use e.g. datadoghq.com or datadoghq.eu")
             }
             var base = url ?? AlertChannel.datadogEventIntake(site: site)

@@ -136,12 +136,12 @@ struct NightlyConfig {
             rules: try path(top["rules"], "`rules`"), pulls: pulls, reportsDir: reportsDir, formats: formats, failOn: failOn,
             lock: try path(top["lock"], "`lock`") ?? URL(fileURLWithPath: reportsDir).appendingPathComponent(".nightly.lock").path,
             users: users, metricsFile: try path(top["metrics_file"], "`metrics_file`"),
-            metricsDatadog: try Self.datadogMetrics(top["metrics_datadog"], reader: reader, environment: environment, file: file))
+            metricsDatadog: try Self.datadogMetrics(top["metrics_datadog"], reader: reader, environment: environment))
     }
 
     /// `metrics_datadog: {url: ..., tags: [...]}` (both optional), or absent.
     private static func datadogMetrics(
-        _ node: Node?, reader: NodeReader, environment: [String: String], file: String
+        _ node: Node?, reader: NodeReader, environment: [String: String]
     ) throws(ConfigFileError) -> (url: String?, tags: [String])? {
         guard let node else { return nil }
         guard let mapping = node.mapping else { throw reader.error(node, "`metrics_datadog` must be a mapping (`{}` for the defaults)") }

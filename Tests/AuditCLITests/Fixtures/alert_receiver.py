@@ -10,9 +10,11 @@ escapes, as a careless or hostile receiver might.
 "hec_token": T makes it a Splunk HTTP Event Collector: POST /services/collector/event with
 "Authorization: Splunk T", a JSON object whose "event" is present and not empty, "time"
 a number, "host", "source", "sourcetype", "index" strings and "fields" an object of strings
-(Splunk's "Format events for HTTP Event Collector"); anything else is refused with HEC's
-status codes (2 token required, 4 invalid token, 6 invalid data format, 12 event field is
-required, 13 event field cannot be blank), a success answered {"text": "Success", "code": 0}.
+(Splunk's "Format events for HTTP Event Collector"); anything else is refused with the
+status codes of Splunk's "Troubleshoot HTTP Event Collector" table (2 token is required, 401;
+3 invalid authorization, 401; 4 invalid token, 403; 6 invalid data format, 400; 12 event
+field is required and 13 event field cannot be blank, 400), a success answered
+{"text": "Success", "code": 0}.
 """
 import json
 import sys
@@ -32,6 +34,8 @@ def hec_check(path, authorization, body):
         return 404, {"text": "The requested URL was not found on this server.", "code": 404}
     if not authorization:
         return 401, {"text": "Token is required", "code": 2}
+    if not authorization.startswith("Splunk "):
+        return 401, {"text": "Invalid authorization", "code": 3}
     if authorization != "Splunk " + behaviour["hec_token"]:
         return 403, {"text": "Invalid token", "code": 4}
     try:
