@@ -26,6 +26,7 @@ struct BulkLoadTests {
             UNION ALL
             SELECT 'constraint', conname, pg_get_constraintdef(oid) FROM pg_constraint
             WHERE conrelid IN ('connect_audit.profile_versions'::regclass, 'connect_audit.change_events'::regclass)
+               OR confrelid IN ('connect_audit.profile_versions'::regclass, 'connect_audit.change_events'::regclass)
             UNION ALL
             SELECT 'trigger', tgname, tgenabled::text || ' ' || pg_get_triggerdef(oid) FROM pg_trigger
             WHERE tgrelid IN ('connect_audit.profile_versions'::regclass, 'connect_audit.change_events'::regclass) AND NOT tgisinternal
@@ -33,12 +34,12 @@ struct BulkLoadTests {
             """, connection)
     }
 
-    /// The identity of each index: a rebuilt index has a new one.
-    static func indexIdentities(_ connection: PostgresConnection) throws -> [[String?]] {
+    /// The identity of each index of `table`: a rebuilt index has a new one.
+    static func indexIdentities(_ connection: PostgresConnection, of table: String = "connect_audit.profile_versions") throws -> [[String?]] {
         try F.rows("""
             SELECT indexrelid::regclass::text, indexrelid::int::text FROM pg_index
-            WHERE indrelid = 'connect_audit.profile_versions'::regclass ORDER BY 1
-            """, connection)
+            WHERE indrelid = $1::regclass ORDER BY 1
+            """, connection, [table])
     }
 
     @Test("12,000 new profiles: indexes rebuilt, the schema as before, triggers enabled, history verified, nightly as usual after")
@@ -46,7 +47,9 @@ struct BulkLoadTests {
         try F.withMigrated { connection in
             let schema = try Self.schema(connection)
             let identities = try Self.indexIdentities(connection)
+            let eventIdentities = try Self.indexIdentities(connection, of: "connect_audit.change_events")
             #expect(schema.contains { $0[0] == "trigger" && $0[1] == "profile_versions_no_overlap_inserted" && $0[2]?.hasPrefix("O CREATE TRIGGER") == true })
+            #expect(schema.contains { $0[0] == "constraint" && $0[1] == "alert_outbox_event_id_fkey" })
             var profiles = Self.profiles(12_000)
             try F.ingest(profiles, day: 1, into: connection)
             // It took the bulk path: every index of the versions was made anew but the
@@ -56,6 +59,11 @@ struct BulkLoadTests {
             for (after, before) in zip(rebuilt, identities) {
                 #expect((after[1] == before[1]) == (after[0] == "connect_audit.profile_versions_no_overlap"), "\(after)")
             }
+            // ... every index of the events too, the primary key that the outbox's foreign key
+            // references among them ...
+            let rebuiltEvents = try Self.indexIdentities(connection, of: "connect_audit.change_events")
+            #expect(rebuiltEvents.map { $0[0] } == eventIdentities.map { $0[0] })
+            for (after, before) in zip(rebuiltEvents, eventIdentities) { #expect(after[1] != before[1], "\(after)") }
             // ... and left the schema exactly as the migrations made it.
             #expect(try Self.schema(connection) == schema)
             #expect(try F.count("SELECT count(*) FROM connect_audit.profile_versions WHERE valid_to IS NULL", connection) == 12_000)
