@@ -6,8 +6,9 @@ import PostgresClient
 /// Inside the ingest's transaction, `begin` (or `beginFirstLoad`, for a first load that
 /// streams its versions while the file is read: `Ingestor.firstLoad`) remembers the
 /// definition of every index and foreign key of `profile_versions` and `change_events`
-/// and of every foreign key that references them (from the catalog, so the path follows whatever the migrations made; all but the
-/// indexes over closed versions, which no copied row enters: `closedVersionsOnly`),
+/// and of every foreign key that references them (from the catalog, so the path follows
+/// whatever the migrations made; all but the indexes over closed versions, which no
+/// copied row enters: `closedVersionsOnly`),
 /// drops them and the statement trigger that checks new versions for overlap; `finish`
 /// recreates every index, constraint and the trigger from its definition, which validates
 /// each unique, exclusion and foreign key over all rows, and runs the trigger's check once
@@ -42,7 +43,8 @@ struct BulkLoad {
 
     private let connection: PostgresConnection
     /// Statements that recreate what `begin` dropped: each table's indexes, then the
-    /// foreign keys (those of other tables that reference these among them). `restoreVersionIndexes()` runs the versions' early.
+    /// foreign keys (those of other tables that reference these among them).
+    /// `restoreVersionIndexes()` runs the versions' early.
     private var restore: [(statement: String, ofVersions: Bool, isForeignKey: Bool)]
     /// The `CREATE TRIGGER` statement of `overlapTrigger`, as the catalog prints it.
     private let overlapTriggerDefinition: String
@@ -65,10 +67,13 @@ struct BulkLoad {
         try ownsTables(connection) ? try BulkLoad(dropping: connection) : nil
     }
 
-    /// Whether this role owns both tables (or is a member of their owner's role).
+    /// Whether this role owns both tables and every table whose foreign key references
+    /// them (or is a member of their owner's role): it drops and restores all of those.
     private static func ownsTables(_ connection: PostgresConnection) throws -> Bool {
         try connection.query("""
-            SELECT bool_and(pg_has_role(relowner, 'USAGE')) FROM pg_class WHERE oid = ANY($1::regclass[])
+            SELECT bool_and(pg_has_role(relowner, 'USAGE')) FROM pg_class
+            WHERE oid = ANY($1::regclass[])
+               OR oid IN (SELECT conrelid FROM pg_constraint WHERE contype = 'f' AND confrelid = ANY($1::regclass[]))
             """, [tables])[0].decode(Bool.self, at: 0)
     }
 

@@ -97,6 +97,21 @@ struct BulkLoadTests {
         }
     }
 
+    @Test("an owner of the two tables but not of the outbox, whose foreign key references them, takes the row-by-row path")
+    func outboxOwnedByAnotherRole() throws {
+        try F.withLoginRoles(["connect_audit_ingest"]) { owner, logins in
+            let login = logins[0]
+            let name = try login.query("SELECT current_user::text")[0].decode(String.self, at: 0)
+            try owner.execute("ALTER TABLE connect_audit.profile_versions OWNER TO \(name)")
+            try owner.execute("ALTER TABLE connect_audit.change_events OWNER TO \(name)")
+            let identities = try Self.indexIdentities(owner)
+            try F.ingest(Self.profiles(12_000), day: 1, into: login)
+            #expect(try Self.indexIdentities(owner) == identities)
+            #expect(try F.count("SELECT count(*) FROM connect_audit.change_events", owner) == 12_000)
+            #expect(try HistoryVerifier(connection: owner).verify().isValid)
+        }
+    }
+
     @Test("a history larger than the snapshot takes the row-by-row path")
     func largerHistoryRowByRow() throws {
         try F.withMigrated { connection in
