@@ -84,28 +84,19 @@ struct BulkLoad {
         var drop: [String] = []
         var indexes: [(String, Bool, Bool)] = []
         var foreignKeys: [(String, Bool, Bool)] = []
-        // Foreign keys of other tables that reference these (alert_outbox's, to the events'
-        // primary key) go first and come back last: kept, they would keep the key they
-        // depend on, which a COPY would then grow row by row (a third of the events' COPY).
-        // Dropping one locks its table until the commit, as the ingest's own rows there do.
-        for row in try connection.query("""
-            SELECT c.conrelid::regclass::text, quote_ident(c.conname), pg_get_constraintdef(c.oid)
-            FROM pg_constraint c
-            WHERE c.contype = 'f' AND c.confrelid = ANY($1::regclass[]) AND NOT c.conrelid = ANY($1::regclass[])
-            ORDER BY c.oid
-            """, [Self.tables]) {
-            let table = try row.decode(String.self, at: 0)
-            let name = try row.decode(String.self, at: 1)
-            drop.append("ALTER TABLE \(table) DROP CONSTRAINT \(name)")
-            foreignKeys.append(("ALTER TABLE \(table) ADD CONSTRAINT \(name) \(try row.decode(String.self, at: 2))", false, true))
-        }
+        // The tables' own keys and constraints, and the foreign keys of other tables that
+        // reference them (alert_outbox's, to the events' primary key): kept, such a key would
+        // keep the key it depends on, which a COPY would then grow row by row (a third of
+        // the events' COPY). Foreign keys are dropped first and restored last; dropping one
+        // locks its table until the commit, as the ingest's own rows there do.
         for row in try connection.query("""
             SELECT c.conrelid::regclass::text, quote_ident(c.conname), pg_get_constraintdef(c.oid), c.contype = 'f',
                    c.conrelid = $2::regclass
             FROM pg_constraint c LEFT JOIN pg_index i ON i.indexrelid = c.conindid AND c.contype <> 'f'
-            WHERE c.conrelid = ANY($1::regclass[]) AND c.contype IN ('p', 'u', 'x', 'f')
+            WHERE ((c.conrelid = ANY($1::regclass[]) AND c.contype IN ('p', 'u', 'x', 'f'))
+                   OR (c.confrelid = ANY($1::regclass[]) AND c.contype = 'f'))
               AND pg_get_expr(i.indpred, i.indrelid) IS DISTINCT FROM $3
-            ORDER BY c.oid
+            ORDER BY c.contype <> 'f', c.oid
             """, [Self.tables, Self.versionsTable, Self.closedVersionsOnly]) {
             let table = try row.decode(String.self, at: 0)
             let ofVersions = try row.decode(Bool.self, at: 4)
