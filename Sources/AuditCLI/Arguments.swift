@@ -12,8 +12,6 @@ extension Instant: ExpressibleByArgument {
     package init?(argument: String) {
         self.init(parsing: argument)
     }
-
-    package static var defaultValueDescription: String { "an ISO-8601 time such as 2026-11-20T02:00:00Z" }
 }
 
 extension SnapshotScope: ExpressibleByArgument {}

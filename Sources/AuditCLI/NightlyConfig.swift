@@ -121,11 +121,6 @@ struct NightlyConfig {
             failOn = severity
         }
         var users = true
-    /// Where each run writes its metrics (Prometheus text format), if anywhere.
-    var metricsFile: String?
-    /// Whether each run sends its metrics to Datadog, with these tags, at this intake
-    /// (`nil`: `https://api.<DD_SITE>`).
-    var metricsDatadog: (url: String?, tags: [String])?
         if let node = top["users"] {
             guard let flag = node.bool else { throw reader.error(node, "`users` must be true or false") }
             users = flag
