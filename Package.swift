@@ -113,6 +113,7 @@ let package = Package(
                 .embedInCode("Migrations/0019_observed_fields.sql"),
                 .embedInCode("Migrations/0020_key_collation.sql"),
                 .embedInCode("Migrations/0021_users.sql"),
+                .embedInCode("Migrations/0022_no_open_scope_index.sql"),
             ]
         ),
         // Pullers (DDSQL, AWS with SigV4): the network stays out of the model, reading and core.

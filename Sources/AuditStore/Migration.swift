@@ -33,6 +33,7 @@ package struct Migration: Sendable, Equatable {
         Migration(fileName: "0019_observed_fields.sql", bytes: PackageResources._019_observed_fields_sql),
         Migration(fileName: "0020_key_collation.sql", bytes: PackageResources._020_key_collation_sql),
         Migration(fileName: "0021_users.sql", bytes: PackageResources._021_users_sql),
+        Migration(fileName: "0022_no_open_scope_index.sql", bytes: PackageResources._022_no_open_scope_index_sql),
     ]
 
     /// A migration named `fileName` (which starts with its number) running `sql`.
