@@ -1,4 +1,3 @@
-import AuditTime
 import Foundation
 
 extension Instant {

@@ -175,7 +175,7 @@ struct RecognitionIngestTests {
         try F.withMigrated { connection in
             let ingestor = Ingestor(connection: connection)
             for (day, bytes) in [(1, I.bytes(night1)), (2, I.bytes(night2)), (3, night3)] {
-                try ingestor.ingest(I.request(try I.read(bytes, day: day, known: nil), day: day))
+                _ = try ingestor.ingest(I.request(try I.read(bytes, day: day, known: nil), day: day))
             }
             decoding = try I.history(connection)
         }

@@ -67,7 +67,7 @@ struct RoleTests {
                 insert(capturedAt: "2026-11-06T00:00:00Z", rows: 3, created: 3),  // events it does not have
             ] {
                 do {
-                    try nightly.withTransaction { try $0.execute(sql) }
+                    _ = try nightly.withTransaction { try $0.execute(sql) }
                     Issue.record("a forged snapshot was stored: \(sql)")
                 } catch let error as PostgresError {
                     #expect(error.sqlState == "23514", "\(error)")

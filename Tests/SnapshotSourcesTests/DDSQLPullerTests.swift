@@ -122,7 +122,7 @@ struct DDSQLPullerTests {
     func refusedAnswers() throws {
         try withFolder { folder in
             let out = folder.appendingPathComponent("night.ndjson").path
-            try withDDSQLServer(["rows": 0]) { server in
+            _ = try withDDSQLServer(["rows": 0]) { server in
                 #expect(throws: PullError.self) { try puller(server).pull(to: out) }
             }
             try withDDSQLServer(["rows": 30, "shuffle_page": 2]) { server in

@@ -1,5 +1,3 @@
-import AuditModel
-
 /// The open versions of the history as one ingest loaded them, indexed by key and by
 /// source fingerprint. A snapshot is read *against* them: records they recognise point
 /// here by position instead of being decoded.

@@ -1,5 +1,3 @@
-import AuditModel
-
 /// A record recognised by its source fingerprint: an open version, unchanged.
 package struct RecognizedRecord: Hashable, Sendable {
     /// The position of the open version in the `OpenVersions` the snapshot was read against.
